@@ -1,0 +1,58 @@
+/**
+ * Reference data the service ships with: parties, regions and the catalogue of DCC services.
+ * Migrations seed the same ids; admins extend them over the API. Ids are stable and appear in
+ * every API answer, feed and report.
+ *
+ * @example DEFAULT_PARTIES.find(p => p.id === 'DSP')?.regions // ['N', 'C', 'S']
+ */
+export interface Party {
+  id: string
+  name: string
+  /** Regions an outage of this party reaches (a DSP outage is GB-wide, a CSP outage regional). */
+  regions: readonly string[]
+}
+
+export interface Region {
+  id: string
+  name: string
+  /** Nations whose bank holidays apply to the region (working-day calendars). */
+  nations: readonly Nation[]
+}
+
+export type Nation = 'england' | 'wales' | 'scotland' | 'northern-ireland'
+
+export interface Service {
+  id: string
+  name: string
+  description: string
+  /** True when an outage of this service stops prepayment top-ups reaching meters. */
+  prepayment: boolean
+}
+
+export const DEFAULT_REGIONS: readonly Region[] = [
+  { id: 'N', name: 'North (Scotland and northern England)', nations: ['scotland', 'england'] },
+  { id: 'C', name: 'Central (Midlands, East Anglia and Wales)', nations: ['england', 'wales'] },
+  { id: 'S', name: 'South (south of England)', nations: ['england'] },
+]
+
+export const DEFAULT_PARTIES: readonly Party[] = [
+  { id: 'DSP', name: 'Data Service Provider', regions: ['N', 'C', 'S'] },
+  { id: 'CSP-N', name: 'Communications Service Provider North', regions: ['N'] },
+  { id: 'CSP-C', name: 'Communications Service Provider Central', regions: ['C'] },
+  { id: 'CSP-S', name: 'Communications Service Provider South', regions: ['S'] },
+  { id: 'DCO', name: 'Dual Control Organisation', regions: ['N', 'C', 'S'] },
+  { id: 'SMKI', name: 'Smart Metering Key Infrastructure', regions: ['N', 'C', 'S'] },
+]
+
+export const DEFAULT_SERVICES: readonly Service[] = [
+  { id: 'service-requests', name: 'Service Request processing', description: 'DCC Data Service: Service Requests, Responses and Commands', prepayment: true },
+  { id: 'prepayment-top-up', name: 'Prepayment top-up', description: 'Remote credit top-ups to prepayment meters', prepayment: true },
+  { id: 'alerts', name: 'Alerts', description: 'Device and DCC Alerts to Users', prepayment: false },
+  { id: 'install-and-commission', name: 'Install and Commission', description: 'Installing, commissioning and joining devices', prepayment: false },
+  { id: 'firmware-updates', name: 'Firmware updates', description: 'Over-the-air firmware distribution', prepayment: false },
+  { id: 'registration-data', name: 'Registration Data', description: 'Registration Data provision and updates', prepayment: false },
+  { id: 'sm-wan', name: 'SM WAN', description: 'Smart Metering Wide Area Network connectivity to Communications Hubs', prepayment: true },
+  { id: 'smets1-services', name: 'SMETS1 services', description: 'Services to migrated SMETS1 meters', prepayment: true },
+  { id: 'smki', name: 'SMKI', description: 'Smart Metering Key Infrastructure and repository', prepayment: false },
+  { id: 'self-service-interface', name: 'Self-Service Interface', description: 'DCC Self-Service Interface and Service Desk tools', prepayment: false },
+]
