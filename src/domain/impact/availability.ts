@@ -1,0 +1,216 @@
+/**
+ * Month view of availability, per party and local calendar month (PM 2.1 / PM 6.2 style, R6–R8).
+ *
+ * For each party and month (YYYY-MM in `zone`, real minutes):
+ * - plannedAgreedMinutes: union of agreed downtime windows (excluded from Unscheduled Downtime);
+ * - plannedNotAgreedMinutes: union of not-agreed downtime windows, minus time already agreed;
+ * - overrunMinutes: early starts and overruns from the actuals, minus time already counted above;
+ * - availabilityPercent = 100 × (1 − (notAgreed + overrun) / month minutes), against the threshold
+ *   (default 99.5 %, assumed: domain.md §4).
+ * Overlapping windows of one party are counted once (PM 2.1 counts minutes of unavailability, not
+ * windows). Only impacts in `downtimeImpacts` count (default outage only, assumed). Pass only windows
+ * that happened or will happen: filter out cancelled and rejected ones before calling.
+ */
+import type { Impact } from '../window.ts'
+import { compareActuals } from './actuals.ts'
+import { MINUTE_MS, type MonthSpan, parseMonthKey, zoneClock } from './local-time.ts'
+import { DEFAULT_IMPACT_THRESHOLDS, type Problem } from './reference-data.ts'
+
+export interface AvailabilityWindow {
+  id: string
+  party: string
+  impact: Impact
+  start: Date
+  end: Date
+  /** Agreed Planned Maintenance (excluded from Unscheduled Downtime). */
+  agreed: boolean
+  actualStart?: Date | null
+  actualEnd?: Date | null
+  reason?: string | null
+}
+
+export interface MonthViewOptions {
+  zone: string
+  /** Used to measure windows still running. */
+  now: Date
+  thresholdPercent?: number
+  downtimeImpacts?: readonly Impact[]
+  /** Only this month (YYYY-MM). */
+  month?: string
+  /** Only this party. */
+  party?: string
+}
+
+export interface PartyMonthAvailability {
+  party: string
+  month: string
+  monthMinutes: number
+  plannedAgreedMinutes: number
+  plannedNotAgreedMinutes: number
+  overrunMinutes: number
+  unscheduledMinutes: number
+  availabilityPercent: number
+  thresholdPercent: number
+  belowThreshold: boolean
+  /** Windows contributing any minute to the month. */
+  windowIds: string[]
+}
+
+export interface MonthView {
+  rows: PartyMonthAvailability[]
+  problems: Problem[]
+}
+
+type Span = [number, number]
+
+/** Sorted, disjoint union. */
+function merge(spans: Span[]): Span[] {
+  const xs = spans.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0])
+  const out: Span[] = []
+  for (const [s, e] of xs) {
+    const last = out[out.length - 1]
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e)
+    else out.push([s, e])
+  }
+  return out
+}
+
+/** Length of `a` (disjoint, sorted) minus `b` (disjoint, sorted), in ms. */
+function lengthMinus(a: readonly Span[], b: readonly Span[]): number {
+  let total = 0
+  let j = 0
+  for (const [s, e] of a) {
+    let covered = 0
+    while (j < b.length && (b[j] as Span)[1] <= s) j++
+    for (let k = j; k < b.length && (b[k] as Span)[0] < e; k++) {
+      const [bs, be] = b[k] as Span
+      covered += Math.min(e, be) - Math.max(s, bs)
+    }
+    total += e - s - covered
+  }
+  return total
+}
+
+interface Bucket {
+  party: string
+  month: MonthSpan
+  agreed: Span[]
+  notAgreed: Span[]
+  overrun: Span[]
+  ids: Set<string>
+}
+
+/**
+ * Availability per party and month.
+ *
+ * @example
+ * availabilityByMonth([{ id: 'w1', party: 'DSP', impact: 'outage', agreed: false,
+ *   start: new Date('2021-11-14T00:00:00Z'), end: new Date('2021-11-14T06:00:00Z') }],
+ *   { zone: 'Europe/London', now: new Date('2021-12-01T00:00:00Z') }).rows[0]
+ * // → { party: 'DSP', month: '2021-11', plannedNotAgreedMinutes: 360, monthMinutes: 43_200,
+ * //     availabilityPercent: 99.1666…, belowThreshold: true, … }
+ */
+export function availabilityByMonth(
+  windows: readonly AvailabilityWindow[],
+  options: MonthViewOptions,
+): MonthView {
+  const problems: Problem[] = []
+  const clock = zoneClock(options.zone)
+  const threshold = options.thresholdPercent ?? DEFAULT_IMPACT_THRESHOLDS.availabilityAlertBelowPercent
+  const downtime = new Set(options.downtimeImpacts ?? ['outage'])
+  let only: MonthSpan | undefined
+  if (options.month !== undefined) {
+    only = parseMonthKey(options.month, options.zone)
+    if (!only)
+      return {
+        rows: [],
+        problems: [{ code: 'INVALID_MONTH', pointer: '/month', message: 'expected YYYY-MM' }],
+      }
+  }
+  const buckets = new Map<string, Bucket>()
+  const add = (
+    w: AvailabilityWindow,
+    s: number,
+    e: number,
+    kind: 'agreed' | 'notAgreed' | 'overrun',
+  ): void => {
+    const from = only ? Math.max(s, only.start) : s
+    const to = only ? Math.min(e, only.end) : e
+    for (const piece of clock.splitByMonth(from, to)) {
+      const key = `${w.party}\u0000${piece.month.key}`
+      let b = buckets.get(key)
+      if (!b) {
+        b = { party: w.party, month: piece.month, agreed: [], notAgreed: [], overrun: [], ids: new Set() }
+        buckets.set(key, b)
+      }
+      b[kind].push([piece.start, piece.end])
+      b.ids.add(w.id)
+    }
+  }
+  windows.forEach((w, i) => {
+    if (options.party !== undefined && w.party !== options.party) return
+    if (!downtime.has(w.impact)) return
+    const s = w.start.getTime()
+    const e = w.end.getTime()
+    if (!(e > s)) {
+      problems.push({
+        code: 'EMPTY_WINDOW',
+        pointer: `/${i}/end`,
+        message: `window ${w.id}: end must be after start`,
+      })
+      return
+    }
+    add(w, s, e, w.agreed ? 'agreed' : 'notAgreed')
+    if (w.actualStart) {
+      const cmp = compareActuals(
+        {
+          plannedStart: w.start,
+          plannedEnd: w.end,
+          actualStart: w.actualStart,
+          actualEnd: w.actualEnd ?? null,
+          reason: w.reason ?? null,
+        },
+        { now: options.now },
+      )
+      for (const p of cmp.problems) problems.push({ ...p, pointer: `/${i}${p.pointer}` })
+      for (const iv of cmp.unscheduledIntervals) add(w, iv.start.getTime(), iv.end.getTime(), 'overrun')
+    }
+  })
+  if (only && options.party !== undefined && buckets.size === 0) {
+    buckets.set('', {
+      party: options.party,
+      month: only,
+      agreed: [],
+      notAgreed: [],
+      overrun: [],
+      ids: new Set(),
+    })
+  }
+  const rows = [...buckets.values()].map((b): PartyMonthAvailability => {
+    const agreed = merge(b.agreed)
+    const notAgreed = merge(b.notAgreed)
+    const overrun = merge(b.overrun)
+    const agreedMs = agreed.reduce((a, [s, e]) => a + e - s, 0)
+    const notAgreedMs = lengthMinus(notAgreed, agreed)
+    const overrunMs = lengthMinus(overrun, merge([...agreed, ...notAgreed]))
+    const unscheduled = (notAgreedMs + overrunMs) / MINUTE_MS
+    const availabilityPercent = 100 * (1 - unscheduled / b.month.minutes)
+    return {
+      party: b.party,
+      month: b.month.key,
+      monthMinutes: b.month.minutes,
+      plannedAgreedMinutes: agreedMs / MINUTE_MS,
+      plannedNotAgreedMinutes: notAgreedMs / MINUTE_MS,
+      overrunMinutes: overrunMs / MINUTE_MS,
+      unscheduledMinutes: unscheduled,
+      availabilityPercent,
+      thresholdPercent: threshold,
+      belowThreshold: availabilityPercent < threshold,
+      windowIds: [...b.ids].sort(),
+    }
+  })
+  rows.sort((a, b) =>
+    a.party < b.party ? -1 : a.party > b.party ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : 0,
+  )
+  return { rows, problems }
+}
