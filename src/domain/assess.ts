@@ -1,0 +1,269 @@
+/**
+ * The compliance engine: assesses a whole plan at once (some rules look across windows).
+ *
+ * Time semantics: instants are the truth; intervals are [start, end); time-of-day and day rules use
+ * wall-clock time in the ruleset's zone; durations and the cap count real elapsed minutes; a window
+ * crossing midnight or a month boundary splits its minutes by month.
+ *
+ * Who counts where:
+ * - subjects are assessed; they count toward cap/overlap/spacing unless rejected or cancelled (a draft
+ *   is assessed as if proposed). Rejected and cancelled subjects get no findings (`assessed: false`);
+ * - background windows (the stored plan) count toward cap/overlap/spacing unless draft, rejected or
+ *   cancelled, and get no findings;
+ * - emergency windows are not Planned Maintenance: no notice rule (a warning when the justification is
+ *   empty), not in the cap, not subject to hours/duration/blackout/spacing rules; they still overlap.
+ * - a window with notifiedAt null is judged as if notified at `now`.
+ *
+ * @example
+ * const a = assess(plan, { now, ruleset: DEFAULT_RULESET, calendars: buildCalendars(),
+ *   blackouts: defaultBlackoutLayers(DEFAULT_RULESET), regions: DEFAULT_REGIONS, tzdbVersion: '2025c' })
+ * a.windows[0].findings.map(f => `${f.code}/${f.severity}`) // ['NOTICE_PERIOD/breach', 'MONTHLY_CAP/breach', …]
+ * a.months.find(m => m.month === '2021-11')?.plannedMinutes // 720
+ */
+import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
+import type { CalendarId, CalendarSet } from './calendars.ts'
+import { compareFindings, type Finding, findingKey, type Severity, type Waiver, worstSeverity } from './findings.ts'
+import { DEFAULT_REGIONS, type Region } from './reference.ts'
+import { capTotals, monthsOf } from './rules/monthly-cap-rule.ts'
+import { RULE_FAMILIES } from './rules/registry.ts'
+import type { EmitArgs, PreparedWindow, RuleContext } from './rules/types.ts'
+import type { Ruleset } from './ruleset.ts'
+import { DAY_MS, MINUTE_MS, monthKeyOf, realMinutesInMonth, zoneClock } from './time.ts'
+import type { WindowPlan } from './window.ts'
+
+/** A waiver as the engine needs it (the stored record has more fields). */
+export type WaiverLike = Pick<Waiver, 'findingKey'> & Partial<Omit<Waiver, 'findingKey'>>
+
+export interface AssessContext {
+  now: Date
+  ruleset: Ruleset
+  calendars: CalendarSet
+  blackouts: readonly BlackoutLayer[]
+  regions?: readonly Region[]
+  /** The stored plan: counts toward cap, overlap and spacing; gets no findings. */
+  background?: readonly WindowPlan[]
+  waivers?: readonly WaiverLike[]
+  /** IANA tz database version of the runtime (e.g. process.versions.tz, read by the caller). */
+  tzdbVersion: string
+}
+
+export interface WindowAssessment {
+  reference: string
+  windowId?: string
+  /** False for rejected or cancelled subjects (no findings). */
+  assessed: boolean
+  realMinutes: number
+  worstSeverity: Severity | null
+  findings: Finding[]
+}
+
+export interface MonthAggregate {
+  /** 'YYYY-MM' in the ruleset zone. */
+  month: string
+  /** GB-wide union of counted windows' minutes (overlaps once), real minutes. */
+  plannedMinutes: number
+  capMinutes: number
+  headroomMinutes: number
+  /** cap − planned (negative when over). */
+  remainingMinutes: number
+  status: 'ok' | 'warning' | 'breach'
+  /** Real minutes of the month (October 2021: 44,700). */
+  realMinutesInMonth: number
+  /** Counted windows (subjects and background) with minutes in the month. */
+  windows: number
+}
+
+export interface AssessmentProvenance {
+  rulesetId: string
+  rulesetVersion: string
+  rulesetEffectiveFrom: string
+  zone: string
+  calendars: Record<CalendarId, string>
+  tzdbVersion: string
+  blackoutLayers: { id: string; version: string | null }[]
+  now: string
+}
+
+export interface Assessment {
+  windows: WindowAssessment[]
+  months: MonthAggregate[]
+  summary: Record<Severity, number>
+  provenance: AssessmentProvenance
+}
+
+export class InvalidWindowError extends Error {
+  readonly code = 'invalid-window'
+  constructor(
+    readonly reference: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'InvalidWindowError'
+  }
+}
+
+const NOT_COUNTED_SUBJECT = new Set(['rejected', 'cancelled'])
+const NOT_COUNTED_BACKGROUND = new Set(['draft', 'rejected', 'cancelled'])
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * Assesses `subjects` against a ruleset; answers in the same order as `subjects`.
+ * Pure: the same inputs give the same answer, whatever the order of the windows.
+ */
+export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Assessment {
+  const r = ctx.ruleset
+  const clock = zoneClock(r.zone)
+  const now = ctx.now.getTime()
+  const dayMonth = new Map<number, number>()
+
+  const prepare = (w: WindowPlan, index: number, participates: boolean): PreparedWindow => {
+    const s = w.start instanceof Date ? w.start.getTime() : Number.NaN
+    const e = w.end instanceof Date ? w.end.getTime() : Number.NaN
+    if (!Number.isFinite(s)) throw new InvalidWindowError(w.reference, 'start', `window ${w.reference}: start is not a valid instant`)
+    if (!Number.isFinite(e)) throw new InvalidWindowError(w.reference, 'end', `window ${w.reference}: end is not a valid instant`)
+    const sWall = clock.toWall(s)
+    const eWall = clock.toWall(e)
+    const startDay = Math.floor(sWall / DAY_MS)
+    let startMonth = dayMonth.get(startDay)
+    if (startMonth === undefined) {
+      const d = new Date(sWall)
+      startMonth = d.getUTCFullYear() * 12 + d.getUTCMonth()
+      dayMonth.set(startDay, startMonth)
+    }
+    return {
+      w,
+      index,
+      subject: w.id ?? w.reference,
+      s,
+      e,
+      sWall,
+      eWall,
+      startDay,
+      startMonth,
+      participates,
+      planned: w.kind !== 'emergency',
+    }
+  }
+
+  const prepared = subjects.map((w, i) => prepare(w, i, !NOT_COUNTED_SUBJECT.has(w.status)))
+  const background = (ctx.background ?? [])
+    .filter((w) => !NOT_COUNTED_BACKGROUND.has(w.status))
+    .map((w) => prepare(w, -1, true))
+  const active = prepared.filter((p) => p.participates)
+  const participants = [...active, ...background].sort(
+    (a, b) => a.s - b.s || a.e - b.e || cmpStr(a.w.reference, b.w.reference) || cmpStr(a.w.id ?? '', b.w.id ?? '') || a.index - b.index,
+  )
+
+  let lo = Infinity
+  let hi = -Infinity
+  for (const p of active) {
+    if (p.s < lo) lo = p.s
+    if (p.e > hi) hi = p.e
+  }
+  if (!(hi > lo)) {
+    lo = now
+    hi = now + 1
+  }
+  const blackouts = new PreparedBlackouts(ctx.blackouts, new Date(lo - DAY_MS), new Date(hi + DAY_MS), ctx.calendars, ctx.regions ?? DEFAULT_REGIONS)
+
+  const waivers = new Map<string, WaiverLike>()
+  for (const wv of ctx.waivers ?? []) {
+    const exp = wv.expiresAt
+    if (exp && exp.getTime() <= now) continue
+    waivers.set(wv.findingKey, wv)
+  }
+  const waivable = new Set(r.waivable.value)
+  const out: Finding[][] = prepared.map(() => [])
+
+  const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
+    const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
+    const f: Finding = {
+      key,
+      code: a.code,
+      severity: a.severity,
+      reference: p.w.reference,
+      message: `${p.w.reference}: ${a.message}`,
+      evidence: a.evidence,
+      rule: { id: a.ruleId, version: a.version ?? r.version, provenance: a.provenance, rulesetId: r.id },
+      waivable: waivable.has(a.code),
+    }
+    if (p.w.id !== undefined) f.windowId = p.w.id
+    const wv = f.waivable ? waivers.get(key) : undefined
+    if (wv) f.waiver = wv as Waiver
+    if (p.index >= 0) out[p.index]!.push(f)
+    return f
+  }
+
+  const rc: RuleContext = {
+    now,
+    ruleset: r,
+    calendars: ctx.calendars,
+    regions: ctx.regions ?? DEFAULT_REGIONS,
+    clock,
+    blackouts,
+    subjects: active,
+    participants,
+    emit,
+    cache: new Map(),
+  }
+  for (const family of RULE_FAMILIES) family.run(rc)
+
+  const summary: Record<Severity, number> = { breach: 0, objection: 0, warning: 0, info: 0 }
+  const windows: WindowAssessment[] = prepared.map((p, i) => {
+    const findings = out[i]!.sort(compareFindings)
+    for (const f of findings) summary[f.severity]++
+    const wa: WindowAssessment = {
+      reference: p.w.reference,
+      assessed: p.participates,
+      realMinutes: p.e > p.s ? (p.e - p.s) / MINUTE_MS : 0,
+      worstSeverity: worstSeverity(findings),
+      findings,
+    }
+    if (p.w.id !== undefined) wa.windowId = p.w.id
+    return wa
+  })
+
+  // Month aggregates: every month with counted minutes or touched by an assessed planned subject.
+  const totals = capTotals(rc)
+  const cap = r.cap.minutesPerMonth.value
+  const headroom = Math.min(r.cap.headroomMinutes.value, cap)
+  const monthSet = new Set<number>(totals.keys())
+  for (const p of active) if (p.planned) for (const m of monthsOf(p, clock)) monthSet.add(m)
+  const counts = new Map<number, number>()
+  for (const p of rc.cache.get('cap:windows') as PreparedWindow[]) for (const m of monthsOf(p, clock)) counts.set(m, (counts.get(m) ?? 0) + 1)
+  const months: MonthAggregate[] = [...monthSet]
+    .sort((a, b) => a - b)
+    .map((m) => {
+      const planned = totals.get(m) ?? 0
+      return {
+        month: monthKeyOf(m),
+        plannedMinutes: planned,
+        capMinutes: cap,
+        headroomMinutes: headroom,
+        remainingMinutes: cap - planned,
+        status: planned > cap ? 'breach' : planned > cap - headroom ? 'warning' : 'ok',
+        realMinutesInMonth: realMinutesInMonth(Math.floor(m / 12), (m % 12) + 1, r.zone),
+        windows: counts.get(m) ?? 0,
+      }
+    })
+
+  return {
+    windows,
+    months,
+    summary,
+    provenance: {
+      rulesetId: r.id,
+      rulesetVersion: r.version,
+      rulesetEffectiveFrom: r.effectiveFrom,
+      zone: r.zone,
+      calendars: ctx.calendars.versions(),
+      tzdbVersion: ctx.tzdbVersion,
+      blackoutLayers: ctx.blackouts.map((l) => ({ id: l.id, version: l.version ?? null })),
+      now: ctx.now.toISOString(),
+    },
+  }
+}

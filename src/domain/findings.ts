@@ -1,0 +1,114 @@
+/**
+ * Findings: what the compliance engine says about a window, one per (window, code, rule, layer or
+ * month). A compliance breach is a finding in a 200/201 answer, never an error.
+ *
+ * @example
+ * const f: Finding = { key: 'w1:NOTICE_PERIOD:notice:2021-11', code: 'NOTICE_PERIOD', severity: 'breach', … }
+ */
+export const SEVERITIES = ['breach', 'objection', 'warning', 'info'] as const
+export type Severity = (typeof SEVERITIES)[number]
+
+/** Lower is more severe. */
+export const SEVERITY_RANK: Record<Severity, number> = { breach: 0, objection: 1, warning: 2, info: 3 }
+
+export const PROVENANCES = ['verified', 'paraphrase', 'inferred', 'recalled', 'assumed'] as const
+/** Confidence label of the parameter behind a rule (domain.md). */
+export type Provenance = (typeof PROVENANCES)[number]
+
+/** Every finding code with its default severity (issue 3 §3). */
+export const FINDING_CODES = {
+  /** Breach; a warning when only the strict calendar misses; emergency without justification: warning. */
+  NOTICE_PERIOD: 'breach',
+  /** A published window lacks services, times, impact or riskToService. */
+  SCHEDULE_CONTENT: 'warning',
+  PERMITTED_HOURS: 'warning',
+  CLOCK_CHANGE_NIGHT: 'warning',
+  MAX_DURATION: 'warning',
+  /** Breach above the cap; warning within the headroom. */
+  MONTHLY_CAP: 'breach',
+  WINTER: 'objection',
+  /** Objection for November and 15 Dec–5 Jan; warning for the evening peak and pre-holiday days. */
+  PREPAYMENT_PEAK: 'objection',
+  BANK_HOLIDAY: 'warning',
+  RELEASE_FREEZE: 'warning',
+  /** Operator-defined layer: its own severity. */
+  BLACKOUT: 'warning',
+  OVERLAP: 'warning',
+  MIN_SPACING: 'warning',
+  /** Reserved for the impact issue. */
+  OVERRUN: 'warning',
+  /** Reserved for the impact issue. */
+  REDUNDANCY_LOSS: 'warning',
+} as const satisfies Record<string, Severity>
+
+export type FindingCode = keyof typeof FINDING_CODES
+export const FINDING_CODE_LIST = Object.keys(FINDING_CODES) as FindingCode[]
+
+export function isFindingCode(s: unknown): s is FindingCode {
+  return typeof s === 'string' && Object.hasOwn(FINDING_CODES, s)
+}
+
+export function isSeverity(s: unknown): s is Severity {
+  return typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s)
+}
+
+export function isProvenance(s: unknown): s is Provenance {
+  return typeof s === 'string' && (PROVENANCES as readonly string[]).includes(s)
+}
+
+export type EvidenceValue = string | number | boolean | null | readonly string[] | readonly number[]
+export type Evidence = Readonly<Record<string, EvidenceValue>>
+
+/** A decision that accepts a finding (SEC Panel or its OPSG delegate). */
+export interface Waiver {
+  findingKey: string
+  approvedBy: 'sec-panel' | 'opsg-delegated'
+  decisionRef: string
+  decidedAt: Date
+  reason: string
+  expiresAt?: Date | null
+}
+
+export interface FindingRule {
+  /** Rule family id within the ruleset, e.g. 'notice', 'monthly-cap', or 'blackout'. */
+  id: string
+  /** Version of the ruleset the rule was taken from. */
+  version: string
+  /** Confidence label of the parameter the finding rests on. */
+  provenance: Provenance
+  rulesetId: string
+}
+
+export interface Finding {
+  /** Stable across re-assessments: `${window id or reference}:${code}:${rule id}[:${layer id or month}]`. */
+  key: string
+  code: FindingCode
+  severity: Severity
+  windowId?: string
+  reference: string
+  message: string
+  evidence: Evidence
+  rule: FindingRule
+  waivable: boolean
+  waiver?: Waiver
+}
+
+/** Stable finding key. */
+export function findingKey(subject: string, code: FindingCode, ruleId: string, qualifier?: string): string {
+  return qualifier ? `${subject}:${code}:${ruleId}:${qualifier}` : `${subject}:${code}:${ruleId}`
+}
+
+/** Deterministic order: severity, code, key. */
+export function compareFindings(a: Finding, b: Finding): number {
+  const s = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
+  if (s !== 0) return s
+  if (a.code !== b.code) return a.code < b.code ? -1 : 1
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+}
+
+/** The most severe severity of a list, or null when empty. */
+export function worstSeverity(findings: readonly Finding[]): Severity | null {
+  let best: Severity | null = null
+  for (const f of findings) if (best === null || SEVERITY_RANK[f.severity] < SEVERITY_RANK[best]) best = f.severity
+  return best
+}

@@ -1,0 +1,10 @@
+/** Public API of the pure domain core (compliance engine, calendars, rulesets, blackouts, time). */
+export * from './assess.ts'
+export * from './blackouts.ts'
+export * from './calendars.ts'
+export * from './findings.ts'
+export * from './recurrence.ts'
+export * from './ruleset.ts'
+export * from './time.ts'
+export { RULE_FAMILIES } from './rules/registry.ts'
+export type { RuleFamily } from './rules/types.ts'

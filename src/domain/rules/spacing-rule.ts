@@ -1,0 +1,68 @@
+/**
+ * MIN_SPACING (assumed): starts of two outages of the same party at least `minHoursBetweenStarts`
+ * (default 7 × 24 h) apart, real time. The finding names the nearest such window.
+ *
+ * @example DSP outages starting 2021-11-14 00:00 and 2021-11-20 00:00 → 144 h apart → both warned.
+ */
+import { HOUR_MS } from '../time.ts'
+import { fmtWall, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+
+export const spacingRule: RuleFamily = {
+  id: 'spacing',
+  codes: ['MIN_SPACING'],
+  run(ctx: RuleContext) {
+    const sp = ctx.ruleset.spacing
+    const min = sp.minHoursBetweenStarts.value * HOUR_MS
+    if (min <= 0) return
+    const byParty = new Map<string, PreparedWindow[]>()
+    for (const p of ctx.participants) {
+      if (!p.planned || !sp.impacts.value.includes(p.w.impact)) continue
+      let arr = byParty.get(p.w.party)
+      if (!arr) byParty.set(p.w.party, (arr = []))
+      arr.push(p) // participants are sorted by start already
+    }
+    for (const p of ctx.subjects) {
+      if (!p.planned || !sp.impacts.value.includes(p.w.impact)) continue
+      const arr = byParty.get(p.w.party)
+      if (!arr) continue
+      // first index with s > p.s - min
+      let lo = 0
+      let hi = arr.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (arr[mid]!.s <= p.s - min) lo = mid + 1
+        else hi = mid
+      }
+      let nearest: PreparedWindow | null = null
+      let count = 0
+      for (let j = lo; j < arr.length && arr[j]!.s < p.s + min; j++) {
+        const q = arr[j]!
+        if (q === p) continue
+        count++
+        const dq = Math.abs(q.s - p.s)
+        const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
+        if (dq < dn || (dq === dn && nearest && tieBreak(q, nearest) < 0)) nearest = q
+      }
+      if (!nearest) continue
+      const gapH = Math.abs(nearest.s - p.s) / HOUR_MS
+      ctx.emit(p, {
+        code: 'MIN_SPACING',
+        severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
+        ruleId: 'spacing',
+        provenance: sp.minHoursBetweenStarts.provenance,
+        message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.w.reference} (${nearest.w.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
+        evidence: { nearest: nearest.w.reference, party: p.w.party, hoursBetweenStarts: gapH, minHoursBetweenStarts: sp.minHoursBetweenStarts.value, windowsTooClose: count },
+      })
+    }
+  },
+}
+
+function tieBreak(a: PreparedWindow, b: PreparedWindow): number {
+  return a.s - b.s || (a.w.reference < b.w.reference ? -1 : a.w.reference > b.w.reference ? 1 : 0)
+}
+
+function fmtHours(h: number): string {
+  const d = Math.floor(h / 24)
+  const r = Math.round((h - d * 24) * 100) / 100
+  return d > 0 ? `${d} days ${r} hours` : `${r} hours`
+}

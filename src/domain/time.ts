@@ -1,0 +1,348 @@
+/**
+ * Wall-clock ↔ instant arithmetic in an IANA zone, fast enough for hot loops.
+ *
+ * Instants are epoch milliseconds (UTC). A "wall" value is the local date-time of a zone encoded as
+ * if it were UTC epoch milliseconds (so `new Date(wall).getUTCHours()` is the local hour). Offsets
+ * are looked up in a per-year table of transitions computed once per zone with luxon; after that no
+ * luxon call happens on the hot path.
+ *
+ * RFC 5545 §3.3.5: an ambiguous local time (autumn fold) means the FIRST occurrence; a nonexistent
+ * local time (spring gap) is read with the offset from before the gap (01:30 on 27 Mar 2022 in
+ * Europe/London → 01:30Z = 02:30 BST) and reported as `gap` so a recurrence can skip it.
+ *
+ * @example
+ * const clock = zoneClock('Europe/London')
+ * clock.fromWall(Date.UTC(2021, 9, 31, 1, 30)) // { ms: Date.UTC(2021, 9, 31, 0, 30), status: 'ambiguous' }
+ * realMinutesInMonth(2021, 10, 'Europe/London') // 44_700
+ */
+import { DateTime } from 'luxon'
+
+export const MINUTE_MS = 60_000
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 86_400_000
+
+export type WallStatus = 'exact' | 'ambiguous' | 'gap'
+
+export interface WallResult {
+  /** The instant, epoch ms. */
+  ms: number
+  status: WallStatus
+}
+
+export interface Transition {
+  /** First instant (epoch ms) at which `offsetAfter` applies. */
+  at: number
+  offsetBefore: number
+  offsetAfter: number
+}
+
+interface YearInfo {
+  from: number
+  to: number
+  startOffset: number
+  transitions: Transition[]
+}
+
+export class InvalidZoneError extends Error {
+  readonly code = 'invalid-zone'
+  constructor(readonly zone: string) {
+    super(`unknown or unsupported IANA time zone '${zone}'`)
+    this.name = 'InvalidZoneError'
+  }
+}
+
+/** True when luxon (ICU) knows the zone. */
+export function isValidZone(zone: string): boolean {
+  return typeof zone === 'string' && zone.length > 0 && DateTime.fromMillis(0, { zone }).isValid
+}
+
+/**
+ * Offsets and wall-clock conversions for one zone. Build one with `zoneClock(zone)` (cached).
+ * @example zoneClock('Europe/London').offsetAt(Date.UTC(2021, 6, 1)) // 60
+ */
+export class ZoneClock {
+  readonly zone: string
+  private readonly years = new Map<number, YearInfo>()
+  private cur: YearInfo
+  private readonly monthStarts = new Map<number, number>()
+  private readonly dateKeys = new Map<number, string>()
+
+  constructor(zone: string) {
+    if (!isValidZone(zone)) throw new InvalidZoneError(zone)
+    this.zone = zone
+    this.cur = this.year(2021)
+  }
+
+  private luxonOffset(ms: number): number {
+    return DateTime.fromMillis(ms, { zone: this.zone }).offset
+  }
+
+  private year(y: number): YearInfo {
+    const cached = this.years.get(y)
+    if (cached) return cached
+    const from = Date.UTC(y, 0, 1)
+    const to = Date.UTC(y + 1, 0, 1)
+    const startOffset = this.luxonOffset(from)
+    const transitions: Transition[] = []
+    let prev = startOffset
+    // Sample every 6 hours, then bisect to the minute: zones change at most a few times a year.
+    const step = 6 * HOUR_MS
+    for (let t = from + step; t <= to; t += step) {
+      const o = this.luxonOffset(t)
+      if (o !== prev) {
+        let lo = t - step // offset prev here
+        let hi = t // offset o here
+        while (hi - lo > MINUTE_MS) {
+          const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS
+          if (mid === lo) break
+          if (this.luxonOffset(mid) === prev) lo = mid
+          else hi = mid
+        }
+        if (hi < to) transitions.push({ at: hi, offsetBefore: prev, offsetAfter: o })
+        prev = o
+      }
+    }
+    const info = { from, to, startOffset, transitions }
+    this.years.set(y, info)
+    return info
+  }
+
+  private infoFor(ms: number): YearInfo {
+    const c = this.cur
+    if (ms >= c.from && ms < c.to) return c
+    const info = this.year(new Date(ms).getUTCFullYear())
+    this.cur = info
+    return info
+  }
+
+  /** UTC offset in minutes at an instant. */
+  offsetAt(ms: number): number {
+    const info = this.infoFor(ms)
+    let o = info.startOffset
+    for (const tr of info.transitions) {
+      if (ms >= tr.at) o = tr.offsetAfter
+      else break
+    }
+    return o
+  }
+
+  /** Local wall-clock time of an instant, as UTC-encoded epoch ms. */
+  toWall(ms: number): number {
+    return ms + this.offsetAt(ms) * MINUTE_MS
+  }
+
+  /**
+   * The instant of a wall-clock time (RFC 5545: ambiguous → first, gap → offset before the gap).
+   * @example zoneClock('Europe/London').fromWall(Date.UTC(2022, 2, 27, 1, 30)) // { ms: Date.UTC(2022,2,27,1,30), status: 'gap' }
+   */
+  fromWall(wall: number): WallResult {
+    const before = this.offsetAt(wall - DAY_MS)
+    const after = this.offsetAt(wall + DAY_MS)
+    let first: number | null = null
+    let valid = 0
+    for (const o of before === after ? [before] : [before, after]) {
+      const inst = wall - o * MINUTE_MS
+      if (this.offsetAt(inst) !== o) continue
+      valid++
+      if (first === null || inst < first) first = inst
+    }
+    if (first === null) return { ms: wall - before * MINUTE_MS, status: 'gap' }
+    return { ms: first, status: valid > 1 ? 'ambiguous' : 'exact' }
+  }
+
+  /** Local days since 1970-01-01 of an instant. */
+  dayIndex(ms: number): number {
+    return Math.floor(this.toWall(ms) / DAY_MS)
+  }
+
+  /** Local ISO date (YYYY-MM-DD) of an instant. */
+  localDate(ms: number): string {
+    return dayKey(this.dayIndex(ms))
+  }
+
+  /** Local 'YYYY-MM-DDTHH:MM' of an instant. */
+  localDateTime(ms: number): string {
+    return new Date(this.toWall(ms)).toISOString().slice(0, 16)
+  }
+
+  /** Local 'HH:MM' of an instant. */
+  localTime(ms: number): string {
+    return new Date(this.toWall(ms)).toISOString().slice(11, 16)
+  }
+
+  /** Instant of local 00:00 of a local day index (a midnight in a gap moves forward). */
+  startOfDay(dayIdx: number): number {
+    return this.fromWall(dayIdx * DAY_MS).ms
+  }
+
+  /** Instant of local 00:00 on the 1st of a month (month 1–12; overflow allowed). */
+  startOfMonth(year: number, month: number): number {
+    const k = year * 12 + (month - 1)
+    let v = this.monthStarts.get(k)
+    if (v === undefined) {
+      v = this.fromWall(Date.UTC(Math.floor(k / 12), k % 12, 1)).ms
+      this.monthStarts.set(k, v)
+    }
+    return v
+  }
+
+  /** Month index (year*12 + month-1) of an instant, in local time. */
+  monthIndex(ms: number): number {
+    const d = new Date(this.toWall(ms))
+    return d.getUTCFullYear() * 12 + d.getUTCMonth()
+  }
+
+  /** Instant at which a month index starts. */
+  startOfMonthIndex(mi: number): number {
+    return this.startOfMonth(Math.floor(mi / 12), (mi % 12) + 1)
+  }
+
+  /** Clock changes with from ≤ at < to. */
+  transitionsBetween(from: number, to: number): Transition[] {
+    const out: Transition[] = []
+    if (!(to > from)) return out
+    const y0 = new Date(from).getUTCFullYear()
+    const y1 = new Date(to).getUTCFullYear()
+    for (let y = y0; y <= y1; y++) {
+      for (const tr of this.year(y).transitions) if (tr.at >= from && tr.at < to) out.push(tr)
+    }
+    return out
+  }
+
+  /** Cached ISO date of a day index. */
+  dayKeyCached(dayIdx: number): string {
+    let s = this.dateKeys.get(dayIdx)
+    if (s === undefined) {
+      s = dayKey(dayIdx)
+      this.dateKeys.set(dayIdx, s)
+    }
+    return s
+  }
+}
+
+const clocks = new Map<string, ZoneClock>()
+
+/** A cached ZoneClock for a zone; throws InvalidZoneError for an unknown zone. */
+export function zoneClock(zone: string): ZoneClock {
+  let c = clocks.get(zone)
+  if (!c) {
+    c = new ZoneClock(zone)
+    clocks.set(zone, c)
+  }
+  return c
+}
+
+/** ISO date of a day index (days since 1970-01-01). */
+export function dayKey(dayIdx: number): string {
+  return new Date(dayIdx * DAY_MS).toISOString().slice(0, 10)
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/** Day index of an ISO date 'YYYY-MM-DD'; throws on a malformed or impossible date. */
+export function dayIndexOf(isoDate: string): number {
+  const m = ISO_DATE.exec(isoDate)
+  if (!m) throw new RangeError(`not an ISO date: '${isoDate}'`)
+  const y = Number(m[1])
+  const mo = Number(m[2])
+  const d = Number(m[3])
+  const ms = Date.UTC(y, mo - 1, d)
+  const back = new Date(ms)
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) throw new RangeError(`impossible date: '${isoDate}'`)
+  return ms / DAY_MS
+}
+
+/** True for a well-formed, existing ISO date. */
+export function isIsoDate(s: unknown): s is string {
+  if (typeof s !== 'string') return false
+  try {
+    dayIndexOf(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** 0 = Sunday … 6 = Saturday, for a day index. */
+export function weekdayOf(dayIdx: number): number {
+  return (((dayIdx + 4) % 7) + 7) % 7
+}
+
+/**
+ * The instant of a local wall-clock time in a zone (RFC 5545 rules, see module doc).
+ * @example wallToInstant(2021, 10, 31, 1, 30, 'Europe/London').toISOString() // '2021-10-31T00:30:00.000Z'
+ */
+export function wallToInstant(y: number, mo: number, d: number, h: number, mi: number, zone: string): Date {
+  return new Date(zoneClock(zone).fromWall(Date.UTC(y, mo - 1, d, h, mi)).ms)
+}
+
+/** Like wallToInstant, but says whether the local time was exact, ambiguous or in a gap. */
+export function resolveWall(y: number, mo: number, d: number, h: number, mi: number, zone: string): WallResult {
+  return zoneClock(zone).fromWall(Date.UTC(y, mo - 1, d, h, mi))
+}
+
+/**
+ * Real elapsed minutes of a local calendar month.
+ * @example realMinutesInMonth(2021, 10, 'Europe/London') // 44_700; (2022, 3) → 44_580
+ */
+export function realMinutesInMonth(year: number, month: number, zone: string): number {
+  const c = zoneClock(zone)
+  return (c.startOfMonth(year, month + 1) - c.startOfMonth(year, month)) / MINUTE_MS
+}
+
+/** 'YYYY-MM' of a month index (year*12 + month-1). */
+export function monthKeyOf(mi: number): string {
+  const y = Math.floor(mi / 12)
+  const m = (mi % 12) + 1
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}`
+}
+
+/** Month index of 'YYYY-MM'. */
+export function monthIndexOf(key: string): number {
+  const m = /^(\d{4})-(\d{2})$/.exec(key)
+  if (!m) throw new RangeError(`not a month: '${key}'`)
+  return Number(m[1]) * 12 + Number(m[2]) - 1
+}
+
+/** Clock changes in a zone with from ≤ at < to (instants). */
+export function clockChanges(from: Date, to: Date, zone: string): Transition[] {
+  return zoneClock(zone).transitionsBetween(from.getTime(), to.getTime())
+}
+
+const HHMM = /^([01]\d|2[0-4]):([0-5]\d)$/
+
+/** Minutes after midnight of 'HH:MM' (24:00 allowed); throws on a malformed value. */
+export function parseHhMm(s: string): number {
+  const m = HHMM.exec(s)
+  if (!m) throw new RangeError(`not a time of day 'HH:MM': '${s}'`)
+  const v = Number(m[1]) * 60 + Number(m[2])
+  if (v > 1440) throw new RangeError(`time of day after 24:00: '${s}'`)
+  return v
+}
+
+/** True for a well-formed 'HH:MM'. */
+export function isHhMm(s: unknown): s is string {
+  if (typeof s !== 'string') return false
+  try {
+    parseHhMm(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const MONTH_NAMES = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+]
+
+/** 'November 2021' for a month index. */
+export function monthLabel(mi: number): string {
+  return `${MONTH_NAMES[mi % 12]} ${Math.floor(mi / 12)}`
+}
+
+/** '1 November' for a day index. */
+export function dayMonthLabel(dayIdx: number): string {
+  const d = new Date(dayIdx * DAY_MS)
+  return `${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]}`
+}
