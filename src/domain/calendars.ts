@@ -176,20 +176,22 @@ class Calendar implements WorkingDayCalendar {
   private table(year: number): YearTable {
     let t = this.tables.get(year)
     if (t) return t
+    // Each nation's holidays after that nation's overrides; the union of them; then this
+    // calendar's own overrides (for a union calendar), in list order.
     const names = new Map<string, CalendarHoliday>()
-    for (const part of this.parts) {
-      for (const [date, name] of baseHolidays(part, year)) {
-        if (!names.has(date)) names.set(date, { date, name, source: 'date-holidays' })
-      }
+    const inYear = (o: CalendarOverride) => o.date.startsWith(`${year}-`)
+    const apply = (m: Map<string, CalendarHoliday>, o: CalendarOverride) => {
+      if (o.action === 'add') m.set(o.date, { date: o.date, name: o.name ?? o.reason, source: 'override' })
+      else m.delete(o.date)
     }
-    // Nation overrides first (they flow into unions), then this calendar's own, in list order.
-    const relevant = this.overrides.filter(
-      (o) => o.date.startsWith(`${year}-`) && ((this.parts as readonly string[]).includes(o.calendar) || o.calendar === this.id),
-    )
-    const ordered = [...relevant.filter((o) => o.calendar !== this.id), ...relevant.filter((o) => o.calendar === this.id)]
-    for (const o of ordered) {
-      if (o.action === 'add') names.set(o.date, { date: o.date, name: o.name ?? o.reason, source: 'override' })
-      else names.delete(o.date)
+    for (const part of this.parts) {
+      const own = new Map<string, CalendarHoliday>()
+      for (const [date, name] of baseHolidays(part, year)) own.set(date, { date, name, source: 'date-holidays' })
+      for (const o of this.overrides) if (o.calendar === part && inYear(o)) apply(own, o)
+      for (const [date, h] of own) if (!names.has(date)) names.set(date, h)
+    }
+    if (!(this.parts as readonly string[]).includes(this.id)) {
+      for (const o of this.overrides) if (o.calendar === this.id && inYear(o)) apply(names, o)
     }
     const firstDay = Date.UTC(year, 0, 1) / 86_400_000
     const len = Date.UTC(year + 1, 0, 1) / 86_400_000 - firstDay

@@ -82,12 +82,24 @@ export function parseRRule(text: string): Record<string, unknown> {
     throw new RecurrenceError(`invalid rrule: ${(e as Error).message}`, 'rrule')
   }
   if (opts.freq === undefined || opts.freq === null) throw new RecurrenceError('invalid rrule: FREQ is missing or unknown', 'rrule')
-  if (opts.tzid) throw new RecurrenceError('rrule must not carry TZID; give the zone separately', 'rrule')
-  if (opts.dtstart) throw new RecurrenceError('rrule must not carry DTSTART; give dtstart separately', 'rrule')
+  if (opts.tzid || /(^|;)\s*TZID\s*=/i.test(body)) throw new RecurrenceError('rrule must not carry TZID; give the zone separately', 'rrule')
+  if (opts.dtstart || /(^|;)\s*DTSTART\s*=/i.test(body)) throw new RecurrenceError('rrule must not carry DTSTART; give dtstart separately', 'rrule')
   for (const k of ['count', 'interval'] as const) {
     const v = opts[k]
     if (v !== undefined && v !== null && (!Number.isInteger(v) || (v as number) < 1)) {
       throw new RecurrenceError(`invalid rrule: ${k.toUpperCase()} must be a positive integer`, 'rrule')
+    }
+  }
+  const ranges: Record<string, [number, number]> = {
+    byhour: [0, 23], byminute: [0, 59], bysecond: [0, 60], bymonth: [1, 12], bymonthday: [-31, 31],
+    byyearday: [-366, 366], byweekno: [-53, 53], bysetpos: [-366, 366],
+  }
+  for (const [k, [lo, hi]] of Object.entries(ranges)) {
+    const v = opts[k]
+    if (v === undefined || v === null) continue
+    const list = Array.isArray(v) ? v : [v]
+    if (list.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi || (x === 0 && lo < 0))) {
+      throw new RecurrenceError(`invalid rrule: ${k.toUpperCase()} out of range ${lo}..${hi}`, 'rrule')
     }
   }
   for (const [k, v] of Object.entries(opts)) {
