@@ -1,13 +1,13 @@
 /**
  * Epoch-millisecond local-time arithmetic for one IANA zone, fast enough for the impact hot path.
  *
- * luxon is asked once per UTC hour for the zone offset (and once per local month for the month's
- * bounds); everything after that is integer arithmetic on epoch ms. An hour whose offset changes
+ * luxon is asked for the zone offset twice per UTC day (per hour on a day with a transition) and once per
+ * local month for the month's bounds; everything after that is integer arithmetic on epoch ms. An hour whose offset changes
  * inside it (a zone with a non-hour transition instant) records the exact transition instant, so
  * the arithmetic stays exact for every zone, not only Europe/London (whose changes fall at 01:00 UTC).
  *
  * The caches are memoisation of pure functions of (zone, instant), shared per zone. They grow with
- * the span of time asked about (one entry per UTC hour, per local day, per local month).
+ * the span of time asked about (one entry per UTC day, per local day, per local month).
  *
  * @example
  * const clock = zoneClock('Europe/London')
@@ -61,7 +61,7 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
 export class ZoneClock {
   readonly zone: string
-  private readonly hours = new Map<number, HourEntry>()
+  private readonly utcDays = new Map<number, HourEntry | HourEntry[]>()
   private readonly days = new Map<number, DayInfo>()
   private readonly months = new Map<number, MonthSpan>()
 
@@ -74,10 +74,26 @@ export class ZoneClock {
     return DateTime.fromMillis(ms, { zone: this.zone }).offset * MINUTE_MS
   }
 
-  /** Offset facts for the UTC hour with index `h` (= floor(ms / HOUR_MS)). */
-  hourEntry(h: number): HourEntry {
-    let e = this.hours.get(h)
+  /**
+   * Offset facts for the UTC day with index `d`: one shared entry when the offset is the same at both
+   * ends of the day (tz rules change at most once a day), else one entry per hour.
+   */
+  private dayEntries(d: number): HourEntry | HourEntry[] {
+    let e = this.utcDays.get(d)
     if (e) return e
+    const start = d * DAY_MS
+    const first = this.luxonOffset(start)
+    if (this.luxonOffset(start + DAY_MS - 1) === first) {
+      e = { offset: first, changeAt: Number.NaN, offsetAfter: first }
+    } else {
+      e = []
+      for (let h = 0; h < 24; h++) e.push(this.computeHour(d * 24 + h))
+    }
+    this.utcDays.set(d, e)
+    return e
+  }
+
+  private computeHour(h: number): HourEntry {
     const start = h * HOUR_MS
     const offset = this.luxonOffset(start)
     const last = this.luxonOffset(start + HOUR_MS - 1)
@@ -93,9 +109,29 @@ export class ZoneClock {
       }
       changeAt = start + (lo + 1) * MINUTE_MS
     }
-    e = { offset, changeAt, offsetAfter: last }
-    this.hours.set(h, e)
-    return e
+    return { offset, changeAt, offsetAfter: last }
+  }
+
+  /** Offset facts for the UTC hour with index `h` (= floor(ms / HOUR_MS)). */
+  hourEntry(h: number): HourEntry {
+    const d = Math.floor(h / 24)
+    const e = this.dayEntries(d)
+    return Array.isArray(e) ? (e[h - d * 24] as HourEntry) : e
+  }
+
+  /**
+   * The offset in force at `ms` and the instant up to which it certainly stays in force (the end of
+   * the UTC hour or day, or the transition); lets callers walk a long interval with few lookups.
+   */
+  offsetSpan(ms: number): { offset: number; until: number } {
+    const d = Math.floor(ms / DAY_MS)
+    const e = this.dayEntries(d)
+    if (!Array.isArray(e)) return { offset: e.offset, until: (d + 1) * DAY_MS }
+    const h = Math.floor(ms / HOUR_MS)
+    const he = e[h - d * 24] as HourEntry
+    if (Number.isNaN(he.changeAt) || ms >= he.changeAt)
+      return { offset: he.offsetAfter, until: (h + 1) * HOUR_MS }
+    return { offset: he.offset, until: Math.min((h + 1) * HOUR_MS, he.changeAt) }
   }
 
   /** Offset (ms) in force at instant `ms`. */

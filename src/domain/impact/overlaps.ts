@@ -108,20 +108,96 @@ interface Item {
   e: number
   stops: boolean
   failureShare: number
+  regionMask: number
+  serviceMask: number
 }
 
 const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort()
 
-function union(items: readonly Item[], key: 'regions' | 'services', order?: Map<string, number>): string[] {
-  const set = new Set<string>()
-  for (const it of items) for (const x of it.ref[key]) set.add(x)
-  const out = [...set]
-  return order
-    ? out.sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : 1))
-    : out.sort()
+/**
+ * Region and service ids as bits, so unions and intersections over many intervals and pairs cost an OR
+ * or AND plus a memoised decode. Indices are assigned on first sight and never change; past 31 ids the
+ * codec overflows and callers fall back to Sets (same order, slower).
+ */
+class IdCodec {
+  private readonly index = new Map<string, number>()
+  private readonly ids: string[] = []
+  private readonly memo = new Map<number, readonly string[]>()
+  overflow = false
+
+  constructor(readonly compare: (a: string, b: string) => number) {}
+
+  mask(ids: readonly string[]): number {
+    let m = 0
+    for (const id of ids) {
+      let i = this.index.get(id)
+      if (i === undefined) {
+        i = this.ids.length
+        this.index.set(id, i)
+        this.ids.push(id)
+        if (i > 30) this.overflow = true
+      }
+      if (i <= 30) m |= 1 << i
+    }
+    return m
+  }
+
+  decode(mask: number): string[] {
+    let v = this.memo.get(mask)
+    if (!v) {
+      const out: string[] = []
+      for (let i = 0; i < this.ids.length && i <= 30; i++)
+        if (mask & (1 << i)) out.push(this.ids[i] as string)
+      v = out.sort(this.compare)
+      this.memo.set(mask, v)
+    }
+    return v.slice()
+  }
+
+  /** Sorted union of `lists` (ids as given) or of `masks` when the codec has not overflowed. */
+  union(items: readonly Item[], kind: 'regions' | 'services'): string[] {
+    if (!this.overflow) {
+      let m = 0
+      for (const it of items) m |= kind === 'regions' ? it.regionMask : it.serviceMask
+      return this.decode(m)
+    }
+    const set = new Set<string>()
+    for (const it of items) for (const x of it.ref[kind]) set.add(x)
+    return [...set].sort(this.compare)
+  }
+
+  /** Ids in both `a` and `b`, sorted. */
+  intersect(a: Item, b: Item, kind: 'regions' | 'services'): string[] {
+    if (!this.overflow) {
+      return this.decode(kind === 'regions' ? a.regionMask & b.regionMask : a.serviceMask & b.serviceMask)
+    }
+    return a.ref[kind].filter((x) => b.ref[kind].includes(x)).sort(this.compare)
+  }
 }
 
-function toItem(w: OverlapWindow, p: PreparedContext): Item {
+interface Codecs {
+  regions: IdCodec
+  services: IdCodec
+}
+
+const codecs = new WeakMap<PreparedContext, Codecs>()
+
+function codecsFor(p: PreparedContext): Codecs {
+  let c = codecs.get(p)
+  if (!c) {
+    const order = p.regionOrder
+    c = {
+      regions: new IdCodec(
+        (a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0),
+      ),
+      services: new IdCodec((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    }
+    codecs.set(p, c)
+  }
+  return c
+}
+
+function toItem(w: OverlapWindow, p: PreparedContext, c: Codecs): Item {
   const regions = resolveRegions(w, p)
   const services = resolveServices(w, p)
   const share = p.ctx.profile.failureShare.value
@@ -140,10 +216,12 @@ function toItem(w: OverlapWindow, p: PreparedContext): Item {
     e: w.end.getTime(),
     stops: stopsTopUps(w.impact, services, p),
     failureShare: w.impact === 'outage' ? share.outage : w.impact === 'degraded' ? share.degraded : 0,
+    regionMask: c.regions.mask(regions),
+    serviceMask: c.services.mask(services),
   }
 }
 
-function redundancyCandidate(a: Item, b: Item): RedundancyLossCandidate | undefined {
+function redundancyCandidate(a: Item, b: Item, c: Codecs): RedundancyLossCandidate | undefined {
   let rr = a
   let other = b
   if (a.ref.impact !== 'reduced-redundancy') {
@@ -151,8 +229,8 @@ function redundancyCandidate(a: Item, b: Item): RedundancyLossCandidate | undefi
     other = a
   }
   if (rr.ref.impact !== 'reduced-redundancy' || other.ref.impact === 'no-impact') return undefined
-  const sharedServices = rr.ref.services.filter((s) => other.ref.services.includes(s))
-  const sharedRegions = rr.ref.regions.filter((r) => other.ref.regions.includes(r))
+  const sharedServices = c.services.intersect(rr, other, 'services')
+  const sharedRegions = c.regions.intersect(rr, other, 'regions')
   if (sharedServices.length === 0 && sharedRegions.length === 0) return undefined
   const s = Math.max(a.s, b.s)
   const e = Math.min(a.e, b.e)
@@ -165,8 +243,8 @@ function redundancyCandidate(a: Item, b: Item): RedundancyLossCandidate | undefi
     sharedServices,
     sharedRegions,
     parties: sorted([rr.ref.party, other.ref.party]),
-    regions: sorted([...rr.ref.regions, ...other.ref.regions]),
-    services: sorted([...rr.ref.services, ...other.ref.services]),
+    regions: c.regions.union([rr, other], 'regions'),
+    services: c.services.union([rr, other], 'services'),
   }
 }
 
@@ -174,11 +252,14 @@ interface RawInterval {
   s: number
   e: number
   members: Item[]
-  key: string
 }
 
 /** Sweeps one connected component; appends redundancy candidates and returns its multi-party intervals. */
-function sweepComponent(comp: readonly Item[], redundancy: RedundancyLossCandidate[]): RawInterval[] {
+function sweepComponent(
+  comp: readonly Item[],
+  redundancy: RedundancyLossCandidate[],
+  c: Codecs,
+): RawInterval[] {
   const events: { t: number; start: boolean; item: Item }[] = []
   for (const item of comp) {
     events.push({ t: item.s, start: true, item }, { t: item.e, start: false, item })
@@ -191,18 +272,16 @@ function sweepComponent(comp: readonly Item[], redundancy: RedundancyLossCandida
   let prevT = Number.NaN
   for (const ev of events) {
     if (ev.t > prevT && active.size >= 2 && partyCount.size >= 2) {
-      const members = [...active].sort((x, y) => x.s - y.s || (x.ref.id < y.ref.id ? -1 : 1))
-      const key = members.map((m) => m.ref.id).join('\u0000')
-      const last = out[out.length - 1]
-      if (last && last.e === prevT && last.key === key) last.e = ev.t
-      else out.push({ s: prevT, e: ev.t, members, key })
+      // Consecutive elementary intervals always differ in their open windows (every event instant
+      // adds or removes one with positive length), so each is its own interval. Set order = start order.
+      out.push({ s: prevT, e: ev.t, members: [...active] })
     }
     prevT = ev.t
     const party = ev.item.ref.party
     if (ev.start) {
       for (const other of active) {
-        const c = redundancyCandidate(other, ev.item)
-        if (c) redundancy.push(c)
+        const cand = redundancyCandidate(other, ev.item, c)
+        if (cand) redundancy.push(cand)
       }
       active.add(ev.item)
       partyCount.set(party, (partyCount.get(party) ?? 0) + 1)
@@ -216,12 +295,12 @@ function sweepComponent(comp: readonly Item[], redundancy: RedundancyLossCandida
   return out
 }
 
-function buildGroup(intervals: readonly RawInterval[], p: PreparedContext): OverlapGroup {
+function buildGroup(intervals: readonly RawInterval[], p: PreparedContext, c: Codecs): OverlapGroup {
   const ctx = p.ctx
   const memberSet = new Set<Item>()
   for (const iv of intervals) for (const m of iv.members) memberSet.add(m)
   const members = [...memberSet].sort((x, y) => x.s - y.s || (x.ref.id < y.ref.id ? -1 : 1))
-  const regions = union(members, 'regions', p.regionOrder)
+  const regions = c.regions.union(members, 'regions')
   let meters = 0
   let premises = 0
   let ppm = 0
@@ -261,15 +340,15 @@ function buildGroup(intervals: readonly RawInterval[], p: PreparedContext): Over
       minutes: (iv.e - iv.s) / MINUTE_MS,
       windowIds: iv.members.map((m) => m.ref.id),
       parties: sorted(iv.members.map((m) => m.ref.party)),
-      regions: union(iv.members, 'regions', p.regionOrder),
-      services: union(iv.members, 'services'),
+      regions: c.regions.union(iv.members, 'regions'),
+      services: c.services.union(iv.members, 'services'),
     }
   })
   return {
     windows: members.map((m) => m.ref),
     parties: sorted(members.map((m) => m.ref.party)),
     regions,
-    services: union(members, 'services'),
+    services: c.services.union(members, 'services'),
     start: new Date((intervals[0] as RawInterval).s),
     end: new Date(Math.max(...intervals.map((iv) => iv.e))),
     intervals: outIntervals,
@@ -292,6 +371,7 @@ function buildGroup(intervals: readonly RawInterval[], p: PreparedContext): Over
  */
 export function detectOverlaps(windows: readonly OverlapWindow[], ctx: ImpactContext): OverlapReport {
   const p = prepareContext(ctx)
+  const c = codecsFor(p)
   const problems: Problem[] = []
   const items: Item[] = []
   windows.forEach((w, i) => {
@@ -303,7 +383,7 @@ export function detectOverlaps(windows: readonly OverlapWindow[], ctx: ImpactCon
       })
       return
     }
-    items.push(toItem(w, p))
+    items.push(toItem(w, p, c))
   })
   items.sort((a, b) => a.s - b.s || a.e - b.e)
   const groups: OverlapGroup[] = []
@@ -312,8 +392,8 @@ export function detectOverlaps(windows: readonly OverlapWindow[], ctx: ImpactCon
   let compEnd = Number.NEGATIVE_INFINITY
   const flush = (): void => {
     if (comp.length >= 2) {
-      const intervals = sweepComponent(comp, redundancyLoss)
-      if (intervals.length > 0) groups.push(buildGroup(intervals, p))
+      const intervals = sweepComponent(comp, redundancyLoss, c)
+      if (intervals.length > 0) groups.push(buildGroup(intervals, p, c))
     }
   }
   for (const it of items) {

@@ -217,17 +217,12 @@ export function attemptsPerCustomer(
   const pre = new Array<boolean>(n).fill(false)
   let anyPre = false
   let t = start
+  let offset = 0
+  let until = Number.NEGATIVE_INFINITY
   while (t < end) {
-    const h = Math.floor(t / HOUR_MS)
-    const e = clock.hourEntry(h)
-    let offset = e.offset
-    let pieceEnd = Math.min(end, (h + 1) * HOUR_MS)
-    if (e.changeAt === e.changeAt) {
-      if (t >= e.changeAt) offset = e.offsetAfter
-      else pieceEnd = Math.min(pieceEnd, e.changeAt)
-    }
+    if (t >= until) ({ offset, until } = clock.offsetSpan(t))
     const localHour = Math.floor((t + offset) / HOUR_MS)
-    pieceEnd = Math.min(pieceEnd, (localHour + 1) * HOUR_MS - offset)
+    const pieceEnd = Math.min(end, until, (localHour + 1) * HOUR_MS - offset)
     const d = Math.floor(localHour / 24)
     if (d !== lastDay) {
       lastDay = d
@@ -306,16 +301,36 @@ export function availabilityEffect(
   end: number,
   countsAsDowntime: boolean,
 ): AvailabilityEffect {
-  const pieces = end > start ? p.clock.splitByMonth(start, end) : p.clock.splitByMonth(start, start + 1)
-  const months: MonthAvailability[] = pieces.map((piece) => {
-    const minutes = countsAsDowntime ? Math.max(0, piece.end - piece.start) / MINUTE_MS : 0
-    const monthMinutes = piece.month.minutes
+  const first = p.clock.monthAt(start)
+  if (end <= first.end) {
+    // Fast path: the window lies inside one local month.
+    const minutes = countsAsDowntime && end > start ? (end - start) / MINUTE_MS : 0
+    const m: MonthAvailability = {
+      month: first.key,
+      minutes,
+      monthMinutes: first.minutes,
+      percentIfAgreed: 100,
+      percentIfNotAgreed: percent(minutes, first.minutes),
+    }
+    return {
+      month: m.month,
+      minutes,
+      monthMinutes: m.monthMinutes,
+      percentIfAgreed: 100,
+      percentIfNotAgreed: m.percentIfNotAgreed,
+      countsAsDowntime,
+      windowMinutes: Math.max(0, end - start) / MINUTE_MS,
+      months: [m],
+    }
+  }
+  const months: MonthAvailability[] = p.clock.splitByMonth(start, end).map((piece) => {
+    const minutes = countsAsDowntime ? (piece.end - piece.start) / MINUTE_MS : 0
     return {
       month: piece.month.key,
-      minutes: end > start ? minutes : 0,
-      monthMinutes,
+      minutes,
+      monthMinutes: piece.month.minutes,
       percentIfAgreed: 100,
-      percentIfNotAgreed: percent(end > start ? minutes : 0, monthMinutes),
+      percentIfNotAgreed: percent(minutes, piece.month.minutes),
     }
   })
   let worst = months[0] as MonthAvailability

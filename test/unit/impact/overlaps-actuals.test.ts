@@ -9,6 +9,7 @@ import {
 import { aContext, at, aWindow, anOverlapWindow, flatProfile } from './fixtures/builders.ts'
 
 const PPM_N = 3_333_334 * 0.13
+const PPM_CS = 3_333_333 * 0.13
 const near = (a: number, b: number, tol = 1e-6) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b))
 
 t.test('overlaps', async (t) => {
@@ -160,7 +161,7 @@ t.test('overlaps', async (t) => {
         ['2021-11-14T02:00:00.000Z', '2021-11-14T06:00:00.000Z', 240],
       )
       t.same(c.parties, ['CSP-C', 'CSP-N'])
-      t.same(c.regions, ['C', 'N'])
+      t.same(c.regions, ['N', 'C'], 'regions in catalogue order')
       const n2 = r.redundancyLoss.find((x) => x.otherWindow.id === 'n2')!
       t.same(n2.sharedRegions, ['N'])
       t.equal(n2.minutes, 60)
@@ -168,6 +169,33 @@ t.test('overlaps', async (t) => {
       t.same(r.groups[0]?.windows.map((w) => w.id).sort(), ['c', 'n2', 'rr', 's', 'x'])
     },
   )
+
+  t.test('more than 31 services: the Set fallback gives the same answers', async (t) => {
+    const extra = Array.from({ length: 40 }, (_, i) => ({
+      id: `svc-${String(i).padStart(2, '0')}`,
+      name: 'x',
+      description: 'x',
+      prepayment: i === 39,
+    }))
+    const big = aContext({ profile: flatProfile(), services: [...ctx.services, ...extra] })
+    const rr = anOverlapWindow('rr', {
+      party: 'CSP-N',
+      impact: 'reduced-redundancy',
+      services: extra.slice(0, 35).map((x) => x.id),
+    })
+    const other = anOverlapWindow('o', { party: 'CSP-S', services: ['svc-34', 'svc-39', 'alerts'] })
+    const r = detectOverlaps([rr, other], big)
+    t.equal(r.redundancyLoss.length, 1)
+    t.same(r.redundancyLoss[0]?.sharedServices, ['svc-34'])
+    t.same(r.redundancyLoss[0]?.sharedRegions, [])
+    t.same(r.redundancyLoss[0]?.regions, ['N', 'S'])
+    t.equal(r.groups[0]?.services.length, 37)
+    t.same(r.groups[0]?.services.slice(0, 2), ['alerts', 'svc-00'])
+    t.ok(
+      near(r.groups[0]!.expectedFailedTopUpsDuringOverlap, PPM_CS * 0.06),
+      'svc-39 is a prepayment service: South stops',
+    )
+  })
 
   t.test('bad windows are reported and skipped', async (t) => {
     const r = detectOverlaps(
