@@ -6,7 +6,7 @@
  * @example OPSG 58 window 14 Nov 2021 → WINTER (objection) and PREPAYMENT_PEAK 'november-top-up'.
  */
 import { layerCode } from '../blackouts.ts'
-import { fmtWall, fmtWallDate, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWall, fmtWallTime, fmtWallDate, type RuleContext, type RuleFamily } from './types.ts'
 
 export const blackoutRule: RuleFamily = {
   id: 'blackout',
@@ -28,7 +28,7 @@ export const blackoutRule: RuleFamily = {
           qualifier: l.id,
           provenance: l.provenance,
           ...(l.version ? { version: l.version } : {}),
-          message: `${fmtWall(p.sWall)}–${fmtWall(p.eWall).slice(11)} (${ctx.ruleset.zone}) falls in '${l.name}' (${period}${hit.label ? `: ${hit.label}` : ''}) for ${hit.overlapMinutes} minutes; ${l.legalBasis}`,
+          message: `${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) falls in '${l.name}' (${period}${hit.label ? `: ${hit.label}` : ''}) for ${hit.overlapMinutes} minutes; ${l.legalBasis}`,
           evidence: {
             layerId: l.id,
             layerName: l.name,

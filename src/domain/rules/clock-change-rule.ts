@@ -5,7 +5,7 @@
  * @example 2022-03-27 00:00–06:00 Europe/London → warning, 300 real minutes for 360 on the clock.
  */
 import { MINUTE_MS } from '../time.ts'
-import { fmtWall, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWall, fmtWallTime, type RuleContext, type RuleFamily } from './types.ts'
 
 export const clockChangeRule: RuleFamily = {
   id: 'clock-change',
@@ -26,7 +26,7 @@ export const clockChangeRule: RuleFamily = {
         severity: ctx.ruleset.severities.CLOCK_CHANGE_NIGHT ?? 'warning',
         ruleId: 'clock-change',
         provenance: cc.provenance,
-        message: `runs ${fmtWall(p.sWall)}–${fmtWall(p.eWall).slice(11)} (${ctx.ruleset.zone}) across a clock change (${what} at ${new Date(tr.at).toISOString()}): ${real} real minutes for ${wall} on the clock`,
+        message: `runs ${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${new Date(tr.at).toISOString()}): ${real} real minutes for ${wall} on the clock`,
         evidence: {
           transitionAt: new Date(tr.at).toISOString(),
           offsetBeforeMinutes: tr.offsetBefore,

@@ -10,8 +10,8 @@
  * @example OPSG 58: notified 2021-10-05 for a 14 Nov 2021 window → breach, deadline 2021-10-04.
  */
 import type { CalendarId } from '../calendars.ts'
-import { dayKey, dayMonthLabel, monthKeyOf, monthLabel } from '../time.ts'
-import { fmtWallDate, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { dayMonthLabel, monthKeyOf, monthLabel } from '../time.ts'
+import { dayString, fmtWallDate, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 interface Deadline {
   /** Day index of the last Working Day on which notice is in time. */
@@ -68,30 +68,32 @@ export const noticeRule: RuleFamily = {
       if (primaryOk && strictOk) continue
       const late = primaryOk ? ds! : dp
       const cal = primaryOk ? strict! : primary
-      const workingDaysLate = ctx.calendars.get(cal).workingDaysBetween(dayKey(late.day), dayKey(notifiedDay)) + (ctx.calendars.get(cal).isWorkingDay(notifiedDay) ? 1 : 0)
+      const calendar = ctx.calendars.get(cal)
+      let workingDaysLate = 0
+      for (let d = late.day + 1; d <= notifiedDay && workingDaysLate < 1000; d++) if (calendar.isWorkingDay(d)) workingDaysLate++
       const notifiedText = assumed
-        ? `not yet notified (assessed as if notified now, ${dayKey(notifiedDay)})`
-        : `notified ${dayKey(notifiedDay)}`
+        ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
+        : `notified ${dayString(notifiedDay)}`
       const target =
         mode === 'monthly-schedule'
-          ? `the deadline for ${monthLabel(p.startMonth)} was ${dayKey(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
-          : `the deadline for a window starting ${dayKey(anchor)} was ${dayKey(late.day)}, ${n} Working Days before it (${cal})`
-      const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayKey(dp.day)}), late only under the strict calendar` : ''
+          ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
+          : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
+      const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar` : ''
       const evidence: Record<string, string | number | boolean | null> = {
         mode,
         notifiedAt: new Date(notified).toISOString(),
-        notifiedLocalDate: dayKey(notifiedDay),
+        notifiedLocalDate: dayString(notifiedDay),
         assumedNotifiedNow: assumed,
         month: monthKeyOf(p.startMonth),
         workingDays: n,
         calendar: cal,
-        deadlineDate: dayKey(late.day),
+        deadlineDate: dayString(late.day),
         deadlineBefore: new Date(late.before).toISOString(),
         primaryCalendar: primary,
-        primaryDeadlineDate: dayKey(dp.day),
+        primaryDeadlineDate: dayString(dp.day),
         primaryInTime: primaryOk,
         strictCalendar: ds ? strict : null,
-        strictDeadlineDate: ds ? dayKey(ds.day) : null,
+        strictDeadlineDate: ds ? dayString(ds.day) : null,
         strictInTime: ds ? strictOk : null,
         workingDaysLate,
       }

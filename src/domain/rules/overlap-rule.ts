@@ -1,21 +1,14 @@
 /**
  * OVERLAP (assumed): a window that overlaps in time another window (subject or stored plan) reaching
- * at least one common region. One finding per window, listing the others (sorted, first 20).
+ * at least one common region. One finding per window, listing the others (sorted by start, first 10; `count` has them all).
  *
  * @example a DSP outage 00:00–06:00 and a CSP-N outage 02:00–04:00 on the same night → both warned.
  */
 import { MINUTE_MS } from '../time.ts'
-import { fmtWall, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWall, fmtWallTime, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
-const MAX_LISTED = 20
+const MAX_LISTED = 10
 
-function shareRegion(a: PreparedWindow, b: PreparedWindow): boolean {
-  const ra = a.w.regions
-  const rb = b.w.regions
-  if (ra.length === 0 || rb.length === 0) return true
-  for (const r of ra) if (rb.includes(r)) return true
-  return false
-}
 
 export const overlapRule: RuleFamily = {
   id: 'overlap',
@@ -25,15 +18,34 @@ export const overlapRule: RuleFamily = {
     const list = ctx.participants.filter((p) => impacts.value.includes(p.w.impact) && p.e > p.s)
     const n = list.length
     const starts = new Float64Array(n)
+    const ends = new Float64Array(n)
     const maxEnd = new Float64Array(n)
+    // Region sets as bit masks (an empty region list means "everywhere"); beyond 31 distinct regions
+    // the extra ones share bit 31, which can only over-report an overlap, never miss one.
+    const bit = new Map<string, number>()
+    const masks = new Int32Array(n)
+    const position = new Map<PreparedWindow, number>()
     let m = -Infinity
     list.forEach((p, i) => {
       starts[i] = p.s
+      ends[i] = p.e
       m = Math.max(m, p.e)
       maxEnd[i] = m
+      position.set(p, i)
+      let mask = 0
+      for (const r of p.w.regions) {
+        let b = bit.get(r)
+        if (b === undefined) bit.set(r, (b = Math.min(bit.size, 31)))
+        mask |= 1 << b
+      }
+      masks[i] = p.w.regions.length === 0 ? -1 : mask
     })
+    const ring = new Int32Array(MAX_LISTED)
     for (const p of ctx.subjects) {
-      if (!impacts.value.includes(p.w.impact) || !(p.e > p.s)) continue
+      const self = position.get(p)
+      if (self === undefined) continue
+      const ps = p.s
+      const mask = masks[self]!
       let lo = 0
       let hi = n
       while (lo < hi) {
@@ -41,35 +53,35 @@ export const overlapRule: RuleFamily = {
         if (starts[mid]! < p.e) lo = mid + 1
         else hi = mid
       }
-      const others: PreparedWindow[] = []
-      for (let j = lo - 1; j >= 0 && maxEnd[j]! > p.s; j--) {
-        const q = list[j]!
-        if (q === p || !(q.e > p.s) || !shareRegion(p, q)) continue
-        others.push(q)
+      // Backward scan: candidates come in descending participants order (s, e, reference, id); the
+      // ring keeps the last MAX_LISTED found, i.e. the earliest ones, deterministically.
+      let count = 0
+      for (let j = lo - 1; j >= 0 && maxEnd[j]! > ps; j--) {
+        if (j === self || !(ends[j]! > ps) || (masks[j]! & mask) === 0) continue
+        ring[count % MAX_LISTED] = j
+        count++
       }
-      if (others.length === 0) continue
-      others.sort((a, b) => a.s - b.s || a.e - b.e || cmp(a.w.reference, b.w.reference) || cmp(a.w.id ?? '', b.w.id ?? ''))
-      const shared = others.map((q) => (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS)
-      const listed = others.slice(0, MAX_LISTED)
+      if (count === 0) continue
+      const others: PreparedWindow[] = []
+      for (let k = count - 1; k >= Math.max(0, count - MAX_LISTED); k--) others.push(list[ring[k % MAX_LISTED]!]!)
+      const listed = others
+      const shared = listed.map((q) => (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS)
       ctx.emit(p, {
         code: 'OVERLAP',
         severity: ctx.ruleset.severities.OVERLAP ?? 'warning',
         ruleId: 'overlap',
         provenance: impacts.provenance,
-        message: `overlaps ${others.length} other window${others.length > 1 ? 's' : ''} in a shared region: ${listed
-          .map((q, i) => `${q.w.reference} (${q.w.party}, ${fmtWall(q.sWall)}–${fmtWall(q.eWall).slice(11)}, ${shared[i]} min shared)`)
-          .join('; ')}${others.length > MAX_LISTED ? '; …' : ''}`,
+        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${listed
+          .map((q, i) => `${q.w.reference} (${q.w.party}, ${fmtWall(q.sWall)}–${fmtWallTime(q.eWall)}, ${shared[i]} min shared)`)
+          .join('; ')}${count > MAX_LISTED ? '; …' : ''}`,
         evidence: {
           overlapping: listed.map((q) => q.w.reference),
           overlappingParties: listed.map((q) => q.w.party),
-          sharedMinutes: shared.slice(0, MAX_LISTED),
-          count: others.length,
+          sharedMinutes: shared,
+          count,
         },
       })
     }
   },
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}

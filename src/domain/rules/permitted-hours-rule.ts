@@ -6,7 +6,7 @@
  * @example 2021-11-16 22:00–02:00 local → warning; 2021-11-16 01:00–03:00 (a Tuesday) → info.
  */
 import { DAY_MS, MINUTE_MS, parseHhMm, weekdayOf } from '../time.ts'
-import { fmtWall, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWall, fmtWallTime, type RuleContext, type RuleFamily } from './types.ts'
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
@@ -23,7 +23,7 @@ export const permittedHoursRule: RuleFamily = {
       if (!p.planned) continue
       const day0 = p.startDay * DAY_MS
       const inside = p.sWall >= day0 + from && p.eWall <= day0 + to && p.eWall > p.sWall
-      const span = `${fmtWall(p.sWall)}–${fmtWall(p.eWall).slice(11)}`
+      const span = `${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)}`
       if (!inside) {
         ctx.emit(p, {
           code: 'PERMITTED_HOURS',

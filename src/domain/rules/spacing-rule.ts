@@ -25,23 +25,23 @@ export const spacingRule: RuleFamily = {
       if (!p.planned || !sp.impacts.value.includes(p.w.impact)) continue
       const arr = byParty.get(p.w.party)
       if (!arr) continue
-      // first index with s > p.s - min
-      let lo = 0
-      let hi = arr.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (arr[mid]!.s <= p.s - min) lo = mid + 1
-        else hi = mid
-      }
+      // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
+      const lo = lowerBound(arr, p.s - min, true)
+      const hi = lowerBound(arr, p.s + min, false)
+      const count = hi - lo - 1
       let nearest: PreparedWindow | null = null
-      let count = 0
-      for (let j = lo; j < arr.length && arr[j]!.s < p.s + min; j++) {
-        const q = arr[j]!
-        if (q === p) continue
-        count++
-        const dq = Math.abs(q.s - p.s)
-        const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
-        if (dq < dn || (dq === dn && nearest && tieBreak(q, nearest) < 0)) nearest = q
+      if (count > 0) {
+        // candidates: the nearest start at or before p.s and the nearest at or after (ties by order)
+        const at = lowerBound(arr, p.s, false)
+        const cands: PreparedWindow[] = []
+        for (let j = at - 1; j >= lo && cands.length < 1; j--) if (arr[j] !== p) cands.push(arr[j]!)
+        for (let j = at; j < hi && arr[j]!.s === p.s; j++) if (arr[j] !== p) cands.push(arr[j]!)
+        for (let j = at; j < hi; j++) if (arr[j] !== p && arr[j]!.s > p.s) { cands.push(arr[j]!); break }
+        for (const q of cands) {
+          const dq = Math.abs(q.s - p.s)
+          const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
+          if (dq < dn || (dq === dn && nearest && tieBreak(q, nearest) < 0)) nearest = q
+        }
       }
       if (!nearest) continue
       const gapH = Math.abs(nearest.s - p.s) / HOUR_MS
@@ -55,6 +55,18 @@ export const spacingRule: RuleFamily = {
       })
     }
   },
+}
+
+/** First index whose start is > x (strict) or ≥ x (not strict). */
+function lowerBound(arr: readonly PreparedWindow[], x: number, strict: boolean): number {
+  let lo = 0
+  let hi = arr.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (strict ? arr[mid]!.s <= x : arr[mid]!.s < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 function tieBreak(a: PreparedWindow, b: PreparedWindow): number {

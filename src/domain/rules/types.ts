@@ -67,12 +67,36 @@ export interface RuleFamily {
   run(ctx: RuleContext): void
 }
 
-/** 'YYYY-MM-DD HH:MM' of a wall time. */
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
+const DAY = 86_400_000
+const dayStrings = new Map<number, string>()
+
+/** Cached ISO date of a local day index. */
+export function dayString(idx: number): string {
+  let v = dayStrings.get(idx)
+  if (v === undefined) {
+    v = new Date(idx * DAY).toISOString().slice(0, 10)
+    if (dayStrings.size > 50_000) dayStrings.clear()
+    dayStrings.set(idx, v)
+  }
+  return v
+}
+
+/** 'YYYY-MM-DD HH:MM' of a wall time (cached per day; no Date on the hot path). */
 export function fmtWall(wall: number): string {
-  return new Date(wall).toISOString().slice(0, 16).replace('T', ' ')
+  const d = Math.floor(wall / DAY)
+  const m = Math.floor((wall - d * DAY) / 60_000)
+  return `${dayString(d)} ${PAD2[Math.floor(m / 60)]}:${PAD2[m % 60]}`
 }
 
 /** 'YYYY-MM-DD' of a wall time. */
 export function fmtWallDate(wall: number): string {
-  return new Date(wall).toISOString().slice(0, 10)
+  return dayString(Math.floor(wall / DAY))
+}
+
+/** 'HH:MM' of a wall time. */
+export function fmtWallTime(wall: number): string {
+  const d = Math.floor(wall / DAY)
+  const m = Math.floor((wall - d * DAY) / 60_000)
+  return `${PAD2[Math.floor(m / 60)]}:${PAD2[m % 60]}`
 }

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely/migration'
+import * as m0001 from './0001_init.ts'
+
+/** Every migration, in order. Add new files here; never edit a merged one. */
+export const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+
+/**
+ * The service's whole configuration: one zod schema over the environment, parsed once and frozen.
+ * This is the only module that reads `process.env`.
+ *
+ * @example
+ * const config = loadConfig({ PORT: '9090' }) // { port: 9090, host: '127.0.0.1', databaseUrl: undefined, ... }
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  MAX_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(72),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+})
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** A PostgreSQL server to use; unset means the embedded database in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly adminApiKey: string | undefined
+  readonly logLevel: (typeof LOG_LEVELS)[number]
+  readonly maxWindowHours: number
+  /** Base URL used in links (feeds, Location headers); defaults to http://HOST:PORT. */
+  readonly publicBaseUrl: string
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Parses the environment (empty strings count as unset); throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  )
+  const parsed = EnvSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const variable = String(issue?.path[0] ?? 'environment')
+    const value = cleaned[variable]
+    const shown = variable === 'ADMIN_API_KEY' || value === undefined ? '' : ` (got "${value}")`
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown}`)
+  }
+  const e = parsed.data
+  const linkHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    adminApiKey: e.ADMIN_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    maxWindowHours: e.MAX_WINDOW_HOURS,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${linkHost}:${e.PORT}`).replace(/\/$/, ''),
+  })
+}

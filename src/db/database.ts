@@ -1,0 +1,125 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { createPgConfig } from '@electric-sql/pglite/node-postgres'
+import { Kysely, PostgresDialect, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.ts'
+
+export type Db = Kysely<Database>
+/** Either the database or an open transaction: every repository function takes one of these. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>
+
+export interface OpenDatabase {
+  db: Db
+  /** `embedded` (PGlite in a data folder) or `server` (PostgreSQL over the network). */
+  kind: 'embedded' | 'server'
+  /** Where the data lives, for messages: the folder or the server URL without credentials. */
+  location: string
+  close(): Promise<void>
+}
+
+export class DatabaseInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded database in ${dataDir} is in use by process ${pid}. It is single-process: stop that ` +
+        'process, or talk to it over HTTP (--server URL), or set DATABASE_URL to use a PostgreSQL server.',
+    )
+    this.name = 'DatabaseInUseError'
+  }
+}
+
+// bigint / count(*) come back as strings from pg on both backends; timestamps as Date.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+/**
+ * Opens the database the configuration names: a PostgreSQL server when `databaseUrl` is set,
+ * otherwise embedded PostgreSQL (PGlite) in `dataDir`, guarded by a lock file so that a second
+ * process never opens it.
+ *
+ * @example
+ * const { db, close } = await openDatabase({ databaseUrl: undefined, dataDir: './data' })
+ * await close()
+ */
+export async function openDatabase(opts: {
+  databaseUrl: string | undefined
+  dataDir: string
+  poolSize?: number
+}): Promise<OpenDatabase> {
+  if (opts.databaseUrl) return openServer(opts.databaseUrl, opts.poolSize ?? 10)
+  return openEmbedded(opts.dataDir)
+}
+
+function openServer(url: string, max: number): OpenDatabase {
+  const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC' })
+  // An idle client losing its server (restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const safe = new URL(url)
+  safe.password = ''
+  return { db, kind: 'server', location: safe.toString(), close: () => db.destroy() }
+}
+
+async function openEmbedded(dataDir: string): Promise<OpenDatabase> {
+  const dir = resolve(dataDir)
+  mkdirSync(dir, { recursive: true })
+  const release = takeLock(dir)
+  let pgl: PGlite
+  try {
+    pgl = await PGlite.create(join(dir, 'pg'))
+  } catch (err) {
+    release()
+    throw err
+  }
+  // PGlite serves one connection: the pool must stay at size 1 (stack notes §4).
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool(createPgConfig(pgl)) }) })
+  let closed = false
+  return {
+    db,
+    kind: 'embedded',
+    location: dir,
+    async close() {
+      if (closed) return
+      closed = true
+      try {
+        await db.destroy()
+      } finally {
+        await pgl.close()
+        release()
+      }
+    },
+  }
+}
+
+/** A pid lock file beside the data; a stale lock (its process gone) is taken over. */
+function takeLock(dir: string): () => void {
+  const file = join(dir, 'mwp.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      return () => {
+        if (existsSync(file) && readFileSync(file, 'utf8') === String(process.pid)) rmSync(file, { force: true })
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const pid = Number(readFileSync(file, 'utf8'))
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new DatabaseInUseError(dir, pid)
+      rmSync(file, { force: true })
+    }
+  }
+  throw new Error(`could not take the lock ${file}`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Db } from '../db/database.ts'
+import type { Clock } from '../services/clock.ts'
+import type { Services } from '../services/index.ts'
+import auth, { type Access } from './plugins/auth.ts'
+import problems from './plugins/problems.ts'
+import { healthRoutes } from './routes/health-routes.ts'
+import { keysRoutes } from './routes/keys-routes.ts'
+import { referenceRoutes } from './routes/reference-routes.ts'
+import { windowsRoutes } from './routes/windows-routes.ts'
+
+export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>
+
+export interface AppDeps {
+  db: Db
+  databaseKind: 'embedded' | 'server'
+  services: Services
+  clock: Clock
+  baseUrl: string
+  /** pino options, or false for no logging (tests). */
+  logger: boolean | { level: string }
+  bodyLimit?: number
+}
+
+/** A route as the app declares it: what the role matrix and the OpenAPI document are checked against. */
+export interface RouteEntry {
+  method: string
+  url: string
+  access: Access | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalogue: RouteEntry[]
+  }
+}
+
+export const API_VERSION = '0.1.0'
+
+/**
+ * Builds the HTTP application; it never listens (server.ts does, tests use `app.inject`).
+ *
+ * @example const app = await buildApp(deps); const res = await app.inject({ url: '/healthz' })
+ */
+export async function buildApp(deps: AppDeps): Promise<AppInstance> {
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit ?? 1_048_576,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  app.decorate('routeCatalogue', [] as RouteEntry[])
+  app.addHook('onRoute', (route) => {
+    // Swagger UI's own static routes are public documentation.
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: 'public' }
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) if (method !== 'HEAD') app.routeCatalogue.push({ method, url: route.url, access: route.config?.access })
+  })
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+
+  // Only JSON bodies are accepted (415 otherwise); JSON Merge Patch bodies are JSON.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+
+  await app.register(problems, { baseUrl: deps.baseUrl })
+  await app.register(auth, { keys: deps.services.keys })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Maintenance Window Planner',
+        version: API_VERSION,
+        description: 'Plans maintenance windows for the GB smart-metering network and checks them against the Smart Energy Code before the work happens. Errors are RFC 9457 problem details.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
+
+  const { services, db, clock, baseUrl } = deps
+  healthRoutes(app, { db, databaseKind: deps.databaseKind })
+  referenceRoutes(app, { reference: services.reference, baseUrl })
+  keysRoutes(app, { keys: services.keys, baseUrl })
+  windowsRoutes(app, { windows: services.windows, db, clock, baseUrl })
+  return app
+}

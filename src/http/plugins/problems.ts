@@ -1,0 +1,112 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
+import { AppError, type FieldProblem } from '../../services/errors.ts'
+
+/** What each stable problem code means; served at /problems/{code} so that `type` dereferences. */
+export const PROBLEM_CODES: Record<string, string> = {
+  'validation-failed': 'A field of the request is missing, has the wrong type or an impossible value. `errors` lists each field as a JSON Pointer.',
+  'unknown-reference': 'The request names a party, region, service or other id that does not exist.',
+  'malformed-json': 'The body is not valid JSON.',
+  'unsupported-media-type': 'The Content-Type is not accepted here; send application/json (or application/merge-patch+json for PATCH).',
+  'payload-too-large': 'The body is larger than the service accepts.',
+  unauthorized: 'No API key, or an unknown or revoked one: send Authorization: Bearer <key>.',
+  forbidden: 'The key is valid but its role or party does not allow this.',
+  'not-found': 'No such resource.',
+  conflict: 'The request conflicts with the current state.',
+  'duplicate-reference': 'The party already has a window with this reference.',
+  'illegal-transition': 'The window cannot move to that status from where it is; `allowed` lists the next states.',
+  'window-closed': 'The window is in a final or running state and cannot be edited.',
+  'precondition-required': 'This change needs an If-Match header carrying the ETag from your last read.',
+  'stale-version': 'The resource changed since the ETag you sent: read it again and reapply your change.',
+  'idempotency-key-reused': 'The Idempotency-Key was already used with a different request body.',
+  'idempotency-in-progress': 'A request with the same Idempotency-Key is still running; retry after Retry-After seconds.',
+  'database-unavailable': 'The database cannot be reached right now; retry after Retry-After seconds.',
+  'method-not-allowed': 'The path exists but not with this method.',
+  'internal-error': 'Something went wrong on our side; the request id identifies it in the logs.',
+}
+
+const PROBLEM_TYPE = 'application/problem+json'
+
+export function sendProblem(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  baseUrl: string,
+  p: { status: number; code: string; title: string; detail: string; headers?: Record<string, string>; [k: string]: unknown },
+) {
+  const { headers, status, code, title, detail, ...extra } = p
+  if (headers) for (const [k, v] of Object.entries(headers)) reply.header(k, v)
+  return reply
+    .code(status)
+    .type(PROBLEM_TYPE)
+    .serializer(JSON.stringify)
+    .send({ type: `${baseUrl}/problems/${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra })
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'])
+
+/** True for errors that mean "the database is away", which deserve a 503 and a retry. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  if (e?.code && CONNECTION_ERRORS.has(e.code)) return true
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '')
+}
+
+function zodProblems(err: FastifyError & { validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string }): FieldProblem[] {
+  const where = (err.validationContext ?? 'body') as FieldProblem['in']
+  return err.validation.flatMap((v) => {
+    const base = v.instancePath === '/' ? '' : v.instancePath
+    const keys = v.params?.keys
+    if (Array.isArray(keys) && keys.length)
+      return keys.map((k) => ({ pointer: `${base}/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`, in: where, message: 'unknown field' }))
+    return [{ pointer: base, in: where, message: v.message ?? 'invalid' }]
+  })
+}
+
+/**
+ * Turns every error into an RFC 9457 problem+json answer with a stable `code`, in one place.
+ * Raw database errors never reach a client.
+ */
+export default fp(
+  async function problems(app: FastifyInstance, opts: { baseUrl: string }) {
+    const base = opts.baseUrl
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      if (err instanceof AppError) {
+        const { headers, ...extra } = err.extra
+        return sendProblem(reply, req, base, { status: err.status, code: err.code, title: err.title, detail: err.detail, ...extra, ...(headers ? { headers } : {}) })
+      }
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const errors = zodProblems(err as never)
+        return sendProblem(reply, req, base, {
+          status: 400,
+          code: 'validation-failed',
+          title: 'The request is not valid',
+          detail: errors.map((e) => `${e.in} ${e.pointer || '/'}: ${e.message}`).join('; '),
+          errors,
+        })
+      }
+      if (isResponseSerializationError(err)) {
+        req.log.error({ err }, 'response did not match its schema')
+        return sendProblem(reply, req, base, { status: 500, code: 'internal-error', title: 'Internal error', detail: `The answer could not be produced (request ${req.id}).` })
+      }
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+        return sendProblem(reply, req, base, { status: 415, code: 'unsupported-media-type', title: 'Unsupported media type', detail: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.` })
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        return sendProblem(reply, req, base, { status: 413, code: 'payload-too-large', title: 'Body too large', detail: `The body is larger than the ${app.initialConfig.bodyLimit}-byte limit.` })
+      if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err.statusCode === 400 && err instanceof SyntaxError))
+        return sendProblem(reply, req, base, { status: 400, code: 'malformed-json', title: 'Malformed JSON', detail: `The body is not valid JSON: ${err.message}`, errors: [{ pointer: '', in: 'body', message: err.message }] })
+      if (isDatabaseUnavailable(err)) {
+        req.log.warn({ err }, 'database unavailable')
+        return sendProblem(reply, req, base, { status: 503, code: 'database-unavailable', title: 'Database unavailable', detail: 'The database cannot be reached right now; retry shortly.', headers: { 'retry-after': '2' } })
+      }
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+        return sendProblem(reply, req, base, { status: err.statusCode, code: 'bad-request', title: 'Bad request', detail: err.message })
+      req.log.error({ err }, 'unhandled error')
+      return sendProblem(reply, req, base, { status: 500, code: 'internal-error', title: 'Internal error', detail: `Something went wrong on our side (request ${req.id}).` })
+    })
+    app.setNotFoundHandler((req, reply) =>
+      sendProblem(reply, req, base, { status: 404, code: 'not-found', title: 'Not found', detail: `There is no route ${req.method} ${req.url.split('?')[0]}.` }),
+    )
+  },
+  { name: 'problems' },
+)

@@ -1,0 +1,75 @@
+import { ConfigError, loadConfig } from './config.ts'
+import { DatabaseInUseError, openDatabase } from './db/database.ts'
+import { migrateToLatest } from './db/migrator.ts'
+import { buildApp } from './http/app.ts'
+import { systemClock } from './services/clock.ts'
+import { createServices } from './services/index.ts'
+
+/**
+ * Entry point: loadConfig → openDatabase → migrate → buildApp → listen, and a graceful close on
+ * SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the database).
+ *
+ * @example node dist/src/server.js   # or: npm start
+ */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+  const started = performance.now()
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mwp: configuration error: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  let database: Awaited<ReturnType<typeof openDatabase>>
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  } catch (err) {
+    if (err instanceof DatabaseInUseError) {
+      process.stderr.write(`mwp: ${err.message}\n`)
+      process.exit(3)
+    }
+    throw err
+  }
+  const applied = await migrateToLatest(database.db)
+  const services = createServices({ db: database.db, clock: systemClock, maxWindowHours: config.maxWindowHours })
+  const bootstrap = await services.keys.ensureBootstrapAdmin(config.adminApiKey)
+  const app = await buildApp({
+    db: database.db,
+    databaseKind: database.kind,
+    services,
+    clock: systemClock,
+    baseUrl: config.publicBaseUrl,
+    logger: { level: config.logLevel },
+  })
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+    try {
+      await app.close()
+    } finally {
+      await database.close()
+      app.log.info('closed')
+      process.exit(0)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+
+  await app.listen({ port: config.port, host: config.host })
+  const ms = Math.round(performance.now() - started)
+  app.log.info({ database: database.kind, location: database.location, migrationsApplied: applied, readyInMs: ms }, 'ready')
+  if (bootstrap.generated) {
+    process.stdout.write(
+      `\n  A new admin API key was generated. It is shown only this once; keep it safe:\n\n    ${bootstrap.generated}\n\n` +
+        `  Use it as: curl -H "Authorization: Bearer ${bootstrap.generated}" ${config.publicBaseUrl}/v1/keys\n\n`,
+    )
+  }
+}
+
+await main()

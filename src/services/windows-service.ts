@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto'
+import type { Db, DbOrTx } from '../db/database.ts'
+import { type WindowFilter, windowsRepository } from '../db/repositories/windows-repository.ts'
+import { type Actor, actsFor, checkTransition, isMaterialChange } from '../domain/lifecycle.ts'
+import { bumpsSequence, diffWindows, snapshotOf } from '../domain/window-changes.ts'
+import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../domain/window.ts'
+import type { Clock } from './clock.ts'
+import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
+import { checkIdsAgainst, type ReferenceService, unknownIds } from './reference-service.ts'
+import { inTransaction } from './transactions.ts'
+
+/** A window as a submitter writes it (POST body, after schema validation). */
+export interface WindowInput {
+  reference: string
+  title: string
+  description?: string | undefined
+  justification?: string | null | undefined
+  riskToService?: string | null | undefined
+  party: string
+  changeRef?: string | null | undefined
+  programmeId?: string | null | undefined
+  kind?: WindowKind | undefined
+  impact: Impact
+  services?: string[] | undefined
+  regions?: string[] | undefined
+  start: Date
+  end: Date
+  zone?: string | undefined
+  status?: 'draft' | 'proposed' | undefined
+}
+
+/** A JSON Merge Patch (RFC 7396) of a window: every field optional, `null` clears a nullable one. */
+export type WindowPatch = { [K in keyof Omit<WindowInput, 'status'>]?: WindowInput[K] | null }
+
+export interface StatusChange {
+  to: WindowStatus
+  reason: string
+  decisionRef?: string | undefined
+}
+
+/** Hooks run inside the write transaction, e.g. storing the assessment. */
+export interface WindowWriteHooks {
+  afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[], actor: Actor): Promise<void>
+}
+
+/**
+ * Use cases on windows: create, read, list, edit with optimistic concurrency, move through the
+ * lifecycle, read history. Each write is one short transaction that also appends the version row.
+ *
+ * @example const w = await windows.create({ reference: 'DSP-TR-01', ... }, actor)
+ */
+export function createWindowsService(deps: {
+  db: Db
+  clock: Clock
+  reference: ReferenceService
+  maxWindowHours: number
+  hooks?: WindowWriteHooks
+}) {
+  const { db, clock } = deps
+
+  async function validate(trx: DbOrTx, w: MaintenanceWindow, prefix = ''): Promise<void> {
+    const problems: FieldProblem[] = []
+    if (w.end.getTime() <= w.start.getTime()) problems.push(bodyField(`${prefix}/end`, 'end must be after start'))
+    const hours = (w.end.getTime() - w.start.getTime()) / 3_600_000
+    if (hours > deps.maxWindowHours)
+      problems.push(bodyField(`${prefix}/end`, `the window lasts ${hours.toFixed(2)} hours; the limit is ${deps.maxWindowHours} (MAX_WINDOW_HOURS)`))
+    if (w.kind === 'emergency' && !w.justification?.trim())
+      problems.push(bodyField(`${prefix}/justification`, 'an emergency window needs a justification'))
+    if (problems.length) throw invalid(problems)
+    const ref = await deps.reference.all(trx)
+    const unknown = checkIdsAgainst(ref, { party: w.party, services: w.services, regions: w.regions }, prefix)
+    if (unknown.length) throw unknownIds(unknown)
+  }
+
+  async function load(trx: DbOrTx, id: string): Promise<MaintenanceWindow> {
+    const w = await windowsRepository.findById(trx, id)
+    if (!w) throw notFound('Window', id)
+    return w
+  }
+
+  async function checkProgramme(trx: DbOrTx, w: MaintenanceWindow, prefix = '') {
+    if (!w.programmeId) return
+    const p = await trx.selectFrom('programmes').select(['id', 'party']).where('id', '=', w.programmeId).executeTakeFirst()
+    if (!p) throw invalid([bodyField(`${prefix}/programmeId`, `unknown programme ${w.programmeId}`)])
+    if (p.party !== w.party)
+      throw invalid([bodyField(`${prefix}/programmeId`, `programme ${w.programmeId} belongs to ${p.party}, not ${w.party}`)])
+  }
+
+  /** Stores a new version of `after` if `before` is still current; 412 when someone else got there first. */
+  async function save(
+    trx: DbOrTx,
+    before: MaintenanceWindow,
+    after: MaintenanceWindow,
+    action: string,
+    actor: Actor,
+    reason: string | null,
+    effectiveAt?: Date,
+  ): Promise<MaintenanceWindow> {
+    const changes = diffWindows(before, after)
+    if (changes.length === 0) return before
+    const now = clock.now()
+    const next: MaintenanceWindow = {
+      ...after,
+      version: before.version + 1,
+      sequence: before.sequence + (bumpsSequence(changes) ? 1 : 0),
+      effectiveAt: effectiveAt ?? now,
+      recordedAt: now,
+      updatedAt: now,
+    }
+    const stored = await windowsRepository.updateIfVersion(trx, next, before.version)
+    if (!stored) throw staleVersion(before.id)
+    await windowsRepository.insertVersion(trx, next.id, {
+      version: next.version,
+      action,
+      reason,
+      changedBy: actor.keyId,
+      effectiveAt: next.effectiveAt,
+      recordedAt: now,
+      changes,
+      snapshot: snapshotOf(next),
+    })
+    return stored
+  }
+
+  function insertReferenceConflict(err: unknown, w: MaintenanceWindow): never {
+    if ((err as { code?: string; constraint?: string }).code === '23505')
+      throw new AppError('duplicate-reference', 409, 'Reference already used', `${w.party} already has a window with reference ${w.reference}.`, {
+        errors: [bodyField('/reference', `duplicate reference "${w.reference}" for party ${w.party}`)],
+      })
+    throw err
+  }
+
+  return {
+    build: buildWindow,
+
+    async create(input: WindowInput, actor: Actor, opts: { trx?: DbOrTx; prefix?: string } = {}): Promise<MaintenanceWindow> {
+      if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
+      return inTransaction(db, opts.trx, async (trx) => {
+        const ref = await deps.reference.all(trx)
+        const party = ref.parties.find((p) => p.id === input.party)
+        const w = buildWindow(input, actor, { partyRegions: party?.regions ?? [] }, clock.now())
+        await validate(trx, w, opts.prefix)
+        await checkProgramme(trx, w, opts.prefix)
+        const stored = await windowsRepository.insert(trx, w).catch((e) => insertReferenceConflict(e, w))
+        await windowsRepository.insertVersion(trx, w.id, {
+          version: 1,
+          action: 'created',
+          reason: null,
+          changedBy: actor.keyId,
+          effectiveAt: w.effectiveAt,
+          recordedAt: w.recordedAt,
+          changes: diffWindows(undefined, w),
+          snapshot: snapshotOf(w),
+        })
+        await deps.hooks?.afterWrite?.(trx, [stored], actor)
+        return stored
+      })
+    },
+
+    async get(id: string): Promise<MaintenanceWindow> {
+      return load(db, id)
+    },
+
+    async list(filter: WindowFilter): Promise<MaintenanceWindow[]> {
+      return windowsRepository.list(db, filter)
+    },
+
+    async history(id: string) {
+      await load(db, id)
+      return windowsRepository.history(db, id)
+    },
+
+    /** Applies a JSON Merge Patch if the window is still at `ifMatchVersion`. */
+    async patch(id: string, patch: WindowPatch, ifMatchVersion: number, actor: Actor, opts: { trx?: DbOrTx } = {}) {
+      return inTransaction(db, opts.trx, async (trx) => {
+        const before = await load(trx, id)
+        if (!actsFor(actor, before.party)) throw forbidden(`This key may not change windows of ${before.party}.`)
+        if (before.version !== ifMatchVersion) throw staleVersion(id)
+        if (patch.party !== undefined && patch.party !== before.party)
+          throw invalid([bodyField('/party', 'a window cannot move to another party; cancel it and create a new one')])
+        if (['in-progress', 'completed', 'cancelled', 'rejected'].includes(before.status))
+          throw new AppError('window-closed', 409, 'Window can no longer be edited', `A ${before.status} window cannot be edited.`)
+        const merged: MaintenanceWindow = { ...before }
+        for (const [k, v] of Object.entries(patch)) {
+          if (v === undefined) continue
+          ;(merged as unknown as Record<string, unknown>)[k] = v === null ? nullFor(k) : v
+        }
+        await validate(trx, merged)
+        await checkProgramme(trx, merged)
+        let after = merged
+        if ((before.status === 'notified' || before.status === 'agreed') && isMaterialChange(before, merged))
+          after = { ...merged, status: 'proposed', notifiedAt: null }
+        const stored = await save(trx, before, after, 'updated', actor, null).catch((e) => insertReferenceConflict(e, merged))
+        if (stored !== before) await deps.hooks?.afterWrite?.(trx, [stored], actor)
+        return stored
+      })
+    },
+
+    /** Moves a window through the lifecycle by hand; 409 names the allowed next states. */
+    async changeStatus(id: string, change: StatusChange, actor: Actor): Promise<MaintenanceWindow> {
+      return inTransaction(db, undefined, async (trx) => {
+        const before = await load(trx, id)
+        const verdict = checkTransition(actor, before.party, before.status, change.to, change.decisionRef)
+        if (!verdict.ok) {
+          if (verdict.reason === 'forbidden') throw forbidden(verdict.detail)
+          if (verdict.reason === 'decision-ref-required')
+            throw invalid([bodyField('/decisionRef', `a decision (${change.to}) must cite the decision reference, e.g. the OPSG meeting`)])
+          if (verdict.reason === 'publication-only')
+            throw new AppError('illegal-transition', 409, 'Status change not allowed', 'A window becomes notified only when its month\'s schedule is published: POST /v1/schedules/{YYYY-MM}/publish.', { allowed: ['cancelled'] })
+          throw new AppError(
+            'illegal-transition',
+            409,
+            'Status change not allowed',
+            `A ${before.status} window cannot become ${change.to}; allowed next: ${verdict.allowed.join(', ') || 'none (final state)'}.`,
+            { allowed: verdict.allowed },
+          )
+        }
+        const now = clock.now()
+        const after: MaintenanceWindow = { ...before, status: change.to }
+        if (change.to === 'in-progress' && !before.actualStart) after.actualStart = now
+        if (change.to === 'completed' && !before.actualEnd) after.actualEnd = now
+        const reason = change.decisionRef ? `${change.reason} [${change.decisionRef}]` : change.reason
+        const stored = await save(trx, before, after, 'status', actor, reason)
+        await deps.hooks?.afterWrite?.(trx, [stored], actor)
+        return stored
+      })
+    },
+
+    /** Internal: store a new version (used by publication and actuals). */
+    save,
+  }
+}
+
+/** Builds the stored form of a new window (no I/O). */
+export function buildWindow(input: WindowInput, actor: Actor, ref: { partyRegions?: readonly string[] }, now: Date): MaintenanceWindow {
+  return {
+    id: randomUUID(),
+    reference: input.reference,
+    title: input.title,
+    description: input.description ?? '',
+    justification: input.justification ?? null,
+    riskToService: input.riskToService ?? null,
+    party: input.party,
+    changeRef: input.changeRef ?? null,
+    programmeId: input.programmeId ?? null,
+    kind: input.kind ?? 'planned',
+    impact: input.impact,
+    services: input.services ?? [],
+    regions: input.regions ?? [...(ref.partyRegions ?? [])],
+    start: input.start,
+    end: input.end,
+    zone: input.zone ?? 'Europe/London',
+    notifiedAt: null,
+    status: input.status ?? 'proposed',
+    actualStart: null,
+    actualEnd: null,
+    createdBy: actor.keyId,
+    version: 1,
+    sequence: 0,
+    effectiveAt: now,
+    recordedAt: now,
+    createdAt: now,
+    updatedAt: now,
+  }
+}
+
+function nullFor(field: string): unknown {
+  if (field === 'services' || field === 'regions') return []
+  if (field === 'description') return ''
+  return null
+}
+
+export const staleVersion = (id: string) =>
+  new AppError('stale-version', 412, 'The window has changed', `Window ${id} has changed since you read it: GET it again and reapply your change with the new ETag.`)
+
+export type WindowsService = ReturnType<typeof createWindowsService>

@@ -1,0 +1,76 @@
+import type { Test } from 'tap'
+import { buildApp, type AppInstance } from '../../src/http/app.ts'
+import type { Role } from '../../src/domain/lifecycle.ts'
+import { createServices, type Services } from '../../src/services/index.ts'
+import { fixedClock } from './clock.ts'
+import { openTestDatabase } from './databases.ts'
+
+export const BASE_URL = 'http://mwp.test'
+
+export interface TestApp {
+  app: AppInstance
+  services: Services
+  clock: ReturnType<typeof fixedClock>
+  db: Awaited<ReturnType<typeof openTestDatabase>>['db']
+  kind: 'embedded' | 'server'
+  /** The admin key's bearer header. */
+  admin: Record<string, string>
+  /** Issues a key and returns its Authorization header. */
+  keyFor(role: Role, parties?: string[]): Promise<Record<string, string> & { keyId: string }>
+  /** Empties the planning tables between tests (reference data and keys stay). */
+  reset(): Promise<void>
+}
+
+/**
+ * The real app over a private real database, with a fixed clock. One per test file.
+ *
+ * @example const { app, admin } = await buildTestApp(t)
+ */
+export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours?: number } = {}): Promise<TestApp> {
+  const database = await openTestDatabase()
+  const clock = fixedClock(opts.now ?? '2021-10-01T09:00:00Z')
+  const services = createServices({ db: database.db, clock, maxWindowHours: opts.maxWindowHours ?? 72 })
+  const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false })
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+  })
+  const adminKey = await services.keys.create({ name: 'test admin', role: 'admin' }, null)
+  return {
+    app,
+    services,
+    clock,
+    db: database.db,
+    kind: database.kind,
+    admin: { authorization: `Bearer ${adminKey.key}` },
+    async keyFor(role, parties) {
+      const k = await services.keys.create({ name: `${role} ${parties?.join(',') ?? ''}`, role, ...(parties ? { parties } : {}) }, null)
+      return { authorization: `Bearer ${k.key}`, keyId: k.id }
+    },
+    async reset() {
+      await database.db.deleteFrom('window_versions').execute()
+      await database.db.deleteFrom('windows').execute()
+      await database.db.deleteFrom('programmes').execute()
+      await database.db.deleteFrom('idempotency_records').execute()
+    },
+  }
+}
+
+/** A valid window body, overridable field by field. @example aWindow({ reference: 'DSP-TR-02' }) */
+export function aWindow(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    reference: 'DSP-TR-01',
+    title: 'DSP Technical Refresh 1',
+    description: 'Replace end-of-life database servers',
+    riskToService: 'Low: rollback rehearsed',
+    party: 'DSP',
+    changeRef: 'CRQ000000134669',
+    impact: 'outage',
+    services: ['service-requests', 'prepayment-top-up'],
+    regions: ['N', 'C', 'S'],
+    start: '2022-05-15T00:00:00+01:00',
+    end: '2022-05-15T06:00:00+01:00',
+    zone: 'Europe/London',
+    ...over,
+  }
+}
