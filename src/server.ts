@@ -11,11 +11,11 @@ import { createServices } from './services/index.ts'
  *
  * @example node dist/src/server.js   # or: npm start
  */
-export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function main(): Promise<void> {
   const started = performance.now()
   let config: ReturnType<typeof loadConfig>
   try {
-    config = loadConfig(env)
+    config = loadConfig()
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mwp: configuration error: ${err.message}\n`)
