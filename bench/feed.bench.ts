@@ -8,7 +8,7 @@
  */
 import { renderCalendarFeed, renderCalendarFeedBytes } from '../src/feeds/index.ts'
 import type { CalendarFeedInput, TimeMode } from '../src/feeds/index.ts'
-import { BLACKOUTS, META, manyWindows } from '../test/unit/feeds/feed-fixtures.ts'
+import { BLACKOUTS, META, manyWindows } from '../test/unit/feeds/fixtures/feed-fixtures.ts'
 
 const count = Number(process.argv[2] ?? 10_000)
 const runs = Number(process.argv[3] ?? 50)
