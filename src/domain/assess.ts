@@ -146,6 +146,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
       startMonth,
       participates,
       planned: w.kind !== 'emergency',
+      slot: -1,
     }
   }
 

@@ -480,6 +480,13 @@ export function layerApplies(layer: BlackoutLayer, w: ScopedWindow): boolean {
 
 const DEFAULT_LAYER_IMPACTS: readonly Impact[] = ['degraded', 'outage']
 
+type CachedExpansion = { e?: Expanded; byCal?: Map<NationCalendarId, Expanded> }
+const expansionCache = new WeakMap<BlackoutLayer, WeakMap<CalendarSet, Map<string, CachedExpansion>>>()
+
+function packPeriods(ps: readonly BlackoutPeriod[]): Expanded {
+  return pack(ps.map((p) => ({ start: p.start.getTime(), end: p.end.getTime(), ...(p.label ? { label: p.label } : {}) })))
+}
+
 /**
  * Layers expanded once over a range, for fast per-window lookups (binary search per layer).
  * Holiday layers are expanded per nation calendar and chosen per window by its regions.
@@ -496,18 +503,28 @@ export class PreparedBlackouts {
     private readonly calendars: CalendarSet,
     private readonly regions: readonly Region[] = DEFAULT_REGIONS,
   ) {
+    // Expand over whole UTC years and reuse the expansion for the same layer object and calendars:
+    // layers are immutable data, so repeated assessments skip the RRULE/luxon work.
+    const y0 = new Date(from.getTime()).getUTCFullYear()
+    const y1 = new Date(to.getTime()).getUTCFullYear()
+    const f = new Date(Date.UTC(y0, 0, 1) - 2 * DAY_MS)
+    const t = new Date(Date.UTC(y1 + 1, 0, 1) + 2 * DAY_MS)
+    const rangeKey = `${y0}-${y1}`
     for (const layer of layers) {
-      if (layer.holidays) {
-        const byCal = new Map<NationCalendarId, Expanded>()
-        for (const cal of NATION_CALENDAR_IDS) {
-          const ps = expandLayer(layer, from, to, { calendars, holidayCalendars: [cal] })
-          byCal.set(cal, pack(ps.map((p) => ({ start: p.start.getTime(), end: p.end.getTime(), ...(p.label ? { label: p.label } : {}) }))))
-        }
-        this.holiday.push({ layer, byCal })
-      } else {
-        const ps = expandLayer(layer, from, to, { calendars })
-        this.plain.push({ layer, e: pack(ps.map((p) => ({ start: p.start.getTime(), end: p.end.getTime(), ...(p.label ? { label: p.label } : {}) }))) })
+      let perLayer = expansionCache.get(layer)
+      if (!perLayer) expansionCache.set(layer, (perLayer = new WeakMap()))
+      let perCal = perLayer.get(calendars)
+      if (!perCal) perLayer.set(calendars, (perCal = new Map()))
+      let cached = perCal.get(rangeKey)
+      if (!cached) {
+        if (perCal.size > 8) perCal.clear()
+        cached = layer.holidays
+          ? { byCal: new Map(NATION_CALENDAR_IDS.map((cal) => [cal, packPeriods(expandLayer(layer, f, t, { calendars, holidayCalendars: [cal] }))])) }
+          : { e: packPeriods(expandLayer(layer, f, t, { calendars })) }
+        perCal.set(rangeKey, cached)
       }
+      if (cached.byCal) this.holiday.push({ layer, byCal: cached.byCal })
+      else this.plain.push({ layer, e: cached.e! })
     }
   }
 
@@ -524,30 +541,43 @@ export class PreparedBlackouts {
   /** Layers (in layer order) whose periods overlap [s, e) and whose scope covers the window. */
   hits(w: ScopedWindow, s: number, e: number): BlackoutHit[] {
     const out: BlackoutHit[] = []
-    const collect = (layer: BlackoutLayer, exps: readonly Expanded[]) => {
-      let first: { start: number; end: number; label?: string } | null = null
-      const ivs: [number, number][] = []
-      for (const ex of exps) {
-        for (const j of overlapping(ex, s, e)) {
-          const cand = { start: ex.starts[j]!, end: ex.ends[j]!, label: ex.labels[j] }
-          if (!first || cand.start < first.start || (cand.start === first.start && (cand.label ?? '') < (first.label ?? ''))) {
-            first = cand.label === undefined ? { start: cand.start, end: cand.end } : (cand as { start: number; end: number; label: string })
-          }
-          ivs.push([Math.max(s, cand.start), Math.min(e, cand.end)])
-        }
-      }
-      if (!first) return
-      const hit: BlackoutHit = { layer, start: first.start, end: first.end, overlapMinutes: unionMinutes(ivs) }
-      if (first.label !== undefined) hit.label = first.label
-      out.push(hit)
-    }
-    for (const { layer, e: ex } of this.plain) if (layerApplies(layer, w)) collect(layer, [ex])
+    for (const { layer, e: ex } of this.plain) if (layerApplies(layer, w)) collectHit(out, layer, [ex], s, e)
     for (const { layer, byCal } of this.holiday) {
       if (!layerApplies(layer, w)) continue
-      collect(layer, this.calsFor(w.regions).map((c) => byCal.get(c)!))
+      const cals = this.calsFor(w.regions)
+      const exps: Expanded[] = []
+      for (const c of cals) exps.push(byCal.get(c)!)
+      collectHit(out, layer, exps, s, e)
     }
     return out
   }
+}
+
+function collectHit(out: BlackoutHit[], layer: BlackoutLayer, exps: readonly Expanded[], s: number, e: number): void {
+  let fs = 0
+  let fe = 0
+  let fl: string | undefined
+  let firstIv: [number, number] | null = null
+  let ivs: [number, number][] | null = null
+  for (const ex of exps) {
+    for (const j of overlapping(ex, s, e)) {
+      const cs = ex.starts[j]!
+      const ce = ex.ends[j]!
+      const cl = ex.labels[j]
+      if (!firstIv || cs < fs || (cs === fs && (cl ?? '') < (fl ?? ''))) {
+        fs = cs
+        fe = ce
+        fl = cl
+      }
+      const iv: [number, number] = [Math.max(s, cs), Math.min(e, ce)]
+      if (!firstIv) firstIv = iv
+      else (ivs ??= [firstIv]).push(iv)
+    }
+  }
+  if (!firstIv) return
+  const hit: BlackoutHit = { layer, start: fs, end: fe, overlapMinutes: ivs ? unionMinutes(ivs) : (firstIv[1] - firstIv[0]) / MINUTE_MS }
+  if (fl !== undefined) hit.label = fl
+  out.push(hit)
 }
 
 function unionMinutes(ivs: [number, number][]): number {

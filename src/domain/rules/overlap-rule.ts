@@ -15,6 +15,7 @@ export const overlapRule: RuleFamily = {
   codes: ['OVERLAP'],
   run(ctx: RuleContext) {
     const impacts = ctx.ruleset.overlap.impacts
+    for (const p of ctx.participants) p.slot = -1
     const list = ctx.participants.filter((p) => impacts.value.includes(p.w.impact) && p.e > p.s)
     const n = list.length
     const starts = new Float64Array(n)
@@ -24,14 +25,13 @@ export const overlapRule: RuleFamily = {
     // the extra ones share bit 31, which can only over-report an overlap, never miss one.
     const bit = new Map<string, number>()
     const masks = new Int32Array(n)
-    const position = new Map<PreparedWindow, number>()
     let m = -Infinity
     list.forEach((p, i) => {
       starts[i] = p.s
       ends[i] = p.e
       m = Math.max(m, p.e)
       maxEnd[i] = m
-      position.set(p, i)
+      p.slot = i
       let mask = 0
       for (const r of p.w.regions) {
         let b = bit.get(r)
@@ -42,8 +42,8 @@ export const overlapRule: RuleFamily = {
     })
     const ring = new Int32Array(MAX_LISTED)
     for (const p of ctx.subjects) {
-      const self = position.get(p)
-      if (self === undefined) continue
+      const self = p.slot
+      if (self < 0 || list[self] !== p) continue
       const ps = p.s
       const mask = masks[self]!
       let lo = 0

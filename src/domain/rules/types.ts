@@ -29,6 +29,8 @@ export interface PreparedWindow {
   participates: boolean
   /** Planned Maintenance (not emergency). */
   planned: boolean
+  /** Scratch slot a rule may use for its own index (set per rule run; -1 when unused). */
+  slot: number
 }
 
 export interface EmitArgs {

@@ -1,0 +1,99 @@
+/**
+ * Compliance engine benchmark: assesses generated plans of 1,000, 10,000 and 100,000 windows
+ * (3 parties, 12 months, every rule family: notice, content, hours, clock changes, duration, cap,
+ * blackouts incl. bank holidays, overlap, spacing) and prints a table. No assertions on time.
+ *
+ *   node --import tsx bench/engine.bench.ts
+ */
+import { assess } from '../src/domain/assess.ts'
+import { defaultBlackoutLayers } from '../src/domain/blackouts.ts'
+import { buildCalendars } from '../src/domain/calendars.ts'
+import { DEFAULT_REGIONS } from '../src/domain/reference.ts'
+import { DEFAULT_RULESET } from '../src/domain/ruleset.ts'
+import type { WindowPlan } from '../src/domain/window.ts'
+
+const PARTIES: [string, string[]][] = [['DSP', ['N', 'C', 'S']], ['CSP-N', ['N']], ['CSP-C', ['C']]]
+const IMPACTS = ['outage', 'degraded', 'reduced-redundancy', 'no-impact'] as const
+const STATUSES = ['notified', 'agreed', 'proposed', 'draft', 'cancelled'] as const
+
+function rng(seed: number) {
+  let x = seed >>> 0
+  return () => {
+    x = (x * 1664525 + 1013904223) >>> 0
+    return x / 2 ** 32
+  }
+}
+
+function plan(n: number): WindowPlan[] {
+  const r = rng(n)
+  const from = Date.UTC(2021, 9, 1) // 12 months from Oct 2021: winter, Nov, Christmas, DST nights
+  const out: WindowPlan[] = []
+  for (let i = 0; i < n; i++) {
+    const [party, regions] = PARTIES[i % 3]!
+    const day = Math.floor(r() * 365)
+    const startMin = r() < 0.8 ? Math.floor(r() * 8) * 30 : Math.floor(r() * 48) * 30 // mostly nights
+    const dur = (1 + Math.floor(r() * 12)) * 30
+    const start = new Date(from + day * 86_400_000 + startMin * 60_000 - 3_600_000)
+    const end = new Date(start.getTime() + dur * 60_000)
+    out.push({
+      id: `w${i}`,
+      reference: `BENCH-${i}`,
+      title: 'bench',
+      description: 'generated window',
+      justification: r() < 0.9 ? 'planned' : null,
+      riskToService: r() < 0.9 ? 'low' : null,
+      party,
+      changeRef: null,
+      programmeId: null,
+      kind: r() < 0.05 ? 'emergency' : 'planned',
+      impact: IMPACTS[Math.floor(r() * IMPACTS.length)]!,
+      services: ['service-requests'],
+      regions,
+      start,
+      end,
+      zone: 'Europe/London',
+      notifiedAt: r() < 0.2 ? null : new Date(start.getTime() - Math.floor(r() * 60) * 86_400_000),
+      status: STATUSES[Math.floor(r() * STATUSES.length)]!,
+    })
+  }
+  return out
+}
+
+const calendars = buildCalendars()
+const ctx = {
+  now: new Date('2021-09-15T12:00:00Z'),
+  ruleset: DEFAULT_RULESET,
+  calendars,
+  blackouts: defaultBlackoutLayers(DEFAULT_RULESET),
+  regions: DEFAULT_REGIONS,
+  tzdbVersion: process.versions.tz ?? 'unknown',
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+const rows: { n: number; ms: number; findings: number }[] = []
+for (const n of [1_000, 10_000, 100_000]) {
+  const p = plan(n)
+  const runs = n >= 100_000 ? 5 : 9
+  for (let i = 0; i < 2; i++) assess(p, ctx) // warm-up
+  const times: number[] = []
+  let findings = 0
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    const a = assess(p, ctx)
+    times.push(performance.now() - t0)
+    findings = a.windows.reduce((s, w) => s + w.findings.length, 0)
+  }
+  rows.push({ n, ms: median(times), findings })
+}
+
+console.log(`compliance engine (node ${process.version}, tz ${ctx.tzdbVersion})`)
+console.log('| windows | median ms | windows/s | findings | growth per 10x |')
+console.log('| ---: | ---: | ---: | ---: | ---: |')
+rows.forEach((r, i) => {
+  const growth = i === 0 ? '-' : `${(r.ms / rows[i - 1]!.ms).toFixed(1)}x`
+  console.log(`| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} |`)
+})
