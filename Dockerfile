@@ -1,0 +1,11 @@
+# The service on Node 20. Build: docker build -t mwp .   Run: see docker-compose.yml
+FROM node:20-slim
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
+USER node
+CMD ["node", "dist/src/server.js"]
