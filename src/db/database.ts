@@ -34,6 +34,8 @@ export class DatabaseInUseError extends Error {
 
 // bigint / count(*) come back as strings from pg on both backends; timestamps as Date.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+// A calendar date stays the string it is ('2021-11-30'), never a Date at some zone's midnight.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v)
 
 /**
  * Opens the database the configuration names: a PostgreSQL server when `databaseUrl` is set,

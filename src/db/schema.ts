@@ -45,6 +45,7 @@ export interface ProgrammesTable {
   created_by: string | null
   created_at: DefaultTimestamp
   updated_at: DefaultTimestamp
+  recorded_at: DefaultTimestamp
 }
 export interface WindowsTable {
   id: Generated<string>
@@ -99,7 +100,98 @@ export interface IdempotencyRecordsTable {
   expires_at: Timestamp
 }
 
+export interface RulesetsTable {
+  id: string
+  version: string
+  effective_from: ColumnType<string, string, string>
+  body: Json<unknown>
+  created_by: string | null
+  effective_at: DefaultTimestamp
+  recorded_at: DefaultTimestamp
+}
+export interface CalendarOverridesTable {
+  id: Generated<string>
+  calendar: string
+  date: ColumnType<string, string, string>
+  action: 'add' | 'remove'
+  name: string | null
+  reason: string
+  created_by: string | null
+  effective_at: DefaultTimestamp
+  recorded_at: DefaultTimestamp
+}
+export interface BlackoutLayersTable {
+  id: string
+  version: Generated<number>
+  body: Json<unknown>
+  created_by: string | null
+  effective_at: DefaultTimestamp
+  recorded_at: DefaultTimestamp
+  created_at: DefaultTimestamp
+}
+export interface AssessmentsTable {
+  id: Generated<string>
+  window_id: string
+  window_version: number
+  ruleset_id: string
+  ruleset_version: string
+  result: Json<unknown>
+  provenance: Json<unknown>
+  effective_at: Timestamp
+  recorded_at: DefaultTimestamp
+}
+export interface WaiversTable {
+  id: Generated<string>
+  finding_key: string
+  window_id: string
+  code: string
+  approved_by: 'sec-panel' | 'opsg-delegated'
+  decision_ref: string
+  decided_at: Timestamp
+  reason: string
+  expires_at: Timestamp | null
+  created_by: string
+  recorded_at: DefaultTimestamp
+  lapsed_at: Timestamp | null
+  lapsed_reason: string | null
+}
+export interface SchedulePublicationsTable {
+  id: Generated<string>
+  month: string
+  published_at: Timestamp
+  published_by: string
+  parties: string[]
+  window_ids: string[]
+  snapshot: Json<unknown>
+  recorded_at: DefaultTimestamp
+}
+export interface FeedsTable {
+  id: Generated<string>
+  owner_key_id: string
+  name: string
+  filter: Json<unknown>
+  token_hash: Buffer
+  created_at: DefaultTimestamp
+  revoked_at: Timestamp | null
+}
+export interface ReferenceDataTable {
+  kind: 'estate' | 'top-up-profile' | 'impact-thresholds'
+  version: number
+  body: Json<unknown>
+  created_by: string | null
+  effective_at: DefaultTimestamp
+  recorded_at: DefaultTimestamp
+}
+
 export interface Database {
+  rulesets: RulesetsTable
+  calendar_overrides: CalendarOverridesTable
+  blackout_layers: BlackoutLayersTable
+  assessments: AssessmentsTable
+  waivers: WaiversTable
+  schedule_publications: SchedulePublicationsTable
+  feeds: FeedsTable
+  reference_data: ReferenceDataTable
   parties: PartiesTable
   regions: RegionsTable
   services: ServicesTable
