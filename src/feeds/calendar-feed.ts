@@ -6,6 +6,7 @@ import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/re
 import type { Party, Region, Service } from '../domain/reference.ts'
 import type { Impact, MaintenanceWindow, WindowStatus } from '../domain/window.ts'
 import {
+  CRLF,
   EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   escapeText,
@@ -240,6 +241,7 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
   const dtstamp = `DTSTAMP:${formatUtcDateTime(meta.generatedAt)}`
   const baseUrl = meta.baseUrl.replace(/\/+$/, '')
   const baseUrlText = escapeText(baseUrl)
+  const account = meta.account === undefined ? undefined : `X-MAINTNOTE-ACCOUNT:${escapeText(meta.account)}`
   const parties = new NameLists(reference.parties ?? DEFAULT_PARTIES)
   const services = new NameLists(reference.services ?? DEFAULT_SERVICES)
   const regions = new NameLists(reference.regions ?? DEFAULT_REGIONS)
@@ -271,53 +273,54 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
     for (const l of EUROPE_LONDON_VTIMEZONE) out.line(l)
   }
 
+  // Each VEVENT's short fixed lines (all under 75 octets) go out as one chunk.
   for (const item of items) {
-    out.line('BEGIN:VEVENT')
-    out.raw('UID:').text(item.uid).end()
-    out.line(dtstamp)
+    out.raw('BEGIN:VEVENT\r\nUID:').text(item.uid).end()
     if ('window' in item) {
       const w = item.window
       const path = `/v1/windows/${encodeURIComponent(w.id)}` // no TEXT specials survive encoding
       const impact = IMPACT_LABEL[w.impact]
-      out.line(dateTimeLine('DTSTART', w.start, mode))
-      out.line(dateTimeLine('DTEND', w.end, mode))
-      out.line(`SEQUENCE:${Math.max(0, Math.trunc(w.sequence))}`)
-      out.line(`STATUS:${item.status}`)
-      out.line(`LAST-MODIFIED:${formatUtcDateTime(w.updatedAt)}`)
-      out.raw('SUMMARY:').text(windowSummary(w)).end()
-      // DESCRIPTION: the '\n' between pieces is written already escaped.
-      out.raw('DESCRIPTION:').text(w.title)
-      if (w.description) out.raw('\\n').text(w.description)
-      out.raw('\\n\\nParty: ').raw(parties.one(w.party))
-      out.raw(`\\nImpact: ${impact}\\nStatus: ${w.status}\\nServices: `).raw(services.list(w.services))
-      out.raw('\\nRegions: ').raw(regions.list(w.regions))
-      if (w.changeRef) out.raw('\\nChange reference: ').text(w.changeRef)
+      out.lines(
+        `${dtstamp}${CRLF}${dateTimeLine('DTSTART', w.start, mode)}${CRLF}${dateTimeLine('DTEND', w.end, mode)}${CRLF}` +
+          `SEQUENCE:${Math.max(0, Math.trunc(w.sequence))}${CRLF}STATUS:${item.status}${CRLF}` +
+          `LAST-MODIFIED:${formatUtcDateTime(w.updatedAt)}${CRLF}`,
+      )
+      out.raw(`SUMMARY:${escapeText(windowSummary(w))}`).end()
+      // DESCRIPTION in one append: escaped pieces joined by '\n' (written already escaped).
+      let d = `DESCRIPTION:${escapeText(w.title)}`
+      if (w.description) d += `\\n${escapeText(w.description)}`
+      d +=
+        `\\n\\nParty: ${parties.one(w.party)}\\nImpact: ${impact}\\nStatus: ${w.status}` +
+        `\\nServices: ${services.list(w.services)}\\nRegions: ${regions.list(w.regions)}`
+      if (w.changeRef) d += `\\nChange reference: ${escapeText(w.changeRef)}`
       const findings = findingsSummary?.get(w.id)
-      if (findings) out.raw('\\nFindings: ').text(findings)
-      out.raw('\\nDetails: ').raw(baseUrlText).raw(path).end()
-      out.raw(`CATEGORIES:${impact},`).text(w.party).end()
-      out.raw('URL;VALUE=URI:').raw(baseUrl).raw(path).end()
-      out.raw('X-MAINTNOTE-PROVIDER:').text(w.party).end()
-      if (meta.account !== undefined) out.raw('X-MAINTNOTE-ACCOUNT:').text(meta.account).end()
-      out.raw('X-MAINTNOTE-MAINTENANCE-ID:').text(w.reference).end()
-      for (const s of w.services) out.raw('X-MAINTNOTE-OBJECT-ID:').text(s).end()
-      out.line(`X-MAINTNOTE-IMPACT:${MAINTNOTE_IMPACT[w.impact]}`)
-      out.line(`X-MAINTNOTE-STATUS:${MAINTNOTE_STATUS[w.status as Exclude<WindowStatus, 'draft'>]}`)
+      if (findings) d += `\\nFindings: ${escapeText(findings)}`
+      out.raw(`${d}\\nDetails: ${baseUrlText}${path}`).end()
+      const party = escapeText(w.party)
+      out.raw(`CATEGORIES:${impact},${party}`).end()
+      out.raw(`URL;VALUE=URI:${baseUrl}${path}`).end()
+      out.raw(`X-MAINTNOTE-PROVIDER:${party}`).end()
+      if (account !== undefined) out.raw(account).end()
+      out.raw(`X-MAINTNOTE-MAINTENANCE-ID:${escapeText(w.reference)}`).end()
+      for (const s of w.services) out.raw(`X-MAINTNOTE-OBJECT-ID:${escapeText(s)}`).end()
+      out.lines(
+        `X-MAINTNOTE-IMPACT:${MAINTNOTE_IMPACT[w.impact]}${CRLF}` +
+          `X-MAINTNOTE-STATUS:${MAINTNOTE_STATUS[w.status as Exclude<WindowStatus, 'draft'>]}${CRLF}END:VEVENT${CRLF}`,
+      )
     } else {
       const b = item.blackout
-      out.line(dateTimeLine('DTSTART', b.start, mode))
-      out.line(dateTimeLine('DTEND', b.end, mode))
-      out.line(`SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}`)
-      out.line('STATUS:CONFIRMED')
+      out.lines(
+        `${dtstamp}${CRLF}${dateTimeLine('DTSTART', b.start, mode)}${CRLF}${dateTimeLine('DTEND', b.end, mode)}${CRLF}` +
+          `SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}${CRLF}STATUS:CONFIRMED${CRLF}`,
+      )
       if (b.updatedAt) out.line(`LAST-MODIFIED:${formatUtcDateTime(b.updatedAt)}`)
       out.raw('SUMMARY:').text(`Blackout: ${b.name}`).end()
       out.raw('DESCRIPTION:').text(b.name)
       if (b.description) out.raw('\\n').text(b.description)
       out.raw('\\n\\nCategory: ').text(b.category).end()
       out.raw('CATEGORIES:blackout,').text(b.category).end()
-      out.line('TRANSP:TRANSPARENT')
+      out.lines(`TRANSP:TRANSPARENT${CRLF}END:VEVENT${CRLF}`)
     }
-    out.line('END:VEVENT')
   }
   return out.line('END:VCALENDAR')
 }

@@ -45,6 +45,11 @@ export const EUROPE_LONDON_VTIMEZONE: readonly string[] = Object.freeze([
   'END:VTIMEZONE',
 ])
 
+// True when `escapeText` would change the string: written as "anything but the characters it keeps"
+// (HTAB, printable ASCII except `,` `;` `\`, and all non-surrogate units), which V8 runs faster
+// than the positive class.
+const TEXT_SPECIAL = /[^\t\u0020-\u002b\u002d-\u003a\u003c-\u005b\u005d-\u007e\u0080-\ud7ff\ue000-\uffff]/
+
 /** True when a UTF-16 unit needs escaping, dropping or replacing in TEXT. */
 function isTextSpecial(c: number): boolean {
   return c < 0x20 ? c !== 0x09 : c === 0x5c || c === 0x3b || c === 0x2c || c === 0x7f || (c >= 0xd800 && c <= 0xdfff)
@@ -59,6 +64,7 @@ function isTextSpecial(c: number): boolean {
  */
 export function escapeText(value: string): string {
   const n = value.length
+  if (n > 32 && !TEXT_SPECIAL.test(value)) return value
   let i = 0
   while (i < n && !isTextSpecial(value.charCodeAt(i))) i++
   if (i === n) return value
@@ -320,11 +326,6 @@ export function isIcsDuration(value: string): boolean {
 const MAX_LINE = 75
 const encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder()
-// True when `escapeText` would change the string: written as "anything but the characters it keeps"
-// (HTAB, printable ASCII except `,` `;` `\`, and all non-surrogate units), which V8 runs faster
-// than the positive class.
-const TEXT_SPECIAL = /[^\t\u0020-\u002b\u002d-\u003a\u003c-\u005b\u005d-\u007e\u0080-\ud7ff\ue000-\uffff]/
-
 /**
  * A fast streaming writer producing the same bytes as the string primitives above (`escapeText`,
  * `foldLine`, CRLF). A content line is UTF-8 encoded unfolded (natively, by `TextEncoder`), then
@@ -423,6 +424,16 @@ export class IcsWriter {
     } else this.#reserve(2)
     this.#buf[this.#pos++] = 13
     this.#buf[this.#pos++] = 10
+    this.#lineStart = this.#pos
+    return this
+  }
+
+  /**
+   * Writes complete content lines given as is, each already ending in CRLF and known to be at most
+   * 75 octets (dates, enumerated values): one encoder call for several lines, no folding.
+   */
+  lines(s: string): this {
+    this.#append(s)
     this.#lineStart = this.#pos
     return this
   }
