@@ -1,9 +1,5 @@
 import type { Db, DbOrTx } from '../db/database.ts'
-import {
-  type ReferenceDataKind,
-  type ReferenceDataVersion,
-  referenceDataRepository,
-} from '../db/repositories/reference-data-repository.ts'
+import { type ReferenceDataKind, type ReferenceDataVersion, referenceDataRepository } from '../db/repositories/reference-data-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { findingKey, type Evidence } from '../domain/findings.ts'
 import {
@@ -134,7 +130,7 @@ export interface AvailabilityResult {
 type Schema = 'estate' | 'top-up-profile'
 
 function defaults(): ImpactReferenceData {
-  const d = <T,>(kind: ReferenceDataKind, data: T, versionId: string): Versioned<T> => ({
+  const d = <T>(kind: ReferenceDataKind, data: T, versionId: string): Versioned<T> => ({
     kind,
     version: 1,
     versionId,
@@ -213,7 +209,12 @@ export function createImpactService(deps: {
       if (regions && typeof regions === 'object')
         for (const id of Object.keys(regions))
           if (!known.has(id))
-            problems.push(bodyField(`/regions/${id.replaceAll('~', '~0').replaceAll('/', '~1')}`, `unknown region "${id}"; known: ${[...known].join(', ')}`))
+            problems.push(
+              bodyField(
+                `/regions/${id.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+                `unknown region "${id}"; known: ${[...known].join(', ')}`,
+              ),
+            )
     }
     if (problems.length) throw invalid(problems)
     try {
@@ -231,7 +232,12 @@ export function createImpactService(deps: {
       })
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
-        throw new AppError('conflict', 409, 'Reference data changed', `Another ${kind} version was stored at the same moment; read it and try again.`)
+        throw new AppError(
+          'conflict',
+          409,
+          'Reference data changed',
+          `Another ${kind} version was stored at the same moment; read it and try again.`,
+        )
       throw err
     }
   }
@@ -292,7 +298,8 @@ export function createImpactService(deps: {
     return inTransaction(db, undefined, async (trx) => {
       const before = await windowsRepository.findById(trx, id)
       if (!before) throw notFound('Window', id)
-      if (!actsFor(actor, before.party)) throw forbidden(`Only a submitter for ${before.party} or an admin records the actuals of its windows.`)
+      if (!actsFor(actor, before.party))
+        throw forbidden(`Only a submitter for ${before.party} or an admin records the actuals of its windows.`)
       if (!RUNNABLE.includes(before.status))
         throw new AppError(
           'conflict',
@@ -303,7 +310,12 @@ export function createImpactService(deps: {
       const actualEnd = input.actualEnd ?? null
       const fields: FieldProblem[] = []
       if (input.actualStart === null && before.actualStart)
-        fields.push(bodyField('/actualStart', `an actual start (${before.actualStart.toISOString()}) is recorded; send it (or a correction), it cannot be removed`))
+        fields.push(
+          bodyField(
+            '/actualStart',
+            `an actual start (${before.actualStart.toISOString()}) is recorded; send it (or a correction), it cannot be removed`,
+          ),
+        )
       if (actualEnd === null && before.status === 'completed')
         fields.push(bodyField('/actualEnd', 'the window is completed; its actual end cannot be removed'))
       if (fields.length) throw invalid(fields)

@@ -73,12 +73,7 @@ export const referenceDataRepository = {
 
   /** Every stored version of `kind`, oldest first (bodies included). */
   async list(db: DbOrTx, kind: ReferenceDataKind): Promise<ReferenceDataVersion[]> {
-    const rows = await db
-      .selectFrom('reference_data')
-      .selectAll()
-      .where('kind', '=', kind)
-      .orderBy('version')
-      .execute()
+    const rows = await db.selectFrom('reference_data').selectAll().where('kind', '=', kind).orderBy('version').execute()
     return rows.map(toVersion)
   },
 }

@@ -12,8 +12,7 @@ import { toWindowDto, WindowOut } from '../schemas/windows.ts'
 // name each field with a JSON pointer. Output types are mutable arrays (OpenAPI is generated from them).
 
 const Source = z.string().trim().min(1).max(4000)
-const figure = <T extends z.ZodType>(value: T) =>
-  z.object({ value, source: Source, confidence: z.enum(CONFIDENCES) }).strict()
+const figure = <T extends z.ZodType>(value: T) => z.object({ value, source: Source, confidence: z.enum(CONFIDENCES) }).strict()
 const Num = z.number()
 const VersionLabel = z.string().max(200).optional().meta({ description: 'Ignored on PUT: the server assigns the version id' })
 
@@ -41,7 +40,9 @@ const ProfileFields = {
   monthlyMultipliers: figure(z.array(Num).max(100)).meta({ description: '12 multipliers, January first' }),
   preHolidayDays: figure(Num),
   preHolidayMultiplier: figure(Num),
-  holidayPeriod: figure(z.object({ from: z.string().max(5), to: z.string().max(5) }).strict()).meta({ description: 'MM-DD bounds, both inclusive' }),
+  holidayPeriod: figure(z.object({ from: z.string().max(5), to: z.string().max(5) }).strict()).meta({
+    description: 'MM-DD bounds, both inclusive',
+  }),
   holidayPeriodMultiplier: figure(Num),
   failureShare: figure(z.object({ degraded: Num, outage: Num }).strict()),
 }
@@ -148,7 +149,11 @@ function envelopeDto<T, D>(v: Versioned<T>, data: D) {
   }
 }
 
-const copyFigure = <T>(f: { value: T; source: string; confidence: (typeof CONFIDENCES)[number] }) => ({ value: f.value, source: f.source, confidence: f.confidence })
+const copyFigure = <T>(f: { value: T; source: string; confidence: (typeof CONFIDENCES)[number] }) => ({
+  value: f.value,
+  source: f.source,
+  confidence: f.confidence,
+})
 
 function estateDto(v: Versioned<Estate>): z.infer<typeof EstateEnvelope> {
   const e = v.data
@@ -176,7 +181,10 @@ function profileDto(v: Versioned<TopUpProfile>): z.infer<typeof ProfileEnvelope>
     preHolidayMultiplier: copyFigure(p.preHolidayMultiplier),
     holidayPeriod: { ...copyFigure(p.holidayPeriod), value: { from: p.holidayPeriod.value.from, to: p.holidayPeriod.value.to } },
     holidayPeriodMultiplier: copyFigure(p.holidayPeriodMultiplier),
-    failureShare: { ...copyFigure(p.failureShare), value: { degraded: p.failureShare.value.degraded, outage: p.failureShare.value.outage } },
+    failureShare: {
+      ...copyFigure(p.failureShare),
+      value: { degraded: p.failureShare.value.degraded, outage: p.failureShare.value.outage },
+    },
   })
 }
 
@@ -216,7 +224,11 @@ export function impactRoutes(app: AppInstance, deps: { impact: ImpactService }) 
     '/v1/reference/estate',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'The estate in force: meters, premises and prepayment share by region, each figure with source and confidence', response: { 200: EstateEnvelope } },
+      schema: {
+        tags,
+        summary: 'The estate in force: meters, premises and prepayment share by region, each figure with source and confidence',
+        response: { 200: EstateEnvelope },
+      },
     },
     async () => estateDto((await impact.current()).estate),
   )
@@ -228,7 +240,8 @@ export function impactRoutes(app: AppInstance, deps: { impact: ImpactService }) 
       schema: {
         tags,
         summary: 'Store a new estate version (it comes into force at once)',
-        description: 'Negative counts, shares outside 0–1 and unknown regions are refused (400 naming each field); the previous version stays in force.',
+        description:
+          'Negative counts, shares outside 0–1 and unknown regions are refused (400 naming each field); the previous version stays in force.',
         body: EstateBody,
         response: { 200: EstateEnvelope, ...problemResponses(400, 403, 409) },
       },
@@ -240,7 +253,11 @@ export function impactRoutes(app: AppInstance, deps: { impact: ImpactService }) 
     '/v1/reference/top-up-profile',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'The prepayment top-up demand profile in force, each figure with source and confidence', response: { 200: ProfileEnvelope } },
+      schema: {
+        tags,
+        summary: 'The prepayment top-up demand profile in force, each figure with source and confidence',
+        response: { 200: ProfileEnvelope },
+      },
     },
     async () => profileDto((await impact.current()).profile),
   )
@@ -252,7 +269,8 @@ export function impactRoutes(app: AppInstance, deps: { impact: ImpactService }) 
       schema: {
         tags,
         summary: 'Store a new top-up profile version (it comes into force at once)',
-        description: '168 hour-of-week weights and 12 monthly multipliers; anything else is refused (400 naming each field) and the previous version stays in force.',
+        description:
+          '168 hour-of-week weights and 12 monthly multipliers; anything else is refused (400 naming each field) and the previous version stays in force.',
         body: ProfileBody,
         response: { 200: ProfileEnvelope, ...problemResponses(400, 403, 409) },
       },
@@ -287,7 +305,8 @@ export function impactRoutes(app: AppInstance, deps: { impact: ImpactService }) 
       config: { access: ANY_ROLE },
       schema: {
         tags,
-        summary: 'Availability per party for a month (PM 2.1 style): planned minutes agreed and not agreed, overruns, percentage against the threshold',
+        summary:
+          'Availability per party for a month (PM 2.1 style): planned minutes agreed and not agreed, overruns, percentage against the threshold',
         querystring: AvailabilityQuery,
         response: { 200: AvailabilityOut, ...problemResponses(400) },
       },
