@@ -9,6 +9,7 @@ import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import problems from './plugins/problems.ts'
 import { healthRoutes } from './routes/health-routes.ts'
+import { impactRoutes } from './routes/impact-routes.ts'
 import { keysRoutes } from './routes/keys-routes.ts'
 import { referenceRoutes } from './routes/reference-routes.ts'
 import { windowsRoutes } from './routes/windows-routes.ts'
@@ -97,5 +98,6 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   referenceRoutes(app, { reference: services.reference, baseUrl })
   keysRoutes(app, { keys: services.keys, baseUrl })
   windowsRoutes(app, { windows: services.windows, db, clock, baseUrl })
+  impactRoutes(app, { impact: services.impact })
   return app
 }

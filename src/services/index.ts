@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts'
 import type { Clock } from './clock.ts'
+import { createImpactService } from './impact-service.ts'
 import { createKeysService } from './keys-service.ts'
 import { createReferenceService } from './reference-service.ts'
 import { createWindowsService } from './windows-service.ts'
@@ -13,7 +14,8 @@ export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: num
   const reference = createReferenceService({ db: deps.db })
   const keys = createKeysService({ db: deps.db, clock: deps.clock, reference })
   const windows = createWindowsService({ db: deps.db, clock: deps.clock, reference, maxWindowHours: deps.maxWindowHours })
-  return { reference, keys, windows }
+  const impact = createImpactService({ db: deps.db, clock: deps.clock, windows, reference })
+  return { reference, keys, windows, impact }
 }
 
 export type Services = ReturnType<typeof createServices>

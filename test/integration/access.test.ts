@@ -27,6 +27,12 @@ const EXPECTED: Record<string, Who> = {
   'PATCH /v1/windows/:id': ['admin', 'submitter'],
   'POST /v1/windows/:id/status': ['admin', 'reviewer', 'submitter'],
   'GET /v1/windows/:id/history': ALL,
+  'GET /v1/reference/estate': ALL,
+  'PUT /v1/reference/estate': ['admin'],
+  'GET /v1/reference/top-up-profile': ALL,
+  'PUT /v1/reference/top-up-profile': ['admin'],
+  'POST /v1/windows/:id/actuals': ['admin', 'submitter'],
+  'GET /v1/availability': ALL,
 }
 
 const ctx = await buildTestApp(t)
