@@ -13,9 +13,7 @@ import { BLACKOUTS, META, manyWindows } from '../test/unit/feeds/fixtures/feed-f
 const count = Number(process.argv[2] ?? 10_000)
 const runs = Number(process.argv[3] ?? 50)
 const windows = manyWindows(count)
-const findingsSummary = new Map(
-  windows.filter((_, i) => i % 4 === 0).map((w) => [w.id, '1 warning: notice period 28 days (minimum 30)']),
-)
+const findingsSummary = new Map(windows.filter((_, i) => i % 4 === 0).map((w) => [w.id, '1 warning: notice period 28 days (minimum 30)']))
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number

@@ -156,9 +156,7 @@ export function blackoutUid(blackoutId: string): string {
  *
  * @example windowSummary(w) // 'DSP DSP-TR-01: outage — Technical refresh'
  */
-export function windowSummary(
-  w: Pick<MaintenanceWindow, 'party' | 'reference' | 'impact' | 'title' | 'status'>,
-): string {
+export function windowSummary(w: Pick<MaintenanceWindow, 'party' | 'reference' | 'impact' | 'title' | 'status'>): string {
   const prefix = w.status === 'cancelled' ? 'Cancelled: ' : w.status === 'rejected' ? 'Rejected: ' : ''
   return `${prefix}${w.party} ${w.reference}: ${IMPACT_LABEL[w.impact]} — ${w.title}`
 }
@@ -275,7 +273,8 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
 
   // Each VEVENT's short fixed lines (all under 75 octets) go out as one chunk.
   for (const item of items) {
-    out.raw('BEGIN:VEVENT\r\nUID:').text(item.uid).end()
+    out.lines(`BEGIN:VEVENT${CRLF}`)
+    out.raw(`UID:${escapeText(item.uid)}`).end()
     if ('window' in item) {
       const w = item.window
       const path = `/v1/windows/${encodeURIComponent(w.id)}` // no TEXT specials survive encoding

@@ -6,6 +6,7 @@ import {
   type CalendarFeedInput,
   type TimeMode,
   icsStatus,
+  foldLine,
   isWindowInFeed,
   renderCalendarFeed,
   renderCalendarFeedBytes,
@@ -63,7 +64,6 @@ function checkParsed(t: Test, ics: string, windows: readonly MaintenanceWindow[]
   return events
 }
 
-
 for (const timeMode of ['utc', 'europe-london'] as const) {
   t.test(`golden feed (${timeMode})`, async (t) => {
     const file = new URL(`feed-${timeMode}.ics`, goldenDir)
@@ -75,7 +75,10 @@ for (const timeMode of ['utc', 'europe-london'] as const) {
     t.ok(ics.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:'), 'VERSION and PRODID first')
     t.ok(ics.endsWith('END:VCALENDAR\r\n'))
     t.notOk(/[^\r]\n/.test(ics), 'CRLF only')
-    t.ok(ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75), 'no line over 75 octets')
+    t.ok(
+      ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75),
+      'no line over 75 octets',
+    )
     for (const prop of ['NAME:', 'X-WR-CALNAME:', 'REFRESH-INTERVAL;VALUE=DURATION:PT1H', 'X-PUBLISHED-TTL:PT1H', 'CALSCALE:GREGORIAN']) {
       t.match(ics, `\r\n${prop}`, prop)
     }
@@ -89,7 +92,11 @@ for (const timeMode of ['utc', 'europe-london'] as const) {
       [],
       'no floating times',
     )
-    t.same(times.filter((l) => /^(DTSTAMP|LAST-MODIFIED)/.test(l) && !l.endsWith('Z')), [], 'DTSTAMP, LAST-MODIFIED in UTC')
+    t.same(
+      times.filter((l) => /^(DTSTAMP|LAST-MODIFIED)/.test(l) && !l.endsWith('Z')),
+      [],
+      'DTSTAMP, LAST-MODIFIED in UTC',
+    )
     if (timeMode === 'europe-london') {
       t.match(ics, '\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n')
       t.match(ics, '\r\nDTSTART:20211031T003000Z\r\n', 'ambiguous October wall time written in UTC')
@@ -172,10 +179,15 @@ t.test('maintnote properties', async (t) => {
   }
   const status = (s: MaintenanceWindow['status']) =>
     /X-MAINTNOTE-STATUS:(.*)\r/.exec(renderCalendarFeed({ meta: META, windows: [aWindow({ status: s, end: GENERATED_AT })] }))?.[1]
-  t.same(
-    (['proposed', 'notified', 'agreed', 'in-progress', 'completed', 'cancelled', 'rejected'] as const).map(status),
-    ['TENTATIVE', 'CONFIRMED', 'CONFIRMED', 'IN-PROCESS', 'COMPLETED', 'CANCELLED', 'CANCELLED'],
-  )
+  t.same((['proposed', 'notified', 'agreed', 'in-progress', 'completed', 'cancelled', 'rejected'] as const).map(status), [
+    'TENTATIVE',
+    'CONFIRMED',
+    'CONFIRMED',
+    'IN-PROCESS',
+    'COMPLETED',
+    'CANCELLED',
+    'CANCELLED',
+  ])
   const impact = (i: MaintenanceWindow['impact']) =>
     /X-MAINTNOTE-IMPACT:(.*)\r/.exec(renderCalendarFeed({ meta: META, windows: [aWindow({ impact: i })] }))?.[1]
   t.same((['no-impact', 'reduced-redundancy', 'degraded', 'outage'] as const).map(impact), [
@@ -187,10 +199,16 @@ t.test('maintnote properties', async (t) => {
 })
 
 t.test('status mapping and drafts', async (t) => {
-  t.same(
-    (['draft', 'proposed', 'notified', 'agreed', 'in-progress', 'completed', 'cancelled', 'rejected'] as const).map(icsStatus),
-    [undefined, 'TENTATIVE', 'CONFIRMED', 'CONFIRMED', 'CONFIRMED', 'CONFIRMED', 'CANCELLED', 'CANCELLED'],
-  )
+  t.same((['draft', 'proposed', 'notified', 'agreed', 'in-progress', 'completed', 'cancelled', 'rejected'] as const).map(icsStatus), [
+    undefined,
+    'TENTATIVE',
+    'CONFIRMED',
+    'CONFIRMED',
+    'CONFIRMED',
+    'CONFIRMED',
+    'CANCELLED',
+    'CANCELLED',
+  ])
   const ics = renderCalendarFeed({ meta: META, windows: [aWindow({ status: 'draft' })] })
   t.notMatch(ics, 'BEGIN:VEVENT', 'a draft never appears')
   t.same(parseWithIcalJs(ics).events, [])
@@ -246,7 +264,10 @@ t.test('deterministic: input order, and ties broken by UID', async (t) => {
     meta: META,
     windows: [aWindow({ id: 'b', start: same }), aWindow({ id: 'a', start: same }), aWindow({ id: 'c', start: same })],
   })
-  t.same(parseWithIcalJs(tie).events.map((e) => e.uid), ['a@mwp', 'b@mwp', 'c@mwp'])
+  t.same(
+    parseWithIcalJs(tie).events.map((e) => e.uid),
+    ['a@mwp', 'b@mwp', 'c@mwp'],
+  )
 })
 
 t.test('input validation and odd values', async (t) => {
@@ -263,6 +284,21 @@ t.test('input validation and odd values', async (t) => {
   t.match(e?.description, 'Services: none\nRegions: none\n')
   t.notMatch(e?.description, 'Change reference')
   t.match(e?.description, 'Details: https://x.example/api/v1/windows/id%20with%2Fslash')
+  const longId = `${'é'.repeat(20)}-${'k'.repeat(90)}`
+  const long = renderCalendarFeed({ meta: META, windows: [aWindow({ id: longId, reference: 'R'.repeat(120) })] })
+  t.ok(
+    long.split('\r\n').every((l) => Buffer.byteLength(l) <= 75),
+    'long UID and reference folded',
+  )
+  t.ok(long.includes(`\r\nBEGIN:VEVENT\r\n${foldLine(`UID:${longId}@mwp`)}\r\nDTSTAMP:`), 'UID folded as by foldLine')
+  t.same(
+    parseWithIcalJs(long).events.map((e) => e.uid),
+    [`${longId}@mwp`],
+  )
+  t.same(
+    parseWithNodeIcal(long).map((e) => e.uid),
+    [`${longId}@mwp`],
+  )
   t.equal(renderCalendarFeed({ meta: META, windows: [] }).split('BEGIN:VEVENT').length, 1, 'empty feed is valid')
   t.same(parseWithIcalJs(renderCalendarFeed({ meta: META, windows: [] })).events, [])
 })
@@ -271,7 +307,10 @@ t.test('a large feed (1,000 varied windows) parses identically in both parsers',
   const windows = manyWindows(1000)
   for (const timeMode of ['utc', 'europe-london'] as const) {
     const ics = renderCalendarFeed({ meta: { ...META, timeMode }, windows, blackouts: BLACKOUTS })
-    t.ok(ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75), `${timeMode}: no line over 75 octets`)
+    t.ok(
+      ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75),
+      `${timeMode}: no line over 75 octets`,
+    )
     checkParsed(t, ics, windows, GENERATED_AT)
   }
 })

@@ -43,6 +43,15 @@ function checkLines(t: Test, ics: string, what: string): void {
   t.equal(bad, '', `${what}: lines ≤ 75 octets and whole characters`)
 }
 
+/** Runs a fast-check property as one assertion; the counterexample goes into the tap report. */
+function assertProperty(t: Test, property: fc.IRawProperty<[string, ...string[]]>, params: fc.Parameters<[string, ...string[]]>): void {
+  try {
+    fc.assert(property, params)
+    t.pass(`property holds for ${params.numRuns} runs`)
+  } catch (e) {
+    t.fail(e instanceof Error ? e.message : String(e))
+  }
+}
 
 /** What TEXT escaping can preserve: CR/CRLF read back as LF, controls dropped, lone surrogates U+FFFD. */
 function representable(s: string): string {
@@ -181,10 +190,17 @@ t.test('Europe/London wall times agree with Intl and with ical.js reading our VT
   const root = new ICAL.Component(ICAL.parse(ics))
   for (const vtz of root.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(vtz)
   const icalStarts = root.getAllSubcomponents('vevent').map((ve) => new ICAL.Event(ve).startDate.toJSDate().toISOString())
-  t.same(icalStarts, instants.map((d) => d.toISOString()), 'ical.js')
-  const nodeStarts = Object.values(nodeIcal.sync.parseICS(ics))
-    .flatMap((e) => (e && e.type === 'VEVENT' ? [e.start.toISOString()] : []))
-  t.same(nodeStarts, instants.map((d) => d.toISOString()), 'node-ical')
+  t.same(
+    icalStarts,
+    instants.map((d) => d.toISOString()),
+    'ical.js',
+  )
+  const nodeStarts = Object.values(nodeIcal.sync.parseICS(ics)).flatMap((e) => (e && e.type === 'VEVENT' ? [e.start.toISOString()] : []))
+  t.same(
+    nodeStarts,
+    instants.map((d) => d.toISOString()),
+    'node-ical',
+  )
 })
 
 t.test('isIcsDuration', async (t) => {
@@ -198,7 +214,8 @@ t.test('IcsWriter writes the same bytes as the string primitives', async (t) => 
   w.line('DTSTART:20211031T003000Z')
   t.equal(w.toString(), 'SUMMARY:a\\, b\r\nDTSTART:20211031T003000Z\r\n')
   t.same(Buffer.from(w.toBytes()), Buffer.from(w.toString(), 'utf8'))
-  fc.assert(
+  assertProperty(
+    t,
     fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 40 }), (a, b) => {
       const w = new IcsWriter(16)
       w.raw('DESCRIPTION:').text(a).raw('\\n').text(b).end()
@@ -210,14 +227,25 @@ t.test('IcsWriter writes the same bytes as the string primitives', async (t) => 
   )
 })
 
-t.test('property: folding and escaping round-trip arbitrary Unicode through ical.js and node-ical', async (t) => {
+// node-ical 0.27.2 is checked on the fixed hostile texts below, the golden feeds and the 1,000-window
+// feed, not on random input: its TEXT unescaping (lib/ical-parser-utils.js `text`) strips a DQUOTE
+// pair wrapping a whole single-line value, reads a literal backslash + 'n' as a newline and drops every
+// DQUOTE of a line containing 'TZID='; and after some ~1,300 random inputs in one process it was seen
+// to stop returning SUMMARY and DESCRIPTION for every later, valid, calendar (state kept between
+// parses; not reduced to a cause). ical.js is stateless here and checked on every input.
+t.test('property: folding and escaping round-trip arbitrary Unicode through ical.js', async (t) => {
   const texts = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.string({ unit: 'grapheme', maxLength: 200 }),
-    fc.array(fc.constantFrom('\\', ';', ',', '\n', '\r\n', '\r', ' ', 'é', '€', '🔧', '👩‍👩‍👧', 'x', 'n', 'N', ':', '"', '\t', 'TZID='), { maxLength: 200 }).map((a) => a.join('')),
+    fc
+      .array(fc.constantFrom('\\', ';', ',', '\n', '\r\n', '\r', ' ', 'é', '€', '🔧', '👩‍👩‍👧', 'x', 'n', 'N', ':', '"', '\t', 'TZID='), {
+        maxLength: 200,
+      })
+      .map((a) => a.join('')),
   )
   let failures = ''
-  fc.assert(
+  assertProperty(
+    t,
     fc.property(texts, (s) => {
       const w = new IcsWriter()
       w.raw('SUMMARY:').text(s).end()
@@ -229,22 +257,9 @@ t.test('property: folding and escaping round-trip arbitrary Unicode through ical
         return false
       }
       const want = representable(s)
-      // node-ical 0.27.2 quirks (lib/ical-parser-utils.js `text`): it strips a DQUOTE pair wrapping a
-      // whole single-line value, reads a literal backslash + 'n' as a newline, and drops every DQUOTE
-      // of a line containing 'TZID='. Its view is modelled for the first and skipped for the others;
-      // ical.js is checked on every input.
-      const nodeView = (x: string) => x.replace(/^"(.*)"$/u, '$1')
-      const nodeReadable = !/\\[nN]|TZID=/.test(want)
       const ve = new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent')
       const viaIcalJs = [ve?.getFirstPropertyValue('summary'), ve?.getFirstPropertyValue('description')]
-      const ev = Object.values(nodeIcal.sync.parseICS(ics)).find((e) => e?.type === 'VEVENT')
-      const val = (v: unknown) => (typeof v === 'object' && v !== null && 'val' in v ? (v as { val: unknown }).val : v)
-      const viaNodeIcal = ev && ev.type === 'VEVENT' ? [val(ev.summary), val(ev.description)] : []
-      return (
-        viaIcalJs[0] === want &&
-        viaIcalJs[1] === `${want} / ${want}` &&
-        (!nodeReadable || (viaNodeIcal[0] === nodeView(want) && viaNodeIcal[1] === nodeView(`${want} / ${want}`)))
-      )
+      return viaIcalJs[0] === want && viaIcalJs[1] === `${want} / ${want}`
     }),
     { numRuns: 600 },
   )
@@ -254,5 +269,8 @@ t.test('property: folding and escaping round-trip arbitrary Unicode through ical
   const ics = wrap([textLine('DESCRIPTION', hostile)])
   checkLines(t, ics, 'hostile text')
   const ve = new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent')
-  t.equal(ve?.getFirstPropertyValue('description'), hostile.replace('\r\n', '\n'))
+  t.equal(ve?.getFirstPropertyValue('description'), hostile.replace('\r\n', '\n'), 'ical.js')
+  const nodeHostile = hostile.replace('C:\\new', 'C:\\temp') // node-ical reads a literal backslash + n as a newline
+  const ev = Object.values(nodeIcal.sync.parseICS(wrap([textLine('DESCRIPTION', nodeHostile)]))).find((e) => e?.type === 'VEVENT')
+  t.equal(ev?.type === 'VEVENT' ? ev.description : undefined, nodeHostile.replace('\r\n', '\n'), 'node-ical')
 })
