@@ -22,11 +22,11 @@
  */
 import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
 import type { CalendarId, CalendarSet } from './calendars.ts'
-import { compareFindings, type Finding, findingKey, type Severity, type Waiver, worstSeverity } from './findings.ts'
+import { compareFindings, type Finding, findingKey, type FindingRule, type Provenance, type Severity, type Waiver, worstSeverity } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { capTotals, monthsOf } from './rules/monthly-cap-rule.ts'
 import { RULE_FAMILIES } from './rules/registry.ts'
-import type { EmitArgs, PreparedWindow, RuleContext } from './rules/types.ts'
+import { type EmitArgs, flat, type PreparedWindow, type RuleContext } from './rules/types.ts'
 import type { Ruleset } from './ruleset.ts'
 import { DAY_MS, MINUTE_MS, monthKeyOf, realMinutesInMonth, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
@@ -147,6 +147,9 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
       participates,
       planned: w.kind !== 'emergency',
       slot: -1,
+      sText: null,
+      eText: null,
+      listText: null,
     }
   }
 
@@ -180,16 +183,25 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const waivable = new Set(r.waivable.value)
   const out: Finding[][] = prepared.map(() => [])
 
+  // One rule object per (rule id, version, provenance): findings share them (read-only data).
+  const rules = new Map<string, FindingRule>()
+  const ruleOf = (id: string, version: string, provenance: Provenance): FindingRule => {
+    const k = `${id}\u0000${version}\u0000${provenance}`
+    let v = rules.get(k)
+    if (!v) rules.set(k, (v = { id, version, provenance, rulesetId: r.id }))
+    return v
+  }
+
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
-    const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
+    const key = flat(findingKey(p.subject, a.code, a.ruleId, a.qualifier))
     const f: Finding = {
       key,
       code: a.code,
       severity: a.severity,
       reference: p.w.reference,
-      message: `${p.w.reference}: ${a.message}`,
+      message: flat(`${p.w.reference}: ${a.message}`),
       evidence: a.evidence,
-      rule: { id: a.ruleId, version: a.version ?? r.version, provenance: a.provenance, rulesetId: r.id },
+      rule: ruleOf(a.ruleId, a.version ?? r.version, a.provenance),
       waivable: waivable.has(a.code),
     }
     if (p.w.id !== undefined) f.windowId = p.w.id

@@ -31,6 +31,11 @@ export interface PreparedWindow {
   planned: boolean
   /** Scratch slot a rule may use for its own index (set per rule run; -1 when unused). */
   slot: number
+  /** Lazily cached 'YYYY-MM-DD HH:MM' of sWall and eWall, 'HH:MM' of eWall (see startText/endText). */
+  sText: string | null
+  eText: string | null
+  /** Lazily cached overlap-list prefix `REF (party, start–end, ` (overlap rule). */
+  listText: string | null
 }
 
 export interface EmitArgs {
@@ -69,9 +74,28 @@ export interface RuleFamily {
   run(ctx: RuleContext): void
 }
 
-const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
+/**
+ * Returns `s` as a flat (sequential) string. Template literals and `+` build ropes: one small heap
+ * object per part, which all survive as long as the string does. Findings live for the whole
+ * assessment, so their ropes made the young-generation GC copy (and later mark) hundreds of
+ * thousands of tiny objects. Converting to a number makes V8 flatten the string in place; the rope
+ * nodes then die young. The value of the string is unchanged.
+ */
+export function flat(s: string): string {
+  // The result is kept (in a module variable) so that an optimizing compiler cannot drop the call.
+  flatSink ^= Number(s)
+  return s
+}
+let flatSink = 0
+
 const DAY = 86_400_000
+const MIN = 60_000
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
+/** 'HH:MM' of every minute of the day (1440 entries). */
+const HHMM: readonly string[] = Array.from({ length: 1440 }, (_, i) => `${PAD2[Math.floor(i / 60)]}:${PAD2[i % 60]}`)
 const dayStrings = new Map<number, string>()
+const minuteStrings = new Map<number, string>()
+const isoStrings = new Map<number, string>()
 
 /** Cached ISO date of a local day index. */
 export function dayString(idx: number): string {
@@ -84,11 +108,17 @@ export function dayString(idx: number): string {
   return v
 }
 
-/** 'YYYY-MM-DD HH:MM' of a wall time (cached per day; no Date on the hot path). */
+/** 'YYYY-MM-DD HH:MM' of a wall time (cached per wall minute; no Date on the hot path). */
 export function fmtWall(wall: number): string {
-  const d = Math.floor(wall / DAY)
-  const m = Math.floor((wall - d * DAY) / 60_000)
-  return `${dayString(d)} ${PAD2[Math.floor(m / 60)]}:${PAD2[m % 60]}`
+  const mi = Math.floor(wall / MIN)
+  let v = minuteStrings.get(mi)
+  if (v === undefined) {
+    const d = Math.floor(mi / 1440)
+    v = flat(`${dayString(d)} ${HHMM[mi - d * 1440]}`)
+    if (minuteStrings.size > 200_000) minuteStrings.clear()
+    minuteStrings.set(mi, v)
+  }
+  return v
 }
 
 /** 'YYYY-MM-DD' of a wall time. */
@@ -98,7 +128,27 @@ export function fmtWallDate(wall: number): string {
 
 /** 'HH:MM' of a wall time. */
 export function fmtWallTime(wall: number): string {
-  const d = Math.floor(wall / DAY)
-  const m = Math.floor((wall - d * DAY) / 60_000)
-  return `${PAD2[Math.floor(m / 60)]}:${PAD2[m % 60]}`
+  const mi = Math.floor(wall / MIN)
+  return HHMM[mi - Math.floor(mi / 1440) * 1440]!
+}
+
+/** `new Date(ms).toISOString()`, cached per instant (evidence repeats the same few instants). */
+export function isoString(ms: number): string {
+  let v = isoStrings.get(ms)
+  if (v === undefined) {
+    v = new Date(ms).toISOString()
+    if (isoStrings.size > 200_000) isoStrings.clear()
+    isoStrings.set(ms, v)
+  }
+  return v
+}
+
+/** fmtWall(p.sWall), cached on the window. */
+export function startText(p: PreparedWindow): string {
+  return p.sText ?? (p.sText = fmtWall(p.sWall))
+}
+
+/** fmtWall(p.eWall), cached on the window. */
+export function endText(p: PreparedWindow): string {
+  return p.eText ?? (p.eText = fmtWall(p.eWall))
 }
