@@ -34,7 +34,7 @@ export async function main(): Promise<void> {
     throw err
   }
   const applied = await migrateToLatest(database.db)
-  const services = createServices({ db: database.db, clock: systemClock, maxWindowHours: config.maxWindowHours })
+  const services = createServices({ db: database.db, clock: systemClock, maxWindowHours: config.maxWindowHours, tzdbVersion: process.versions.tz })
   const bootstrap = await services.keys.ensureBootstrapAdmin(config.adminApiKey)
   const app = await buildApp({
     db: database.db,

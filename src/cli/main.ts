@@ -55,7 +55,7 @@ async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T
 }
 
 function services(d: OpenDatabase) {
-  return createServices({ db: d.db, clock: systemClock, maxWindowHours: 72 })
+  return createServices({ db: d.db, clock: systemClock, maxWindowHours: 72, tzdbVersion: process.versions.tz })
 }
 
 async function http(server: string, key: string, method: string, path: string, body?: unknown): Promise<unknown> {

@@ -36,9 +36,9 @@ export function createReferenceService(deps: { db: Db }) {
 
   return {
     all,
-    parties: () => referenceRepository.parties(db),
-    regions: () => referenceRepository.regions(db),
-    services: () => referenceRepository.services(db),
+    parties: (trx: DbOrTx = db) => referenceRepository.parties(trx),
+    regions: (trx: DbOrTx = db) => referenceRepository.regions(trx),
+    services: (trx: DbOrTx = db) => referenceRepository.services(trx),
 
     async addParty(p: Party): Promise<Party> {
       const known = new Set((await referenceRepository.regions(db)).map((r) => r.id))

@@ -38,10 +38,16 @@ export interface StatusChange {
   decisionRef?: string | undefined
 }
 
-/** Hooks run inside the write transaction, e.g. storing the assessment. */
+/** Hooks run inside the write transaction: storing the assessment, lapsing waivers. */
 export interface WindowWriteHooks {
-  afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[], actor: Actor): Promise<void>
+  /** Returns each written window's assessment by id, to be carried in the answer. */
+  afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[]): Promise<Map<string, unknown>>
+  /** A material change takes the window's waivers away. */
+  afterMaterialChange?(trx: DbOrTx, window: MaintenanceWindow): Promise<void>
 }
+
+/** A written window with the assessment stored with it. */
+export type AssessedWindow = MaintenanceWindow & { assessment?: unknown }
 
 /**
  * Use cases on windows: create, read, list, edit with optimistic concurrency, move through the
@@ -57,6 +63,12 @@ export function createWindowsService(deps: {
   hooks?: WindowWriteHooks
 }) {
   const { db, clock } = deps
+
+  /** Runs the afterWrite hook and attaches each window's assessment. */
+  async function assessed(trx: DbOrTx, windows: MaintenanceWindow[]): Promise<AssessedWindow[]> {
+    const found = (await deps.hooks?.afterWrite?.(trx, windows)) ?? new Map<string, unknown>()
+    return windows.map((w) => (found.has(w.id) ? { ...w, assessment: found.get(w.id) } : w))
+  }
 
   async function validate(trx: DbOrTx, w: MaintenanceWindow, prefix = ''): Promise<void> {
     const problems: FieldProblem[] = []
@@ -122,10 +134,31 @@ export function createWindowsService(deps: {
     return stored
   }
 
-  function insertReferenceConflict(err: unknown, w: MaintenanceWindow): never {
+  async function createUnassessed(input: WindowInput, actor: Actor, trx: DbOrTx, prefix = ''): Promise<MaintenanceWindow> {
+    if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
+    const ref = await deps.reference.all(trx)
+    const party = ref.parties.find((p) => p.id === input.party)
+    const w = buildWindow(input, actor, { partyRegions: party?.regions ?? [] }, clock.now())
+    await validate(trx, w, prefix)
+    await checkProgramme(trx, w, prefix)
+    const stored = await windowsRepository.insert(trx, w).catch((e) => insertReferenceConflict(e, w, prefix))
+    await windowsRepository.insertVersion(trx, w.id, {
+      version: 1,
+      action: 'created',
+      reason: null,
+      changedBy: actor.keyId,
+      effectiveAt: w.effectiveAt,
+      recordedAt: w.recordedAt,
+      changes: diffWindows(undefined, w),
+      snapshot: snapshotOf(w),
+    })
+    return stored
+  }
+
+  function insertReferenceConflict(err: unknown, w: MaintenanceWindow, prefix = ''): never {
     if ((err as { code?: string; constraint?: string }).code === '23505')
       throw new AppError('duplicate-reference', 409, 'Reference already used', `${w.party} already has a window with reference ${w.reference}.`, {
-        errors: [bodyField('/reference', `duplicate reference "${w.reference}" for party ${w.party}`)],
+        errors: [bodyField(`${prefix}/reference`, `duplicate reference "${w.reference}" for party ${w.party}`)],
       })
     throw err
   }
@@ -133,29 +166,14 @@ export function createWindowsService(deps: {
   return {
     build: buildWindow,
 
-    async create(input: WindowInput, actor: Actor, opts: { trx?: DbOrTx; prefix?: string } = {}): Promise<MaintenanceWindow> {
+    /** Creates and assesses one window (201 answer carries the assessment). */
+    async create(input: WindowInput, actor: Actor, opts: { trx?: DbOrTx; prefix?: string } = {}): Promise<AssessedWindow> {
       if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
-      return inTransaction(db, opts.trx, async (trx) => {
-        const ref = await deps.reference.all(trx)
-        const party = ref.parties.find((p) => p.id === input.party)
-        const w = buildWindow(input, actor, { partyRegions: party?.regions ?? [] }, clock.now())
-        await validate(trx, w, opts.prefix)
-        await checkProgramme(trx, w, opts.prefix)
-        const stored = await windowsRepository.insert(trx, w).catch((e) => insertReferenceConflict(e, w))
-        await windowsRepository.insertVersion(trx, w.id, {
-          version: 1,
-          action: 'created',
-          reason: null,
-          changedBy: actor.keyId,
-          effectiveAt: w.effectiveAt,
-          recordedAt: w.recordedAt,
-          changes: diffWindows(undefined, w),
-          snapshot: snapshotOf(w),
-        })
-        await deps.hooks?.afterWrite?.(trx, [stored], actor)
-        return stored
-      })
+      return inTransaction(db, opts.trx, async (trx) => (await assessed(trx, [await createUnassessed(input, actor, trx, opts.prefix ?? '')]))[0]!)
     },
+
+    /** Creates one window inside the caller's transaction without assessing it (programmes assess them together). */
+    createUnassessed,
 
     async get(id: string): Promise<MaintenanceWindow> {
       return load(db, id)
@@ -188,11 +206,12 @@ export function createWindowsService(deps: {
         await validate(trx, merged)
         await checkProgramme(trx, merged)
         let after = merged
-        if ((before.status === 'notified' || before.status === 'agreed') && isMaterialChange(before, merged))
-          after = { ...merged, status: 'proposed', notifiedAt: null }
+        const material = isMaterialChange(before, merged)
+        if ((before.status === 'notified' || before.status === 'agreed') && material) after = { ...merged, status: 'proposed', notifiedAt: null }
         const stored = await save(trx, before, after, 'updated', actor, null).catch((e) => insertReferenceConflict(e, merged))
-        if (stored !== before) await deps.hooks?.afterWrite?.(trx, [stored], actor)
-        return stored
+        if (stored === before) return stored
+        if (material) await deps.hooks?.afterMaterialChange?.(trx, stored)
+        return (await assessed(trx, [stored]))[0]!
       })
     },
 
@@ -221,13 +240,14 @@ export function createWindowsService(deps: {
         if (change.to === 'completed' && !before.actualEnd) after.actualEnd = now
         const reason = change.decisionRef ? `${change.reason} [${change.decisionRef}]` : change.reason
         const stored = await save(trx, before, after, 'status', actor, reason)
-        await deps.hooks?.afterWrite?.(trx, [stored], actor)
-        return stored
+        return (await assessed(trx, [stored]))[0]!
       })
     },
 
-    /** Internal: store a new version (used by publication and actuals). */
+    /** Store a new version (used by publication and actuals). */
     save,
+    /** Assess written windows through the hook and attach the assessments. */
+    assessed,
   }
 }
 

@@ -29,7 +29,7 @@ export interface TestApp {
 export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours?: number } = {}): Promise<TestApp> {
   const database = await openTestDatabase()
   const clock = fixedClock(opts.now ?? '2021-10-01T09:00:00Z')
-  const services = createServices({ db: database.db, clock, maxWindowHours: opts.maxWindowHours ?? 72 })
+  const services = createServices({ db: database.db, clock, maxWindowHours: opts.maxWindowHours ?? 72, tzdbVersion: process.versions.tz })
   const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false })
   t.teardown(async () => {
     await app.close()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { MaintenanceWindow } from '../../domain/window.ts'
 import { IMPACTS, WINDOW_KINDS, WINDOW_STATUSES } from '../../domain/window.ts'
+import { AssessmentOut } from './assessment.ts'
 import { csv, Instant, IanaZone, ixdtf, PartyId, RegionId, ServiceId, Uuid } from './common.ts'
 
 const text = (max: number) => z.string().max(max)
@@ -93,15 +94,15 @@ export const WindowOut = z
     recordedAt: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    assessment: AssessmentOut.optional().meta({ description: 'On writes: the assessment stored with this version' }),
   })
-  .catchall(z.unknown())
   .meta({ id: 'Window' })
 export type WindowDto = z.infer<typeof WindowOut>
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 /** The API shape of a stored window: instants in UTC beside the zone and its local wall times. */
-export function toWindowDto(w: MaintenanceWindow): WindowDto {
+export function toWindowDto(w: MaintenanceWindow & { assessment?: unknown }): WindowDto {
   return {
     id: w.id,
     reference: w.reference,
@@ -133,6 +134,7 @@ export function toWindowDto(w: MaintenanceWindow): WindowDto {
     recordedAt: w.recordedAt.toISOString(),
     createdAt: w.createdAt.toISOString(),
     updatedAt: w.updatedAt.toISOString(),
+    ...(w.assessment ? { assessment: w.assessment as WindowDto['assessment'] } : {}),
   }
 }
 

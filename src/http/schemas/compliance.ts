@@ -1,0 +1,84 @@
+import { z } from 'zod'
+import { Instant } from './common.ts'
+
+import { WindowCreate } from './windows.ts'
+
+import { AssessmentOut, MonthOut } from './assessment.ts'
+
+export { AssessmentOut, FindingOut, MonthOut } from './assessment.ts'
+
+/** A dry-run window: shaped as for POST /v1/windows, plus its own notifiedAt and status. */
+export const DryRunWindow = WindowCreate.extend({
+  id: z.uuid().optional(),
+  notifiedAt: Instant.nullable().optional(),
+  status: z.enum(['draft', 'proposed', 'notified', 'agreed', 'rejected', 'in-progress', 'completed', 'cancelled']).optional(),
+})
+  .strict()
+  .meta({ id: 'DryRunWindow' })
+
+export const DryRunBody = z
+  .object({
+    windows: z.array(DryRunWindow).min(1).max(10_000),
+    rulesetVersion: z.string().max(64).optional(),
+    context: z.enum(['plan-only', 'with-stored']).default('plan-only'),
+  })
+  .strict()
+
+export const PublishBody = z
+  .object({
+    publishedAt: Instant.optional().meta({ description: 'Admin only: the business time of a past publication (loading history)' }),
+    parties: z.array(z.string().max(32)).max(20).optional(),
+  })
+  .strict()
+
+export const WaiverBody = z
+  .object({
+    findingKey: z.string().min(1).max(300),
+    approvedBy: z.enum(['sec-panel', 'opsg-delegated']),
+    decisionRef: z.string().trim().min(1).max(200),
+    decidedAt: Instant,
+    reason: z.string().trim().min(1).max(2000),
+    expiresAt: Instant.nullable().optional(),
+  })
+  .strict()
+
+export const WaiverOut = z.object({
+  id: z.string(),
+  findingKey: z.string(),
+  windowId: z.string(),
+  code: z.string(),
+  approvedBy: z.string(),
+  decisionRef: z.string(),
+  decidedAt: z.string(),
+  reason: z.string(),
+  expiresAt: z.string().nullable(),
+  createdBy: z.string(),
+  recordedAt: z.string(),
+  lapsedAt: z.string().nullable(),
+  lapsedReason: z.string().nullable(),
+})
+
+const ProgrammeWindow = WindowCreate.omit({ party: true, programmeId: true })
+export const ProgrammeBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    party: z.string().max(32),
+    description: z.string().max(10_000).optional(),
+    windows: z.array(ProgrammeWindow).min(1).max(500).optional(),
+    recurrence: z
+      .object({
+        rrule: z.string().min(1).max(500),
+        dtstart: z.iso.date(),
+        startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+        endTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+        zone: z.string().max(64),
+        exdates: z.array(z.string().max(20)).max(500).optional(),
+        referencePrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,55}$/),
+        template: WindowCreate.omit({ party: true, programmeId: true, reference: true, start: true, end: true, zone: true }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+
+export const RulesetVersionQuery = z.object({ rulesetVersion: z.string().max(64).optional() }).strict()

@@ -1,0 +1,267 @@
+import { DateTime } from 'luxon'
+import type { Db, DbOrTx } from '../db/database.ts'
+import { complianceRepository, type StoredAssessment, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
+import {
+  type Assessment,
+  type AssessContext,
+  type BlackoutLayer,
+  buildCalendars,
+  type CalendarOverride,
+  type CalendarSet,
+  DEFAULT_RULESET,
+  defaultBlackoutLayers,
+  type Finding,
+  InvalidWindowError,
+  type MonthAggregate,
+  type Ruleset,
+  rulesetInForce,
+  assess,
+} from '../domain/index.ts'
+import type { Region } from '../domain/reference.ts'
+import type { MaintenanceWindow, WindowPlan } from '../domain/window.ts'
+import type { Clock } from './clock.ts'
+import { AppError, bodyField, invalid } from './errors.ts'
+import type { ReferenceService } from './reference-service.ts'
+import { inTransaction } from './transactions.ts'
+
+/** Everything an assessment needs besides the windows: loaded once per request. */
+export interface ComplianceContext {
+  rulesets: Ruleset[]
+  calendars: CalendarSet
+  overrides: CalendarOverride[]
+  customBlackouts: BlackoutLayer[]
+  regions: Region[]
+}
+
+/** One window's assessment as the API shows it. */
+export interface WindowAssessmentView {
+  windowId: string | null
+  windowVersion: number | null
+  reference: string
+  assessedAt: string
+  ruleset: { id: string; version: string }
+  assessed: boolean
+  worstSeverity: string | null
+  realMinutes: number
+  findings: Finding[]
+  months: MonthAggregate[]
+  impact?: unknown
+  provenance: Record<string, unknown>
+}
+
+export type ImpactAttacher = (trx: DbOrTx, windows: readonly WindowPlan[], views: WindowAssessmentView[], ctx: ComplianceContext) => Promise<void>
+
+/**
+ * Assesses windows against the ruleset in force (or a named version), with the stored plan as
+ * background, and stores the result when a window is written. Loads rulesets, calendar overrides,
+ * blackout layers and waivers; the judging itself is the pure `assess` of the domain.
+ *
+ * @example const views = await compliance.assessPlan(trx, [window], { withStored: true })
+ */
+export function createComplianceService(deps: { db: Db; clock: Clock; reference: ReferenceService; tzdbVersion: string }) {
+  const { db, clock } = deps
+  let calendarMemo: { key: string; set: CalendarSet } | undefined
+  let impactAttacher: ImpactAttacher | undefined
+
+  async function loadContext(trx: DbOrTx): Promise<ComplianceContext> {
+    const stored = await complianceRepository.rulesets(trx)
+    const rulesets = [DEFAULT_RULESET, ...stored.map((s) => s.ruleset)]
+    const overrides = (await complianceRepository.overrides(trx)).map(({ calendar, date, action, name, reason }) => ({ calendar, date, action, reason, ...(name ? { name } : {}) }))
+    const key = JSON.stringify(overrides)
+    if (calendarMemo?.key !== key) calendarMemo = { key, set: buildCalendars({ overrides }) }
+    const customBlackouts = (await complianceRepository.blackouts(trx)).map(({ storedVersion, ...layer }) => ({ ...layer, version: String(storedVersion) }))
+    const regions = await deps.reference.regions(trx)
+    return { rulesets, calendars: calendarMemo.set, overrides, customBlackouts, regions }
+  }
+
+  /** The ruleset that judges a window: the named version, else the version in force at its start (local date). */
+  function rulesetFor(ctx: ComplianceContext, start: Date, named?: { id?: string; version?: string }): Ruleset {
+    const id = named?.id ?? DEFAULT_RULESET.id
+    const lineage = ctx.rulesets.filter((r) => r.id === id)
+    if (named?.version) {
+      const r = lineage.find((x) => x.version === named.version)
+      if (!r) throw new AppError('unknown-reference', 400, 'Unknown ruleset version', `Ruleset ${id} has no version ${named.version}; known: ${lineage.map((x) => x.version).join(', ')}.`, {
+        errors: [{ pointer: '/rulesetVersion', in: 'query', message: `unknown version ${named.version}` }],
+      })
+      return r
+    }
+    if (lineage.length === 0) throw new AppError('unknown-reference', 400, 'Unknown ruleset', `There is no ruleset ${id}.`)
+    const local = DateTime.fromJSDate(start, { zone: lineage[0]!.zone }).toISODate() ?? '1970-01-01'
+    return rulesetInForce(lineage, local) ?? lineage.reduce((a, b) => (a.effectiveFrom <= b.effectiveFrom ? a : b))
+  }
+
+  function blackoutsFor(ctx: ComplianceContext, r: Ruleset): BlackoutLayer[] {
+    return [...defaultBlackoutLayers(r), ...ctx.customBlackouts]
+  }
+
+  /** Months touched by the plan, widened by the spacing horizon, as one instant range. */
+  function backgroundRange(windows: readonly WindowPlan[], zone: string): [Date, Date] {
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    for (const w of windows) {
+      lo = Math.min(lo, w.start.getTime())
+      hi = Math.max(hi, w.end.getTime())
+    }
+    const from = DateTime.fromMillis(lo, { zone }).startOf('month').minus({ days: 8 }).toJSDate()
+    const to = DateTime.fromMillis(hi, { zone }).endOf('month').plus({ days: 8 }).toJSDate()
+    return [from, to]
+  }
+
+  function runAssess(subjects: readonly WindowPlan[], c: Omit<AssessContext, 'tzdbVersion'>): Assessment {
+    try {
+      return assess(subjects, { ...c, tzdbVersion: deps.tzdbVersion })
+    } catch (err) {
+      if (err instanceof InvalidWindowError) throw invalid([bodyField(`/${err.field}`, err.message)])
+      throw err
+    }
+  }
+
+  /**
+   * Assesses `subjects` together (rules look across windows), grouped by the ruleset that judges
+   * each; the stored plan is background when `withStored`. Views come back in input order.
+   */
+  async function assessPlan(
+    trx: DbOrTx,
+    subjects: readonly WindowPlan[],
+    opts: { withStored: boolean; rulesetId?: string; rulesetVersion?: string; now?: Date; ctx?: ComplianceContext },
+  ): Promise<{ views: WindowAssessmentView[]; months: MonthAggregate[]; provenance: Record<string, unknown>[] }> {
+    const ctx = opts.ctx ?? (await loadContext(trx))
+    const now = opts.now ?? clock.now()
+    const groups = new Map<Ruleset, number[]>()
+    subjects.forEach((w, i) => {
+      const r = rulesetFor(ctx, w.start, { ...(opts.rulesetId ? { id: opts.rulesetId } : {}), ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}) })
+      groups.set(r, [...(groups.get(r) ?? []), i])
+    })
+    const views: WindowAssessmentView[] = new Array(subjects.length)
+    const months = new Map<string, MonthAggregate>()
+    const provenance: Record<string, unknown>[] = []
+    const ids = subjects.flatMap((s) => (s.id ? [s.id] : []))
+    const waivers = (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
+    for (const [ruleset, idx] of groups) {
+      const group = idx.map((i) => subjects[i]!)
+      const background = opts.withStored ? await complianceRepository.planBetween(trx, ...backgroundRange(group, ruleset.zone), ids) : []
+      const result = runAssess(group, {
+        now,
+        ruleset,
+        calendars: ctx.calendars,
+        blackouts: blackoutsFor(ctx, ruleset),
+        regions: ctx.regions,
+        background,
+        waivers: waivers.map(toWaiverLike),
+      })
+      provenance.push({ ...result.provenance })
+      for (const m of result.months) months.set(m.month, m)
+      result.windows.forEach((wa, j) => {
+        const w = group[j]!
+        const touched = result.months.filter((m) => monthsOf(w, ruleset.zone).includes(m.month))
+        views[idx[j]!] = {
+          windowId: w.id ?? null,
+          windowVersion: (w as Partial<MaintenanceWindow>).version ?? null,
+          reference: wa.reference,
+          assessedAt: now.toISOString(),
+          ruleset: { id: ruleset.id, version: ruleset.version },
+          assessed: wa.assessed,
+          worstSeverity: wa.worstSeverity,
+          realMinutes: wa.realMinutes,
+          findings: wa.findings,
+          months: touched,
+          provenance: { ...result.provenance },
+        }
+      })
+    }
+    if (impactAttacher) await impactAttacher(trx, subjects, views, ctx)
+    return { views, months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)), provenance }
+  }
+
+  return {
+    loadContext,
+    rulesetFor,
+    blackoutsFor,
+    assessPlan,
+    /** Lets the impact service add `impact` to every view (set once at composition). */
+    setImpactAttacher(f: ImpactAttacher) {
+      impactAttacher = f
+    },
+
+    /** Assesses written windows together and stores one assessment per window, in the caller's transaction. */
+    async assessAndStore(trx: DbOrTx, windows: readonly MaintenanceWindow[], effectiveAt?: Date): Promise<Map<string, WindowAssessmentView>> {
+      const out = new Map<string, WindowAssessmentView>()
+      const live = windows.filter((w) => w.status !== 'rejected' && w.status !== 'cancelled')
+      if (live.length === 0) return out
+      const { views } = await assessPlan(trx, live, { withStored: true })
+      const now = clock.now()
+      for (const [i, view] of views.entries()) {
+        const w = live[i]!
+        await complianceRepository.insertAssessment(trx, {
+          windowId: w.id,
+          windowVersion: w.version,
+          rulesetId: view.ruleset.id,
+          rulesetVersion: view.ruleset.version,
+          result: { reference: view.reference, findings: view.findings, worstSeverity: view.worstSeverity, realMinutes: view.realMinutes, months: view.months, ...(view.impact ? { impact: view.impact } : {}) },
+          provenance: view.provenance,
+          effectiveAt: effectiveAt ?? w.effectiveAt,
+          recordedAt: now,
+        })
+        out.set(w.id, view)
+      }
+      return out
+    },
+
+    /** Dry run: assess a plan without storing anything. */
+    async dryRun(plan: readonly WindowPlan[], opts: { withStored: boolean; rulesetVersion?: string }) {
+      return inTransaction(db, undefined, async (trx) => {
+        const r = await assessPlan(trx, plan, opts)
+        return { windows: r.views, months: r.months, provenance: r.provenance }
+      })
+    },
+
+    async latest(windowId: string): Promise<WindowAssessmentView | undefined> {
+      const s = await complianceRepository.latestAssessment(db, windowId)
+      return s && fromStored(s)
+    },
+
+    /** Re-runs a stored window's assessment, optionally under another ruleset version, without storing. */
+    async reassess(window: MaintenanceWindow, rulesetVersion?: string): Promise<WindowAssessmentView> {
+      return inTransaction(db, undefined, async (trx) => {
+        const { views } = await assessPlan(trx, [window], { withStored: true, ...(rulesetVersion ? { rulesetVersion } : {}) })
+        return views[0]!
+      })
+    },
+
+    lapseWaivers: (trx: DbOrTx, windowId: string, reason: string) => complianceRepository.lapseWaivers(trx, windowId, clock.now(), reason),
+  }
+}
+
+function toWaiverLike(w: StoredWaiver) {
+  return { findingKey: w.findingKey, approvedBy: w.approvedBy, decisionRef: w.decisionRef, decidedAt: w.decidedAt, reason: w.reason, expiresAt: w.expiresAt }
+}
+
+function monthsOf(w: WindowPlan, zone: string): string[] {
+  const out: string[] = []
+  let m = DateTime.fromJSDate(w.start, { zone }).startOf('month')
+  const end = w.end.getTime()
+  while (m.toMillis() < end) {
+    out.push(m.toFormat('yyyy-MM'))
+    m = m.plus({ months: 1 })
+  }
+  return out
+}
+
+function fromStored(s: StoredAssessment): WindowAssessmentView {
+  return {
+    windowId: s.windowId,
+    windowVersion: s.windowVersion,
+    reference: s.result.reference,
+    assessedAt: s.recordedAt.toISOString(),
+    ruleset: { id: s.rulesetId, version: s.rulesetVersion },
+    assessed: true,
+    worstSeverity: s.result.worstSeverity,
+    realMinutes: s.result.realMinutes,
+    findings: s.result.findings,
+    months: s.result.months as MonthAggregate[],
+    ...(s.result.impact ? { impact: s.result.impact } : {}),
+    provenance: s.provenance,
+  }
+}
+
+export type ComplianceService = ReturnType<typeof createComplianceService>

@@ -1,0 +1,125 @@
+import type { Db } from '../db/database.ts'
+import { complianceRepository } from '../db/repositories/compliance-repository.ts'
+import {
+  type BlackoutLayer,
+  blackoutStateAt,
+  CALENDAR_IDS,
+  type CalendarId,
+  type CalendarOverride,
+  DEFAULT_RULESET,
+  defaultBlackoutLayers,
+  isCalendarId,
+  type Ruleset,
+  validateBlackoutLayer,
+  validateOverrides,
+  validateRuleset,
+} from '../domain/index.ts'
+import type { Actor } from '../domain/lifecycle.ts'
+import type { Clock } from './clock.ts'
+import type { ComplianceService } from './compliance-service.ts'
+import { AppError, bodyField, invalid, notFound } from './errors.ts'
+
+const problems = (list: { pointer: string; message: string }[], prefix = '') => invalid(list.map((p) => bodyField(`${prefix}${p.pointer}`, p.message)))
+
+/**
+ * The data the rules run on, kept by admins: ruleset versions, blackout layers and working-day
+ * calendar overrides (holidays proclaimed at short notice). Each write is validated by the domain
+ * first; nothing invalid is stored.
+ *
+ * @example await rulesAdmin.addOverride('england-and-wales', { date: '2022-09-19', action: 'add', reason: 'State funeral' }, admin)
+ */
+export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance: ComplianceService }) {
+  const { db, clock } = deps
+
+  async function allLayers(): Promise<(BlackoutLayer & { builtIn: boolean })[]> {
+    const custom = (await complianceRepository.blackouts(db)).map(({ storedVersion, ...l }) => ({ ...l, version: String(storedVersion), builtIn: false }))
+    return [...defaultBlackoutLayers(DEFAULT_RULESET).map((l) => ({ ...l, builtIn: true })), ...custom]
+  }
+
+  return {
+    async rulesets(): Promise<{ ruleset: Ruleset; builtIn: boolean; recordedAt: Date | null }[]> {
+      const stored = await complianceRepository.rulesets(db)
+      return [{ ruleset: DEFAULT_RULESET, builtIn: true, recordedAt: null }, ...stored.map((s) => ({ ruleset: s.ruleset, builtIn: false, recordedAt: s.recordedAt }))]
+    },
+    async ruleset(id: string) {
+      const versions = (await this.rulesets()).filter((r) => r.ruleset.id === id)
+      if (versions.length === 0) throw notFound('Ruleset', id)
+      return versions
+    },
+    async addRuleset(input: unknown, actor: Actor): Promise<Ruleset> {
+      const found = validateRuleset(input)
+      if (found.length) throw problems(found)
+      const r = input as Ruleset
+      const existing = await this.rulesets()
+      if (existing.some((x) => x.ruleset.id === r.id && x.ruleset.version === r.version))
+        throw new AppError('conflict', 409, 'Ruleset version exists', `Ruleset ${r.id} already has version ${r.version}; versions are never edited, add a new one.`, {
+          errors: [bodyField('/version', 'already exists')],
+        })
+      const now = clock.now()
+      await complianceRepository.insertRuleset(db, r, actor.keyId, now, now)
+      return r
+    },
+
+    blackouts: allLayers,
+    async blackout(id: string) {
+      const layer = (await allLayers()).find((l) => l.id === id)
+      if (!layer) throw notFound('Blackout layer', id)
+      return layer
+    },
+    async addBlackout(input: unknown, actor: Actor) {
+      const found = validateBlackoutLayer(input)
+      if (found.length) throw problems(found)
+      const layer = input as BlackoutLayer
+      if ((await allLayers()).some((l) => l.id === layer.id))
+        throw new AppError('conflict', 409, 'Blackout layer exists', `A blackout layer with id ${layer.id} already exists.`, { errors: [bodyField('/id', 'already exists')] })
+      await complianceRepository.insertBlackout(db, layer, actor.keyId, clock.now())
+      return this.blackout(layer.id)
+    },
+    /** JSON Merge Patch of a stored (custom) layer; built-in layers change with the ruleset. */
+    async patchBlackout(id: string, patch: Record<string, unknown>, ifMatch: number | undefined) {
+      const stored = (await complianceRepository.blackouts(db)).find((l) => l.id === id)
+      if (!stored) {
+        if ((await allLayers()).some((l) => l.id === id))
+          throw new AppError('conflict', 409, 'Built-in layer', `Layer ${id} comes with the ruleset; add a ruleset version to change it.`)
+        throw notFound('Blackout layer', id)
+      }
+      if (ifMatch !== undefined && ifMatch !== stored.storedVersion)
+        throw new AppError('stale-version', 412, 'The layer has changed', `Layer ${id} is at version ${stored.storedVersion}.`)
+      const { storedVersion, ...current } = stored
+      const merged: Record<string, unknown> = { ...current }
+      for (const [k, v] of Object.entries(patch)) {
+        if (k === 'id' && v !== id) throw invalid([bodyField('/id', 'the id cannot change')])
+        if (v === null) delete merged[k]
+        else merged[k] = v
+      }
+      const found = validateBlackoutLayer(merged)
+      if (found.length) throw problems(found)
+      if (!(await complianceRepository.updateBlackout(db, merged as unknown as BlackoutLayer, storedVersion, clock.now())))
+        throw new AppError('stale-version', 412, 'The layer has changed', `Layer ${id} changed while you edited it.`)
+      return this.blackout(id)
+    },
+    async blackoutState(at: Date, regions?: string[]) {
+      const ctx = await deps.compliance.loadContext(db)
+      const layers = deps.compliance.blackoutsFor(ctx, deps.compliance.rulesetFor(ctx, at))
+      return blackoutStateAt(layers, at, { calendars: ctx.calendars, regionData: ctx.regions, ...(regions ? { regions } : {}) })
+    },
+
+    async calendar(id: string, year: number) {
+      if (!isCalendarId(id)) throw notFound('Calendar', `${id} (known: ${CALENDAR_IDS.join(', ')})`)
+      const ctx = await deps.compliance.loadContext(db)
+      const stored = (await complianceRepository.overrides(db)).filter((o) => o.calendar === id)
+      return { id, version: ctx.calendars.versions()[id], holidays: ctx.calendars.get(id).holidays(year), overrides: stored }
+    },
+    async addOverride(calendar: string, input: Omit<CalendarOverride, 'calendar'>, actor: Actor) {
+      if (!isCalendarId(calendar)) throw notFound('Calendar', `${calendar} (known: ${CALENDAR_IDS.join(', ')})`)
+      const o: CalendarOverride = { calendar: calendar as CalendarId, ...input }
+      const found = validateOverrides([o])
+      if (found.length) throw problems(found.map((p) => ({ ...p, pointer: p.pointer.replace(/^\/0/, '') })))
+      const id = await complianceRepository.insertOverride(db, o, actor.keyId, clock.now())
+      const ctx = await deps.compliance.loadContext(db)
+      return { id, ...o, calendarVersion: ctx.calendars.versions()[o.calendar] }
+    },
+  }
+}
+
+export type RulesAdminService = ReturnType<typeof createRulesAdminService>
