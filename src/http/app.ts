@@ -8,6 +8,7 @@ import type { Clock } from '../services/clock.ts'
 import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import problems from './plugins/problems.ts'
+import { complianceRoutes } from './routes/compliance-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { impactRoutes } from './routes/impact-routes.ts'
 import { keysRoutes } from './routes/keys-routes.ts'
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   referenceRoutes(app, { reference: services.reference, baseUrl })
   keysRoutes(app, { keys: services.keys, baseUrl })
   windowsRoutes(app, { windows: services.windows, db, clock, baseUrl })
+  complianceRoutes(app, { services, baseUrl })
   impactRoutes(app, { impact: services.impact })
   return app
 }
