@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health-routes.ts'
 import { impactRoutes } from './routes/impact-routes.ts'
 import { keysRoutes } from './routes/keys-routes.ts'
 import { referenceRoutes } from './routes/reference-routes.ts'
+import { rulesRoutes } from './routes/rules-routes.ts'
 import { windowsRoutes } from './routes/windows-routes.ts'
 
 export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   keysRoutes(app, { keys: services.keys, baseUrl })
   windowsRoutes(app, { windows: services.windows, db, clock, baseUrl })
   complianceRoutes(app, { services, baseUrl })
+  rulesRoutes(app, { services, baseUrl })
   impactRoutes(app, { impact: services.impact })
   return app
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts'
-import { complianceRepository } from '../db/repositories/compliance-repository.ts'
+import { complianceRepository, layerFromJson } from '../db/repositories/compliance-repository.ts'
 import {
   type BlackoutLayer,
   blackoutStateAt,
@@ -66,7 +66,8 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       if (!layer) throw notFound('Blackout layer', id)
       return layer
     },
-    async addBlackout(input: unknown, actor: Actor) {
+    async addBlackout(body: unknown, actor: Actor) {
+      const input = layerFromJson(body)
       const found = validateBlackoutLayer(input)
       if (found.length) throw problems(found)
       const layer = input as BlackoutLayer
@@ -92,7 +93,7 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
         if (v === null) delete merged[k]
         else merged[k] = v
       }
-      const found = validateBlackoutLayer(merged)
+      const found = validateBlackoutLayer(layerFromJson(merged))
       if (found.length) throw problems(found)
       if (!(await complianceRepository.updateBlackout(db, merged as unknown as BlackoutLayer, storedVersion, clock.now())))
         throw new AppError('stale-version', 412, 'The layer has changed', `Layer ${id} changed while you edited it.`)

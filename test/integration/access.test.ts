@@ -27,6 +27,25 @@ const EXPECTED: Record<string, Who> = {
   'PATCH /v1/windows/:id': ['admin', 'submitter'],
   'POST /v1/windows/:id/status': ['admin', 'reviewer', 'submitter'],
   'GET /v1/windows/:id/history': ALL,
+  'POST /v1/assessments': ALL,
+  'GET /v1/windows/:id/assessment': ALL,
+  'POST /v1/schedules/:month/publish': ['admin', 'submitter'],
+  'GET /v1/schedules/:month': ALL,
+  'POST /v1/waivers': ['admin', 'reviewer'],
+  'GET /v1/waivers': ALL,
+  'POST /v1/programmes': ['admin', 'submitter'],
+  'GET /v1/programmes/:id': ALL,
+  'GET /v1/programmes/:id/assessment': ALL,
+  'GET /v1/rulesets': ALL,
+  'POST /v1/rulesets': ['admin'],
+  'GET /v1/rulesets/:id': ALL,
+  'GET /v1/blackouts': ALL,
+  'GET /v1/blackouts/state': ALL,
+  'POST /v1/blackouts': ['admin'],
+  'GET /v1/blackouts/:id': ALL,
+  'PATCH /v1/blackouts/:id': ['admin'],
+  'GET /v1/calendars/:calendar': ALL,
+  'POST /v1/calendars/:calendar/overrides': ['admin'],
   'GET /v1/reference/estate': ALL,
   'PUT /v1/reference/estate': ['admin'],
   'GET /v1/reference/top-up-profile': ALL,
@@ -68,7 +87,7 @@ t.test('role × route matrix: allowed roles get through, others get 401/403 and 
   const victimKey = (await ctx.keyFor('viewer')).keyId
   for (const [route, who] of Object.entries(EXPECTED)) {
     const [method, path] = route.split(' ') as [string, string]
-    const url = path.replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id).replace(':code', 'not-found')
+    const url = path.replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id).replace(':code', 'not-found').replace(':month', '2022-05').replace(':calendar', 'england-and-wales')
     const payload = method === 'GET' || method === 'DELETE' ? undefined : {}
     const call = (headers: Record<string, string>) =>
       app.inject({ method: method as 'GET', url, headers: { ...headers, 'if-match': '"999"' }, ...(payload ? { payload } : {}) })

@@ -76,6 +76,19 @@ const waiverOf = (r: {
   lapsedReason: r.lapsed_reason,
 })
 
+/**
+ * A blackout layer as JSON (API body or stored row) → the domain's layer, whose explicit periods
+ * are Date instants. Strings that are not instants stay as they are, for the validator to name.
+ */
+export function layerFromJson(x: unknown): unknown {
+  if (!x || typeof x !== 'object' || !Array.isArray((x as { periods?: unknown }).periods)) return x
+  const toDate = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)) ? new Date(v) : v)
+  return {
+    ...(x as object),
+    periods: ((x as { periods: unknown[] }).periods).map((p) => (p && typeof p === 'object' ? { ...p, start: toDate((p as { start?: unknown }).start), end: toDate((p as { end?: unknown }).end) } : p)),
+  }
+}
+
 /** All SQL about rulesets, calendar overrides, blackout layers, assessments, waivers and publications. */
 export const complianceRepository = {
   async rulesets(db: DbOrTx): Promise<StoredRuleset[]> {
@@ -114,7 +127,7 @@ export const complianceRepository = {
 
   async blackouts(db: DbOrTx): Promise<(BlackoutLayer & { storedVersion: number })[]> {
     const rows = await db.selectFrom('blackout_layers').selectAll().orderBy('id').execute()
-    return rows.map((r) => ({ ...(r.body as BlackoutLayer), storedVersion: r.version }))
+    return rows.map((r) => ({ ...(layerFromJson(r.body) as BlackoutLayer), storedVersion: r.version }))
   },
   async insertBlackout(db: DbOrTx, layer: BlackoutLayer, by: string | null, at: Date): Promise<void> {
     await db.insertInto('blackout_layers').values({ id: layer.id, body: JSON.stringify(layer), created_by: by, effective_at: at, recorded_at: at, created_at: at }).execute()
