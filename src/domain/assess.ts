@@ -24,11 +24,11 @@ import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
 import type { CalendarId, CalendarSet } from './calendars.ts'
 import { compareFindings, type Finding, findingKey, type FindingRule, type Provenance, type Severity, type Waiver, worstSeverity } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
-import { capTotals, monthsOf } from './rules/monthly-cap-rule.ts'
+import { capTotals, lastMonthOf } from './rules/monthly-cap-rule.ts'
 import { RULE_FAMILIES } from './rules/registry.ts'
 import { type EmitArgs, flat, type PreparedWindow, type RuleContext } from './rules/types.ts'
 import type { Ruleset } from './ruleset.ts'
-import { DAY_MS, MINUTE_MS, monthKeyOf, realMinutesInMonth, zoneClock } from './time.ts'
+import { DAY_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, realMinutesInMonth, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
 /** A waiver as the engine needs it (the stored record has more fields). */
@@ -118,7 +118,6 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const r = ctx.ruleset
   const clock = zoneClock(r.zone)
   const now = ctx.now.getTime()
-  const dayMonth = new Map<number, number>()
 
   const prepare = (w: WindowPlan, index: number, participates: boolean): PreparedWindow => {
     const s = w.start instanceof Date ? w.start.getTime() : Number.NaN
@@ -128,12 +127,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const sWall = clock.toWall(s)
     const eWall = clock.toWall(e)
     const startDay = Math.floor(sWall / DAY_MS)
-    let startMonth = dayMonth.get(startDay)
-    if (startMonth === undefined) {
-      const d = new Date(sWall)
-      startMonth = d.getUTCFullYear() * 12 + d.getUTCMonth()
-      dayMonth.set(startDay, startMonth)
-    }
+    const startMonth = monthIndexOfDay(startDay)
     return {
       w,
       index,
@@ -184,11 +178,14 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const out: Finding[][] = prepared.map(() => [])
 
   // One rule object per (rule id, version, provenance): findings share them (read-only data).
-  const rules = new Map<string, FindingRule>()
+  const rules = new Map<string, Map<string, Map<Provenance, FindingRule>>>()
   const ruleOf = (id: string, version: string, provenance: Provenance): FindingRule => {
-    const k = `${id}\u0000${version}\u0000${provenance}`
-    let v = rules.get(k)
-    if (!v) rules.set(k, (v = { id, version, provenance, rulesetId: r.id }))
+    let byVersion = rules.get(id)
+    if (!byVersion) rules.set(id, (byVersion = new Map()))
+    let byProv = byVersion.get(version)
+    if (!byProv) byVersion.set(version, (byProv = new Map()))
+    let v = byProv.get(provenance)
+    if (!v) byProv.set(provenance, (v = { id, version, provenance, rulesetId: r.id }))
     return v
   }
 
@@ -205,7 +202,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
       waivable: waivable.has(a.code),
     }
     if (p.w.id !== undefined) f.windowId = p.w.id
-    const wv = f.waivable ? waivers.get(key) : undefined
+    const wv = f.waivable && waivers.size > 0 ? waivers.get(key) : undefined
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) out[p.index]!.push(f)
     return f
@@ -245,9 +242,15 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const cap = r.cap.minutesPerMonth.value
   const headroom = Math.min(r.cap.headroomMinutes.value, cap)
   const monthSet = new Set<number>(totals.keys())
-  for (const p of active) if (p.planned) for (const m of monthsOf(p, clock)) monthSet.add(m)
+  for (const p of active) {
+    if (!p.planned || !(p.e > p.s)) continue
+    for (let m = p.startMonth, last = lastMonthOf(p, clock); m <= last; m++) monthSet.add(m)
+  }
   const counts = new Map<number, number>()
-  for (const p of rc.cache.get('cap:windows') as PreparedWindow[]) for (const m of monthsOf(p, clock)) counts.set(m, (counts.get(m) ?? 0) + 1)
+  for (const p of rc.cache.get('cap:windows') as PreparedWindow[]) {
+    if (!(p.e > p.s)) continue
+    for (let m = p.startMonth, last = lastMonthOf(p, clock); m <= last; m++) counts.set(m, (counts.get(m) ?? 0) + 1)
+  }
   const months: MonthAggregate[] = [...monthSet]
     .sort((a, b) => a - b)
     .map((m) => {

@@ -325,21 +325,6 @@ function pack(periods: { start: number; end: number; label?: string }[]): Expand
   return { starts, ends, maxEnd, labels }
 }
 
-/** Periods of `e` overlapping [s, t), as indexes. */
-function overlapping(e: Expanded, s: number, t: number): number[] {
-  // last index with start < t
-  let lo = 0
-  let hi = e.starts.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (e.starts[mid]! < t) lo = mid + 1
-    else hi = mid
-  }
-  const out: number[] = []
-  for (let j = lo - 1; j >= 0 && e.maxEnd[j]! > s; j--) if (e.ends[j]! > s) out.push(j)
-  return out.reverse()
-}
-
 function expandRecurrenceLayer(rec: BlackoutRecurrence, from: number, to: number): { start: number; end: number }[] {
   const opts = parseRRule(rec.rrule)
   const clock = zoneClock(rec.zone)
@@ -528,6 +513,8 @@ export class PreparedBlackouts {
     }
   }
 
+  private readonly regionExps = new WeakMap<readonly string[], Map<BlackoutLayer, Expanded[]>>()
+
   private calsFor(regions: readonly string[]): NationCalendarId[] {
     const key = regions.join(',')
     let v = this.regionCals.get(key)
@@ -538,44 +525,85 @@ export class PreparedBlackouts {
     return v
   }
 
+  /** The expansions of a holiday layer for a window's regions (cached per regions array). */
+  private holidayExps(layer: BlackoutLayer, byCal: Map<NationCalendarId, Expanded>, regions: readonly string[]): Expanded[] {
+    let perLayer = this.regionExps.get(regions)
+    if (!perLayer) this.regionExps.set(regions, (perLayer = new Map()))
+    let v = perLayer.get(layer)
+    if (!v) {
+      v = this.calsFor(regions).map((c) => byCal.get(c)!)
+      perLayer.set(layer, v)
+    }
+    return v
+  }
+
   /** Layers (in layer order) whose periods overlap [s, e) and whose scope covers the window. */
   hits(w: ScopedWindow, s: number, e: number): BlackoutHit[] {
     const out: BlackoutHit[] = []
-    for (const { layer, e: ex } of this.plain) if (layerApplies(layer, w)) collectHit(out, layer, [ex], s, e)
+    for (const { layer, e: ex } of this.plain) if (layerApplies(layer, w)) collectHit(out, layer, ex, null, s, e)
     for (const { layer, byCal } of this.holiday) {
       if (!layerApplies(layer, w)) continue
-      const cals = this.calsFor(w.regions)
-      const exps: Expanded[] = []
-      for (const c of cals) exps.push(byCal.get(c)!)
-      collectHit(out, layer, exps, s, e)
+      const exps = this.holidayExps(layer, byCal, w.regions)
+      if (exps.length === 1) collectHit(out, layer, exps[0]!, null, s, e)
+      else collectHit(out, layer, null, exps, s, e)
     }
     return out
   }
 }
 
-function collectHit(out: BlackoutHit[], layer: BlackoutLayer, exps: readonly Expanded[], s: number, e: number): void {
+/** First index of `e` whose start is ≥ t (periods before it start before t). */
+function startsBefore(e: Expanded, t: number): number {
+  let lo = 0
+  let hi = e.starts.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (e.starts[mid]! < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Adds the hit of one layer (periods from one expansion, or several) for [s, e): the earliest
+ * overlapping period (ties: smaller label) and the real minutes of the union of the overlaps.
+ */
+function collectHit(out: BlackoutHit[], layer: BlackoutLayer, one: Expanded | null, many: readonly Expanded[] | null, s: number, e: number): void {
+  let found = false
   let fs = 0
   let fe = 0
   let fl: string | undefined
-  let firstIv: [number, number] | null = null
+  let firstA = 0
+  let firstB = 0
   let ivs: [number, number][] | null = null
-  for (const ex of exps) {
-    for (const j of overlapping(ex, s, e)) {
-      const cs = ex.starts[j]!
+  const exps = one ? null : many!
+  const count = one ? 1 : exps!.length
+  for (let x = 0; x < count; x++) {
+    const ex = one ?? exps![x]!
+    // Scan backwards from the last period starting before e; visit overlapping ones in start order.
+    const hi = startsBefore(ex, e)
+    let lo = hi
+    while (lo > 0 && ex.maxEnd[lo - 1]! > s) lo--
+    for (let j = lo; j < hi; j++) {
       const ce = ex.ends[j]!
+      if (!(ce > s)) continue
+      const cs = ex.starts[j]!
       const cl = ex.labels[j]
-      if (!firstIv || cs < fs || (cs === fs && (cl ?? '') < (fl ?? ''))) {
+      if (!found || cs < fs || (cs === fs && (cl ?? '') < (fl ?? ''))) {
         fs = cs
         fe = ce
         fl = cl
       }
-      const iv: [number, number] = [Math.max(s, cs), Math.min(e, ce)]
-      if (!firstIv) firstIv = iv
-      else (ivs ??= [firstIv]).push(iv)
+      const a = Math.max(s, cs)
+      const b = Math.min(e, ce)
+      if (!found) {
+        found = true
+        firstA = a
+        firstB = b
+      } else (ivs ??= [[firstA, firstB]]).push([a, b])
     }
   }
-  if (!firstIv) return
-  const hit: BlackoutHit = { layer, start: fs, end: fe, overlapMinutes: ivs ? unionMinutes(ivs) : (firstIv[1] - firstIv[0]) / MINUTE_MS }
+  if (!found) return
+  const hit: BlackoutHit = { layer, start: fs, end: fe, overlapMinutes: ivs ? unionMinutes(ivs) : (firstB - firstA) / MINUTE_MS }
   if (fl !== undefined) hit.label = fl
   out.push(hit)
 }

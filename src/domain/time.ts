@@ -188,8 +188,7 @@ export class ZoneClock {
 
   /** Month index (year*12 + month-1) of an instant, in local time. */
   monthIndex(ms: number): number {
-    const d = new Date(this.toWall(ms))
-    return d.getUTCFullYear() * 12 + d.getUTCMonth()
+    return monthIndexOfDay(Math.floor(this.toWall(ms) / DAY_MS))
   }
 
   /** Instant at which a month index starts. */
@@ -207,6 +206,17 @@ export class ZoneClock {
       for (const tr of this.year(y).transitions) if (tr.at >= from && tr.at < to) out.push(tr)
     }
     return out
+  }
+
+  /** The first clock change with from ≤ at < to, or null (allocation-free transitionsBetween()[0]). */
+  firstTransitionBetween(from: number, to: number): Transition | null {
+    if (!(to > from)) return null
+    let info = this.infoFor(from)
+    for (;;) {
+      for (const tr of info.transitions) if (tr.at >= from && tr.at < to) return tr
+      if (info.to >= to) return null
+      info = this.year(new Date(info.to).getUTCFullYear())
+    }
   }
 
   /** Cached ISO date of a day index. */
@@ -230,6 +240,23 @@ export function zoneClock(zone: string): ZoneClock {
     clocks.set(zone, c)
   }
   return c
+}
+
+/**
+ * Month index (year*12 + month-1) of a day index, by integer arithmetic (no Date allocation;
+ * proleptic Gregorian calendar, H. Hinnant's civil_from_days).
+ * @example monthIndexOfDay(18_945) // 2021-11-14 → 2021 * 12 + 10
+ */
+export function monthIndexOfDay(dayIdx: number): number {
+  const z = dayIdx + 719_468
+  const era = Math.floor(z / 146_097)
+  const doe = z - era * 146_097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const month0 = mp < 10 ? mp + 2 : mp - 10
+  const year = yoe + era * 400 + (month0 < 2 ? 1 : 0)
+  return year * 12 + month0
 }
 
 /** ISO date of a day index (days since 1970-01-01). */

@@ -6,35 +6,49 @@
  * @example OPSG 58 window 14 Nov 2021 → WINTER (objection) and PREPAYMENT_PEAK 'november-top-up'.
  */
 import { layerCode } from '../blackouts.ts'
-import { fmtWall, fmtWallTime, fmtWallDate, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWallDate, fmtWallTime, isoString, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 export const blackoutRule: RuleFamily = {
   id: 'blackout',
   codes: ['WINTER', 'PREPAYMENT_PEAK', 'BANK_HOLIDAY', 'RELEASE_FREEZE', 'BLACKOUT'],
   run(ctx: RuleContext) {
     const clock = ctx.clock
+    const zone = ctx.ruleset.zone
+    // 'YYYY-MM-DD' or 'YYYY-MM-DD to YYYY-MM-DD' of a period, cached by (start, end).
+    const periods = new Map<number, Map<number, string>>()
+    const periodLocal = (start: number, end: number): string => {
+      let byEnd = periods.get(start)
+      if (!byEnd) periods.set(start, (byEnd = new Map()))
+      let v = byEnd.get(end)
+      if (v === undefined) {
+        const pStart = fmtWallDate(clock.toWall(start))
+        const pLast = fmtWallDate(clock.toWall(end - 1))
+        byEnd.set(end, (v = pStart === pLast ? pStart : `${pStart} to ${pLast}`))
+      }
+      return v
+    }
     for (const p of ctx.subjects) {
       if (!p.planned || !(p.e > p.s)) continue
-      for (const hit of ctx.blackouts.hits(p.w, p.s, p.e)) {
+      const hits = ctx.blackouts.hits(p.w, p.s, p.e)
+      if (hits.length === 0) continue
+      const span = `${startText(p)}–${fmtWallTime(p.eWall)} (${zone}) falls in '`
+      for (const hit of hits) {
         const l = hit.layer
-        const code = layerCode(l)
-        const pStart = fmtWallDate(clock.toWall(hit.start))
-        const pLast = fmtWallDate(clock.toWall(hit.end - 1))
-        const period = pStart === pLast ? pStart : `${pStart} to ${pLast}`
+        const period = periodLocal(hit.start, hit.end)
         ctx.emit(p, {
-          code,
+          code: layerCode(l),
           severity: l.severity,
           ruleId: 'blackout',
           qualifier: l.id,
           provenance: l.provenance,
-          ...(l.version ? { version: l.version } : {}),
-          message: `${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) falls in '${l.name}' (${period}${hit.label ? `: ${hit.label}` : ''}) for ${hit.overlapMinutes} minutes; ${l.legalBasis}`,
+          version: l.version || undefined,
+          message: `${span}${l.name}' (${period}${hit.label ? `: ${hit.label}` : ''}) for ${hit.overlapMinutes} minutes; ${l.legalBasis}`,
           evidence: {
             layerId: l.id,
             layerName: l.name,
             category: l.category,
-            periodStart: new Date(hit.start).toISOString(),
-            periodEnd: new Date(hit.end).toISOString(),
+            periodStart: isoString(hit.start),
+            periodEnd: isoString(hit.end),
             periodLocal: period,
             label: hit.label ?? null,
             overlapMinutes: hit.overlapMinutes,

@@ -5,7 +5,7 @@
  * @example 2022-03-27 00:00–06:00 Europe/London → warning, 300 real minutes for 360 on the clock.
  */
 import { MINUTE_MS } from '../time.ts'
-import { fmtWall, fmtWallTime, type RuleContext, type RuleFamily } from './types.ts'
+import { fmtWallTime, isoString, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 export const clockChangeRule: RuleFamily = {
   id: 'clock-change',
@@ -15,9 +15,8 @@ export const clockChangeRule: RuleFamily = {
     if (!cc.value) return
     for (const p of ctx.subjects) {
       if (!p.planned) continue
-      const trs = ctx.clock.transitionsBetween(p.s, p.e)
-      if (trs.length === 0) continue
-      const tr = trs[0]!
+      const tr = ctx.clock.firstTransitionBetween(p.s, p.e)
+      if (tr === null) continue
       const real = (p.e - p.s) / MINUTE_MS
       const wall = (p.eWall - p.sWall) / MINUTE_MS
       const what = tr.offsetAfter > tr.offsetBefore ? 'clocks go forward' : 'clocks go back'
@@ -26,9 +25,9 @@ export const clockChangeRule: RuleFamily = {
         severity: ctx.ruleset.severities.CLOCK_CHANGE_NIGHT ?? 'warning',
         ruleId: 'clock-change',
         provenance: cc.provenance,
-        message: `runs ${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${new Date(tr.at).toISOString()}): ${real} real minutes for ${wall} on the clock`,
+        message: `runs ${startText(p)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
         evidence: {
-          transitionAt: new Date(tr.at).toISOString(),
+          transitionAt: isoString(tr.at),
           offsetBeforeMinutes: tr.offsetBefore,
           offsetAfterMinutes: tr.offsetAfter,
           realMinutes: real,

@@ -9,9 +9,9 @@
  *
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
-import { MINUTE_MS, monthKeyOf, monthLabel } from '../time.ts'
+import { MINUTE_MS, monthLabel } from '../time.ts'
 import type { ZoneClock } from '../time.ts'
-import type { PreparedWindow, RuleContext, RuleFamily } from './types.ts'
+import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 /** Union of [s, e) intervals (sorted by s) split by local month: month index → real minutes. */
 export function unionMinutesByMonth(windows: readonly PreparedWindow[], clock: ZoneClock): Map<number, number> {
@@ -45,10 +45,15 @@ export function unionMinutesByMonth(windows: readonly PreparedWindow[], clock: Z
 /** Months (indexes) in which a window has minutes. */
 export function monthsOf(p: PreparedWindow, clock: ZoneClock): number[] {
   if (!(p.e > p.s)) return []
-  const last = clock.monthIndex(p.e - 1)
+  const last = lastMonthOf(p, clock)
   const out: number[] = []
   for (let m = p.startMonth; m <= last; m++) out.push(m)
   return out
+}
+
+/** Month index of the last minute of a window with e > s (no allocation when it ends in its start month). */
+export function lastMonthOf(p: PreparedWindow, clock: ZoneClock): number {
+  return p.e <= clock.startOfMonthIndex(p.startMonth + 1) ? p.startMonth : clock.monthIndex(p.e - 1)
 }
 
 /** Windows that count toward the cap under a ruleset, sorted by start (participants order). */
@@ -74,6 +79,26 @@ export function capTotals(ctx: RuleContext): Map<number, number> {
   return v
 }
 
+interface CapGroup {
+  scope: string
+  label: string
+  limit: number
+  totals: Map<number, number>
+  /** Per month: qualifier, message (or its prefix for a breach), evidence fields shared by windows. */
+  months: Map<number, CapMonth | null>
+  member: ((p: PreparedWindow) => boolean) | null
+}
+
+interface CapMonth {
+  qualifier: string
+  month: string
+  total: number
+  head: number
+  breach: boolean
+  /** Breach: the message up to the window's own minutes; warning: the whole message. */
+  text: string
+}
+
 export const monthlyCapRule: RuleFamily = {
   id: 'monthly-cap',
   codes: ['MONTHLY_CAP'],
@@ -82,46 +107,68 @@ export const monthlyCapRule: RuleFamily = {
     const limit = cap.minutesPerMonth.value
     const headroom = cap.headroomMinutes.value
     const impacts = cap.impacts.value
+    const prov = cap.minutesPerMonth.provenance
+    const breachSeverity = ctx.ruleset.severities.MONTHLY_CAP ?? 'breach'
     const windows = capWindows(ctx)
-    const groups: { scope: string; label: string; limit: number; totals: Map<number, number>; member: (p: PreparedWindow) => boolean }[] = [
-      { scope: 'all', label: 'GB-wide, overlapping windows counted once', limit, totals: capTotals(ctx), member: () => true },
+    const groups: CapGroup[] = [
+      { scope: 'all', label: 'GB-wide, overlapping windows counted once', limit, totals: capTotals(ctx), months: new Map(), member: null },
     ]
     for (const [party, lim] of Object.entries(cap.perParty.value)) {
       const member = (p: PreparedWindow) => p.w.party === party
-      groups.push({ scope: `party:${party}`, label: `party ${party}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), member })
+      groups.push({ scope: `party:${party}`, label: `party ${party}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), months: new Map(), member })
     }
     for (const [service, lim] of Object.entries(cap.perService.value)) {
       const member = (p: PreparedWindow) => p.w.services.includes(service)
-      groups.push({ scope: `service:${service}`, label: `service ${service}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), member })
+      groups.push({ scope: `service:${service}`, label: `service ${service}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), months: new Map(), member })
+    }
+    const monthOf = (g: CapGroup, m: number): CapMonth | null => {
+      let v = g.months.get(m)
+      if (v !== undefined) return v
+      const total = g.totals.get(m) ?? 0
+      const head = Math.min(headroom, g.limit)
+      if (total <= g.limit - head) v = null
+      else {
+        const month = monthKey(m)
+        const breach = total > g.limit
+        v = {
+          qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
+          month,
+          total,
+          head,
+          breach,
+          text: flat(
+            breach
+              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${prov}) by ${total - g.limit}; this window contributes `
+              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${prov}); ${g.limit - total} minutes left for other maintenance`,
+          ),
+        }
+      }
+      g.months.set(m, v)
+      return v
     }
     for (const p of ctx.subjects) {
-      if (!p.planned || !impacts.includes(p.w.impact)) continue
-      const months = monthsOf(p, ctx.clock)
+      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.w.impact)) continue
+      const last = lastMonthOf(p, ctx.clock)
       for (const g of groups) {
-        if (!g.member(p)) continue
-        const head = Math.min(headroom, g.limit)
-        for (const m of months) {
-          const total = g.totals.get(m) ?? 0
-          if (total <= g.limit - head) continue
+        if (g.member !== null && !g.member(p)) continue
+        for (let m = p.startMonth; m <= last; m++) {
+          const cm = monthOf(g, m)
+          if (cm === null) continue
           const own = ownMinutesIn(p, m, ctx.clock)
-          const breach = total > g.limit
-          const month = monthKeyOf(m)
           ctx.emit(p, {
             code: 'MONTHLY_CAP',
-            severity: breach ? (ctx.ruleset.severities.MONTHLY_CAP ?? 'breach') : 'warning',
+            severity: cm.breach ? breachSeverity : 'warning',
             ruleId: 'monthly-cap',
-            provenance: cap.minutesPerMonth.provenance,
-            qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
-            message: breach
-              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${cap.minutesPerMonth.provenance}) by ${total - g.limit}; this window contributes ${own}`
-              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${cap.minutesPerMonth.provenance}); ${g.limit - total} minutes left for other maintenance`,
+            provenance: prov,
+            qualifier: cm.qualifier,
+            message: cm.breach ? `${cm.text}${own}` : cm.text,
             evidence: {
-              month,
+              month: cm.month,
               scope: g.scope,
-              plannedMinutes: total,
+              plannedMinutes: cm.total,
               capMinutes: g.limit,
-              headroomMinutes: head,
-              remainingMinutes: g.limit - total,
+              headroomMinutes: cm.head,
+              remainingMinutes: g.limit - cm.total,
               windowMinutesInMonth: own,
             },
           })

@@ -10,8 +10,8 @@
  * @example OPSG 58: notified 2021-10-05 for a 14 Nov 2021 window → breach, deadline 2021-10-04.
  */
 import type { CalendarId } from '../calendars.ts'
-import { dayMonthLabel, monthKeyOf, monthLabel } from '../time.ts'
-import { dayString, fmtWallDate, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { dayMonthLabel, monthLabel } from '../time.ts'
+import { dayString, flat, fmtWallDate, isoString, monthKey, type RuleContext, type RuleFamily } from './types.ts'
 
 interface Deadline {
   /** Day index of the last Working Day on which notice is in time. */
@@ -29,29 +29,45 @@ export const noticeRule: RuleFamily = {
     const mode = r.notice.mode.value
     const primary = r.workingDays.primaryCalendar.value
     const strict = r.notice.strict.value ? r.workingDays.strictCalendar.value : null
-    const cache = new Map<string, Deadline>()
+    // Deadlines per calendar and anchor day; message parts per anchor/outcome and notified day.
+    const cache = new Map<CalendarId, Map<number, Deadline>>()
     const deadline = (cal: CalendarId, anchorDay: number): Deadline => {
-      const k = `${cal}:${anchorDay}`
-      let d = cache.get(k)
+      let perCal = cache.get(cal)
+      if (!perCal) cache.set(cal, (perCal = new Map()))
+      let d = perCal.get(anchorDay)
       if (!d) {
         const day = ctx.calendars.get(cal).countBackIndex(anchorDay, n)
         d = { day, before: ctx.clock.startOfDay(day + 1) }
-        cache.set(k, d)
+        perCal.set(anchorDay, d)
       }
       return d
     }
-    const monthFirstDay = (mi: number) => Math.floor(ctx.clock.toWall(ctx.clock.startOfMonthIndex(mi)) / 86_400_000)
+    const firstDays = new Map<number, number>()
+    const monthFirstDay = (mi: number) => {
+      let v = firstDays.get(mi)
+      if (v === undefined) firstDays.set(mi, (v = Math.floor(ctx.clock.toWall(ctx.clock.startOfMonthIndex(mi)) / 86_400_000)))
+      return v
+    }
+    const tails = new Map<number, string>()
+    const notifiedTexts = new Map<number, string>()
+    const emergencyTexts = new Map<number, string>()
+    const severity = r.severities.NOTICE_PERIOD ?? 'breach'
 
     for (const p of ctx.subjects) {
       const w = p.w
       if (!p.planned) {
         if (r.notice.emergencyRequiresJustification.value && !(w.justification ?? '').trim()) {
+          let message = emergencyTexts.get(p.startDay)
+          if (message === undefined) {
+            message = flat(`emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`)
+            emergencyTexts.set(p.startDay, message)
+          }
           ctx.emit(p, {
             code: 'NOTICE_PERIOD',
             severity: 'warning',
             ruleId: 'emergency-justification',
             provenance: r.notice.emergencyRequiresJustification.provenance,
-            message: `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`,
+            message,
             evidence: { kind: 'emergency', justification: null },
           })
         }
@@ -71,24 +87,33 @@ export const noticeRule: RuleFamily = {
       const calendar = ctx.calendars.get(cal)
       let workingDaysLate = 0
       for (let d = late.day + 1; d <= notifiedDay && workingDaysLate < 1000; d++) if (calendar.isWorkingDay(d)) workingDaysLate++
-      const notifiedText = assumed
-        ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
-        : `notified ${dayString(notifiedDay)}`
-      const target =
-        mode === 'monthly-schedule'
-          ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
-          : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
-      const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar` : ''
+      const nk = notifiedDay * 2 + (assumed ? 1 : 0)
+      let notifiedText = notifiedTexts.get(nk)
+      if (notifiedText === undefined) {
+        notifiedText = assumed ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})` : `notified ${dayString(notifiedDay)}`
+        notifiedTexts.set(nk, (notifiedText = flat(notifiedText)))
+      }
+      // Everything after the notified date depends only on the anchor day and which calendar missed.
+      const tk = anchor * 2 + (primaryOk ? 1 : 0)
+      let tail = tails.get(tk)
+      if (tail === undefined) {
+        const target =
+          mode === 'monthly-schedule'
+            ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
+            : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
+        const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar` : ''
+        tails.set(tk, (tail = flat(`; ${target}${strictNote}`)))
+      }
       const evidence: Record<string, string | number | boolean | null> = {
         mode,
-        notifiedAt: new Date(notified).toISOString(),
+        notifiedAt: isoString(notified),
         notifiedLocalDate: dayString(notifiedDay),
         assumedNotifiedNow: assumed,
-        month: monthKeyOf(p.startMonth),
+        month: monthKey(p.startMonth),
         workingDays: n,
         calendar: cal,
         deadlineDate: dayString(late.day),
-        deadlineBefore: new Date(late.before).toISOString(),
+        deadlineBefore: isoString(late.before),
         primaryCalendar: primary,
         primaryDeadlineDate: dayString(dp.day),
         primaryInTime: primaryOk,
@@ -97,20 +122,14 @@ export const noticeRule: RuleFamily = {
         strictInTime: ds ? strictOk : null,
         workingDaysLate,
       }
-      emitNotice(ctx, p, primaryOk, `${notifiedText}; ${target}${strictNote}`, evidence)
+      ctx.emit(p, {
+        code: 'NOTICE_PERIOD',
+        severity: primaryOk ? 'warning' : severity,
+        ruleId: 'notice',
+        provenance: primaryOk ? r.workingDays.strictCalendar.provenance : r.notice.workingDays.provenance,
+        message: `${notifiedText}${tail}`,
+        evidence,
+      })
     }
   },
-}
-
-function emitNotice(ctx: RuleContext, p: PreparedWindow, strictOnly: boolean, message: string, evidence: Record<string, string | number | boolean | null>) {
-  const r = ctx.ruleset
-  const sev = strictOnly ? 'warning' : (r.severities.NOTICE_PERIOD ?? 'breach')
-  ctx.emit(p, {
-    code: 'NOTICE_PERIOD',
-    severity: sev,
-    ruleId: 'notice',
-    provenance: strictOnly ? r.workingDays.strictCalendar.provenance : r.notice.workingDays.provenance,
-    message,
-    evidence,
-  })
 }

@@ -5,7 +5,7 @@
  * @example a DSP outage 00:00–06:00 and a CSP-N outage 02:00–04:00 on the same night → both warned.
  */
 import { MINUTE_MS } from '../time.ts'
-import { fmtWall, fmtWallTime, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const MAX_LISTED = 10
 
@@ -16,7 +16,7 @@ export const overlapRule: RuleFamily = {
   run(ctx: RuleContext) {
     const impacts = ctx.ruleset.overlap.impacts
     for (const p of ctx.participants) p.slot = -1
-    const list = ctx.participants.filter((p) => impacts.value.includes(p.w.impact) && p.e > p.s)
+    const list = ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.w.impact))
     const n = list.length
     const starts = new Float64Array(n)
     const ends = new Float64Array(n)
@@ -41,6 +41,7 @@ export const overlapRule: RuleFamily = {
       masks[i] = p.w.regions.length === 0 ? -1 : mask
     })
     const ring = new Int32Array(MAX_LISTED)
+    const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
     for (const p of ctx.subjects) {
       const self = p.slot
       if (self < 0 || list[self] !== p) continue
@@ -62,21 +63,30 @@ export const overlapRule: RuleFamily = {
         count++
       }
       if (count === 0) continue
-      const others: PreparedWindow[] = []
-      for (let k = count - 1; k >= Math.max(0, count - MAX_LISTED); k--) others.push(list[ring[k % MAX_LISTED]!]!)
-      const listed = others
-      const shared = listed.map((q) => (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS)
+      // The listed windows, earliest first; each entry's fixed text is cached on the window.
+      const listedN = Math.min(count, MAX_LISTED)
+      const overlapping: string[] = new Array(listedN)
+      const parties: string[] = new Array(listedN)
+      const shared: number[] = new Array(listedN)
+      let text = ''
+      for (let k = count - 1, i = 0; i < listedN; k--, i++) {
+        const q = list[ring[k % MAX_LISTED]!]!
+        const sh = (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS
+        overlapping[i] = q.w.reference
+        parties[i] = q.w.party
+        shared[i] = sh
+        const entry = q.listText ?? (q.listText = flat(`${q.w.reference} (${q.w.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `))
+        text = i === 0 ? `${entry}${sh} min shared)` : `${text}; ${entry}${sh} min shared)`
+      }
       ctx.emit(p, {
         code: 'OVERLAP',
-        severity: ctx.ruleset.severities.OVERLAP ?? 'warning',
+        severity,
         ruleId: 'overlap',
         provenance: impacts.provenance,
-        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${listed
-          .map((q, i) => `${q.w.reference} (${q.w.party}, ${fmtWall(q.sWall)}–${fmtWallTime(q.eWall)}, ${shared[i]} min shared)`)
-          .join('; ')}${count > MAX_LISTED ? '; …' : ''}`,
+        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${text}${count > MAX_LISTED ? '; …' : ''}`,
         evidence: {
-          overlapping: listed.map((q) => q.w.reference),
-          overlappingParties: listed.map((q) => q.w.party),
+          overlapping,
+          overlappingParties: parties,
           sharedMinutes: shared,
           count,
         },

@@ -6,7 +6,7 @@
  * @example 2021-11-16 22:00–02:00 local → warning; 2021-11-16 01:00–03:00 (a Tuesday) → info.
  */
 import { DAY_MS, MINUTE_MS, parseHhMm, weekdayOf } from '../time.ts'
-import { fmtWall, fmtWallTime, type RuleContext, type RuleFamily } from './types.ts'
+import { endText, flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
@@ -19,19 +19,25 @@ export const permittedHoursRule: RuleFamily = {
     const to = parseHhMm(ph.to.value) * MINUTE_MS
     const preferred = ph.preferredWeekdays.value
     const zone = ctx.ruleset.zone
+    const severity = ctx.ruleset.severities.PERMITTED_HOURS ?? 'warning'
+    const outsideTail = flat(`outside the permitted hours ${ph.from.value}–${ph.to.value} local`)
+    const preferredNames = preferred.map((d) => DAY_NAMES[d]!)
+    const preferredText = preferredNames.join(', ')
     for (const p of ctx.subjects) {
       if (!p.planned) continue
       const day0 = p.startDay * DAY_MS
       const inside = p.sWall >= day0 + from && p.eWall <= day0 + to && p.eWall > p.sWall
-      const span = `${fmtWall(p.sWall)}–${fmtWallTime(p.eWall)}`
+      const localStart = startText(p)
+      const span = `${localStart}–${fmtWallTime(p.eWall)}`
       if (!inside) {
+        const localEnd = endText(p)
         ctx.emit(p, {
           code: 'PERMITTED_HOURS',
-          severity: ctx.ruleset.severities.PERMITTED_HOURS ?? 'warning',
+          severity,
           ruleId: 'permitted-hours',
           provenance: ph.from.provenance,
-          message: `runs ${span} (${zone}), ${fmtWall(p.eWall).slice(0, 10) !== fmtWall(p.sWall).slice(0, 10) ? `ending ${fmtWall(p.eWall)}, ` : ''}outside the permitted hours ${ph.from.value}–${ph.to.value} local`,
-          evidence: { localStart: fmtWall(p.sWall), localEnd: fmtWall(p.eWall), zone, permittedFrom: ph.from.value, permittedTo: ph.to.value },
+          message: `runs ${span} (${zone}), ${Math.floor(p.eWall / DAY_MS) !== p.startDay ? `ending ${localEnd}, ` : ''}${outsideTail}`,
+          evidence: { localStart, localEnd, zone, permittedFrom: ph.from.value, permittedTo: ph.to.value },
         })
         continue
       }
@@ -42,8 +48,8 @@ export const permittedHoursRule: RuleFamily = {
           severity: 'info',
           ruleId: 'permitted-hours',
           provenance: ph.preferredWeekdays.provenance,
-          message: `runs ${span} (${zone}) on a ${DAY_NAMES[wd]}; preferred: ${preferred.map((d) => DAY_NAMES[d]).join(', ')}`,
-          evidence: { localStart: fmtWall(p.sWall), weekday: DAY_NAMES[wd]!, preferredWeekdays: preferred.map((d) => DAY_NAMES[d]!) },
+          message: `runs ${span} (${zone}) on a ${DAY_NAMES[wd]}; preferred: ${preferredText}`,
+          evidence: { localStart, weekday: DAY_NAMES[wd]!, preferredWeekdays: preferredNames.slice() },
         })
       }
     }

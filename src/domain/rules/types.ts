@@ -7,7 +7,7 @@ import type { CalendarSet } from '../calendars.ts'
 import type { Evidence, Finding, FindingCode, Provenance, Severity } from '../findings.ts'
 import type { Region } from '../reference.ts'
 import type { Ruleset } from '../ruleset.ts'
-import type { ZoneClock } from '../time.ts'
+import { monthKeyOf, type ZoneClock } from '../time.ts'
 import type { WindowPlan } from '../window.ts'
 
 export interface PreparedWindow {
@@ -139,6 +139,19 @@ export function isoString(ms: number): string {
     v = new Date(ms).toISOString()
     if (isoStrings.size > 200_000) isoStrings.clear()
     isoStrings.set(ms, v)
+  }
+  return v
+}
+
+const monthKeys = new Map<number, string>()
+
+/** Cached monthKeyOf ('YYYY-MM') of a month index. */
+export function monthKey(mi: number): string {
+  let v = monthKeys.get(mi)
+  if (v === undefined) {
+    v = monthKeyOf(mi)
+    if (monthKeys.size > 50_000) monthKeys.clear()
+    monthKeys.set(mi, v)
   }
   return v
 }
