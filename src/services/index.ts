@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts'
 import type { Clock } from './clock.ts'
 import { createComplianceService } from './compliance-service.ts'
+import { impactAttacher } from './impact-attacher.ts'
 import { createImpactService } from './impact-service.ts'
 import { createKeysService } from './keys-service.ts'
 import { createProgrammesService } from './programmes-service.ts'
@@ -30,6 +31,7 @@ export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: num
     },
   })
   const impact = createImpactService({ db: deps.db, clock: deps.clock, windows, reference })
+  compliance.setImpactAttacher(impactAttacher(impact))
   const schedules = createSchedulesService({ db: deps.db, clock: deps.clock, reference, windows })
   const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance })
   const programmes = createProgrammesService({ db: deps.db, clock: deps.clock, windows, compliance })

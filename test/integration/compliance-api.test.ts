@@ -37,6 +37,11 @@ t.test('dry run of the OPSG 58 plan says what OPSG said, and stores nothing', as
   const first = body.windows[0]!.findings.find((f) => f.code === 'NOTICE_PERIOD')!
   t.match(first.message, /deadline for November 2021 was 2021-10-04/)
   t.equal((first as unknown as { rule: { provenance: string } }).rule.provenance, 'recalled')
+  const impact = (body.windows[0] as unknown as { impact: { metersAffected: number; rag: { rating: string }; availability: { percentIfNotAgreed: number; minutes: number } } }).impact
+  t.equal(impact.metersAffected, 16_300_000, 'a DSP outage reaches every meter')
+  t.equal(impact.rag.rating, 'red')
+  t.equal(impact.availability.minutes, 360)
+  t.equal(Math.round(impact.availability.percentIfNotAgreed * 100) / 100, 99.17)
   const count = await ctx.db.selectFrom('windows').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   t.equal(Number(count.n), 0, 'a dry run stores nothing')
 })
@@ -119,6 +124,25 @@ t.test('publication rules: own parties only, past dates only for admins, bad mon
   t.equal(stored.statusCode, 200)
   const bad = await app.inject({ url: `/v1/windows/${w.json().id}/assessment?rulesetVersion=1999`, headers: viewer })
   t.equal(bad.statusCode, 400)
+})
+
+t.test('a reduced-redundancy window overlapping another on the same region is a REDUNDANCY_LOSS objection', async (t) => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/assessments',
+    headers: viewer,
+    payload: {
+      windows: [
+        aWindow({ reference: 'N-LINK', party: 'CSP-N', regions: ['N'], impact: 'reduced-redundancy', services: ['sm-wan'], notifiedAt: '2022-03-01T12:00:00Z' }),
+        aWindow({ reference: 'DSP-X', start: '2022-05-15T02:00:00+01:00', end: '2022-05-15T05:00:00+01:00', notifiedAt: '2022-03-01T12:00:00Z' }),
+      ],
+    },
+  })
+  t.equal(res.statusCode, 200)
+  const [n, d] = res.json().windows as (A & { impact: { overlaps: { windows: string[] }[] } })[]
+  t.ok(has(n!, 'REDUNDANCY_LOSS', 'objection'))
+  t.ok(has(d!, 'REDUNDANCY_LOSS', 'objection'))
+  t.same(n!.impact.overlaps[0]!.windows.sort(), ['DSP-X', 'N-LINK'])
 })
 
 t.test('a recurring programme keeps local wall-clock times across clock changes', async (t) => {

@@ -1,0 +1,97 @@
+import { DateTime } from 'luxon'
+import { type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
+import { ragRating } from '../domain/impact/index.ts'
+import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
+import type { Region } from '../domain/reference.ts'
+import type { ImpactAttacher } from './compliance-service.ts'
+import type { ImpactService } from './impact-service.ts'
+
+/** True on the three days before a bank holiday of any nation the regions cover (weekends are not holidays). */
+export function preHolidayOf(calendars: CalendarSet, regions: readonly Region[]): IsPreHoliday {
+  const memo = new Map<string, boolean>()
+  return (localDate, regionIds) => {
+    const key = `${localDate}|${regionIds.join(',')}`
+    const hit = memo.get(key)
+    if (hit !== undefined) return hit
+    const day = DateTime.fromISO(localDate, { zone: 'UTC' })
+    const ids = calendarsForRegions(regionIds, regions)
+    let found = false
+    for (let d = 1; d <= 3 && !found; d++) {
+      const next = day.plus({ days: d })
+      if (next.weekday >= 6) continue
+      const iso = next.toISODate()!
+      found = ids.some((id) => !calendars.get(id).isWorkingDay(iso))
+    }
+    memo.set(key, found)
+    return found
+  }
+}
+
+/**
+ * Adds to every assessed window its impact (who is hurt and how much, RAG rating) and turns
+ * redundancy losses among the assessed windows into REDUNDANCY_LOSS findings (objection).
+ *
+ * @example compliance.setImpactAttacher(impactAttacher(services.impact))
+ */
+export function impactAttacher(impact: ImpactService): ImpactAttacher {
+  return async (trx, windows, views, ctx) => {
+    if (windows.length === 0) return
+    const r = await impact.impactFor(trx, windows, { isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions) })
+    const idOf = (i: number) => windows[i]!.id ?? `#${i}`
+    const index = new Map(windows.map((_, i) => [idOf(i), i]))
+    for (const c of r.overlaps.redundancyLoss) {
+      for (const side of [c.reducedRedundancyWindow, c.otherWindow]) {
+        const i = index.get(side.id)
+        const view = i === undefined ? undefined : views[i]
+        if (!view) continue
+        const other = side === c.reducedRedundancyWindow ? c.otherWindow : c.reducedRedundancyWindow
+        const f: Finding = {
+          key: findingKey(view.windowId ?? view.reference, 'REDUNDANCY_LOSS', 'redundancy', other.id),
+          code: 'REDUNDANCY_LOSS',
+          severity: 'objection',
+          ...(view.windowId ? { windowId: view.windowId } : {}),
+          reference: view.reference,
+          message: `${c.reducedRedundancyWindow.reference} (${c.reducedRedundancyWindow.party}, reduced redundancy) overlaps ${c.otherWindow.reference} (${c.otherWindow.party}) for ${Math.round(c.minutes)} minutes from ${c.start.toISOString()}: ${[...c.sharedServices, ...c.sharedRegions].join(', ')} run with no fallback`,
+          evidence: {
+            reducedRedundancyWindow: c.reducedRedundancyWindow.reference,
+            otherWindow: other.reference,
+            start: c.start.toISOString(),
+            end: c.end.toISOString(),
+            minutes: c.minutes,
+            sharedServices: c.sharedServices,
+            sharedRegions: c.sharedRegions,
+          },
+          rule: { id: 'redundancy', version: view.ruleset.version, provenance: 'assumed', rulesetId: view.ruleset.id },
+          waivable: true,
+        }
+        if (!view.findings.some((x) => x.key === f.key)) view.findings.push(f)
+        if (view.worstSeverity !== 'breach') view.worstSeverity = 'objection'
+      }
+    }
+    views.forEach((view, i) => {
+      const imp = r.impacts[i]!
+      const rag = ragRating(
+        view.findings.map((f) => ({ severity: f.severity, waived: !!f.waiver, code: f.code })),
+        imp,
+        r.thresholds,
+      )
+      const groups = r.overlaps.groups.filter((g) => g.windows.some((w) => w.id === idOf(i)))
+      view.impact = {
+        ...imp,
+        rag,
+        overlaps: groups.map((g) => ({
+          windows: g.windows.map((w) => w.reference),
+          parties: g.parties,
+          regions: g.regions,
+          services: g.services,
+          start: g.start.toISOString(),
+          end: g.end.toISOString(),
+          overlapMinutes: g.overlapMinutes,
+          metersAffected: g.metersAffected,
+          prepaymentCustomersAffected: g.prepaymentCustomersAffected,
+          expectedFailedTopUpsDuringOverlap: g.expectedFailedTopUpsDuringOverlap,
+        })),
+      }
+    })
+  }
+}
