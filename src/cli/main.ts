@@ -126,6 +126,22 @@ serverOptions(keys.command('revoke').description('revoke a key by id').argument(
   process.stdout.write(`revoked ${id}\n`)
 })
 
+program
+  .command('demo')
+  .description('load the OPSG 58 scenario into a running service and print its findings')
+  .option('--server <url>', 'the running service', 'http://127.0.0.1:8080')
+  .addOption(new Option('--key <key>', 'an admin API key (printed at the first start)').env('MWP_API_KEY'))
+  .action(async (o: { server: string; key?: string }) => {
+    const key = o.key ?? loadConfig().adminApiKey
+    if (!key) fail('give an admin key: npm run demo -- --key <key>  (or MWP_API_KEY=<key> npm run demo)')
+    const { runDemo } = await import('./demo.ts')
+    try {
+      await runDemo({ server: o.server, key })
+    } catch (err) {
+      fail((err as Error).message)
+    }
+  })
+
 try {
   await program.parseAsync(process.argv)
 } catch (err) {

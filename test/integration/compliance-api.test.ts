@@ -178,3 +178,20 @@ t.test('a recurring programme keeps local wall-clock times across clock changes'
   const n = await ctx.db.selectFrom('windows').select((eb) => eb.fn.countAll<number>().as('n')).where('reference', '=', 'A').executeTakeFirstOrThrow()
   t.equal(Number(n.n), 0)
 })
+
+t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', async (t) => {
+  const { runDemo } = await import('../../src/cli/demo.ts')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  const adminKey = ctx.admin.authorization!.replace('Bearer ', '')
+  const lines: string[] = []
+  const r = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: (l) => lines.push(l) })
+  t.equal(r.windows, 14)
+  t.equal(r.breaches, 12, '2 notice breaches and 10 cap breaches')
+  t.equal(r.objections, 11, '9 winter and 2 November top-up objections')
+  const text = lines.join('\n')
+  t.match(text, /deadline for November 2021 was 2021-10-04/)
+  t.match(text, /2021-11 {3}720 min {2}over the cap/)
+  const again = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: () => {} })
+  t.equal(again.windows, 14, 'running it twice shows the same scenario, nothing duplicated')
+})

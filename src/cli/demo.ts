@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+
+/**
+ * `mwp demo` / `npm run demo`: loads the OPSG 58 scenario (domain.md §6: the 14 DSP Technical
+ * Refresh windows, published on 5 October 2021) into a running service through its API, and
+ * prints what the service finds — what OPSG said at meeting 58, with dates, numbers and rules.
+ *
+ * @example MWP_API_KEY=<admin key> npm run demo
+ */
+export interface DemoOptions {
+  server: string
+  key: string
+  out?: (line: string) => void
+}
+
+const PUBLISHED_AT = '2021-10-05T18:00:00+01:00'
+
+function planFile(): string {
+  for (const up of ['../../examples/opsg-58-plan.json', '../../../examples/opsg-58-plan.json']) {
+    const url = new URL(up, import.meta.url)
+    try {
+      return readFileSync(url, 'utf8')
+    } catch {}
+  }
+  throw new Error('examples/opsg-58-plan.json not found')
+}
+
+type Finding = { code: string; severity: string; message: string }
+type Assessment = { findings: Finding[]; months: { month: string; plannedMinutes: number; capMinutes: number; status: string }[]; impact?: { rag?: { rating: string } } }
+type Win = { id: string; reference: string; startLocal: string; status: string }
+
+export async function runDemo(o: DemoOptions): Promise<{ windows: number; breaches: number; objections: number }> {
+  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`))
+  const base = o.server.replace(/\/$/, '')
+  const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${o.key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...extra },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+  }
+  const ready = await fetch(`${base}/readyz`).catch(() => null)
+  if (!ready?.ok) throw new Error(`no service answering at ${base} (start it with npm start)`)
+
+  const plan = JSON.parse(planFile()) as { windows: Record<string, unknown>[] }
+  const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
+  out('OPSG 58 (5 October 2021): the DCC proposes 14 full DSP outages, November 2021 to July 2022.')
+  const created = await call('POST', '/v1/programmes', { name: 'DSP Technical Refresh (OPSG 58)', party: 'DSP', windows }, { 'idempotency-key': 'demo-opsg-58' })
+  let list: Win[]
+  if (created.status === 201) list = created.body.windows as Win[]
+  else if (created.status === 409) {
+    out('(the scenario is already loaded; showing it again)')
+    const all = await call('GET', '/v1/windows?party=DSP&limit=500&from=2021-11-01T00:00:00Z&to=2022-08-01T00:00:00Z')
+    list = (all.body.items as Win[]).filter((w) => /^DSP-TR-\d\d$/.test(w.reference))
+  } else throw new Error(`creating the programme failed: ${created.status} ${JSON.stringify(created.body)}`)
+
+  const months = [...new Set(list.map((w) => w.startLocal.slice(0, 7)))]
+  for (const month of months) {
+    const r = await call('POST', `/v1/schedules/${month}/publish`, { publishedAt: PUBLISHED_AT, parties: ['DSP'] })
+    if (r.status !== 200) throw new Error(`publishing ${month} failed: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+  out(`Schedules for ${months[0]} … ${months.at(-1)} published at ${PUBLISHED_AT}.\n`)
+
+  let breaches = 0
+  let objections = 0
+  const monthRows = new Map<string, Assessment['months'][number]>()
+  out(' #  window (local start)        RAG    findings (breach ✖, objection ▲, warning ·)')
+  for (const [i, w] of list.entries()) {
+    const a = (await call('GET', `/v1/windows/${w.id}/assessment`)).body as unknown as Assessment
+    for (const m of a.months) monthRows.set(m.month, m)
+    const mark = (s: string) => (s === 'breach' ? '✖' : s === 'objection' ? '▲' : '·')
+    const shown = a.findings.filter((f) => f.severity !== 'info')
+    breaches += shown.filter((f) => f.severity === 'breach').length
+    objections += shown.filter((f) => f.severity === 'objection').length
+    const codes = [...new Set(shown.map((f) => `${mark(f.severity)} ${f.code}`))].join('  ')
+    out(`${String(i + 1).padStart(2)}  ${w.reference} ${w.startLocal.slice(0, 16)}  ${(a.impact?.rag?.rating ?? '-').padEnd(5)}  ${codes}`)
+  }
+  out('\nPlanned outage minutes per month (cap 360, assumed):')
+  for (const m of [...monthRows.values()].sort((a, b) => a.month.localeCompare(b.month)))
+    out(`  ${m.month}  ${String(m.plannedMinutes).padStart(4)} min  ${m.status === 'breach' ? 'over the cap' : m.status === 'warning' ? 'at the cap, no headroom' : 'ok'}`)
+  const first = (await call('GET', `/v1/windows/${list[0]!.id}/assessment`)).body as unknown as Assessment
+  const notice = first.findings.find((f) => f.code === 'NOTICE_PERIOD')
+  if (notice) out(`\nWhy window 1 breaches the SEC: ${notice.message}`)
+  out(`\n${breaches} breaches and ${objections} objections. OPSG asked the DCC to reconsider; see GET ${base}/v1/windows?party=DSP`)
+  return { windows: list.length, breaches, objections }
+}
