@@ -1,0 +1,280 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Db, DbOrTx } from '../db/database.ts'
+import { type FeedFilter, type FeedRecord, type FeedVersion, feedsRepository } from '../db/repositories/feeds-repository.ts'
+import {
+  type BlackoutLayer,
+  calendarsForRegions,
+  expandLayer,
+  NATION_CALENDAR_IDS,
+  SEVERITY_RANK,
+  type Severity,
+} from '../domain/index.ts'
+import type { Actor } from '../domain/lifecycle.ts'
+import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
+import type { Clock } from './clock.ts'
+import type { ComplianceService } from './compliance-service.ts'
+import { bodyField, type FieldProblem, notFound } from './errors.ts'
+import type { ReferenceService } from './reference-service.ts'
+import { unknownIds } from './reference-service.ts'
+
+export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository.ts'
+
+/** Bump when the rendering changes, so that cached bodies and ETags move with it. */
+const RENDER_VERSION = 'feed-1'
+const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
+const REFRESH = 'PT1H'
+const DAY_MS = 86_400_000
+/** Blackout periods are expanded over the feed's windows, clipped to this span around today. */
+const BLACKOUT_PAST_DAYS = 31
+const BLACKOUT_FUTURE_DAYS = 731
+const CACHE_ENTRIES = 32
+const CACHE_BYTES = 64 * 1024 * 1024
+
+export interface FeedAnswer {
+  status: 200 | 304
+  /** The body for 200 (also for HEAD, which sends only its length). */
+  body?: Uint8Array
+  etag: string
+  lastModified: Date
+}
+
+/** A created feed: the token is in `path` and shown only in this answer. */
+export type CreatedFeed = FeedRecord & { path: string }
+
+const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest()
+
+/** Whether an If-None-Match header names `etag` (weak comparison, RFC 9110 §13.1.2). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  if (header.trim() === '*') return true
+  const opaque = etag.replace(/^W\//, '')
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque)
+}
+
+const compactUtc = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+const maxDate = (...ds: (Date | null | undefined)[]): Date => new Date(Math.max(0, ...ds.filter((d): d is Date => !!d).map((d) => d.getTime())))
+
+const listMatch = (scope: readonly string[] | undefined, wanted: readonly string[] | undefined) =>
+  !scope?.length || !wanted?.length || scope.some((x) => wanted.includes(x))
+
+/** '2 findings, worst objection: WINTER, NOTICE_PERIOD' (waived findings counted apart). */
+function summarise(findings: readonly { code: string; severity: string; waived: boolean }[]): string | undefined {
+  const open = findings.filter((f) => !f.waived)
+  const waived = findings.length - open.length
+  if (open.length === 0) return waived ? `no open findings (${waived} waived)` : undefined
+  const rank = (s: string) => SEVERITY_RANK[s as Severity] ?? 9
+  const sorted = [...open].sort((a, b) => rank(a.severity) - rank(b.severity) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+  const codes = [...new Set(sorted.map((f) => f.code))]
+  return `${open.length} finding${open.length === 1 ? '' : 's'}, worst ${sorted[0]!.severity}: ${codes.join(', ')}${waived ? ` (${waived} waived)` : ''}`
+}
+
+/**
+ * Calendar feed subscriptions: each key creates, lists and revokes its own feeds (an admin sees and
+ * revokes all); a feed is read through its capability token, stored only as SHA-256. Rendering is
+ * the pure `renderCalendarFeedBytes`; the ETag is the SHA-256 of the bytes, and a small in-memory
+ * cache maps a digest of everything the body depends on (a cheap aggregate query) to the rendered
+ * body, so an unchanged feed is answered without rendering. Every instance computes the same digest
+ * and the same bytes, so several instances agree on ETags.
+ *
+ * @example const { path } = await feeds.create({ name: 'DSP outages', filter: { parties: ['DSP'] } }, actor)
+ */
+export function createFeedsService(deps: {
+  db: Db
+  clock: Clock
+  reference: Pick<ReferenceService, 'all'>
+  compliance: Pick<ComplianceService, 'loadContext' | 'rulesetFor' | 'blackoutsFor'>
+}) {
+  const { db, clock } = deps
+  const cache = new Map<string, { etag: string; body: Uint8Array; lastModified: Date }>()
+  let cachedBytes = 0
+
+  function remember(key: string, v: { etag: string; body: Uint8Array; lastModified: Date }) {
+    if (v.body.byteLength > CACHE_BYTES / 4) return
+    cache.set(key, v)
+    cachedBytes += v.body.byteLength
+    for (const [k, old] of cache) {
+      if (cache.size <= CACHE_ENTRIES && cachedBytes <= CACHE_BYTES) break
+      cache.delete(k)
+      cachedBytes -= old.body.byteLength
+    }
+  }
+
+  async function checkFilter(filter: FeedFilter): Promise<void> {
+    const ref = await deps.reference.all()
+    const known = { parties: new Set(ref.parties.map((p) => p.id)), services: new Set(ref.services.map((s) => s.id)), regions: new Set(ref.regions.map((r) => r.id)) }
+    const problems: FieldProblem[] = []
+    for (const kind of ['parties', 'services', 'regions'] as const) {
+      filter[kind]?.forEach((id, i) => {
+        if (!known[kind].has(id)) problems.push(bodyField(`/filter/${kind}/${i}`, `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"; known: ${[...known[kind]].join(', ')}`))
+      })
+    }
+    if (problems.length) throw unknownIds(problems)
+  }
+
+  /** The range blackouts are expanded over: the feed's windows, clipped around today. */
+  function blackoutRange(v: FeedVersion, now: Date): [Date, Date] {
+    const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
+    const lo = today - BLACKOUT_PAST_DAYS * DAY_MS
+    const hi = today + BLACKOUT_FUTURE_DAYS * DAY_MS
+    if (!v.minStart || !v.maxEnd) return [new Date(today), new Date(today + 366 * DAY_MS)]
+    const from = Math.max(lo, v.minStart.getTime())
+    const to = Math.min(hi, v.maxEnd.getTime())
+    return to > from ? [new Date(from), new Date(to)] : [new Date(today), new Date(today + 366 * DAY_MS)]
+  }
+
+  async function blackoutsFor(feed: FeedRecord, range: [Date, Date], now: Date): Promise<FeedBlackout[]> {
+    const f = feed.filter
+    if (!f.includeBlackouts && !f.includeBankHolidays) return []
+    const ctx = await deps.compliance.loadContext(db)
+    const out: FeedBlackout[] = []
+    const [from, to] = range
+    if (f.includeBlackouts) {
+      const layers: BlackoutLayer[] = deps.compliance.blackoutsFor(ctx, deps.compliance.rulesetFor(ctx, now))
+      for (const layer of layers) {
+        if (layer.category === 'bank-holiday') continue // shown as bank holidays when asked for
+        if (!listMatch(layer.scope.parties, f.parties) || !listMatch(layer.scope.services, f.services) || !listMatch(layer.scope.regions, f.regions)) continue
+        const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
+        const sequence = /^\d+$/.test(layer.version ?? '') ? Number(layer.version) - 1 : 0
+        for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: cals })) {
+          out.push({
+            id: `${layer.id}-${compactUtc(p.start)}`,
+            name: p.label ? `${layer.name} — ${p.label}` : layer.name,
+            category: layer.category,
+            start: p.start,
+            end: p.end,
+            description: `${layer.legalBasis} (${layer.severity}; owner ${layer.owner})`,
+            sequence,
+          })
+        }
+      }
+    }
+    if (f.includeBankHolidays) {
+      const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
+      const byDay = new Map<string, { start: Date; end: Date; name: string; cals: string[] }>()
+      for (const cal of cals) {
+        const layer: BlackoutLayer = {
+          id: `bank-holidays-${cal}`,
+          name: 'Bank holidays',
+          category: 'bank-holiday',
+          severity: 'info',
+          scope: {},
+          owner: 'calendar',
+          legalBasis: 'Banking and Financial Dealings Act 1971',
+          provenance: 'verified',
+          holidays: { daysBefore: 0, daysAfter: 0, includeHoliday: true, zone: 'Europe/London' },
+        }
+        for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: [cal] })) {
+          const m = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/.exec(p.label ?? '')
+          const key = `${p.start.getTime()}-${p.end.getTime()}-${m?.[1] ?? p.label}`
+          const e = byDay.get(key)
+          if (e) e.cals.push(cal)
+          else byDay.set(key, { start: p.start, end: p.end, name: m?.[1] ?? p.label ?? 'Bank holiday', cals: [cal] })
+        }
+      }
+      for (const h of byDay.values()) {
+        out.push({
+          id: `bank-holiday-${compactUtc(h.start)}-${sha256(h.name).toString('hex').slice(0, 8)}`,
+          name: `Bank holiday: ${h.name}`,
+          category: 'bank-holiday',
+          start: h.start,
+          end: h.end,
+          description: `Calendars: ${h.cals.join(', ')}`,
+        })
+      }
+    }
+    return out
+  }
+
+  async function render(feed: FeedRecord, v: FeedVersion, baseUrl: string, now: Date, lastModified: Date): Promise<Uint8Array> {
+    const [windows, findings, reference] = [
+      await feedsRepository.windows(db, feed.filter, now),
+      await feedsRepository.findings(db, feed.filter, now),
+      await deps.reference.all(),
+    ]
+    const findingsSummary = new Map<string, string>()
+    for (const f of findings) {
+      const s = summarise(f.findings)
+      if (s) findingsSummary.set(f.windowId, s)
+    }
+    const blackouts = await blackoutsFor(feed, blackoutRange(v, now), now)
+    return renderCalendarFeedBytes({
+      meta: {
+        name: feed.name,
+        prodId: PROD_ID,
+        refreshInterval: REFRESH,
+        // The data's last change, not the request time: the same data gives the same bytes on every instance.
+        generatedAt: lastModified,
+        baseUrl,
+        timeMode: feed.filter.timeMode ?? 'utc',
+      },
+      windows,
+      findingsSummary,
+      blackouts,
+      reference,
+    })
+  }
+
+  return {
+    /** Creates a feed owned by the calling key; the token is shown once, in `path`. */
+    async create(input: { name: string; filter: FeedFilter }, actor: Actor): Promise<CreatedFeed> {
+      await checkFilter(input.filter)
+      const token = randomBytes(24).toString('base64url')
+      const rec = await feedsRepository.insert(db, { ownerKeyId: actor.keyId, name: input.name, filter: input.filter, tokenHash: sha256(token) })
+      return { ...rec, path: `/feeds/${token}.ics` }
+    },
+
+    /** The caller's active feeds; every active feed for an admin. */
+    async list(actor: Actor): Promise<FeedRecord[]> {
+      return feedsRepository.list(db, actor.role === 'admin' ? undefined : actor.keyId)
+    },
+
+    /** Revokes a feed of the caller (an admin: any feed); 404 for feeds of other keys, unknown or already revoked. */
+    async revoke(id: string, actor: Actor): Promise<void> {
+      const feed = await feedsRepository.findActiveById(db, id)
+      if (!feed || (actor.role !== 'admin' && feed.ownerKeyId !== actor.keyId)) throw notFound('Feed', id)
+      await feedsRepository.revoke(db, id, clock.now())
+    },
+
+    /**
+     * The feed behind a token: 304 when If-None-Match names the current ETag, else 200 with the
+     * body. 404 for an unknown or revoked token (or a revoked owner key).
+     */
+    async render(token: string, opts: { baseUrl: string; ifNoneMatch?: string | undefined }): Promise<FeedAnswer> {
+      const feed = /^[A-Za-z0-9_-]{32,128}$/.test(token) ? await feedsRepository.findActiveByTokenHash(db, sha256(token)) : undefined
+      if (!feed) throw notFound('Feed', 'for this address')
+      const now = clock.now()
+      const v = await feedsRepository.version(db, feed.filter, now)
+      const withBlackouts = !!(feed.filter.includeBlackouts || feed.filter.includeBankHolidays)
+      const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null)
+      lastModified.setUTCMilliseconds(0)
+      const key = sha256(
+        JSON.stringify([
+          RENDER_VERSION,
+          feed.id,
+          feed.name,
+          feed.filter,
+          opts.baseUrl,
+          v,
+          lastModified.getTime(),
+          withBlackouts ? blackoutRange(v, now).map((d) => d.getTime()) : null,
+        ]),
+      ).toString('base64url')
+      let hit = cache.get(key)
+      if (hit) {
+        cache.delete(key) // LRU: move to the end
+        cache.set(key, hit)
+      } else {
+        const body = await render(feed, v, opts.baseUrl, now, lastModified)
+        hit = { body, etag: `"${sha256(body).toString('base64url').slice(0, 32)}"`, lastModified }
+        remember(key, hit)
+      }
+      if (matchesIfNoneMatch(opts.ifNoneMatch, hit.etag)) return { status: 304, etag: hit.etag, lastModified: hit.lastModified }
+      return { status: 200, body: hit.body, etag: hit.etag, lastModified: hit.lastModified }
+    },
+
+    /** Revokes every feed of a key (called when the key is revoked), inside the caller's transaction if given. */
+    revokeAllOf: (ownerKeyId: string, trx: DbOrTx = db) => feedsRepository.revokeByOwner(trx, ownerKeyId, clock.now()),
+  }
+}
+
+export type FeedsService = ReturnType<typeof createFeedsService>
