@@ -40,7 +40,34 @@ export const overlapRule: RuleFamily = {
       }
       masks[i] = p.w.regions.length === 0 ? -1 : mask
     })
+    // Counting without a pairwise scan: per distinct region mask, the windows overlapping [ps, pe)
+    // are (#starts < pe) − (#ends ≤ ps) (every listed window has e > s). With few distinct masks
+    // (parties cover fixed region sets) that is a few binary searches per window, whatever the density.
+    const groupOf = new Map<number, number>()
+    for (let i = 0; i < n; i++) if (!groupOf.has(masks[i]!)) groupOf.set(masks[i]!, groupOf.size)
+    const G = groupOf.size
+    const useGroups = G <= 16
+    const gMask = new Int32Array(G)
+    const gStarts: Float64Array[] = []
+    const gEnds: Float64Array[] = []
+    if (useGroups) {
+      const sizes = new Int32Array(G)
+      for (const [mk, g] of groupOf) gMask[g] = mk
+      for (let i = 0; i < n; i++) sizes[groupOf.get(masks[i]!)!]!++
+      for (let g = 0; g < G; g++) {
+        gStarts.push(new Float64Array(sizes[g]!))
+        gEnds.push(new Float64Array(sizes[g]!))
+      }
+      const fill = new Int32Array(G)
+      for (let i = 0; i < n; i++) {
+        const g = groupOf.get(masks[i]!)!
+        gStarts[g]![fill[g]!] = starts[i]!
+        gEnds[g]![fill[g]!++] = ends[i]!
+      }
+      for (const e of gEnds) e.sort() // starts are already sorted (list order)
+    }
     const ring = new Int32Array(MAX_LISTED)
+    const sel = new Int32Array(MAX_LISTED)
     const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
     for (const p of ctx.subjects) {
       const self = p.slot
@@ -54,13 +81,36 @@ export const overlapRule: RuleFamily = {
         if (starts[mid]! < p.e) lo = mid + 1
         else hi = mid
       }
-      // Backward scan: candidates come in descending participants order (s, e, reference, id); the
-      // ring keeps the last MAX_LISTED found, i.e. the earliest ones, deterministically.
       let count = 0
-      for (let j = lo - 1; j >= 0 && maxEnd[j]! > ps; j--) {
-        if (j === self || !(ends[j]! > ps) || (masks[j]! & mask) === 0) continue
-        ring[count % MAX_LISTED] = j
-        count++
+      if (useGroups) {
+        for (let g = 0; g < G; g++) if ((gMask[g]! & mask) !== 0) count += countBelow(gStarts[g]!, p.e, false) - countBelow(gEnds[g]!, ps, true)
+        count-- // the window itself
+        if (count === 0) continue
+        // The first MAX_LISTED overlapping windows in participants order: forward from the first
+        // index whose prefix max end passes ps.
+        let f = 0
+        let h = lo
+        while (f < h) {
+          const mid = (f + h) >>> 1
+          if (maxEnd[mid]! > ps) h = mid
+          else f = mid + 1
+        }
+        let found = 0
+        for (let j = f; j < lo && found < MAX_LISTED; j++) {
+          if (j === self || !(ends[j]! > ps) || (masks[j]! & mask) === 0) continue
+          ring[found++] = j
+        }
+        // sel: the listed indexes in ascending order
+        for (let i = 0; i < found; i++) sel[i] = ring[i]!
+      } else {
+        // Backward scan: candidates come in descending participants order (s, e, reference, id); the
+        // ring keeps the last MAX_LISTED found, i.e. the earliest ones, deterministically.
+        for (let j = lo - 1; j >= 0 && maxEnd[j]! > ps; j--) {
+          if (j === self || !(ends[j]! > ps) || (masks[j]! & mask) === 0) continue
+          ring[count % MAX_LISTED] = j
+          count++
+        }
+        for (let i = 0; i < Math.min(count, MAX_LISTED); i++) sel[i] = ring[(count - 1 - i) % MAX_LISTED]!
       }
       if (count === 0) continue
       // The listed windows, earliest first; each entry's fixed text is cached on the window.
@@ -69,8 +119,8 @@ export const overlapRule: RuleFamily = {
       const parties: string[] = new Array(listedN)
       const shared: number[] = new Array(listedN)
       let text = ''
-      for (let k = count - 1, i = 0; i < listedN; k--, i++) {
-        const q = list[ring[k % MAX_LISTED]!]!
+      for (let i = 0; i < listedN; i++) {
+        const q = list[sel[i]!]!
         const sh = (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS
         overlapping[i] = q.w.reference
         parties[i] = q.w.party
@@ -95,3 +145,14 @@ export const overlapRule: RuleFamily = {
   },
 }
 
+/** Number of values in a sorted array below x (strict) or at most x (inclusive). */
+function countBelow(a: Float64Array, x: number, inclusive: boolean): number {
+  let lo = 0
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (inclusive ? a[mid]! <= x : a[mid]! < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
