@@ -131,7 +131,7 @@ export function expandRecurrence(spec: RecurrenceSpec): Expansion {
     throw new RecurrenceError((e as Error).message, 'endTime')
   }
   if (startMin >= 1440) throw new RecurrenceError('startTime must be before 24:00', 'startTime')
-  let clock
+  let clock: ReturnType<typeof zoneClock>
   try {
     clock = zoneClock(spec.zone)
   } catch (e) {

@@ -57,6 +57,7 @@ t.test('reference data', async (t) => {
   })
 
   t.test('estate problems carry JSON pointers', async (t) => {
+    // biome-ignore lint/suspicious/noExplicitAny: the test breaks a deep copy on purpose
     const bad = structuredClone(DEFAULT_ESTATE) as Estate & { regions: Record<string, any> }
     bad.regions.N.meters.smets1.value = -5
     bad.regions.C.prepaymentShare.value = 1.2
@@ -93,6 +94,7 @@ t.test('reference data', async (t) => {
       validateEstate(null).map((p) => p.code),
       ['NOT_AN_OBJECT'],
     )
+    // biome-ignore lint/suspicious/noExplicitAny: the test breaks a deep copy on purpose
     const noSource = structuredClone(DEFAULT_ESTATE) as any
     noSource.regions.N.premises.source = ''
     t.same(

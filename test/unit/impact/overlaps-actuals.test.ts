@@ -237,13 +237,13 @@ t.test('overlaps', async (t) => {
           const overlaps = (a: (typeof ws)[0], b: (typeof ws)[0]) => a.start < b.end && b.start < a.end
           const expected = new Set<string>()
           let rrPairs = 0
-          ws.forEach((a, i) =>
+          ws.forEach((a, i) => {
             ws.forEach((b, j) => {
               if (j <= i || !overlaps(a, b)) return
               if (a.party !== b.party) expected.add(a.id).add(b.id)
               if (a.impact === 'reduced-redundancy' || b.impact === 'reduced-redundancy') rrPairs++
-            }),
-          )
+            })
+          })
           // A window in a group must be open while another party's window is (pairwise overlap ⇔ membership).
           return (
             [...expected].every((id) => inGroup.has(id)) &&
