@@ -24,10 +24,12 @@ const RENDER_VERSION = 'feed-1'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
 const DAY_MS = 86_400_000
-/** Blackout periods are expanded over the feed's windows, clipped to this span around today. */
+/** Blackout periods are expanded over the feed's windows and the coming year, clipped to this span around today. */
 const BLACKOUT_PAST_DAYS = 31
 const BLACKOUT_FUTURE_DAYS = 731
 const CACHE_ENTRIES = 32
+/** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
+const HOLIDAY_LABEL = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/
 const CACHE_BYTES = 64 * 1024 * 1024
 
 export interface FeedAnswer {
@@ -111,15 +113,14 @@ export function createFeedsService(deps: {
     if (problems.length) throw unknownIds(problems)
   }
 
-  /** The range blackouts are expanded over: the feed's windows, clipped around today. */
+  /** The range blackouts are expanded over: the feed's windows and the coming year, clipped to [today − 31 days, today + 731 days]. */
   function blackoutRange(v: FeedVersion, now: Date): [Date, Date] {
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
     const lo = today - BLACKOUT_PAST_DAYS * DAY_MS
     const hi = today + BLACKOUT_FUTURE_DAYS * DAY_MS
-    if (!v.minStart || !v.maxEnd) return [new Date(today), new Date(today + 366 * DAY_MS)]
-    const from = Math.max(lo, v.minStart.getTime())
-    const to = Math.min(hi, v.maxEnd.getTime())
-    return to > from ? [new Date(from), new Date(to)] : [new Date(today), new Date(today + 366 * DAY_MS)]
+    const from = Math.max(lo, Math.min(today, v.minStart?.getTime() ?? today))
+    const to = Math.min(hi, Math.max(today + 366 * DAY_MS, v.maxEnd?.getTime() ?? 0))
+    return [new Date(from), new Date(to)]
   }
 
   async function blackoutsFor(feed: FeedRecord, range: [Date, Date], now: Date): Promise<FeedBlackout[]> {
@@ -135,14 +136,24 @@ export function createFeedsService(deps: {
         if (!listMatch(layer.scope.parties, f.parties) || !listMatch(layer.scope.services, f.services) || !listMatch(layer.scope.regions, f.regions)) continue
         const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
         const sequence = /^\d+$/.test(layer.version ?? '') ? Number(layer.version) - 1 : 0
+        // Holiday-based layers give one period per nation calendar: one event per period, naming the calendars.
+        const periods = new Map<string, { start: Date; end: Date; label: string | undefined; cals: string[] }>()
         for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: cals })) {
+          const m = p.label ? HOLIDAY_LABEL.exec(p.label) : null
+          const label = m ? `${m[1]} ${m[2]}` : p.label
+          const key = `${p.start.getTime()}/${p.end.getTime()}/${label ?? ''}`
+          const seen = periods.get(key)
+          if (seen) seen.cals.push(m![3]!)
+          else periods.set(key, { start: p.start, end: p.end, label, cals: m ? [m[3]!] : [] })
+        }
+        for (const p of periods.values()) {
           out.push({
-            id: `${layer.id}-${compactUtc(p.start)}`,
+            id: `${layer.id}-${compactUtc(p.start)}${p.label ? `-${sha256(p.label).toString('hex').slice(0, 8)}` : ''}`,
             name: p.label ? `${layer.name} — ${p.label}` : layer.name,
             category: layer.category,
             start: p.start,
             end: p.end,
-            description: `${layer.legalBasis} (${layer.severity}; owner ${layer.owner})`,
+            description: `${layer.legalBasis} (${layer.severity}; owner ${layer.owner})${p.cals.length ? `\nCalendars: ${p.cals.join(', ')}` : ''}`,
             sequence,
           })
         }
@@ -164,7 +175,7 @@ export function createFeedsService(deps: {
           holidays: { daysBefore: 0, daysAfter: 0, includeHoliday: true, zone: 'Europe/London' },
         }
         for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: [cal] })) {
-          const m = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/.exec(p.label ?? '')
+          const m = HOLIDAY_LABEL.exec(p.label ?? '')
           const key = `${p.start.getTime()}-${p.end.getTime()}-${m?.[1] ?? p.label}`
           const e = byDay.get(key)
           if (e) e.cals.push(cal)
@@ -219,7 +230,7 @@ export function createFeedsService(deps: {
     async create(input: { name: string; filter: FeedFilter }, actor: Actor): Promise<CreatedFeed> {
       await checkFilter(input.filter)
       const token = randomBytes(24).toString('base64url')
-      const rec = await feedsRepository.insert(db, { ownerKeyId: actor.keyId, name: input.name, filter: input.filter, tokenHash: sha256(token) })
+      const rec = await feedsRepository.insert(db, { ownerKeyId: actor.keyId, name: input.name, filter: input.filter, tokenHash: sha256(token), createdAt: clock.now() })
       return { ...rec, path: `/feeds/${token}.ics` }
     },
 

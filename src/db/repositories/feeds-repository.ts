@@ -77,10 +77,10 @@ function shown<O>(q: SelectQueryBuilder<Database, 'windows', O>, f: FeedFilter, 
 
 /** All SQL about calendar feeds. Tokens are never stored, only their SHA-256. */
 export const feedsRepository = {
-  async insert(db: DbOrTx, f: { ownerKeyId: string; name: string; filter: FeedFilter; tokenHash: Buffer }): Promise<FeedRecord> {
+  async insert(db: DbOrTx, f: { ownerKeyId: string; name: string; filter: FeedFilter; tokenHash: Buffer; createdAt: Date }): Promise<FeedRecord> {
     const row = await db
       .insertInto('feeds')
-      .values({ owner_key_id: f.ownerKeyId, name: f.name, filter: JSON.stringify(f.filter), token_hash: f.tokenHash })
+      .values({ owner_key_id: f.ownerKeyId, name: f.name, filter: JSON.stringify(f.filter), token_hash: f.tokenHash, created_at: f.createdAt })
       .returningAll()
       .executeTakeFirstOrThrow()
     return toRecord(row)
