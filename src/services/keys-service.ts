@@ -1,10 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '../db/database.ts'
+import { feedsRepository } from '../db/repositories/feeds-repository.ts'
 import { type ApiKeyRecord, keysRepository } from '../db/repositories/keys-repository.ts'
 import type { Actor, Role } from '../domain/lifecycle.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, invalid, notFound } from './errors.ts'
 import { checkIdsAgainst, type ReferenceService } from './reference-service.ts'
+import { inTransaction } from './transactions.ts'
 
 /** What a key looks like from the outside: never its secret. */
 export interface ApiKeyView {
@@ -79,7 +81,12 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
     async revoke(id: string, actor: Actor): Promise<void> {
       if (id === actor.keyId)
         throw new AppError('conflict', 409, 'Cannot revoke the key in use', 'Revoke this key with another admin key.')
-      if (!(await keysRepository.revoke(db, id, clock.now()))) throw notFound('API key', id)
+      // The key's calendar feeds go with it, in the same transaction.
+      const now = clock.now()
+      await inTransaction(db, undefined, async (trx) => {
+        if (!(await keysRepository.revoke(trx, id, now))) throw notFound('API key', id)
+        await feedsRepository.revokeByOwner(trx, id, now)
+      })
     },
 
     /** The actor holding `token`, or undefined when the token is unknown or revoked. */
