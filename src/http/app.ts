@@ -9,6 +9,7 @@ import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import problems from './plugins/problems.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
+import { feedsRoutes } from './routes/feeds-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { impactRoutes } from './routes/impact-routes.ts'
 import { keysRoutes } from './routes/keys-routes.ts'
@@ -103,5 +104,6 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   complianceRoutes(app, { services, baseUrl })
   rulesRoutes(app, { services, baseUrl })
   impactRoutes(app, { impact: services.impact })
+  feedsRoutes(app, { feeds: services.feeds, baseUrl })
   return app
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts'
 import type { Clock } from './clock.ts'
 import { createComplianceService } from './compliance-service.ts'
+import { createFeedsService } from './feeds-service.ts'
 import { impactAttacher } from './impact-attacher.ts'
 import { createImpactService } from './impact-service.ts'
 import { createKeysService } from './keys-service.ts'
@@ -36,7 +37,8 @@ export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: num
   const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance })
   const programmes = createProgrammesService({ db: deps.db, clock: deps.clock, windows, compliance })
   const rulesAdmin = createRulesAdminService({ db: deps.db, clock: deps.clock, compliance })
-  return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin }
+  const feeds = createFeedsService({ db: deps.db, clock: deps.clock, reference, compliance })
+  return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin, feeds }
 }
 
 export type Services = ReturnType<typeof createServices>

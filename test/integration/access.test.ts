@@ -52,6 +52,10 @@ const EXPECTED: Record<string, Who> = {
   'PUT /v1/reference/top-up-profile': ['admin'],
   'POST /v1/windows/:id/actuals': ['admin', 'submitter'],
   'GET /v1/availability': ALL,
+  'POST /v1/feeds': ALL,
+  'GET /v1/feeds': ALL,
+  'DELETE /v1/feeds/:id': ALL,
+  'GET /feeds/:token.ics': 'public',
 }
 
 const ctx = await buildTestApp(t)
@@ -87,7 +91,7 @@ t.test('role × route matrix: allowed roles get through, others get 401/403 and 
   const victimKey = (await ctx.keyFor('viewer')).keyId
   for (const [route, who] of Object.entries(EXPECTED)) {
     const [method, path] = route.split(' ') as [string, string]
-    const url = path.replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id).replace(':code', 'not-found').replace(':month', '2022-05').replace(':calendar', 'england-and-wales')
+    const url = path.replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id).replace(':code', 'not-found').replace(':month', '2022-05').replace(':calendar', 'england-and-wales').replace(':token', 'nope')
     const payload = method === 'GET' || method === 'DELETE' ? undefined : {}
     const call = (headers: Record<string, string>) =>
       app.inject({ method: method as 'GET', url, headers: { ...headers, 'if-match': '"999"' }, ...(payload ? { payload } : {}) })
