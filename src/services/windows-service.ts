@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { type WindowFilter, windowsRepository } from '../db/repositories/windows-repository.ts'
 import { type Actor, actsFor, checkTransition, isMaterialChange } from '../domain/lifecycle.ts'
-import { bumpsSequence, diffWindows, snapshotOf } from '../domain/window-changes.ts'
+import { bumpsSequence, diffWindows, type FieldChange, snapshotOf } from '../domain/window-changes.ts'
 import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../domain/window.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
@@ -44,6 +44,22 @@ export interface WindowWriteHooks {
   afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[]): Promise<Map<string, unknown>>
   /** A material change takes the window's waivers away. */
   afterMaterialChange?(trx: DbOrTx, window: MaintenanceWindow): Promise<void>
+  /**
+   * Every stored change of a window (created, updated, status, published, actuals), inside the
+   * write's transaction: the place for an outbox of events, so no change goes unannounced and no
+   * rolled-back change is announced.
+   */
+  afterChange?(trx: DbOrTx, change: WindowChange): Promise<void>
+}
+
+/** One stored change of a window, with the fields that changed. */
+export interface WindowChange {
+  action: string
+  before: MaintenanceWindow | undefined
+  after: MaintenanceWindow
+  changes: FieldChange[]
+  actor: Actor
+  reason: string | null
 }
 
 /** A written window with the assessment stored with it. */
@@ -131,6 +147,7 @@ export function createWindowsService(deps: {
       changes,
       snapshot: snapshotOf(next),
     })
+    await deps.hooks?.afterChange?.(trx, { action, before, after: stored, changes, actor, reason })
     return stored
   }
 
@@ -152,6 +169,7 @@ export function createWindowsService(deps: {
       changes: diffWindows(undefined, w),
       snapshot: snapshotOf(w),
     })
+    await deps.hooks?.afterChange?.(trx, { action: 'created', before: undefined, after: stored, changes: diffWindows(undefined, w), actor, reason: null })
     return stored
   }
 
