@@ -32,8 +32,6 @@ export interface FeedVersion {
   maxUpdatedAt: Date | null
   /** Sum of the shown windows' versions (moves on every edit, even under a standing clock). */
   versionSum: number
-  /** Order-independent hash of (id, version) pairs. */
-  fingerprint: string
   minStart: Date | null
   maxEnd: Date | null
   assessments: number
@@ -133,16 +131,21 @@ export const feedsRepository = {
     const w = shown(db.selectFrom('windows').select(['windows.id', 'windows.version', 'windows.updated_at', 'windows.start_at', 'windows.end_at']), f, now)
     const r = await db
       .with('w', () => w)
+      .with('a', (q) =>
+        q
+          .selectFrom('assessments')
+          .select([sql<number>`count(*)::int`.as('an'), sql<Date | null>`max(recorded_at)`.as('amax')])
+          .where('window_id', 'in', (eb) => eb.selectFrom('w').select('w.id')),
+      )
       .selectFrom('w')
       .select([
         sql<number>`count(*)::int`.as('n'),
         sql<Date | null>`max(w.updated_at)`.as('max_updated'),
         sql<number>`coalesce(sum(w.version), 0)::bigint`.as('version_sum'),
-        sql<string>`coalesce(sum(hashtext(w.id::text || ':' || w.version)::bigint), 0)::text`.as('fp'),
         sql<Date | null>`min(w.start_at)`.as('min_start'),
         sql<Date | null>`max(w.end_at)`.as('max_end'),
-        sql<number>`(select count(*) from assessments a where a.window_id in (select id from w))::int`.as('an'),
-        sql<Date | null>`(select max(a.recorded_at) from assessments a where a.window_id in (select id from w))`.as('amax'),
+        sql<number>`(select an from a)`.as('an'),
+        sql<Date | null>`(select amax from a)`.as('amax'),
         sql<string>`concat_ws('/',
           (select count(*) from parties), (select count(*) from services), (select count(*) from regions),
           (select count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(recorded_at)::text, '') from blackout_layers),
@@ -155,7 +158,6 @@ export const feedsRepository = {
       count: Number(r.n),
       maxUpdatedAt: r.max_updated,
       versionSum: Number(r.version_sum),
-      fingerprint: r.fp,
       minStart: r.min_start,
       maxEnd: r.max_end,
       assessments: Number(r.an),
