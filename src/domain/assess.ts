@@ -103,6 +103,9 @@ export class InvalidWindowError extends Error {
   }
 }
 
+/** Characters of finding messages joined into one string (≥ 128 KiB: a large heap object). */
+const MESSAGE_CHUNK = 1 << 17
+
 const NOT_COUNTED_SUBJECT = new Set(['rejected', 'cancelled'])
 const NOT_COUNTED_BACKGROUND = new Set(['draft', 'rejected', 'cancelled'])
 
@@ -179,7 +182,13 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
 
   // One rule object per (rule id, version, provenance): findings share them (read-only data).
   const rules = new Map<string, Map<string, Map<Provenance, FindingRule>>>()
+  let lastRule: FindingRule | null = null
   const ruleOf = (id: string, version: string, provenance: Provenance): FindingRule => {
+    const l = lastRule
+    if (l !== null && l.id === id && l.version === version && l.provenance === provenance) return l
+    return (lastRule = ruleLookup(id, version, provenance))
+  }
+  const ruleLookup = (id: string, version: string, provenance: Provenance): FindingRule => {
     let byVersion = rules.get(id)
     if (!byVersion) rules.set(id, (byVersion = new Map()))
     let byProv = byVersion.get(version)
@@ -189,14 +198,40 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     return v
   }
 
+  // Messages are written in chunks: the parts of up to MESSAGE_CHUNK characters of messages are
+  // joined into one string and each finding gets a slice of it. The messages are the bulk of an
+  // assessment's memory; as tens of thousands of separate strings every young-generation GC had
+  // to copy them (twice), while a chunk is one large object the GC moves without copying and a
+  // slice is a small fixed-size object. A retained message keeps at most its chunk alive.
+  const pendingFindings: Finding[] = []
+  const pendingParts: string[] = []
+  const pendingLengths: number[] = []
+  let pendingChars = 0
+  const flushMessages = () => {
+    if (pendingFindings.length === 0) return
+    const chunk = pendingParts.join('')
+    let off = 0
+    for (let i = 0; i < pendingFindings.length; i++) {
+      const len = pendingLengths[i]!
+      pendingFindings[i]!.message = chunk.slice(off, off + len)
+      off += len
+    }
+    pendingFindings.length = 0
+    pendingParts.length = 0
+    pendingLengths.length = 0
+    pendingChars = 0
+  }
+
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
     const key = flat(findingKey(p.subject, a.code, a.ruleId, a.qualifier))
+    const ref = p.w.reference
+    const len = ref.length + 2 + a.message.length
     const f: Finding = {
       key,
       code: a.code,
       severity: a.severity,
-      reference: p.w.reference,
-      message: flat(`${p.w.reference}: ${a.message}`),
+      reference: ref,
+      message: '',
       evidence: a.evidence,
       rule: ruleOf(a.ruleId, a.version ?? r.version, a.provenance),
       waivable: waivable.has(a.code),
@@ -205,6 +240,11 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const wv = f.waivable && waivers.size > 0 ? waivers.get(key) : undefined
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) out[p.index]!.push(f)
+    pendingFindings.push(f)
+    pendingParts.push(ref, ': ', a.message)
+    pendingLengths.push(len)
+    pendingChars += len
+    if (pendingChars >= MESSAGE_CHUNK) flushMessages()
     return f
   }
 
@@ -221,10 +261,12 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     cache: new Map(),
   }
   for (const family of RULE_FAMILIES) family.run(rc)
+  flushMessages()
 
   const summary: Record<Severity, number> = { breach: 0, objection: 0, warning: 0, info: 0 }
   const windows: WindowAssessment[] = prepared.map((p, i) => {
-    const findings = out[i]!.sort(compareFindings)
+    const findings = out[i]!
+    if (findings.length > 1) findings.sort(compareFindings)
     for (const f of findings) summary[f.severity]++
     const wa: WindowAssessment = {
       reference: p.w.reference,

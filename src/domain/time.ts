@@ -107,10 +107,20 @@ export class ZoneClock {
     return info
   }
 
+  private prev: YearInfo | null = null
+
   private infoFor(ms: number): YearInfo {
     const c = this.cur
     if (ms >= c.from && ms < c.to) return c
+    // Plans often straddle a year end: keep the previous year too, so alternating lookups stay cheap.
+    const p = this.prev
+    if (p !== null && ms >= p.from && ms < p.to) {
+      this.prev = c
+      this.cur = p
+      return p
+    }
     const info = this.year(new Date(ms).getUTCFullYear())
+    this.prev = c
     this.cur = info
     return info
   }
