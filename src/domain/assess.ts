@@ -204,12 +204,12 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   // to copy them (twice), while a chunk is one large object the GC moves without copying and a
   // slice is a small fixed-size object. A retained message keeps at most its chunk alive.
   const pendingFindings: Finding[] = []
-  const pendingParts: string[] = []
+  let pendingText = ''
   const pendingLengths: number[] = []
   let pendingChars = 0
   const flushMessages = () => {
     if (pendingFindings.length === 0) return
-    const chunk = pendingParts.join('')
+    const chunk = flat(pendingText)
     let off = 0
     for (let i = 0; i < pendingFindings.length; i++) {
       const len = pendingLengths[i]!
@@ -217,7 +217,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
       off += len
     }
     pendingFindings.length = 0
-    pendingParts.length = 0
+    pendingText = ''
     pendingLengths.length = 0
     pendingChars = 0
   }
@@ -241,7 +241,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) out[p.index]!.push(f)
     pendingFindings.push(f)
-    pendingParts.push(ref, ': ', a.message)
+    pendingText = `${pendingText}${ref}: ${a.message}`
     pendingLengths.push(len)
     pendingChars += len
     if (pendingChars >= MESSAGE_CHUNK) flushMessages()
