@@ -1,0 +1,593 @@
+/**
+ * The OPSG compliance report as data: pure (assessed windows in, report model out), rendered to
+ * JSON as is, to CSV by csv.ts and to one HTML page by html.ts.
+ *
+ * What each part says:
+ * - summary: windows, findings by code and severity, open / waived / remediated breaches and objections;
+ * - months: one row per party and local month of the period: planned minutes (real minutes, union of the
+ *   party's counted Planned Maintenance windows whose impact counts toward the cap) against the monthly
+ *   cap, windows with a WINTER or PREPAYMENT_PEAK finding, and the availability effect (PM 2.1 style:
+ *   downtime minutes of outage windows; "if not agreed" counts every one as Unscheduled Downtime);
+ * - gbMonths: the engine's GB-wide month totals (the cap rule's own figures);
+ * - windows: one row per window with its findings, waivers and impact;
+ * - breachRegister: every breach and objection, open, waived (with the waiver reference) or remediated
+ *   (found on an earlier stored assessment of the window, no longer found);
+ * - shading: winter, top-up peaks and bank holidays inside the period, for the timeline;
+ * - provenance: rulesets, calendar versions, reference data, tz database, generated-at, asOf.
+ *
+ * @example
+ * const report = buildComplianceReport({ from, to, zone: 'Europe/London', windows, ... })
+ * report.months.find((m) => m.party === 'DSP' && m.month === '2021-11')?.plannedMinutes // 720
+ */
+import { DateTime } from 'luxon'
+import type { CalendarId, CalendarSet } from '../domain/calendars.ts'
+import { type Finding, FINDING_CODE_LIST, type FindingCode, SEVERITIES, type Severity } from '../domain/findings.ts'
+import type { AssessmentProvenance, MonthAggregate } from '../domain/assess.ts'
+import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/availability.ts'
+import type { RagResult } from '../domain/impact/rag.ts'
+import type { WindowImpact } from '../domain/impact/window-impact.ts'
+import type { Ruleset } from '../domain/ruleset.ts'
+import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
+
+export const REPORT_KIND = 'mwp.compliance-report'
+export const REPORT_FORMAT_VERSION = 1
+
+/** The sentence every report carries about what asOf means. */
+export const AS_OF_STATEMENT =
+  'asOf works on business time: each window is taken at its latest version whose effectiveAt is at or before asOf, ' +
+  'with the schedule publications (publishedAt), waivers (decidedAt, not lapsed by asOf) and ruleset versions (effectiveAt) ' +
+  'in effect then; when the service recorded a record (recordedAt) does not matter. Without asOf the report shows the current state.'
+
+/** A waiver as the report needs it (the stored record, instants as Date). */
+export interface ReportWaiver {
+  id: string
+  windowId: string
+  findingKey: string
+  code: string
+  approvedBy: 'sec-panel' | 'opsg-delegated'
+  decisionRef: string
+  decidedAt: Date
+  reason: string
+  expiresAt: Date | null
+  lapsedAt: Date | null
+}
+
+/** A breach or objection seen on an earlier stored assessment of the window and no longer found. */
+export interface RemediatedFinding {
+  key: string
+  code: string
+  severity: Severity
+  windowId: string
+  reference: string
+  message: string
+  lastSeenAt: Date
+}
+
+/** One assessed window: what the service hands the report. */
+export interface ReportWindowInput {
+  window: WindowPlan & { id: string; version: number | null }
+  findings: readonly Finding[]
+  worstSeverity: Severity | null
+  realMinutes: number
+  ruleset: { id: string; version: string }
+  impact?: (WindowImpact & { rag?: RagResult }) | undefined
+}
+
+export interface ReportInput {
+  from: Date
+  to: Date
+  party: string | null
+  programme: string | null
+  asOf: Date | null
+  generatedAt: Date
+  /** Zone of months, local times and the Performance Measurement Period. */
+  zone: string
+  /** Windows in scope (period, party, programme), any order; the report sorts them. */
+  windows: readonly ReportWindowInput[]
+  /** Every waiver in effect (as of asOf) for the windows in scope. */
+  waivers: readonly ReportWaiver[]
+  remediated: readonly RemediatedFinding[]
+  /** GB-wide month totals from the engine. */
+  gbMonths: readonly MonthAggregate[]
+  /** Lanes of the timeline and parties of the month table (all parties, or the one asked for). */
+  parties: readonly string[]
+  /** Ruleset versions judging the windows, plus the one in force at the start of the period (first). */
+  rulesets: readonly Ruleset[]
+  calendars: CalendarSet
+  publications: readonly { month: string; publishedAt: Date; parties: readonly string[] }[]
+  engineProvenance: readonly AssessmentProvenance[]
+  referenceData: Record<string, string>
+  tzdbVersion: string
+  /** What the report could not take as of asOf (e.g. reference data is the current version). */
+  notes: readonly string[]
+}
+
+export type FindingStatus = 'open' | 'waived'
+export type RegisterStatus = 'open' | 'waived' | 'remediated'
+
+export interface WaiverRef {
+  id: string
+  decisionRef: string
+  approvedBy: string
+  decidedAt: string
+  expiresAt: string | null
+  reason: string
+}
+
+export interface ReportFinding {
+  key: string
+  code: string
+  severity: Severity
+  status: FindingStatus
+  message: string
+  rule: { id: string; version: string; provenance: string; rulesetId: string }
+  waiver: WaiverRef | null
+}
+
+export interface ReportWindowRow {
+  id: string
+  version: number | null
+  reference: string
+  title: string
+  party: string
+  programmeId: string | null
+  changeRef: string | null
+  status: WindowStatus
+  kind: string
+  impact: Impact
+  services: string[]
+  regions: string[]
+  start: string
+  end: string
+  startLocal: string
+  endLocal: string
+  zone: string
+  notifiedAt: string | null
+  realMinutes: number
+  worstSeverity: Severity | null
+  rag: 'red' | 'amber' | 'green' | null
+  ragReasons: string[]
+  ruleset: { id: string; version: string }
+  findings: ReportFinding[]
+  waivers: WaiverRef[]
+  impactSummary: {
+    metersAffected: number
+    premisesAffected: number
+    prepaymentCustomersAffected: number
+    expectedFailedTopUps: number
+    downtimeMinutes: number
+    availabilityIfNotAgreedPercent: number
+  } | null
+}
+
+export interface PartyMonthRow {
+  party: string
+  month: string
+  monthMinutes: number
+  windows: number
+  services: string[]
+  plannedMinutes: number
+  capMinutes: number
+  remainingMinutes: number
+  overCap: boolean
+  windowsInWinter: number
+  windowsInTopUpPeak: number
+  downtimeMinutes: number
+  /** Every downtime minute counted as Unscheduled Downtime (nothing agreed). */
+  availabilityIfNotAgreedPercent: number
+  /** Agreed windows excluded, the rest counted (the plan as it stands). */
+  availabilityAsPlannedPercent: number
+}
+
+export interface BreachRegisterEntry {
+  key: string
+  windowId: string
+  reference: string
+  party: string
+  code: string
+  severity: Severity
+  status: RegisterStatus
+  message: string
+  waiver: WaiverRef | null
+  remediatedAt: string | null
+}
+
+export interface ShadedPeriod {
+  kind: 'winter' | 'top-up-peak' | 'bank-holiday'
+  label: string
+  start: string
+  end: string
+}
+
+export interface ComplianceReport {
+  kind: typeof REPORT_KIND
+  formatVersion: number
+  title: string
+  period: { from: string; to: string; zone: string; months: string[] }
+  filters: { party: string | null; programme: string | null }
+  asOf: string | null
+  generatedAt: string
+  summary: {
+    windows: number
+    windowsByRag: { red: number; amber: number; green: number; unrated: number }
+    findings: { total: number; bySeverity: Record<Severity, number>; byCode: Partial<Record<FindingCode, Record<Severity, number>>> }
+    breaches: { open: number; waived: number; remediated: number }
+    objections: { open: number; waived: number; remediated: number }
+  }
+  months: PartyMonthRow[]
+  gbMonths: { month: string; plannedMinutes: number; capMinutes: number; remainingMinutes: number; status: string; windows: number }[]
+  windows: ReportWindowRow[]
+  breachRegister: BreachRegisterEntry[]
+  shading: ShadedPeriod[]
+  publications: { month: string; publishedAt: string; parties: string[] }[]
+  provenance: {
+    rulesets: { id: string; version: string; effectiveFrom: string; status: string }[]
+    calendars: Record<string, string>
+    referenceData: Record<string, string>
+    tzdbVersion: string
+    blackoutLayers: { id: string; version: string | null }[]
+    generatedAt: string
+    asOf: string | null
+    timeBasis: string
+    notes: string[]
+  }
+}
+
+const COUNTED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['proposed', 'notified', 'agreed', 'in-progress', 'completed'])
+const AGREED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['agreed', 'in-progress', 'completed'])
+const round2 = (x: number) => Math.round(x * 100) / 100
+
+/** Local time with the zone's abbreviation: `2021-11-14 00:00 GMT` (Europe/London: GMT or BST). */
+export function localLabel(d: Date, zone: string): string {
+  const dt = DateTime.fromJSDate(d, { zone })
+  const abbr =
+    zone === 'Europe/London' ? (dt.offset === 0 ? 'GMT' : 'BST') : dt.toFormat('ZZ') === '+00:00' ? 'UTC' : `UTC${dt.toFormat('ZZ')}`
+  return `${dt.toFormat('yyyy-MM-dd HH:mm')} ${abbr}`
+}
+
+/** Local months ('YYYY-MM') touched by [from, to). */
+export function monthsBetween(from: Date, to: Date, zone: string): string[] {
+  const out: string[] = []
+  let m = DateTime.fromJSDate(from, { zone }).startOf('month')
+  const end = to.getTime()
+  while (m.toMillis() < end) {
+    out.push(m.toFormat('yyyy-MM'))
+    m = m.plus({ months: 1 })
+  }
+  return out
+}
+
+function monthSpan(month: string, zone: string): [number, number] {
+  const s = DateTime.fromFormat(month, 'yyyy-MM', { zone })
+  return [s.toMillis(), s.plus({ months: 1 }).toMillis()]
+}
+
+/** Length of the union of spans, clipped to [lo, hi). */
+function unionWithin(spans: [number, number][], lo: number, hi: number): number {
+  const xs = spans
+    .map(([s, e]) => [Math.max(s, lo), Math.min(e, hi)] as [number, number])
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0])
+  let total = 0
+  let cs = Number.NaN
+  let ce = Number.NaN
+  for (const [s, e] of xs) {
+    if (Number.isNaN(cs) || s > ce) {
+      if (!Number.isNaN(cs)) total += ce - cs
+      cs = s
+      ce = e
+    } else if (e > ce) ce = e
+  }
+  if (!Number.isNaN(cs)) total += ce - cs
+  return total / 60_000
+}
+
+const iso = (d: Date) => d.toISOString()
+
+function waiverRef(w: {
+  id?: string
+  decisionRef: string
+  approvedBy: string
+  decidedAt: Date
+  expiresAt?: Date | null | undefined
+  reason: string
+}): WaiverRef {
+  return {
+    id: w.id ?? '',
+    decisionRef: w.decisionRef,
+    approvedBy: w.approvedBy,
+    decidedAt: iso(w.decidedAt),
+    expiresAt: w.expiresAt ? iso(w.expiresAt) : null,
+    reason: w.reason,
+  }
+}
+
+/** Winter, top-up peaks (ruleset) and bank holidays (primary and strict calendars) inside [from, to). */
+export function shadedPeriods(ruleset: Ruleset, calendars: CalendarSet, from: Date, to: Date, zone: string): ShadedPeriod[] {
+  const out: ShadedPeriod[] = []
+  const lo = DateTime.fromJSDate(from, { zone })
+  const hi = DateTime.fromJSDate(to, { zone })
+  const clip = (kind: ShadedPeriod['kind'], label: string, s: DateTime, e: DateTime) => {
+    const a = Math.max(s.toMillis(), from.getTime())
+    const b = Math.min(e.toMillis(), to.getTime())
+    if (b > a) out.push({ kind, label, start: new Date(a).toISOString(), end: new Date(b).toISOString() })
+  }
+  /** A yearly MM-DD..MM-DD range (inclusive days, may cross the new year) starting in `year`. */
+  const yearly = (kind: ShadedPeriod['kind'], label: string, fromMd: string, toMd: string) => {
+    for (let y = lo.year - 1; y <= hi.year; y++) {
+      const s = DateTime.fromISO(`${y}-${fromMd}`, { zone })
+      let e = DateTime.fromISO(`${y}-${toMd}`, { zone }).plus({ days: 1 })
+      if (e <= s) e = e.plus({ years: 1 })
+      if (s.isValid && e.isValid) clip(kind, label, s, e)
+    }
+  }
+  yearly('winter', 'Winter (OPSG objection)', ruleset.seasonal.winter.from.value, ruleset.seasonal.winter.to.value)
+  for (const p of ruleset.seasonal.highTopUp.value) yearly('top-up-peak', `Top-up peak: ${p.id}`, p.from, p.to)
+  const seen = new Map<string, string>()
+  const ids: CalendarId[] = [ruleset.workingDays.primaryCalendar.value, ruleset.workingDays.strictCalendar.value]
+  for (const id of ids)
+    for (let y = lo.year; y <= hi.year; y++) for (const h of calendars.get(id).holidays(y)) if (!seen.has(h.date)) seen.set(h.date, h.name)
+  for (const [date, name] of [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const s = DateTime.fromISO(date, { zone })
+    clip('bank-holiday', name, s, s.plus({ days: 1 }))
+  }
+  out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
+  return out
+}
+
+const emptySeverities = (): Record<Severity, number> => ({ breach: 0, objection: 0, warning: 0, info: 0 })
+
+/**
+ * Builds the report model. Deterministic: the same input gives the same report (windows by start,
+ * party, reference; findings in the engine's order; register by window then key).
+ */
+export function buildComplianceReport(input: ReportInput): ComplianceReport {
+  const zone = input.zone
+  const months = monthsBetween(input.from, input.to, zone)
+  const waiversByKey = new Map(input.waivers.map((w) => [w.findingKey, w]))
+  const byWindow = new Map<string, ReportWaiver[]>()
+  for (const w of input.waivers) byWindow.set(w.windowId, [...(byWindow.get(w.windowId) ?? []), w])
+
+  const sorted = [...input.windows].sort(
+    (a, b) =>
+      a.window.start.getTime() - b.window.start.getTime() ||
+      cmp(a.window.party, b.window.party) ||
+      cmp(a.window.reference, b.window.reference) ||
+      cmp(a.window.id, b.window.id),
+  )
+  const summary: ComplianceReport['summary'] = {
+    windows: sorted.length,
+    windowsByRag: { red: 0, amber: 0, green: 0, unrated: 0 },
+    findings: { total: 0, bySeverity: emptySeverities(), byCode: {} },
+    breaches: { open: 0, waived: 0, remediated: 0 },
+    objections: { open: 0, waived: 0, remediated: 0 },
+  }
+  const register: BreachRegisterEntry[] = []
+  const rows: ReportWindowRow[] = sorted.map((x) => {
+    const w = x.window
+    const findings: ReportFinding[] = x.findings.map((f) => {
+      const stored = waiversByKey.get(f.key)
+      const waiver = f.waiver ? waiverRef({ ...f.waiver, ...(stored ? { id: stored.id } : {}) }) : null
+      const status: FindingStatus = waiver ? 'waived' : 'open'
+      summary.findings.total++
+      summary.findings.bySeverity[f.severity]++
+      const byCode = (summary.findings.byCode[f.code] ??= emptySeverities())
+      byCode[f.severity]++
+      if (f.severity === 'breach' || f.severity === 'objection') {
+        summary[f.severity === 'breach' ? 'breaches' : 'objections'][status]++
+        register.push({
+          key: f.key,
+          windowId: w.id,
+          reference: w.reference,
+          party: w.party,
+          code: f.code,
+          severity: f.severity,
+          status,
+          message: f.message,
+          waiver,
+          remediatedAt: null,
+        })
+      }
+      return {
+        key: f.key,
+        code: f.code,
+        severity: f.severity,
+        status,
+        message: f.message,
+        rule: { id: f.rule.id, version: f.rule.version, provenance: f.rule.provenance, rulesetId: f.rule.rulesetId },
+        waiver,
+      }
+    })
+    const rag = x.impact?.rag?.rating ?? null
+    if (rag) summary.windowsByRag[rag]++
+    else summary.windowsByRag.unrated++
+    const av = x.impact?.availability
+    return {
+      id: w.id,
+      version: w.version,
+      reference: w.reference,
+      title: w.title,
+      party: w.party,
+      programmeId: w.programmeId,
+      changeRef: w.changeRef,
+      status: w.status,
+      kind: w.kind,
+      impact: w.impact,
+      services: [...w.services],
+      regions: [...w.regions],
+      start: iso(w.start),
+      end: iso(w.end),
+      startLocal: localLabel(w.start, zone),
+      endLocal: localLabel(w.end, zone),
+      zone: w.zone,
+      notifiedAt: w.notifiedAt ? iso(w.notifiedAt) : null,
+      realMinutes: x.realMinutes,
+      worstSeverity: x.worstSeverity,
+      rag,
+      ragReasons: x.impact?.rag?.reasons.map((r) => r.message) ?? [],
+      ruleset: x.ruleset,
+      findings,
+      waivers: (byWindow.get(w.id) ?? []).map(waiverRef),
+      impactSummary: x.impact
+        ? {
+            metersAffected: Math.round(x.impact.metersAffected),
+            premisesAffected: Math.round(x.impact.premisesAffected),
+            prepaymentCustomersAffected: Math.round(x.impact.prepaymentCustomersAffected),
+            expectedFailedTopUps: Math.round(x.impact.expectedFailedTopUps),
+            downtimeMinutes: av ? av.minutes : 0,
+            availabilityIfNotAgreedPercent: av ? round2(av.percentIfNotAgreed) : 100,
+          }
+        : null,
+    }
+  })
+  const inScope = new Map(sorted.map((x) => [x.window.id, x.window]))
+  for (const r of [...input.remediated].sort((a, b) => cmp(a.windowId, b.windowId) || cmp(a.key, b.key))) {
+    if (r.severity !== 'breach' && r.severity !== 'objection') continue
+    const w = inScope.get(r.windowId)
+    summary[r.severity === 'breach' ? 'breaches' : 'objections'].remediated++
+    register.push({
+      key: r.key,
+      windowId: r.windowId,
+      reference: r.reference,
+      party: w?.party ?? '',
+      code: r.code,
+      severity: r.severity,
+      status: 'remediated',
+      message: r.message,
+      waiver: null,
+      remediatedAt: iso(r.lastSeenAt),
+    })
+  }
+  const order = new Map(rows.map((r, i) => [r.id, i]))
+  register.sort(
+    (a, b) =>
+      (order.get(a.windowId) ?? 0) - (order.get(b.windowId) ?? 0) ||
+      severityRank(a.severity) - severityRank(b.severity) ||
+      cmp(a.code, b.code) ||
+      cmp(a.key, b.key),
+  )
+  // Findings by code in a fixed order (the engine's list).
+  summary.findings.byCode = Object.fromEntries(
+    FINDING_CODE_LIST.filter((c) => summary.findings.byCode[c]).map((c) => [c, summary.findings.byCode[c]!]),
+  )
+
+  const primary = input.rulesets[0]
+  return {
+    kind: REPORT_KIND,
+    formatVersion: REPORT_FORMAT_VERSION,
+    title: `Planned Maintenance compliance report, ${months[0] ?? ''} to ${months.at(-1) ?? ''}${input.party ? ` (${input.party})` : ''}`,
+    period: { from: iso(input.from), to: iso(input.to), zone, months },
+    filters: { party: input.party, programme: input.programme },
+    asOf: input.asOf ? iso(input.asOf) : null,
+    generatedAt: iso(input.generatedAt),
+    summary,
+    months: partyMonths(input, sorted, months),
+    gbMonths: input.gbMonths
+      .filter((m) => months.includes(m.month))
+      .map((m) => ({
+        month: m.month,
+        plannedMinutes: m.plannedMinutes,
+        capMinutes: m.capMinutes,
+        remainingMinutes: m.remainingMinutes,
+        status: m.status,
+        windows: m.windows,
+      })),
+    windows: rows,
+    breachRegister: register,
+    shading: primary ? shadedPeriods(primary, input.calendars, input.from, input.to, zone) : [],
+    publications: [...input.publications]
+      .sort((a, b) => cmp(a.month, b.month) || a.publishedAt.getTime() - b.publishedAt.getTime())
+      .map((p) => ({ month: p.month, publishedAt: iso(p.publishedAt), parties: [...p.parties] })),
+    provenance: {
+      rulesets: uniqueBy(input.rulesets, (r) => `${r.id}@${r.version}`).map((r) => ({
+        id: r.id,
+        version: r.version,
+        effectiveFrom: r.effectiveFrom,
+        status: r.status ?? '',
+      })),
+      calendars: { ...input.calendars.versions() },
+      referenceData: { ...input.referenceData },
+      tzdbVersion: input.tzdbVersion,
+      blackoutLayers: uniqueBy(
+        input.engineProvenance.flatMap((p) => p.blackoutLayers),
+        (l) => `${l.id}@${l.version}`,
+      ),
+      generatedAt: iso(input.generatedAt),
+      asOf: input.asOf ? iso(input.asOf) : null,
+      timeBasis: AS_OF_STATEMENT,
+      notes: [...input.notes],
+    },
+  }
+}
+
+function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], months: readonly string[]): PartyMonthRow[] {
+  const zone = input.zone
+  const out: PartyMonthRow[] = []
+  const rulesetOf = new Map(input.rulesets.map((r) => [`${r.id}@${r.version}`, r]))
+  for (const party of input.parties) {
+    const mine = windows.filter((x) => x.window.party === party)
+    const counted = mine.filter((x) => COUNTED.has(x.window.status))
+    const avWindows = (agreedAsIs: boolean): AvailabilityWindow[] =>
+      counted.map((x) => ({
+        id: x.window.id,
+        party,
+        impact: x.window.impact,
+        start: x.window.start,
+        end: x.window.end,
+        agreed: agreedAsIs && AGREED.has(x.window.status),
+      }))
+    const now = input.asOf ?? input.generatedAt
+    const ifNot = availabilityByMonth(avWindows(false), { zone, now, party })
+    const asPlanned = availabilityByMonth(avWindows(true), { zone, now, party })
+    for (const month of months) {
+      const [lo, hi] = monthSpan(month, zone)
+      const touching = mine.filter((x) => x.window.start.getTime() < hi && x.window.end.getTime() > lo)
+      const ruleset = touching.map((x) => rulesetOf.get(`${x.ruleset.id}@${x.ruleset.version}`)).find(Boolean) ?? input.rulesets[0]
+      const capImpacts = new Set<string>(ruleset?.cap.impacts.value ?? ['degraded', 'outage'])
+      const cap = ruleset ? (ruleset.cap.perParty.value[party] ?? ruleset.cap.minutesPerMonth.value) : 0
+      const planned = unionWithin(
+        touching
+          .filter((x) => COUNTED.has(x.window.status) && x.window.kind === 'planned' && capImpacts.has(x.window.impact))
+          .map((x) => [x.window.start.getTime(), x.window.end.getTime()]),
+        lo,
+        hi,
+      )
+      const a = ifNot.rows.find((r) => r.month === month)
+      const b = asPlanned.rows.find((r) => r.month === month)
+      out.push({
+        party,
+        month,
+        monthMinutes: (hi - lo) / 60_000,
+        windows: touching.length,
+        services: [...new Set(touching.flatMap((x) => x.window.services))].sort(),
+        plannedMinutes: round2(planned),
+        capMinutes: cap,
+        remainingMinutes: round2(cap - planned),
+        overCap: planned > cap,
+        windowsInWinter: touching.filter((x) => x.findings.some((f) => f.code === 'WINTER')).length,
+        windowsInTopUpPeak: touching.filter((x) => x.findings.some((f) => f.code === 'PREPAYMENT_PEAK')).length,
+        downtimeMinutes: round2(a ? a.plannedNotAgreedMinutes + a.plannedAgreedMinutes : 0),
+        availabilityIfNotAgreedPercent: round2(a?.availabilityPercent ?? 100),
+        availabilityAsPlannedPercent: round2(b?.availabilityPercent ?? 100),
+      })
+    }
+  }
+  return out
+}
+
+const SEV_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>
+const severityRank = (s: Severity) => SEV_RANK[s]
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>()
+  return xs.filter((x) => {
+    const k = key(x)
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}

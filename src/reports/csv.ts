@@ -1,0 +1,112 @@
+/**
+ * The compliance report as CSV: RFC 4180 (CRLF line ends, every field quoted when it holds a comma,
+ * a quote, CR or LF; quotes doubled), UTF-8 with a byte-order mark so that spreadsheets read it as
+ * UTF-8, one header row, then one row per finding carrying its window's fields. A window without
+ * findings still gets one row, with the finding columns empty. Lists are joined with `;`. Instants are
+ * UTC ISO 8601; `*_local` columns give the wall time in the report zone with GMT/BST.
+ *
+ * Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, TAB or CR) are
+ * prefixed with an apostrophe (OWASP "CSV injection"); numbers are written as numbers.
+ *
+ * @example renderCsv(report).split('\r\n')[0] // 'window_id,reference,party,…'
+ */
+import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
+
+export const CSV_COLUMNS = [
+  'window_id',
+  'window_version',
+  'reference',
+  'party',
+  'programme_id',
+  'change_ref',
+  'title',
+  'status',
+  'kind',
+  'impact',
+  'services',
+  'regions',
+  'start_utc',
+  'end_utc',
+  'start_local',
+  'end_local',
+  'notified_at_utc',
+  'real_minutes',
+  'rag',
+  'ruleset',
+  'finding_key',
+  'code',
+  'severity',
+  'finding_status',
+  'message',
+  'rule_id',
+  'rule_provenance',
+  'waiver_decision_ref',
+  'waiver_approved_by',
+  'waiver_decided_at_utc',
+  'meters_affected',
+  'prepayment_customers_affected',
+  'availability_if_not_agreed_percent',
+  'as_of_utc',
+] as const
+
+const BOM = '\uFEFF'
+const CRLF = '\r\n'
+
+/** One RFC 4180 field. */
+export function csvField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : ''
+  let s = v
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null): string {
+  const cells: (string | number | null)[] = [
+    w.id,
+    w.version,
+    w.reference,
+    w.party,
+    w.programmeId,
+    w.changeRef,
+    w.title,
+    w.status,
+    w.kind,
+    w.impact,
+    w.services.join(';'),
+    w.regions.join(';'),
+    w.start,
+    w.end,
+    w.startLocal,
+    w.endLocal,
+    w.notifiedAt,
+    w.realMinutes,
+    w.rag,
+    `${w.ruleset.id}@${w.ruleset.version}`,
+    f?.key ?? null,
+    f?.code ?? null,
+    f?.severity ?? null,
+    f?.status ?? null,
+    f?.message ?? null,
+    f?.rule.id ?? null,
+    f?.rule.provenance ?? null,
+    f?.waiver?.decisionRef ?? null,
+    f?.waiver?.approvedBy ?? null,
+    f?.waiver?.decidedAt ?? null,
+    w.impactSummary?.metersAffected ?? null,
+    w.impactSummary?.prepaymentCustomersAffected ?? null,
+    w.impactSummary?.availabilityIfNotAgreedPercent ?? null,
+    asOf,
+  ]
+  return cells.map(csvField).join(',')
+}
+
+/** The report as RFC 4180 CSV text (UTF-8 with BOM, CRLF, trailing CRLF). */
+export function renderCsv(report: ComplianceReport): string {
+  const lines: string[] = [CSV_COLUMNS.join(',')]
+  for (const w of report.windows) {
+    if (w.findings.length === 0) lines.push(row(w, null, report.asOf))
+    else for (const f of w.findings) lines.push(row(w, f, report.asOf))
+  }
+  return BOM + lines.join(CRLF) + CRLF
+}

@@ -1,0 +1,324 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import t, { type Test } from 'tap'
+import { DEFAULT_RULESET } from '../../src/domain/index.ts'
+import { buildTestApp } from '../helpers/test-app.ts'
+import { ROOT } from '../helpers/subprocess.ts'
+
+// OPSG 58 (domain.md §6): the 14 DSP Technical Refresh windows, created and published on 5 Oct 2021.
+const plan = JSON.parse(readFileSync(`${ROOT}/examples/opsg-58-plan.json`, 'utf8')) as { windows: Record<string, unknown>[] }
+const ctx = await buildTestApp(t, { now: '2021-10-05T09:00:00Z' })
+const { app } = ctx
+const dsp = await ctx.keyFor('submitter', ['DSP'])
+const reviewer = await ctx.keyFor('reviewer')
+const viewer = await ctx.keyFor('viewer')
+
+const PUBLISHED_AT = '2021-10-05T18:00:00+01:00'
+const PERIOD = 'from=2021-11-01T00:00:00Z&to=2022-08-01T00:00:00%2B01:00'
+const goldenDir = new URL('../fixtures/golden/', import.meta.url)
+
+type Finding = { key: string; code: string; severity: string; status: string; waiver: { decisionRef: string } | null }
+type Row = { id: string; reference: string; findings: Finding[]; rag: string | null }
+type Entry = {
+  key: string
+  code: string
+  severity: string
+  status: string
+  reference: string
+  waiver: { decisionRef: string; id: string } | null
+}
+type PartyMonth = {
+  party: string
+  month: string
+  plannedMinutes: number
+  capMinutes: number
+  overCap: boolean
+  windowsInWinter: number
+  windowsInTopUpPeak: number
+  availabilityIfNotAgreedPercent: number
+}
+type Report = {
+  asOf: string | null
+  generatedAt: string
+  summary: {
+    windows: number
+    breaches: { open: number; waived: number; remediated: number }
+    objections: { open: number; waived: number; remediated: number }
+    findings: { byCode: Record<string, Record<string, number>> }
+  }
+  months: PartyMonth[]
+  windows: Row[]
+  breachRegister: Entry[]
+  publications: { month: string; publishedAt: string }[]
+  provenance: {
+    rulesets: { version: string }[]
+    timeBasis: string
+    asOf: string | null
+    calendars: Record<string, string>
+    tzdbVersion: string
+    referenceData: Record<string, string>
+  }
+}
+
+async function report(query: string, headers: Record<string, string> = viewer) {
+  return app.inject({ url: `/v1/reports/compliance?${query}`, headers })
+}
+async function json(query: string): Promise<Report> {
+  const r = await report(query)
+  if (r.statusCode !== 200) throw new Error(`${r.statusCode} ${r.body.slice(0, 500)}`)
+  return r.json() as Report
+}
+const asOfQ = (at: string) => `asOf=${encodeURIComponent(at)}`
+
+/** UUIDs (window, programme, waiver ids) in order of first appearance → <id-1>, <id-2>, …; the tz database version. */
+function normalise(text: string): string {
+  const ids = new Map<string, string>()
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => {
+      if (!ids.has(id)) ids.set(id, `<id-${ids.size + 1}>`)
+      return ids.get(id)!
+    })
+    .replace(/"tzdbVersion":"[^"]*"/g, '"tzdbVersion":"<tzdb>"')
+}
+
+function golden(t: Test, name: string, actual: string) {
+  const file = new URL(name, goldenDir)
+  // To regenerate after a deliberate change: UPDATE_GOLDEN=1 npx tap test/integration/reports-api.test.ts, then review the diff.
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    mkdirSync(goldenDir, { recursive: true })
+    writeFileSync(file, actual)
+  }
+  t.equal(actual, readFileSync(file, 'utf8'), `${name} byte for byte (ids normalised)`)
+}
+
+async function loadOpsg58() {
+  await ctx.reset()
+  ctx.clock.set('2021-10-05T09:00:00Z')
+  const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: { name: 'DSP Technical Refresh', party: 'DSP', windows },
+  })
+  if (created.statusCode !== 201) throw new Error(created.body)
+  for (const month of ['2021-11', '2021-12', '2022-01', '2022-02', '2022-03', '2022-04', '2022-05', '2022-06', '2022-07']) {
+    const r = await app.inject({
+      method: 'POST',
+      url: `/v1/schedules/${month}/publish`,
+      headers: ctx.admin,
+      payload: { publishedAt: PUBLISHED_AT },
+    })
+    if (r.statusCode !== 200) throw new Error(r.body)
+  }
+  // The report is read the morning after the meeting (asOf may not lie in the service's future).
+  ctx.clock.set('2021-10-06T09:00:00Z')
+  return created.json() as { programme: { id: string }; windows: { id: string; reference: string }[] }
+}
+
+const withCode = (r: Report, code: string, severity: string) => r.breachRegister.filter((e) => e.code === code && e.severity === severity)
+
+t.test('OPSG 58 as of the meeting: the hand-worked numbers of domain.md §6', async (t) => {
+  const programme = await loadOpsg58()
+  const r = await json(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`)
+  t.equal(r.asOf, '2021-10-05T17:00:00.000Z')
+  t.equal(r.summary.windows, 14)
+  t.same(
+    withCode(r, 'NOTICE_PERIOD', 'breach').map((e) => [e.reference, e.status]),
+    [
+      ['DSP-TR-01', 'open'],
+      ['DSP-TR-02', 'open'],
+    ],
+    '2 notice breaches: windows 1 and 2',
+  )
+  t.equal(withCode(r, 'WINTER', 'objection').length, 9, '9 winter objections (windows 1–9)')
+  t.equal(withCode(r, 'PREPAYMENT_PEAK', 'objection').length, 2, 'November top-up objection on windows 1–2')
+  t.equal(withCode(r, 'MONTHLY_CAP', 'breach').length, 10, '10 cap breaches (two-window months)')
+  t.same(r.summary.breaches, { open: 12, waived: 0, remediated: 0 })
+  t.same(r.summary.objections, { open: 11, waived: 0, remediated: 0 })
+  const nov = r.months.find((m) => m.party === 'DSP' && m.month === '2021-11')!
+  t.equal(nov.plannedMinutes, 720, '720 planned minutes in November')
+  t.equal(nov.capMinutes, 360)
+  t.equal(nov.overCap, true)
+  t.equal(nov.windowsInWinter, 2)
+  t.equal(nov.windowsInTopUpPeak, 2)
+  t.equal(nov.availabilityIfNotAgreedPercent, 98.33, 'November availability if not agreed: 1 − 720/43,200')
+  t.same(
+    r.months.filter((m) => m.party === 'DSP').map((m) => m.plannedMinutes),
+    [720, 720, 720, 720, 360, 360, 360, 360, 720],
+  )
+  t.equal(r.publications.length, 9)
+  t.match(r.provenance.timeBasis, /business time/)
+  t.equal(r.provenance.rulesets[0]!.version, DEFAULT_RULESET.version)
+  t.ok(r.provenance.calendars['england-and-wales'])
+  t.equal(r.windows[0]!.rag, 'red')
+
+  const byProgramme = await json(`${PERIOD}&programme=${programme.programme.id}&party=DSP`)
+  t.equal(byProgramme.summary.windows, 14, 'filters by programme and party')
+  const other = await json(`${PERIOD}&party=CSP-N`)
+  t.equal(other.summary.windows, 0, 'another party has no windows')
+  t.same(
+    other.months.map((m) => m.plannedMinutes),
+    [0, 0, 0, 0, 0, 0, 0, 0, 0],
+  )
+
+  const before = await json(`${PERIOD}&${asOfQ('2021-10-05T12:00:00+01:00')}`)
+  t.equal(before.summary.windows, 14, 'created at 10:00 BST')
+  t.equal(before.publications.length, 0, 'not yet published')
+
+  const goldenJson = await report(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`)
+  golden(t, 'report-opsg58.json', `${normalise(JSON.stringify(JSON.parse(goldenJson.body), null, 2))}\n`)
+  const csv = await report(`${PERIOD}&${asOfQ(PUBLISHED_AT)}&format=csv`)
+  t.equal(csv.statusCode, 200)
+  t.match(csv.headers['content-type'], /^text\/csv; charset=utf-8/)
+  t.ok(csv.body.startsWith('\uFEFFwindow_id,'), 'UTF-8 BOM then the header')
+  t.notOk(/[^\r]\n/.test(csv.body), 'CRLF only')
+  const lines = csv.body.slice(1).split('\r\n').slice(1, -1)
+  const findings = r.windows.reduce((n, w) => n + Math.max(1, w.findings.length), 0)
+  t.equal(lines.length, findings, 'one row per finding')
+  t.match(csv.body, /2021-11-14T00:00:00.000Z,2021-11-14T06:00:00.000Z,2021-11-14 00:00 GMT,2021-11-14 06:00 GMT/)
+  t.match(csv.body, /service-requests;prepayment-top-up/, 'lists joined with ;')
+  golden(t, 'report-opsg58.csv', normalise(csv.body))
+})
+
+t.test('asOf before and after a waiver, and after a ruleset change', async (t) => {
+  const programme = await loadOpsg58()
+  const first = programme.windows[0]!
+  const atMeeting = await json(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`)
+  const notice = withCode(atMeeting, 'NOTICE_PERIOD', 'breach')[0]!
+
+  // 12 Oct 2021: the SEC Panel waives window 1's notice breach (decided 11:00 BST).
+  ctx.clock.set('2021-10-12T12:00:00Z')
+  const granted = await app.inject({
+    method: 'POST',
+    url: '/v1/waivers',
+    headers: reviewer,
+    payload: {
+      findingKey: notice.key,
+      approvedBy: 'sec-panel',
+      decisionRef: 'Panel 2021-10 #7',
+      decidedAt: '2021-10-12T10:00:00Z',
+      reason: 'End-of-life hardware',
+    },
+  })
+  t.equal(granted.statusCode, 201, granted.body.slice(0, 300))
+
+  const still = await json(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`)
+  t.same(
+    withCode(still, 'NOTICE_PERIOD', 'breach').map((e) => e.status),
+    ['open', 'open'],
+    'as of the meeting: both open, the later waiver does not count',
+  )
+  const after = await json(`${PERIOD}&${asOfQ('2021-10-12T11:00:00Z')}`)
+  const waived = withCode(after, 'NOTICE_PERIOD', 'breach')
+  t.same(
+    waived.map((e) => e.status),
+    ['waived', 'open'],
+  )
+  t.equal(waived[0]!.waiver?.decisionRef, 'Panel 2021-10 #7', 'the register quotes the waiver reference')
+  t.same(after.summary.breaches, { open: 11, waived: 1, remediated: 0 })
+  const now = await json(PERIOD)
+  t.equal(now.asOf, null)
+  t.same(now.summary.breaches, { open: 11, waived: 1, remediated: 0 }, 'current state: waived')
+
+  // 20 Oct 2021: a ruleset version allowing 720 minutes a month, effective for every window.
+  ctx.clock.set('2021-10-20T09:00:00Z')
+  const v2 = {
+    ...DEFAULT_RULESET,
+    version: '2021.2',
+    effectiveFrom: '2021-07-01',
+    cap: { ...DEFAULT_RULESET.cap, minutesPerMonth: { value: 720, provenance: 'assumed', source: 'test: OPSG agrees 12 h' } },
+  }
+  t.equal((await app.inject({ method: 'POST', url: '/v1/rulesets', headers: ctx.admin, payload: v2 })).statusCode, 201)
+  ctx.clock.set('2021-10-20T12:00:00Z')
+  const beforeChange = await json(`${PERIOD}&${asOfQ('2021-10-19T12:00:00Z')}`)
+  t.equal(withCode(beforeChange, 'MONTHLY_CAP', 'breach').length, 10, 'as of 19 Oct: the 2021.1 cap of 360 minutes')
+  t.same(
+    beforeChange.provenance.rulesets.map((x) => x.version),
+    ['2021.1'],
+  )
+  const afterChange = await json(`${PERIOD}&${asOfQ('2021-10-20T10:00:00Z')}`)
+  t.equal(withCode(afterChange, 'MONTHLY_CAP', 'breach').length, 0, 'as of 20 Oct: 720 minutes fit the new cap')
+  t.same(
+    afterChange.provenance.rulesets.map((x) => x.version),
+    ['2021.2'],
+  )
+  t.equal(afterChange.months.find((m) => m.month === '2021-11')!.capMinutes, 720)
+  t.equal(withCode(afterChange, 'NOTICE_PERIOD', 'breach').length, 2, 'the notice breaches stay')
+
+  // A material change to window 1 (1 Nov: one hour longer) lapses its waiver: as of 12 Oct it was waived, now it is not.
+  ctx.clock.set('2021-11-01T09:00:00Z')
+  const w1 = (await app.inject({ url: `/v1/windows/${first.id}`, headers: viewer })).json()
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${first.id}`,
+    headers: { ...dsp, 'if-match': `"${w1.version}"` },
+    payload: { end: '2021-11-14T07:00:00Z' },
+  })
+  t.equal(moved.statusCode, 200, moved.body.slice(0, 300))
+  t.same(
+    withCode(await json(`${PERIOD}&${asOfQ('2021-10-12T11:00:00Z')}`), 'NOTICE_PERIOD', 'breach').map((e) => e.status),
+    ['waived', 'open'],
+    'lapsed later: still waived as of 12 Oct',
+  )
+  const lapsed = await json(PERIOD)
+  t.notOk(
+    lapsed.breachRegister.some((e) => e.status === 'waived'),
+    'now: the waiver has lapsed',
+  )
+  t.equal(lapsed.months.find((m) => m.month === '2021-11')!.plannedMinutes, 780, 'window 1 now lasts seven hours')
+  t.equal(
+    (await json(`${PERIOD}&${asOfQ('2021-10-12T11:00:00Z')}`)).months.find((m) => m.month === '2021-11')!.plannedMinutes,
+    720,
+    'as of 12 Oct: six hours',
+  )
+})
+
+t.test('format by parameter or Accept; any role', async (t) => {
+  await loadOpsg58()
+  const q = `${PERIOD}&${asOfQ(PUBLISHED_AT)}`
+  t.match((await report(q, { ...viewer, accept: 'text/csv' })).headers['content-type'], /^text\/csv/)
+  const html = await report(q, { ...viewer, accept: 'text/html,application/xhtml+xml;q=0.9' })
+  t.match(html.headers['content-type'], /^text\/html/)
+  t.match(html.body, /^<!doctype html>/i)
+  t.match(
+    (await report(`${q}&format=html`, { ...viewer, accept: 'application/json' })).headers['content-type'],
+    /^text\/html/,
+    'format wins over Accept',
+  )
+  t.match((await report(q, { ...viewer, accept: 'application/json' })).headers['content-type'], /^application\/json/)
+  t.match((await report(q, { ...viewer, accept: '*/*' })).headers['content-type'], /^application\/json/)
+  const none = await report(q, { ...viewer, accept: 'image/png' })
+  t.equal(none.statusCode, 406)
+  t.match(none.headers['content-type'], /problem\+json/)
+  for (const who of [ctx.admin, reviewer, dsp, viewer]) t.equal((await report(q, who)).statusCode, 200)
+  t.equal((await report(q, {})).statusCode, 401)
+})
+
+t.test('bad input: problem+json naming the field', async (t) => {
+  await loadOpsg58()
+  const cases: [string, string][] = [
+    ['from=2022-01-01T00:00:00Z&to=2021-11-01T00:00:00Z', '/from'],
+    ['from=2021-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', '/to'],
+    [`${PERIOD}&party=NOPE`, '/party'],
+    [`${PERIOD}&programme=00000000-0000-4000-8000-000000000000`, '/programme'],
+    [`${PERIOD}&programme=not-a-uuid`, '/programme'],
+    [`${PERIOD}&${asOfQ('2021-01-01T00:00:00Z')}`, '/asOf'],
+    [`${PERIOD}&${asOfQ('2030-01-01T00:00:00Z')}`, '/asOf'],
+    [`${PERIOD}&asOf=yesterday`, '/asOf'],
+    ['to=2021-11-01T00:00:00Z', '/from'],
+    [`${PERIOD}&format=pdf`, '/format'],
+  ]
+  for (const [q, pointer] of cases) {
+    const r = await report(q)
+    t.equal(r.statusCode, 400, q)
+    t.match(r.headers['content-type'], /problem\+json/)
+    t.ok(
+      (r.json().errors as { pointer: string }[]).some((e) => e.pointer === pointer),
+      `${q} names ${pointer}: ${r.body.slice(0, 300)}`,
+    )
+  }
+  t.equal((await report('from=2021-01-01T00:00:00Z&to=2026-01-01T00:00:00Z')).statusCode, 200, 'five years exactly is allowed')
+  await ctx.reset()
+  const empty = await report(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`)
+  t.equal(empty.statusCode, 400, 'no data at all: asOf is before any data')
+})
