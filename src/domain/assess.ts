@@ -198,8 +198,8 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     return v
   }
 
-  // Messages are written in chunks: the parts of up to MESSAGE_CHUNK characters of messages are
-  // joined into one string and each finding gets a slice of it. The messages are the bulk of an
+  // Keys and messages are written in chunks: up to MESSAGE_CHUNK characters of them are
+  // concatenated and flattened into one string and each finding gets slices of it. The messages are the bulk of an
   // assessment's memory; as tens of thousands of separate strings every young-generation GC had
   // to copy them (twice), while a chunk is one large object the GC moves without copying and a
   // slice is a small fixed-size object. A retained message keeps at most its chunk alive.
@@ -212,8 +212,12 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const chunk = flat(pendingText)
     let off = 0
     for (let i = 0; i < pendingFindings.length; i++) {
-      const len = pendingLengths[i]!
-      pendingFindings[i]!.message = chunk.slice(off, off + len)
+      const f = pendingFindings[i]!
+      const keyLen = pendingLengths[2 * i]!
+      const len = pendingLengths[2 * i + 1]!
+      f.key = chunk.slice(off, off + keyLen)
+      off += keyLen
+      f.message = chunk.slice(off, off + len)
       off += len
     }
     pendingFindings.length = 0
@@ -223,7 +227,8 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   }
 
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
-    const key = flat(findingKey(p.subject, a.code, a.ruleId, a.qualifier))
+    // The key stays a rope until the chunk is written (it goes into the chunk too).
+    const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
     const ref = p.w.reference
     const len = ref.length + 2 + a.message.length
     const f: Finding = {
@@ -241,9 +246,9 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) out[p.index]!.push(f)
     pendingFindings.push(f)
-    pendingText = `${pendingText}${ref}: ${a.message}`
-    pendingLengths.push(len)
-    pendingChars += len
+    pendingText = `${pendingText}${key}${ref}: ${a.message}`
+    pendingLengths.push(key.length, len)
+    pendingChars += key.length + len
     if (pendingChars >= MESSAGE_CHUNK) flushMessages()
     return f
   }
