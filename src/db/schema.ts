@@ -182,6 +182,64 @@ export interface ReferenceDataTable {
   effective_at: DefaultTimestamp
   recorded_at: DefaultTimestamp
 }
+export interface WebhookSubscriptionsTable {
+  id: Generated<string>
+  owner_key_id: string
+  url: string
+  events: string[]
+  filter: Json<unknown>
+  description: string
+  secret: string
+  enabled: Generated<boolean>
+  failing_since: Timestamp | null
+  disabled_at: Timestamp | null
+  disabled_reason: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  deleted_at: Timestamp | null
+}
+export interface OutboxEventsTable {
+  id: Generated<string>
+  seq: Generated<number>
+  type: string
+  subject: string
+  window_ids: string[]
+  parties: string[]
+  services: string[]
+  regions: string[]
+  data: Json<unknown>
+  occurred_at: Timestamp
+  fanned_out_at: Timestamp | null
+}
+export interface WebhookDeliveriesTable {
+  id: Generated<string>
+  seq: Generated<number>
+  event_id: string
+  subscription_id: string
+  ordering_key: string
+  replay_of: string | null
+  state: ColumnType<
+    'pending' | 'delivered' | 'dead' | 'cancelled',
+    'pending' | 'delivered' | 'dead' | 'cancelled' | undefined,
+    'pending' | 'delivered' | 'dead' | 'cancelled'
+  >
+  created_at: Timestamp
+  next_attempt_at: Timestamp
+  locked_until: Timestamp | null
+  attempt_count: Generated<number>
+  attempts: ColumnType<unknown[], string | undefined, string>
+  acknowledged_at: Timestamp | null
+  dead_reason: string | null
+}
+export interface WebhookRemindersTable {
+  window_id: string
+  start_at: Timestamp
+  offset_key: string
+  due_at: Timestamp
+  outcome: 'sent' | 'skipped'
+  event_id: string | null
+  recorded_at: Timestamp
+}
 
 export interface Database {
   rulesets: RulesetsTable
@@ -200,4 +258,8 @@ export interface Database {
   windows: WindowsTable
   window_versions: WindowVersionsTable
   idempotency_records: IdempotencyRecordsTable
+  webhook_subscriptions: WebhookSubscriptionsTable
+  outbox_events: OutboxEventsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_reminders: WebhookRemindersTable
 }

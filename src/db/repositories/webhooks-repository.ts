@@ -1,0 +1,566 @@
+import { type Selectable, sql } from 'kysely'
+import type { DbOrTx } from '../database.ts'
+import type { OutboxEventsTable, WebhookDeliveriesTable, WebhookSubscriptionsTable } from '../schema.ts'
+
+/** Which windows a subscription hears about: every list empty or absent means "all". */
+export interface WebhookFilter {
+  parties?: string[]
+  services?: string[]
+  regions?: string[]
+}
+
+export interface WebhookSubscription {
+  id: string
+  ownerKeyId: string
+  url: string
+  events: string[]
+  filter: WebhookFilter
+  description: string
+  /** `whsec_<base64>`: kept to sign, shown to the owner only at creation. */
+  secret: string
+  enabled: boolean
+  failingSince: Date | null
+  disabledAt: Date | null
+  disabledReason: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** An event as the outbox holds it; the scope lists are what subscription filters match. */
+export interface OutboxEvent {
+  id: string
+  seq: number
+  type: string
+  subject: string
+  windowIds: string[]
+  parties: string[]
+  services: string[]
+  regions: string[]
+  data: unknown
+  occurredAt: Date
+}
+
+export type NewOutboxEvent = Omit<OutboxEvent, 'id' | 'seq'> & { id?: string }
+
+/** One try at sending a delivery: the evidence of notice. */
+export interface DeliveryAttempt {
+  at: string
+  statusCode: number | null
+  latencyMs: number
+  ok: boolean
+  responseExcerpt: string | null
+  error: string | null
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'dead' | 'cancelled'
+
+export interface WebhookDelivery {
+  id: string
+  seq: number
+  eventId: string
+  subscriptionId: string
+  orderingKey: string
+  replayOf: string | null
+  state: DeliveryState
+  createdAt: Date
+  nextAttemptAt: Date
+  attemptCount: number
+  attempts: DeliveryAttempt[]
+  acknowledgedAt: Date | null
+  deadReason: string | null
+}
+
+/** A delivery claimed by a dispatcher, with what it needs to send: the event and the subscription. */
+export interface ClaimedDelivery extends WebhookDelivery {
+  event: OutboxEvent
+  url: string
+  secret: string
+}
+
+const toSubscription = (r: Selectable<WebhookSubscriptionsTable>): WebhookSubscription => ({
+  id: r.id,
+  ownerKeyId: r.owner_key_id,
+  url: r.url,
+  events: r.events,
+  filter: (r.filter ?? {}) as WebhookFilter,
+  description: r.description,
+  secret: r.secret,
+  enabled: r.enabled,
+  failingSince: r.failing_since,
+  disabledAt: r.disabled_at,
+  disabledReason: r.disabled_reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+const toEvent = (r: Selectable<OutboxEventsTable>): OutboxEvent => ({
+  id: r.id,
+  seq: Number(r.seq),
+  type: r.type,
+  subject: r.subject,
+  windowIds: r.window_ids,
+  parties: r.parties,
+  services: r.services,
+  regions: r.regions,
+  data: r.data,
+  occurredAt: r.occurred_at,
+})
+
+const toDelivery = (r: Selectable<WebhookDeliveriesTable>): WebhookDelivery => ({
+  id: r.id,
+  seq: Number(r.seq),
+  eventId: r.event_id,
+  subscriptionId: r.subscription_id,
+  orderingKey: r.ordering_key,
+  replayOf: r.replay_of,
+  state: r.state,
+  createdAt: r.created_at,
+  nextAttemptAt: r.next_attempt_at,
+  attemptCount: r.attempt_count,
+  attempts: r.attempts as DeliveryAttempt[],
+  acknowledgedAt: r.acknowledged_at,
+  deadReason: r.dead_reason,
+})
+
+/** Deliveries of one (subscription, ordering key) go out in order: the window's id, or the event's own id. */
+export const orderingKeyOf = (e: Pick<OutboxEvent, 'id' | 'subject' | 'windowIds'>) =>
+  e.windowIds.length === 1 ? `window:${e.windowIds[0]}` : e.subject || `event:${e.id}`
+
+const overlaps = (filter: string[] | undefined, scope: string[]) => !filter?.length || filter.some((x) => scope.includes(x))
+
+/** Whether a subscription wants an event: its type is listed and every non-empty filter list meets the event's scope. */
+export function subscriptionWants(
+  s: Pick<WebhookSubscription, 'events' | 'filter'>,
+  e: Pick<OutboxEvent, 'type' | 'parties' | 'services' | 'regions'>,
+): boolean {
+  return (
+    s.events.includes(e.type) &&
+    overlaps(s.filter.parties, e.parties) &&
+    overlaps(s.filter.services, e.services) &&
+    overlaps(s.filter.regions, e.regions)
+  )
+}
+
+/** All SQL about webhooks: subscriptions, the outbox, deliveries and reminders. */
+export const webhooksRepository = {
+  async insertSubscription(
+    db: DbOrTx,
+    s: Pick<WebhookSubscription, 'ownerKeyId' | 'url' | 'events' | 'filter' | 'description' | 'secret' | 'createdAt'>,
+  ): Promise<WebhookSubscription> {
+    const row = await db
+      .insertInto('webhook_subscriptions')
+      .values({
+        owner_key_id: s.ownerKeyId,
+        url: s.url,
+        events: s.events,
+        filter: JSON.stringify(s.filter),
+        description: s.description,
+        secret: s.secret,
+        created_at: s.createdAt,
+        updated_at: s.createdAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toSubscription(row)
+  },
+
+  async findSubscription(db: DbOrTx, id: string): Promise<WebhookSubscription | undefined> {
+    const row = await db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    return row && toSubscription(row)
+  },
+
+  async listSubscriptions(db: DbOrTx, ownerKeyId?: string): Promise<WebhookSubscription[]> {
+    let q = db.selectFrom('webhook_subscriptions').selectAll().where('deleted_at', 'is', null)
+    if (ownerKeyId) q = q.where('owner_key_id', '=', ownerKeyId)
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(toSubscription)
+  },
+
+  async updateSubscription(
+    db: DbOrTx,
+    id: string,
+    patch: Partial<
+      Pick<WebhookSubscription, 'url' | 'events' | 'filter' | 'description' | 'enabled' | 'failingSince' | 'disabledAt' | 'disabledReason'>
+    > & { updatedAt: Date },
+  ): Promise<WebhookSubscription | undefined> {
+    const row = await db
+      .updateTable('webhook_subscriptions')
+      .set({
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.events !== undefined ? { events: patch.events } : {}),
+        ...(patch.filter !== undefined ? { filter: JSON.stringify(patch.filter) } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        ...(patch.failingSince !== undefined ? { failing_since: patch.failingSince } : {}),
+        ...(patch.disabledAt !== undefined ? { disabled_at: patch.disabledAt } : {}),
+        ...(patch.disabledReason !== undefined ? { disabled_reason: patch.disabledReason } : {}),
+        updated_at: patch.updatedAt,
+      })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    return row && toSubscription(row)
+  },
+
+  /** Deletes a subscription (the row stays, as the delivery log refers to it) and cancels what it still had to send. */
+  async deleteSubscription(db: DbOrTx, id: string, now: Date): Promise<boolean> {
+    const r = await db
+      .updateTable('webhook_subscriptions')
+      .set({ deleted_at: now, enabled: false, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'cancelled', dead_reason: 'subscription deleted', locked_until: null })
+      .where('subscription_id', '=', id)
+      .where('state', '=', 'pending')
+      .execute()
+    return Number(r.numUpdatedRows) > 0
+  },
+
+  async insertEvent(db: DbOrTx, e: NewOutboxEvent): Promise<OutboxEvent> {
+    const row = await db
+      .insertInto('outbox_events')
+      .values({
+        ...(e.id ? { id: e.id } : {}),
+        type: e.type,
+        subject: e.subject,
+        window_ids: e.windowIds,
+        parties: e.parties,
+        services: e.services,
+        regions: e.regions,
+        data: JSON.stringify(e.data),
+        occurred_at: e.occurredAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toEvent(row)
+  },
+
+  /**
+   * Fan-out, one instance at a time (a transaction-scoped advisory lock, so deliveries are numbered
+   * in event order): events not yet fanned out become one delivery per wanting, enabled subscription
+   * of a live key. Returns how many events were handled; 0 when another instance holds the lock.
+   */
+  async fanOut(trx: DbOrTx, now: Date, limit: number): Promise<{ events: number; deliveries: number }> {
+    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext('mwp:webhook-fanout')::bigint) AS ok`.execute(trx)
+    if (!lock.rows[0]?.ok) return { events: 0, deliveries: 0 }
+    const events = (
+      await trx
+        .selectFrom('outbox_events')
+        .selectAll()
+        .where('fanned_out_at', 'is', null)
+        .orderBy('seq')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute()
+    ).map(toEvent)
+    if (events.length === 0) return { events: 0, deliveries: 0 }
+    const subs = (
+      await trx
+        .selectFrom('webhook_subscriptions as s')
+        .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
+        .selectAll('s')
+        .where('s.deleted_at', 'is', null)
+        .where('s.enabled', '=', true)
+        .where('k.revoked_at', 'is', null)
+        .execute()
+    ).map(toSubscription)
+    const rows = []
+    for (const e of events) {
+      for (const s of subs) {
+        // An event that happened before the subscription existed is not its business (bulk replay can ask for it).
+        if (e.type === 'webhook.test' || e.occurredAt.getTime() < s.createdAt.getTime() || !subscriptionWants(s, e)) continue
+        rows.push({ event_id: e.id, subscription_id: s.id, ordering_key: orderingKeyOf(e), created_at: now, next_attempt_at: now })
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000)
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(rows.slice(i, i + 1000))
+        .execute()
+    await trx
+      .updateTable('outbox_events')
+      .set({ fanned_out_at: now })
+      .where(
+        'id',
+        'in',
+        events.map((e) => e.id),
+      )
+      .execute()
+    return { events: events.length, deliveries: rows.length }
+  },
+
+  async insertDelivery(
+    db: DbOrTx,
+    d: { eventId: string; subscriptionId: string; orderingKey: string; replayOf?: string | null; now: Date },
+  ): Promise<WebhookDelivery> {
+    const row = await db
+      .insertInto('webhook_deliveries')
+      .values({
+        event_id: d.eventId,
+        subscription_id: d.subscriptionId,
+        ordering_key: d.orderingKey,
+        replay_of: d.replayOf ?? null,
+        created_at: d.now,
+        next_attempt_at: d.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toDelivery(row)
+  },
+
+  /**
+   * Claims due deliveries (`FOR UPDATE SKIP LOCKED`, so instances never take the same one) and leases
+   * them until `leaseUntil`. A delivery waits while an earlier one of the same subscription and
+   * ordering key is still pending and not in this claim, so each window's events arrive in order.
+   */
+  async claim(trx: DbOrTx, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+    const due = await trx
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+      .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
+      .selectAll('d')
+      .where('d.state', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', now)]))
+      .where('s.enabled', '=', true)
+      .where('s.deleted_at', 'is', null)
+      .where('k.revoked_at', 'is', null)
+      .orderBy('d.seq')
+      .limit(limit)
+      .forUpdate('d')
+      .skipLocked()
+      .execute()
+    if (due.length === 0) return []
+    const mine = due.map((d) => d.id)
+    const blocked = new Set(
+      (
+        await trx
+          .selectFrom('webhook_deliveries as d')
+          .select('d.id')
+          .where('d.id', 'in', mine)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('webhook_deliveries as e')
+                .select('e.id')
+                .whereRef('e.subscription_id', '=', 'd.subscription_id')
+                .whereRef('e.ordering_key', '=', 'd.ordering_key')
+                .whereRef('e.seq', '<', 'd.seq')
+                .where('e.state', '=', 'pending')
+                .where('e.id', 'not in', mine),
+            ),
+          )
+          .execute()
+      ).map((r) => r.id),
+    )
+    const taken = due.filter((d) => !blocked.has(d.id))
+    if (taken.length === 0) return []
+    const ids = taken.map((d) => d.id)
+    await trx.updateTable('webhook_deliveries').set({ locked_until: leaseUntil }).where('id', 'in', ids).execute()
+    const events = new Map(
+      (
+        await trx
+          .selectFrom('outbox_events')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            taken.map((d) => d.event_id),
+          )
+          .execute()
+      ).map((r) => [r.id, toEvent(r)]),
+    )
+    const subs = new Map(
+      (
+        await trx
+          .selectFrom('webhook_subscriptions')
+          .select(['id', 'url', 'secret'])
+          .where(
+            'id',
+            'in',
+            taken.map((d) => d.subscription_id),
+          )
+          .execute()
+      ).map((r) => [r.id, r]),
+    )
+    return taken.map((d) => ({
+      ...toDelivery(d),
+      event: events.get(d.event_id)!,
+      url: subs.get(d.subscription_id)!.url,
+      secret: subs.get(d.subscription_id)!.secret,
+    }))
+  },
+
+  /** Records an attempt and the delivery's new state; the lease is released. */
+  async recordAttempt(
+    db: DbOrTx,
+    id: string,
+    r: { attempt: DeliveryAttempt; state: DeliveryState; nextAttemptAt: Date; acknowledgedAt: Date | null; deadReason: string | null },
+  ): Promise<void> {
+    await db
+      .updateTable('webhook_deliveries')
+      .set({
+        attempts: sql`attempts || ${JSON.stringify([r.attempt])}::jsonb`,
+        attempt_count: sql`attempt_count + 1`,
+        state: r.state,
+        next_attempt_at: r.nextAttemptAt,
+        locked_until: null,
+        acknowledged_at: r.acknowledgedAt,
+        dead_reason: r.deadReason,
+      })
+      .where('id', '=', id)
+      .execute()
+  },
+
+  /** Gives back a lease without an attempt (an earlier delivery of the same key failed first). */
+  async release(db: DbOrTx, ids: string[]): Promise<void> {
+    if (ids.length) await db.updateTable('webhook_deliveries').set({ locked_until: null }).where('id', 'in', ids).execute()
+  },
+
+  /** Marks a subscription failing (from `since`, if not already) or healthy again. */
+  async markHealth(db: DbOrTx, subscriptionId: string, failingSince: Date | null): Promise<WebhookSubscription | undefined> {
+    const q = db.updateTable('webhook_subscriptions').where('id', '=', subscriptionId)
+    const row =
+      failingSince === null
+        ? await q.set({ failing_since: null }).where('failing_since', 'is not', null).returningAll().executeTakeFirst()
+        : await q
+            .set({ failing_since: sql`coalesce(failing_since, ${failingSince}::timestamptz)` })
+            .returningAll()
+            .executeTakeFirst()
+    return row && toSubscription(row)
+  },
+
+  async listDeliveries(db: DbOrTx, subscriptionId: string, opts: { limit: number; beforeSeq?: number; state?: DeliveryState }) {
+    let q = db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('outbox_events as e', 'e.id', 'd.event_id')
+      .selectAll('d')
+      .select(['e.type as event_type', 'e.subject as event_subject', 'e.occurred_at as event_time'])
+      .where('d.subscription_id', '=', subscriptionId)
+    if (opts.beforeSeq !== undefined) q = q.where('d.seq', '<', opts.beforeSeq)
+    if (opts.state) q = q.where('d.state', '=', opts.state)
+    const rows = await q.orderBy('d.seq', 'desc').limit(opts.limit).execute()
+    return rows.map((r) => ({ ...toDelivery(r), eventType: r.event_type, eventSubject: r.event_subject, eventTime: r.event_time }))
+  },
+
+  async findDelivery(db: DbOrTx, subscriptionId: string, id: string): Promise<WebhookDelivery | undefined> {
+    const row = await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .where('subscription_id', '=', subscriptionId)
+      .executeTakeFirst()
+    return row && toDelivery(row)
+  },
+
+  async findEvent(db: DbOrTx, id: string): Promise<OutboxEvent | undefined> {
+    const row = await db.selectFrom('outbox_events').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toEvent(row)
+  },
+
+  /** Events from an instant on, in order (for a bulk replay). */
+  async eventsSince(db: DbOrTx, from: Date, limit: number): Promise<OutboxEvent[]> {
+    return (
+      await db
+        .selectFrom('outbox_events')
+        .selectAll()
+        .where('occurred_at', '>=', from)
+        .where('type', '<>', 'webhook.test')
+        .orderBy('seq')
+        .limit(limit)
+        .execute()
+    ).map(toEvent)
+  },
+
+  /** Every delivery of an event about the window: who was sent what, when, and whether it was acknowledged. */
+  async notices(db: DbOrTx, windowId: string) {
+    return db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('outbox_events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+      .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
+      .select([
+        'd.id',
+        'd.state',
+        'd.created_at',
+        'd.attempt_count',
+        'd.attempts',
+        'd.acknowledged_at',
+        'd.replay_of',
+        'e.id as event_id',
+        'e.type as event_type',
+        'e.occurred_at as event_time',
+        's.id as subscription_id',
+        's.description as subscription_description',
+        'k.id as owner_key_id',
+        'k.name as owner_name',
+      ])
+      .where(sql<boolean>`e.window_ids @> ARRAY[${windowId}]::uuid[]`)
+      .orderBy('d.seq')
+      .execute()
+  },
+
+  /**
+   * Takes reminders exactly once: rows that did not exist yet are inserted and returned; a row
+   * another instance already took is left alone.
+   */
+  async takeReminders(
+    db: DbOrTx,
+    rows: { windowId: string; startAt: Date; offsetKey: string; dueAt: Date; outcome: 'sent' | 'skipped'; recordedAt: Date }[],
+  ) {
+    if (rows.length === 0) return []
+    return db
+      .insertInto('webhook_reminders')
+      .values(
+        rows.map((r) => ({
+          window_id: r.windowId,
+          start_at: r.startAt,
+          offset_key: r.offsetKey,
+          due_at: r.dueAt,
+          outcome: r.outcome,
+          recorded_at: r.recordedAt,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['window_id', 'start_at', 'offset_key']).doNothing())
+      .returning(['window_id', 'start_at', 'offset_key', 'due_at', 'outcome'])
+      .execute()
+  },
+
+  async setReminderEvent(db: DbOrTx, r: { windowId: string; startAt: Date; offsetKey: string; eventId: string }) {
+    await db
+      .updateTable('webhook_reminders')
+      .set({ event_id: r.eventId })
+      .where('window_id', '=', r.windowId)
+      .where('start_at', '=', r.startAt)
+      .where('offset_key', '=', r.offsetKey)
+      .execute()
+  },
+
+  /** The findings of a window's latest stored assessment (latest version, then latest recorded); undefined when none. */
+  async latestFindings(db: DbOrTx, windowId: string): Promise<{ key: string; severity: string; waiver?: unknown }[] | undefined> {
+    const row = await db
+      .selectFrom('assessments')
+      .select('result')
+      .where('window_id', '=', windowId)
+      .orderBy('window_version', 'desc')
+      .orderBy('recorded_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row ? ((row.result as { findings?: { key: string; severity: string; waiver?: unknown }[] }).findings ?? []) : undefined
+  },
+
+  /** Reminders already taken for these windows. */
+  async remindersOf(db: DbOrTx, windowIds: string[]) {
+    if (windowIds.length === 0) return []
+    return db.selectFrom('webhook_reminders').select(['window_id', 'start_at', 'offset_key']).where('window_id', 'in', windowIds).execute()
+  },
+}
