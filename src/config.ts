@@ -21,6 +21,14 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(72),
   PUBLIC_BASE_URL: z.string().url().optional(),
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .max(4000)
+    .refine(
+      (v) => v.split(',').every((e) => /^\s*([a-zA-Z0-9.-]{1,253}|[0-9a-fA-F:.]+(\/\d{1,3})?)\s*$/.test(e)),
+      'must be comma-separated host names and CIDR ranges, e.g. 127.0.0.0/8,::1/128,hooks.example.org',
+    )
+    .default('127.0.0.0/8,::1/128'),
 })
 
 export interface Config {
@@ -34,6 +42,8 @@ export interface Config {
   readonly maxWindowHours: number
   /** Base URL used in links (feeds, Location headers); defaults to http://HOST:PORT. */
   readonly publicBaseUrl: string
+  /** Where webhook deliveries may go: host names and CIDR ranges, checked on the resolved address at send time. */
+  readonly webhookAllowedHosts: readonly string[]
 }
 
 export class ConfigError extends Error {
@@ -70,5 +80,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     maxWindowHours: e.MAX_WINDOW_HOURS,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${linkHost}:${e.PORT}`).replace(/\/$/, ''),
+    webhookAllowedHosts: Object.freeze(
+      e.WEBHOOK_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
   })
 }

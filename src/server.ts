@@ -34,7 +34,13 @@ export async function main(): Promise<void> {
     throw err
   }
   const applied = await migrateToLatest(database.db)
-  const services = createServices({ db: database.db, clock: systemClock, maxWindowHours: config.maxWindowHours, tzdbVersion: process.versions.tz })
+  const services = createServices({
+    db: database.db,
+    clock: systemClock,
+    maxWindowHours: config.maxWindowHours,
+    tzdbVersion: process.versions.tz,
+    webhooks: { allowedHosts: config.webhookAllowedHosts },
+  })
   const bootstrap = await services.keys.ensureBootstrapAdmin(config.adminApiKey)
   const app = await buildApp({
     db: database.db,
@@ -45,12 +51,14 @@ export async function main(): Promise<void> {
     logger: { level: config.logLevel },
   })
 
+  let dispatcher: { stop(): Promise<void> } | undefined
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: finishing in-flight requests')
     try {
+      await dispatcher?.stop()
       await app.close()
     } finally {
       await database.close()
@@ -62,6 +70,8 @@ export async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
   await app.listen({ port: config.port, host: config.host })
+  // The webhook dispatcher: a pass every second, in this process, never inside a request.
+  dispatcher = services.webhooks.start({ intervalMs: 1000, onError: (err) => app.log.error({ err }, 'webhook dispatcher pass failed') })
   const ms = Math.round(performance.now() - started)
   app.log.info({ database: database.kind, location: database.location, migrationsApplied: applied, readyInMs: ms }, 'ready')
   if (bootstrap.generated) {

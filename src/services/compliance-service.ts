@@ -23,6 +23,7 @@ import type { Clock } from './clock.ts'
 import { AppError, bodyField, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
+import type { WebhookOutbox } from './webhooks-service.ts'
 
 /** Everything an assessment needs besides the windows: loaded once per request. */
 export interface ComplianceContext {
@@ -58,7 +59,7 @@ export type ImpactAttacher = (trx: DbOrTx, windows: readonly WindowPlan[], views
  *
  * @example const views = await compliance.assessPlan(trx, [window], { withStored: true })
  */
-export function createComplianceService(deps: { db: Db; clock: Clock; reference: ReferenceService; tzdbVersion: string }) {
+export function createComplianceService(deps: { db: Db; clock: Clock; reference: ReferenceService; tzdbVersion: string; events?: Pick<WebhookOutbox, 'findingsAssessed'> }) {
   const { db, clock } = deps
   let calendarMemo: { key: string; set: CalendarSet } | undefined
   let impactAttacher: ImpactAttacher | undefined
@@ -192,6 +193,8 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
       const now = clock.now()
       for (const [i, view] of views.entries()) {
         const w = live[i]!
+        // Before the new assessment is stored: a breach or objection the previous one lacked is announced.
+        await deps.events?.findingsAssessed(trx, w, view.findings)
         await complianceRepository.insertAssessment(trx, {
           windowId: w.id,
           windowVersion: w.version,

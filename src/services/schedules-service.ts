@@ -8,6 +8,7 @@ import type { MaintenanceWindow } from '../domain/window.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
+import type { WebhookOutbox } from './webhooks-service.ts'
 import type { AssessedWindow, WindowsService } from './windows-service.ts'
 
 const SCHEDULE_ZONE = 'Europe/London'
@@ -26,7 +27,7 @@ export function monthBounds(month: string): [Date, Date] {
  *
  * @example await schedules.publish('2021-11', { publishedAt: new Date('2021-10-05T17:00:00Z') }, admin)
  */
-export function createSchedulesService(deps: { db: Db; clock: Clock; reference: ReferenceService; windows: WindowsService }) {
+export function createSchedulesService(deps: { db: Db; clock: Clock; reference: ReferenceService; windows: WindowsService; events?: Pick<WebhookOutbox, 'schedulePublished'> }) {
   const { db, clock } = deps
   return {
     async publish(month: string, input: { publishedAt?: Date | undefined; parties?: string[] | undefined }, actor: Actor) {
@@ -65,6 +66,7 @@ export function createSchedulesService(deps: { db: Db; clock: Clock; reference: 
           snapshot: published.map(snapshotOf),
           recordedAt: clock.now(),
         })
+        await deps.events?.schedulePublished(trx, { month, publicationId: publication.id, publishedAt, parties, windows: published, actor })
         const withAssessments: AssessedWindow[] = await deps.windows.assessed(trx, published)
         return { publication, windows: withAssessments }
       })

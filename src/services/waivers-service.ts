@@ -5,6 +5,7 @@ import type { Actor } from '../domain/lifecycle.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
+import type { WebhookOutbox } from './webhooks-service.ts'
 
 export interface WaiverInput {
   findingKey: string
@@ -22,7 +23,7 @@ export interface WaiverInput {
  *
  * @example await waivers.grant({ findingKey: 'id:NOTICE_PERIOD:notice', approvedBy: 'sec-panel', ... }, reviewer)
  */
-export function createWaiversService(deps: { db: Db; clock: Clock; compliance: ComplianceService }) {
+export function createWaiversService(deps: { db: Db; clock: Clock; compliance: ComplianceService; events?: Pick<WebhookOutbox, 'waiverGranted'> }) {
   const { db, clock } = deps
   return {
     async grant(input: WaiverInput, actor: Actor) {
@@ -53,6 +54,7 @@ export function createWaiversService(deps: { db: Db; clock: Clock; compliance: C
           createdBy: actor.keyId,
           recordedAt: clock.now(),
         })
+        await deps.events?.waiverGranted(trx, waiver, window)
         const assessed = await deps.compliance.assessAndStore(trx, [window], input.decidedAt)
         return { waiver, assessment: assessed.get(windowId) }
       })

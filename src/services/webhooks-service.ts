@@ -1,0 +1,751 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
+import { DateTime, Duration } from 'luxon'
+import type { Db, DbOrTx } from '../db/database.ts'
+import type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
+import {
+  type ClaimedDelivery,
+  type DeliveryAttempt,
+  type DeliveryState,
+  type NewOutboxEvent,
+  type OutboxEvent,
+  orderingKeyOf,
+  subscriptionWants,
+  type WebhookDelivery,
+  type WebhookFilter,
+  type WebhookSubscription,
+  webhooksRepository,
+} from '../db/repositories/webhooks-repository.ts'
+import { toWindow } from '../db/repositories/windows-repository.ts'
+import type { Actor } from '../domain/lifecycle.ts'
+import type { MaintenanceWindow } from '../domain/window.ts'
+import type { Clock } from './clock.ts'
+import { bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
+import { type ReferenceService, unknownIds } from './reference-service.ts'
+import type { WindowChange } from './windows-service.ts'
+
+export type { DeliveryAttempt, WebhookDelivery, WebhookFilter, WebhookSubscription } from '../db/repositories/webhooks-repository.ts'
+
+/** The events a subscription may ask for. `webhook.test` is sent only by POST /v1/webhooks/{id}/test. */
+export const EVENT_TYPES = [
+  'window.proposed',
+  'window.changed',
+  'window.cancelled',
+  'window.decided',
+  'window.starting',
+  'schedule.published',
+  'waiver.granted',
+  'finding.raised',
+] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const EXCERPT_BYTES = 512
+
+export interface WebhooksOptions {
+  /** WEBHOOK_ALLOWED_HOSTS: host names and CIDR ranges deliveries may go to (checked on every resolved address at send time). */
+  allowedHosts: readonly string[]
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number
+  /** Reminder offsets before a window's start, ISO 8601 (default P7D, P1D, PT1H). Days are calendar days in the window's zone. */
+  reminderOffsets?: readonly string[]
+  /** How long a delivery is retried before it is dead-lettered, and a failing subscription disabled (default 24 h). */
+  retryForMs?: number
+  /** First retry delay (default 5 s); doubles per attempt up to `maxBackoffMs` (default 1 h), with jitter. */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  /** Deliveries claimed per round and sent at once (defaults 200 and 32). */
+  batchSize?: number
+  concurrency?: number
+  /** CloudEvents `source` (default `/mwp`). */
+  source?: string
+  /** Jitter source in [0, 1); injected so tests can pin it. */
+  random?: () => number
+}
+
+/** A CloudEvents 1.0 structured-mode JSON envelope. */
+export interface CloudEvent {
+  specversion: '1.0'
+  id: string
+  source: string
+  type: string
+  time: string
+  subject: string
+  datacontenttype: 'application/json'
+  data: unknown
+}
+
+export interface SubscriptionInput {
+  url: string
+  events: string[]
+  filter?: WebhookFilter | undefined
+  description?: string | undefined
+}
+export type SubscriptionPatch = Partial<SubscriptionInput> & { enabled?: boolean | undefined }
+
+export interface RunReport {
+  fannedOut: number
+  reminders: number
+  attempted: number
+  delivered: number
+  failed: number
+  disabled: number
+}
+
+/**
+ * Standard Webhooks signature: `v1,` + base64 HMAC-SHA256 of `${id}.${timestamp}.${body}` keyed with
+ * the base64-decoded part of the `whsec_` secret.
+ *
+ * @example sign('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_1', 1614265330, '{"test": 2432232314}')
+ */
+export function sign(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`
+}
+
+/** A compact, stable picture of a window for event payloads (instants in UTC, plus the planning zone). */
+export function windowSummary(w: MaintenanceWindow) {
+  return {
+    id: w.id,
+    reference: w.reference,
+    title: w.title,
+    party: w.party,
+    status: w.status,
+    kind: w.kind,
+    impact: w.impact,
+    services: [...w.services],
+    regions: [...w.regions],
+    start: w.start.toISOString(),
+    end: w.end.toISOString(),
+    zone: w.zone,
+    notifiedAt: w.notifiedAt?.toISOString() ?? null,
+    version: w.version,
+    sequence: w.sequence,
+  }
+}
+
+/** Parses WEBHOOK_ALLOWED_HOSTS entries into host names and an address block list; throws on a bad entry. */
+export function parseAllowedHosts(entries: readonly string[]): { names: Set<string>; addresses: BlockList } {
+  const names = new Set<string>()
+  const addresses = new BlockList()
+  for (const raw of entries) {
+    const e = raw.trim().toLowerCase()
+    if (!e) continue
+    const [net, bits] = e.split('/') as [string, string | undefined]
+    const family = isIP(net)
+    if (family) {
+      const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits)
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new Error(`"${raw}" is not a CIDR range`)
+      addresses.addSubnet(net, prefix, family === 4 ? 'ipv4' : 'ipv6')
+    } else if (bits === undefined && /^[a-z0-9.-]{1,253}$/.test(e)) names.add(e.replace(/\.$/, ''))
+    else throw new Error(`"${raw}" is neither a host name nor a CIDR range`)
+  }
+  return { names, addresses }
+}
+
+function addressAllowed(addresses: BlockList, address: string, family: number): boolean {
+  if (addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')) return true
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  return !!mapped && addresses.check(mapped[1]!, 'ipv4')
+}
+
+/** Checks a URL's host against the allow list: a listed host name, or every resolved address inside a listed range. */
+async function checkDestination(url: URL, allowed: ReturnType<typeof parseAllowedHosts>): Promise<string | undefined> {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  if (allowed.names.has(host)) return undefined
+  let resolved: { address: string; family: number }[]
+  try {
+    resolved = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true })
+  } catch (err) {
+    return `cannot resolve ${host}: ${(err as Error).message}`
+  }
+  const bad = resolved.filter((r) => !addressAllowed(allowed.addresses, r.address, r.family))
+  if (bad.length || resolved.length === 0)
+    return `${host} resolves to ${bad.map((r) => r.address).join(', ') || 'nothing'}, outside WEBHOOK_ALLOWED_HOSTS`
+  return undefined
+}
+
+/** Reads at most `max` bytes of a response body as text, then lets the rest go. */
+async function excerpt(res: Response, max: number): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8')
+}
+
+const union = (a: readonly string[] = [], b: readonly string[] = []) => [...new Set([...a, ...b])]
+
+/** The event a stored window change announces, or undefined (drafts are private; publication has its own event). */
+function windowEventType(c: WindowChange): EventType | undefined {
+  const from = c.before?.status
+  const to = c.after.status
+  if (c.action === 'published') return undefined
+  if (to === 'draft' || (from === 'draft' && to !== 'proposed')) return undefined
+  if (c.action === 'created' || (from === 'draft' && to === 'proposed')) return 'window.proposed'
+  if (c.action === 'status' && to === 'cancelled') return 'window.cancelled'
+  if (c.action === 'status' && (to === 'agreed' || to === 'rejected')) return 'window.decided'
+  return 'window.changed'
+}
+
+/**
+ * Webhooks: subscriptions owned by API keys, a transactional outbox (events are written in the
+ * transaction of the change they announce), and a dispatcher that fans events out to subscriptions
+ * and posts each one as a CloudEvents 1.0 JSON envelope signed the Standard Webhooks way. Every
+ * attempt is kept, as evidence of notice. All state is in the database: several instances can run
+ * dispatchers on one PostgreSQL (deliveries are claimed with `FOR UPDATE SKIP LOCKED`), and no
+ * transaction is held while a request is out.
+ *
+ * @example
+ * const webhooks = createWebhooksService({ db, clock, reference, options: { allowedHosts: ['127.0.0.0/8'] } })
+ * await webhooks.runOnce(clock.now())
+ */
+export function createWebhooksService(deps: { db: Db; clock: Clock; reference: Pick<ReferenceService, 'all'>; options: WebhooksOptions }) {
+  const { db, clock } = deps
+  const opts = deps.options
+  const allowed = parseAllowedHosts(opts.allowedHosts)
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  const retryForMs = opts.retryForMs ?? DAY
+  const baseBackoff = opts.baseBackoffMs ?? 5_000
+  const maxBackoff = opts.maxBackoffMs ?? HOUR
+  const batchSize = opts.batchSize ?? 200
+  const concurrency = opts.concurrency ?? 32
+  const source = opts.source ?? '/mwp'
+  const random = opts.random ?? Math.random
+  const offsets = (opts.reminderOffsets ?? ['P7D', 'P1D', 'PT1H']).map((key) => {
+    const d = Duration.fromISO(key)
+    if (!d.isValid || d.toMillis() <= 0) throw new Error(`reminder offset "${key}" is not a positive ISO 8601 duration`)
+    return { key, duration: d }
+  })
+  const longestOffsetMs = Math.max(...offsets.map((o) => o.duration.toMillis()), 0) + 2 * DAY
+  const stopping = new AbortController()
+
+  async function enqueue(trx: DbOrTx, e: NewOutboxEvent): Promise<OutboxEvent> {
+    return webhooksRepository.insertEvent(trx, e)
+  }
+
+  async function checkInput(input: Partial<SubscriptionInput>): Promise<void> {
+    const problems: FieldProblem[] = []
+    if (input.url !== undefined) {
+      let u: URL | undefined
+      try {
+        u = new URL(input.url)
+      } catch {
+        problems.push(bodyField('/url', 'not an absolute URL'))
+      }
+      if (u && u.protocol !== 'http:' && u.protocol !== 'https:')
+        problems.push(bodyField('/url', `only http and https URLs are accepted, not ${u.protocol.replace(/:$/, '')}`))
+      else if (u && (u.username || u.password))
+        problems.push(bodyField('/url', 'a webhook URL may not carry credentials; the signature authenticates the sender'))
+      else if (u?.hash) problems.push(bodyField('/url', 'a webhook URL may not have a #fragment'))
+    }
+    input.events?.forEach((e, i) => {
+      if (!(EVENT_TYPES as readonly string[]).includes(e))
+        problems.push(bodyField(`/events/${i}`, `unknown event "${e}"; known: ${EVENT_TYPES.join(', ')}`))
+    })
+    if (problems.length) throw invalid(problems)
+    if (input.filter) {
+      const ref = await deps.reference.all()
+      const known = {
+        parties: new Set(ref.parties.map((p) => p.id)),
+        services: new Set(ref.services.map((s) => s.id)),
+        regions: new Set(ref.regions.map((r) => r.id)),
+      }
+      const unknown: FieldProblem[] = []
+      for (const kind of ['parties', 'services', 'regions'] as const)
+        input.filter[kind]?.forEach((id, i) => {
+          if (!known[kind].has(id))
+            unknown.push(bodyField(`/filter/${kind}/${i}`, `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"`))
+        })
+      if (unknown.length) throw unknownIds(unknown)
+    }
+  }
+
+  async function owned(id: string, actor: Actor): Promise<WebhookSubscription> {
+    const s = await webhooksRepository.findSubscription(db, id)
+    if (!s || (actor.role !== 'admin' && s.ownerKeyId !== actor.keyId)) throw notFound('Webhook', id)
+    return s
+  }
+
+  function envelope(e: OutboxEvent): CloudEvent {
+    return {
+      specversion: '1.0',
+      id: e.id,
+      source,
+      type: e.type,
+      time: e.occurredAt.toISOString(),
+      subject: e.subject,
+      datacontenttype: 'application/json',
+      data: e.data,
+    }
+  }
+
+  /** Delay before attempt n+1 after n failures: exponential, capped, with jitter in [50 %, 100 %]. */
+  function backoff(failures: number): number {
+    const exp = Math.min(maxBackoff, baseBackoff * 2 ** Math.max(0, failures - 1))
+    return Math.round(exp * (0.5 + 0.5 * random()))
+  }
+
+  /** One POST; never throws. */
+  async function attempt(d: ClaimedDelivery, now: Date): Promise<DeliveryAttempt> {
+    const at = now.toISOString()
+    const started = performance.now()
+    const fail = (error: string, statusCode: number | null = null, responseExcerpt: string | null = null): DeliveryAttempt => ({
+      at,
+      statusCode,
+      latencyMs: Math.round(performance.now() - started),
+      ok: false,
+      responseExcerpt,
+      error,
+    })
+    let url: URL
+    try {
+      url = new URL(d.url)
+    } catch {
+      return fail('the subscription URL does not parse')
+    }
+    const refused = await checkDestination(url, allowed)
+    if (refused) return fail(`not sent: ${refused}`)
+    const body = JSON.stringify(envelope(d.event))
+    const timestamp = Math.floor(now.getTime() / 1000)
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
+        headers: {
+          'content-type': 'application/cloudevents+json; charset=utf-8',
+          'user-agent': 'mwp-webhooks/1',
+          'webhook-id': d.event.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': sign(d.secret, d.event.id, timestamp, body),
+        },
+        body,
+      })
+      const text = await excerpt(res, EXCERPT_BYTES).catch(() => '')
+      const latencyMs = Math.round(performance.now() - started)
+      if (res.status >= 200 && res.status < 300)
+        return { at, statusCode: res.status, latencyMs, ok: true, responseExcerpt: text, error: null }
+      if (res.status >= 300 && res.status < 400)
+        return fail(`redirect to ${res.headers.get('location') ?? '?'} not followed`, res.status, text)
+      return fail(`HTTP ${res.status}`, res.status, text)
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } }
+      if (e.name === 'TimeoutError') return fail(`no answer within ${timeoutMs / 1000} s`)
+      if (stopping.signal.aborted) return fail('aborted: the service was shutting down')
+      return fail(e.cause?.code ? `${e.cause.code}: ${e.cause.message ?? e.message}` : e.message)
+    }
+  }
+
+  /** What a finished attempt does to its delivery. */
+  function outcome(d: WebhookDelivery, a: DeliveryAttempt, now: Date) {
+    if (a.ok) return { state: 'delivered' as DeliveryState, nextAttemptAt: now, acknowledgedAt: now, deadReason: null }
+    const deadline = d.createdAt.getTime() + retryForMs
+    if (now.getTime() >= deadline)
+      return {
+        state: 'dead' as DeliveryState,
+        nextAttemptAt: now,
+        acknowledgedAt: null,
+        deadReason: `no acknowledgement within ${retryForMs / HOUR} hours; last: ${a.error}`,
+      }
+    const next = Math.min(deadline, now.getTime() + backoff(d.attemptCount + 1))
+    return { state: 'pending' as DeliveryState, nextAttemptAt: new Date(next), acknowledgedAt: null, deadReason: null }
+  }
+
+  /** Reminders due at `now` that no instance has taken yet, written to the outbox in one short transaction. */
+  async function takeReminders(now: Date): Promise<number> {
+    if (offsets.length === 0) return 0
+    return db.transaction().execute(async (trx) => {
+      const windows = await trx
+        .selectFrom('windows')
+        .selectAll()
+        .where('status', 'in', ['proposed', 'notified', 'agreed'])
+        .where('start_at', '>', now)
+        .where('start_at', '<=', new Date(now.getTime() + longestOffsetMs))
+        .execute()
+      if (windows.length === 0) return 0
+      const ws = windows.map(toWindow)
+      const taken = new Set(
+        (
+          await webhooksRepository.remindersOf(
+            trx,
+            ws.map((w) => w.id),
+          )
+        ).map((r) => `${r.window_id}|${r.start_at.getTime()}|${r.offset_key}`),
+      )
+      const rows: Parameters<typeof webhooksRepository.takeReminders>[1] = []
+      for (const w of ws) {
+        const start = DateTime.fromJSDate(w.start, { zone: w.zone })
+        const due = offsets
+          .map((o) => ({ key: o.key, dueAt: start.minus(o.duration).toJSDate() }))
+          .filter((o) => o.dueAt.getTime() <= now.getTime() && !taken.has(`${w.id}|${w.start.getTime()}|${o.key}`))
+          .sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime())
+        // Only the latest due reminder is sent; earlier ones that were missed, or were due before the window existed, are skipped.
+        for (const [i, o] of due.entries())
+          rows.push({
+            windowId: w.id,
+            startAt: w.start,
+            offsetKey: o.key,
+            dueAt: o.dueAt,
+            outcome: i === 0 && o.dueAt.getTime() >= w.createdAt.getTime() ? 'sent' : 'skipped',
+            recordedAt: now,
+          })
+      }
+      const won = await webhooksRepository.takeReminders(trx, rows)
+      let sent = 0
+      for (const r of won) {
+        if (r.outcome !== 'sent') continue
+        const w = ws.find((x) => x.id === r.window_id)!
+        const e = await enqueue(trx, {
+          type: 'window.starting',
+          subject: `windows/${w.id}`,
+          windowIds: [w.id],
+          parties: [w.party],
+          services: [...w.services],
+          regions: [...w.regions],
+          occurredAt: now,
+          data: { window: windowSummary(w), offset: r.offset_key, dueAt: r.due_at.toISOString(), startsAt: w.start.toISOString() },
+        })
+        await webhooksRepository.setReminderEvent(trx, { windowId: w.id, startAt: w.start, offsetKey: r.offset_key, eventId: e.id })
+        sent++
+      }
+      return sent
+    })
+  }
+
+  /** Sends one claimed round: deliveries of one (subscription, ordering key) in order, stopping at the first failure. */
+  async function sendRound(claimed: ClaimedDelivery[], now: Date, report: RunReport): Promise<void> {
+    const groups = new Map<string, ClaimedDelivery[]>()
+    for (const d of claimed) {
+      const k = `${d.subscriptionId}|${d.orderingKey}`
+      groups.set(k, [...(groups.get(k) ?? []), d])
+    }
+    const health = new Map<string, { ok: boolean; failed: boolean; lastError: string | null }>()
+    const queue = [...groups.values()]
+    const worker = async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) {
+        for (let i = 0; i < g.length; i++) {
+          const d = g[i]!
+          const a = await attempt(d, now)
+          report.attempted++
+          if (a.ok) report.delivered++
+          else report.failed++
+          await webhooksRepository.recordAttempt(db, d.id, { attempt: a, ...outcome(d, a, now) })
+          const h = health.get(d.subscriptionId) ?? { ok: false, failed: false, lastError: null }
+          if (a.ok) h.ok = true
+          else Object.assign(h, { failed: true, lastError: a.error })
+          health.set(d.subscriptionId, h)
+          if (!a.ok) {
+            await webhooksRepository.release(
+              db,
+              g.slice(i + 1).map((x) => x.id),
+            )
+            break
+          }
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
+    for (const [subscriptionId, h] of health) {
+      if (h.ok) {
+        await webhooksRepository.markHealth(db, subscriptionId, null)
+        continue
+      }
+      const s = await webhooksRepository.markHealth(db, subscriptionId, now)
+      if (s?.enabled && s.failingSince && now.getTime() - s.failingSince.getTime() >= retryForMs) {
+        await webhooksRepository.updateSubscription(db, subscriptionId, {
+          enabled: false,
+          disabledAt: now,
+          disabledReason: `every delivery failed for ${retryForMs / HOUR} hours (since ${s.failingSince.toISOString()}); last error: ${h.lastError}. PATCH {"enabled": true} once the receiver works.`,
+          updatedAt: now,
+        })
+        report.disabled++
+      }
+    }
+  }
+
+  /** One pass of the dispatcher at `now`: fan out new events, take due reminders, send what is due. */
+  async function runOnce(now: Date = clock.now()): Promise<RunReport> {
+    const report: RunReport = { fannedOut: 0, reminders: 0, attempted: 0, delivered: 0, failed: 0, disabled: 0 }
+    report.reminders = await takeReminders(now)
+    for (;;) {
+      const r = await db.transaction().execute((trx) => webhooksRepository.fanOut(trx, now, 1000))
+      report.fannedOut += r.events
+      if (r.events === 0) break
+    }
+    // The lease covers a whole round even if every delivery in a group times out in turn.
+    const leaseUntil = new Date(now.getTime() + (timeoutMs + 5_000) * Math.ceil(batchSize / Math.max(1, concurrency)) + 60_000)
+    for (let round = 0; round < 1000 && !stopping.signal.aborted; round++) {
+      const claimed = await db.transaction().execute((trx) => webhooksRepository.claim(trx, now, leaseUntil, batchSize))
+      if (claimed.length === 0) break
+      await sendRound(claimed, now, report)
+    }
+    return report
+  }
+
+  async function createDelivery(trx: DbOrTx, e: OutboxEvent, s: WebhookSubscription, replayOf: string | null, now: Date) {
+    return webhooksRepository.insertDelivery(trx, { eventId: e.id, subscriptionId: s.id, orderingKey: orderingKeyOf(e), replayOf, now })
+  }
+
+  return {
+    /** Creates a subscription owned by the calling key; the signing secret is in the answer only. */
+    async create(input: SubscriptionInput, actor: Actor): Promise<WebhookSubscription> {
+      await checkInput(input)
+      const secret = `whsec_${randomBytes(32).toString('base64')}`
+      return webhooksRepository.insertSubscription(db, {
+        ownerKeyId: actor.keyId,
+        url: input.url,
+        events: [...new Set(input.events)],
+        filter: input.filter ?? {},
+        description: input.description ?? '',
+        secret,
+        createdAt: clock.now(),
+      })
+    },
+
+    /** The caller's subscriptions; every subscription for an admin. */
+    list: (actor: Actor) => webhooksRepository.listSubscriptions(db, actor.role === 'admin' ? undefined : actor.keyId),
+
+    get: owned,
+
+    /** Changes a subscription; `enabled: true` turns a disabled one back on and forgets its failing streak. */
+    async update(id: string, patch: SubscriptionPatch, actor: Actor): Promise<WebhookSubscription> {
+      await owned(id, actor)
+      await checkInput(patch)
+      const now = clock.now()
+      const s = await webhooksRepository.updateSubscription(db, id, {
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.events !== undefined ? { events: [...new Set(patch.events)] } : {}),
+        ...(patch.filter !== undefined ? { filter: patch.filter } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.enabled === true ? { enabled: true, failingSince: null, disabledAt: null, disabledReason: null } : {}),
+        ...(patch.enabled === false ? { enabled: false, disabledAt: now, disabledReason: `disabled by key ${actor.keyId}` } : {}),
+        updatedAt: now,
+      })
+      if (!s) throw notFound('Webhook', id)
+      return s
+    },
+
+    /** Deletes a subscription; what it still had to send is cancelled, its delivery log stays. */
+    async remove(id: string, actor: Actor): Promise<void> {
+      await owned(id, actor)
+      await db.transaction().execute((trx) => webhooksRepository.deleteSubscription(trx, id, clock.now()))
+    },
+
+    /** Queues a `webhook.test` event for this subscription only. */
+    async test(id: string, actor: Actor): Promise<WebhookDelivery> {
+      const s = await owned(id, actor)
+      const now = clock.now()
+      return db.transaction().execute(async (trx) => {
+        const e = await enqueue(trx, {
+          id: randomUUID(),
+          type: 'webhook.test',
+          subject: `webhooks/${s.id}`,
+          windowIds: [],
+          parties: [],
+          services: [],
+          regions: [],
+          occurredAt: now,
+          data: { subscriptionId: s.id, message: 'A test event: your endpoint and signature check work if you acknowledge it with a 2xx.' },
+        })
+        return createDelivery(trx, e, s, null, now)
+      })
+    },
+
+    /** The subscription's deliveries, newest first, each with every attempt. */
+    async deliveries(id: string, actor: Actor, q: { limit: number; before?: number | undefined; state?: DeliveryState | undefined }) {
+      await owned(id, actor)
+      return webhooksRepository.listDeliveries(db, id, {
+        limit: q.limit,
+        ...(q.before !== undefined ? { beforeSeq: q.before } : {}),
+        ...(q.state ? { state: q.state } : {}),
+      })
+    },
+
+    /** Sends a delivery's event again, as a new delivery (the old one stays in the log). */
+    async replayDelivery(id: string, deliveryId: string, actor: Actor): Promise<WebhookDelivery> {
+      const s = await owned(id, actor)
+      const d = await webhooksRepository.findDelivery(db, id, deliveryId)
+      if (!d) throw notFound('Delivery', deliveryId)
+      const e = (await webhooksRepository.findEvent(db, d.eventId))!
+      return createDelivery(db, e, s, d.id, clock.now())
+    },
+
+    /** Sends again every event since `from` that the subscription wants (at most 10,000). */
+    async replayFrom(id: string, from: Date, actor: Actor): Promise<{ queued: number }> {
+      const s = await owned(id, actor)
+      const now = clock.now()
+      if (from.getTime() > now.getTime()) throw invalid([bodyField('/from', 'must not be in the future')])
+      const events = (await webhooksRepository.eventsSince(db, from, 10_000)).filter((e) => subscriptionWants(s, e))
+      await db.transaction().execute(async (trx) => {
+        for (const e of events) await createDelivery(trx, e, s, null, now)
+      })
+      return { queued: events.length }
+    },
+
+    /** Who was sent what about a window, when, and whether they acknowledged it. */
+    async notices(windowId: string) {
+      const w = await db.selectFrom('windows').select('id').where('id', '=', windowId).executeTakeFirst()
+      if (!w) throw notFound('Window', windowId)
+      return webhooksRepository.notices(db, windowId)
+    },
+
+    /** Enqueueing, always inside the caller's transaction: no change goes unannounced, and no rolled-back change is announced. */
+    outbox: {
+      async windowChanged(trx: DbOrTx, c: WindowChange): Promise<void> {
+        const type = windowEventType(c)
+        if (!type) return
+        const w = c.after
+        const decision =
+          type === 'window.decided' ? { decision: w.status, decisionRef: /\[([^\]]+)\]\s*$/.exec(c.reason ?? '')?.[1] ?? null } : {}
+        await enqueue(trx, {
+          type,
+          subject: `windows/${w.id}`,
+          windowIds: [w.id],
+          parties: [w.party],
+          services: union(c.before?.services, w.services),
+          regions: union(c.before?.regions, w.regions),
+          occurredAt: clock.now(),
+          data: {
+            action: c.action,
+            window: windowSummary(w),
+            changes: c.changes,
+            actor: { keyId: c.actor.keyId, role: c.actor.role },
+            reason: c.reason,
+            ...decision,
+          },
+        })
+      },
+
+      async schedulePublished(
+        trx: DbOrTx,
+        p: {
+          month: string
+          publicationId: string
+          publishedAt: Date
+          parties: readonly string[]
+          windows: readonly MaintenanceWindow[]
+          actor: Actor
+        },
+      ): Promise<void> {
+        await enqueue(trx, {
+          type: 'schedule.published',
+          subject: `schedules/${p.month}`,
+          windowIds: p.windows.map((w) => w.id),
+          parties: [...p.parties],
+          services: union(p.windows.flatMap((w) => w.services)),
+          regions: union(p.windows.flatMap((w) => w.regions)),
+          occurredAt: clock.now(),
+          data: {
+            month: p.month,
+            publicationId: p.publicationId,
+            publishedAt: p.publishedAt.toISOString(),
+            parties: p.parties,
+            actor: { keyId: p.actor.keyId, role: p.actor.role },
+            windows: p.windows.map(windowSummary),
+          },
+        })
+      },
+
+      async waiverGranted(trx: DbOrTx, waiver: StoredWaiver, w: MaintenanceWindow): Promise<void> {
+        await enqueue(trx, {
+          type: 'waiver.granted',
+          subject: `windows/${w.id}`,
+          windowIds: [w.id],
+          parties: [w.party],
+          services: [...w.services],
+          regions: [...w.regions],
+          occurredAt: clock.now(),
+          data: {
+            window: windowSummary(w),
+            waiver: {
+              id: waiver.id,
+              findingKey: waiver.findingKey,
+              code: waiver.code,
+              approvedBy: waiver.approvedBy,
+              decisionRef: waiver.decisionRef,
+              decidedAt: waiver.decidedAt.toISOString(),
+              reason: waiver.reason,
+              expiresAt: waiver.expiresAt?.toISOString() ?? null,
+            },
+          },
+        })
+      },
+
+      /**
+       * Called before a new assessment of a stored window is written: announces the breaches and
+       * objections (not waived) that the previous stored assessment did not have. A window's first
+       * assessment raises nothing here (its creation is announced as window.proposed).
+       */
+      async findingsAssessed(
+        trx: DbOrTx,
+        w: MaintenanceWindow,
+        findings: readonly { key: string; code: string; severity: string; message: string; waiver?: unknown }[],
+      ): Promise<void> {
+        const serious = (f: { severity: string; waiver?: unknown }) => (f.severity === 'breach' || f.severity === 'objection') && !f.waiver
+        const previous = await webhooksRepository.latestFindings(trx, w.id)
+        if (previous === undefined) return
+        const had = new Set(previous.filter(serious).map((f) => f.key))
+        const raised = findings.filter((f) => serious(f) && !had.has(f.key))
+        if (raised.length === 0) return
+        await enqueue(trx, {
+          type: 'finding.raised',
+          subject: `windows/${w.id}`,
+          windowIds: [w.id],
+          parties: [w.party],
+          services: [...w.services],
+          regions: [...w.regions],
+          occurredAt: clock.now(),
+          data: {
+            window: windowSummary(w),
+            findings: raised.map((f) => ({ key: f.key, code: f.code, severity: f.severity, message: f.message })),
+          },
+        })
+      },
+    },
+
+    runOnce,
+
+    /**
+     * Runs the dispatcher every `intervalMs` until stopped; a pass never overlaps the next. `stop()`
+     * aborts requests in flight (recorded as failed attempts, retried later) and waits for the pass.
+     */
+    start(loop: { intervalMs?: number; onError?: (err: unknown) => void } = {}) {
+      let timer: NodeJS.Timeout | undefined
+      let running: Promise<unknown> | undefined
+      let stopped = false
+      const tick = () => {
+        running = runOnce(clock.now())
+          .catch((err) => loop.onError?.(err))
+          .finally(() => {
+            running = undefined
+            if (!stopped) timer = setTimeout(tick, loop.intervalMs ?? 1000)
+          })
+      }
+      timer = setTimeout(tick, loop.intervalMs ?? 1000)
+      return {
+        async stop() {
+          stopped = true
+          if (timer) clearTimeout(timer)
+          stopping.abort()
+          await running
+        },
+      }
+    },
+  }
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>
+export type WebhookOutbox = WebhooksService['outbox']
