@@ -1,0 +1,540 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { createServices } from '../../src/services/index.ts'
+import { aWindow, buildTestApp } from '../helpers/test-app.ts'
+
+// A receiver on loopback that checks every delivery the Standard Webhooks way, written here
+// independently of the service's signer: HMAC-SHA256 over "id.timestamp.body" with the base64 part
+// of the whsec_ secret, compared against each "v1,<sig>" in the header.
+type Received = {
+  path: string
+  headers: IncomingHttpHeaders
+  body: string
+  event: {
+    id: string
+    type: string
+    subject: string
+    time: string
+    specversion: string
+    source: string
+    datacontenttype: string
+    data: Record<string, unknown>
+  }
+  signatureOk: boolean
+}
+const secrets = new Map<string, string>() // path → secret
+let mode: 'ok' | 'fail' | 'slow' | 'redirect' = 'ok'
+let slowMs = 1500
+let onRequest: (() => void) | undefined
+const received: Received[] = []
+
+function verify(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
+  const id = String(headers['webhook-id'] ?? '')
+  const ts = String(headers['webhook-timestamp'] ?? '')
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
+  const expected = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest()
+  return String(headers['webhook-signature'] ?? '')
+    .split(' ')
+    .some((s) => {
+      const [v, sig] = s.split(',')
+      const got = Buffer.from(sig ?? '', 'base64')
+      return v === 'v1' && got.length === expected.length && timingSafeEqual(got, expected)
+    })
+}
+
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = []
+  req.on('data', (c) => chunks.push(c))
+  req.on('end', () => {
+    onRequest?.()
+    const reply = () => {
+      if (mode === 'fail') return res.writeHead(503).end('down for maintenance')
+      if (mode === 'redirect') return res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end()
+      const body = Buffer.concat(chunks).toString('utf8')
+      const secret = secrets.get(req.url ?? '') ?? ''
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        event: JSON.parse(body),
+        signatureOk: verify(secret, req.headers, body),
+      })
+      res.writeHead(204).end()
+    }
+    if (mode === 'slow') setTimeout(reply, slowMs)
+    else reply()
+  })
+})
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+const port = (receiver.address() as AddressInfo).port
+t.teardown(() => new Promise<void>((r) => receiver.close(() => r())))
+
+const ctx = await buildTestApp(t, { now: '2021-10-01T09:00:00Z' })
+const { app } = ctx
+const dsp = await ctx.keyFor('submitter', ['DSP'])
+const cspn = await ctx.keyFor('submitter', ['CSP-N'])
+const reviewer = await ctx.keyFor('reviewer')
+const viewer = await ctx.keyFor('viewer')
+const run = () => ctx.services.webhooks.runOnce(ctx.clock.now())
+
+async function subscribe(headers: Record<string, string>, path: string, body: Record<string, unknown> = {}) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers,
+    payload: {
+      url: `http://127.0.0.1:${port}${path}`,
+      events: [
+        'window.proposed',
+        'window.changed',
+        'window.cancelled',
+        'window.decided',
+        'window.starting',
+        'schedule.published',
+        'waiver.granted',
+        'finding.raised',
+      ],
+      ...body,
+    },
+  })
+  if (res.statusCode !== 201) throw new Error(res.body)
+  secrets.set(path, res.json().secret)
+  return res.json() as { id: string; secret: string }
+}
+
+async function createWindow(over: Record<string, unknown> = {}, headers = dsp) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers,
+    payload: aWindow({ reference: `W-${Math.random().toString(36).slice(2, 9)}`, ...over }),
+  })
+  if (res.statusCode !== 201) throw new Error(res.body)
+  return res.json() as {
+    id: string
+    version: number
+    assessment: { findings: { key: string; code: string; severity: string; waivable: boolean }[] }
+  }
+}
+
+const count = async (table: 'outbox_events' | 'webhook_deliveries') =>
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
+const at = (path: string) => received.filter((r) => r.path === path)
+
+t.beforeEach(async () => {
+  for (const table of ['webhook_reminders', 'webhook_deliveries', 'outbox_events', 'webhook_subscriptions'] as const)
+    await ctx.db.deleteFrom(table).execute()
+  await ctx.reset()
+  ctx.clock.set('2021-10-01T09:00:00Z')
+  received.length = 0
+  mode = 'ok'
+  onRequest = undefined
+})
+
+t.test('subscriptions: own ones only, secret shown once, bad input named by field', async (t) => {
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: dsp,
+    payload: { url: `http://127.0.0.1:${port}/a`, events: ['window.changed'], filter: { parties: ['DSP'] }, description: 'DSP ops' },
+  })
+  t.equal(created.statusCode, 201, created.body)
+  const s = created.json()
+  t.match(s.secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
+  t.match(created.headers.location, new RegExp(`/v1/webhooks/${s.id}$`))
+  const got = await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })
+  t.equal(got.statusCode, 200)
+  t.notOk('secret' in got.json(), 'the secret is not shown again')
+  t.equal((await app.inject({ url: `/v1/webhooks/${s.id}`, headers: cspn })).statusCode, 404, "another key's subscription is not found")
+  t.equal((await app.inject({ url: '/v1/webhooks', headers: cspn })).json().items.length, 0)
+  t.equal((await app.inject({ url: '/v1/webhooks', headers: ctx.admin })).json().items.length, 1, 'an admin sees every subscription')
+  const bad: [Record<string, unknown>, string][] = [
+    [{ url: 'ftp://127.0.0.1/x', events: ['window.changed'] }, '/url'],
+    [{ url: 'not a url', events: ['window.changed'] }, '/url'],
+    [{ url: 'http://user:pw@127.0.0.1/x', events: ['window.changed'] }, '/url'],
+    [{ url: 'http://127.0.0.1/x', events: ['window.changed', 'window.exploded'] }, '/events/1'],
+    [{ url: 'http://127.0.0.1/x', events: [] }, '/events'],
+    [{ url: 'http://127.0.0.1/x', events: ['window.changed'], filter: { parties: ['DSP', 'NOPE'] } }, '/filter/parties/1'],
+    [{ url: 'http://127.0.0.1/x', events: ['window.changed'], filter: { services: ['no-such-service'] } }, '/filter/services/0'],
+  ]
+  for (const [payload, pointer] of bad) {
+    const r = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: dsp, payload })
+    t.equal(r.statusCode, 400, `${JSON.stringify(payload)} → 400`)
+    t.match(r.headers['content-type'], /problem\+json/)
+    t.ok(
+      r.json().errors.some((e: { pointer: string }) => e.pointer === pointer),
+      `names ${pointer}: ${r.body.slice(0, 300)}`,
+    )
+  }
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/webhooks/${s.id}`,
+    headers: dsp,
+    payload: { events: ['window.changed', 'window.cancelled'], description: 'renamed' },
+  })
+  t.equal(patched.statusCode, 200, patched.body)
+  t.same(patched.json().events, ['window.changed', 'window.cancelled'])
+  t.equal((await app.inject({ method: 'PATCH', url: `/v1/webhooks/${s.id}`, headers: dsp, payload: { events: ['nope'] } })).statusCode, 400)
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/${s.id}`, headers: cspn })).statusCode, 404)
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/${s.id}`, headers: dsp })).statusCode, 204)
+  t.equal((await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })).statusCode, 404)
+})
+
+t.test('every event type, once per subscription per change, in order per window, signed', async (t) => {
+  await subscribe(dsp, '/all')
+  await subscribe(cspn, '/north', { filter: { parties: ['CSP-N'] } })
+  await subscribe(viewer, '/decisions', { events: ['window.decided', 'window.cancelled'] })
+
+  const w1 = await createWindow()
+  const v1 = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w1.id}`,
+    headers: { ...dsp, 'if-match': `"${w1.version}"` },
+    payload: { start: '2021-12-05T00:00:00Z', end: '2021-12-05T06:00:00Z' },
+  })
+  t.equal(v1.statusCode, 200, v1.body.slice(0, 300))
+  const winter = (v1.json().assessment.findings as { key: string; code: string; severity: string; waivable: boolean }[]).filter(
+    (f) => f.severity === 'objection' || f.severity === 'breach',
+  )
+  t.ok(winter.length > 0, 'the move into December raises a finding')
+  const pub = await app.inject({ method: 'POST', url: '/v1/schedules/2021-12/publish', headers: dsp, payload: {} })
+  t.equal(pub.statusCode, 200, pub.body.slice(0, 300))
+  const waivable = winter.find((f) => f.waivable)
+  t.ok(waivable, 'a waivable finding to waive')
+  if (waivable) {
+    const wv = await app.inject({
+      method: 'POST',
+      url: '/v1/waivers',
+      headers: reviewer,
+      payload: {
+        findingKey: waivable.key,
+        approvedBy: 'sec-panel',
+        decisionRef: 'Panel 2021-10',
+        decidedAt: '2021-10-01T08:00:00Z',
+        reason: 'Essential',
+      },
+    })
+    t.equal(wv.statusCode, 201, wv.body.slice(0, 300))
+  }
+  const agree = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${w1.id}/status`,
+    headers: reviewer,
+    payload: { to: 'agreed', reason: 'OPSG agreed', decisionRef: 'OPSG-58' },
+  })
+  t.equal(agree.statusCode, 200, agree.body.slice(0, 300))
+  const w2 = await createWindow()
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: `/v1/windows/${w2.id}/status`,
+        headers: dsp,
+        payload: { to: 'cancelled', reason: 'no longer needed' },
+      })
+    ).statusCode,
+    200,
+  )
+  ctx.clock.set('2021-11-28T00:00:00Z') // 7 days before W1's start
+  const r = await run()
+  t.equal(r.failed, 0)
+
+  const all = at('/all')
+  t.ok(
+    all.every((x) => x.signatureOk),
+    'every delivery carries a valid Standard Webhooks signature',
+  )
+  t.same(new Set(all.map((x) => x.headers['webhook-id'])).size, all.length, 'each event once')
+  const forW1 = all.filter((x) => x.event.subject === `windows/${w1.id}`).map((x) => x.event.type)
+  t.same(
+    forW1,
+    ['window.proposed', 'window.changed', 'finding.raised', ...(waivable ? ['waiver.granted'] : []), 'window.decided', 'window.starting'],
+    'W1 in order',
+  )
+  t.same(
+    all.filter((x) => x.event.subject === `windows/${w2.id}`).map((x) => x.event.type),
+    ['window.proposed', 'window.cancelled'],
+  )
+  const schedule = all.find((x) => x.event.type === 'schedule.published')!
+  t.equal(schedule.event.subject, 'schedules/2021-12')
+  t.same(
+    (schedule.event.data.windows as { id: string }[]).map((w) => w.id),
+    [w1.id],
+    'the month and every window in it',
+  )
+  const first = all[0]!
+  t.match(first.event, { specversion: '1.0', source: '/mwp', datacontenttype: 'application/json', time: '2021-10-01T09:00:00.000Z' })
+  t.equal(first.headers['webhook-id'], first.event.id)
+  t.match(first.headers['content-type'], /application\/cloudevents\+json/)
+  const changed = all.find((x) => x.event.type === 'window.changed')!
+  t.match(changed.event.data.changes, [
+    { field: 'start', old: '2022-05-14T23:00:00.000Z', new: '2021-12-05T00:00:00.000Z' },
+    { field: 'end' },
+  ])
+  const decided = all.find((x) => x.event.type === 'window.decided')!
+  t.match(decided.event.data, { decision: 'agreed', decisionRef: 'OPSG-58' })
+  t.same(at('/north'), [], 'a filter on CSP-N hears nothing of DSP windows')
+  t.same(
+    at('/decisions').map((x) => x.event.type),
+    ['window.decided', 'window.cancelled'],
+    'only the events asked for',
+  )
+  const again = await run()
+  t.equal(again.attempted, 0, 'nothing is sent twice')
+
+  const notices = await app.inject({ url: `/v1/windows/${w1.id}/notices`, headers: viewer })
+  t.equal(notices.statusCode, 200)
+  const items = notices.json().items as {
+    event: { type: string }
+    acknowledgedAt: string
+    subscription: { ownerKeyId: string }
+    attempts: { statusCode: number }[]
+  }[]
+  t.ok(items.length >= forW1.length + 1, 'each delivery about W1 (and its schedule) is listed')
+  t.ok(
+    items.every((n) => n.acknowledgedAt === '2021-11-28T00:00:00.000Z' && n.attempts[0]!.statusCode === 204),
+    'acknowledged with a 2xx, and when',
+  )
+  t.ok(
+    items.some((n) => n.event.type === 'schedule.published'),
+    'the schedule that carried the window is evidence too',
+  )
+})
+
+t.test('a rolled-back change sends nothing', async (t) => {
+  await subscribe(dsp, '/all')
+  const bad = await app.inject({ method: 'POST', url: '/v1/windows', headers: dsp, payload: aWindow({ end: '2022-05-14T00:00:00Z' }) })
+  t.equal(bad.statusCode, 400)
+  const w = await createWindow()
+  const eventsBefore = await count('outbox_events')
+  const stale = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w.id}`,
+    headers: { ...dsp, 'if-match': '"7"' },
+    payload: { title: 'never' },
+  })
+  t.equal(stale.statusCode, 412)
+  const badMove = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w.id}`,
+    headers: { ...dsp, 'if-match': `"${w.version}"` },
+    payload: { regions: ['NOWHERE'] },
+  })
+  t.equal(badMove.statusCode, 400)
+  t.equal(await count('outbox_events'), eventsBefore, 'no outbox row for a change that did not happen')
+  await run()
+  t.same(
+    at('/all').map((x) => x.event.type),
+    ['window.proposed'],
+    'only the change that was stored',
+  )
+})
+
+t.test('a receiver down for a while gets everything, in order, when it comes back; the log keeps every attempt', async (t) => {
+  const s = await subscribe(dsp, '/all')
+  mode = 'fail'
+  const w = await createWindow()
+  let version = w.version
+  let r = await run()
+  t.equal(r.failed, 1)
+  for (const title of ['one', 'two', 'three']) {
+    const p = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...dsp, 'if-match': `"${version}"` },
+      payload: { title },
+    })
+    version = p.json().version
+    ctx.clock.advance(60_000)
+    r = await run()
+  }
+  const waiting = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })).json().items as { attempts: unknown[] }[]
+  t.same(
+    waiting.map((d) => d.attempts.length > 0),
+    [false, false, false, true],
+    'while the oldest keeps failing (with backoff), later events of the window wait behind it',
+  )
+  ctx.clock.advance(3 * 3_600_000)
+  r = await run()
+  t.equal(r.attempted, 1, 'one retry of the oldest, still failing')
+  mode = 'ok'
+  ctx.clock.advance(6 * 3_600_000)
+  r = await run()
+  t.equal(r.delivered, 4)
+  t.same(
+    at('/all').map((x) => `${x.event.type}:${(x.event.data.window as { title: string }).title}`),
+    ['window.proposed:DSP Technical Refresh 1', 'window.changed:one', 'window.changed:two', 'window.changed:three'],
+  )
+  const log = await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })
+  t.equal(log.statusCode, 200)
+  const oldest = log.json().items.at(-1)
+  t.equal(oldest.state, 'delivered')
+  const codes = oldest.attempts.map((a: { statusCode: number }) => a.statusCode)
+  t.ok(codes.length >= 3 && codes.slice(0, -1).every((c: number) => c === 503) && codes.at(-1) === 204, `every attempt kept: ${codes}`)
+  t.match(oldest.attempts[0], { at: '2021-10-01T09:00:00.000Z', ok: false, responseExcerpt: 'down for maintenance', error: 'HTTP 503' })
+  t.type(oldest.attempts[0].latencyMs, 'number')
+  t.equal((await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })).json().failingSince, null, 'healthy again')
+})
+
+t.test('24 hours of failure: the delivery is dead-lettered and the subscription disabled, with the reason', async (t) => {
+  const s = await subscribe(dsp, '/all')
+  mode = 'fail'
+  await createWindow()
+  for (let h = 0; h <= 25; h++) {
+    await run()
+    ctx.clock.advance(3_600_000)
+  }
+  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })).json()
+  t.equal(log.items[0].state, 'dead')
+  t.match(log.items[0].deadReason, /24 hours/)
+  t.ok(log.items[0].attempts.length >= 8, `retried with backoff (${log.items[0].attempts.length} attempts)`)
+  const sub = (await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })).json()
+  t.equal(sub.enabled, false)
+  t.match(sub.disabledReason, /failed for 24 hours/)
+  await createWindow()
+  mode = 'ok'
+  await run()
+  t.same(at('/all'), [], 'a disabled subscription gets nothing')
+  const on = await app.inject({ method: 'PATCH', url: `/v1/webhooks/${s.id}`, headers: dsp, payload: { enabled: true } })
+  t.match(on.json(), { enabled: true, disabledReason: null, failingSince: null })
+  const replay = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/deliveries/${log.items[0].id}/replay`, headers: dsp })
+  t.equal(replay.statusCode, 202, replay.body)
+  await run()
+  t.equal(at('/all').length, 1, 'the dead-lettered event, replayed')
+})
+
+t.test('two dispatchers over one database deliver each event exactly once', async (t) => {
+  await subscribe(dsp, '/all')
+  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
+  for (let i = 0; i < 25; i++)
+    await createWindow({
+      start: `2022-05-${String(i + 1).padStart(2, '0')}T00:00:00+01:00`,
+      end: `2022-05-${String(i + 1).padStart(2, '0')}T04:00:00+01:00`,
+    })
+  const [a, b] = await Promise.all([run(), other.webhooks.runOnce(ctx.clock.now())])
+  t.equal(a.delivered + b.delivered, 25)
+  t.equal(at('/all').length, 25)
+  t.equal(new Set(at('/all').map((x) => x.event.id)).size, 25)
+  t.equal((await run()).attempted + (await other.webhooks.runOnce(ctx.clock.now())).attempted, 0)
+})
+
+t.test('reminders fire at the right instants across the October clock change, exactly once', async (t) => {
+  await subscribe(dsp, '/all', { events: ['window.starting'] })
+  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
+  // Sunday 31 October 2021, 20:00 GMT (the clocks went back at 02:00 BST that morning).
+  const w = await createWindow({ start: '2021-10-31T20:00:00Z', end: '2021-10-31T23:00:00Z' })
+  const expected: [string, string][] = [
+    ['P7D', '2021-10-24T19:00:00.000Z'], // 20:00 BST a calendar week before
+    ['P1D', '2021-10-30T19:00:00.000Z'], // 20:00 BST the day before, 25 hours earlier
+    ['PT1H', '2021-10-31T19:00:00.000Z'], // exactly one hour
+  ]
+  for (const [offset, instant] of expected) {
+    ctx.clock.set(new Date(Date.parse(instant) - 1000))
+    await run()
+    t.equal(
+      at('/all').length,
+      expected.findIndex((e) => e[0] === offset),
+      `nothing a second before ${offset}`,
+    )
+    ctx.clock.set(instant)
+    await Promise.all([run(), other.webhooks.runOnce(ctx.clock.now())])
+    ctx.clock.advance(60_000)
+    await run()
+    const last = at('/all').at(-1)!
+    t.match(last.event.data, { offset, dueAt: instant, startsAt: '2021-10-31T20:00:00.000Z' }, `${offset} at ${instant}`)
+    t.equal(last.event.time, instant)
+  }
+  t.equal(at('/all').length, 3, 'each reminder once, whichever dispatcher took it')
+  t.same(
+    at('/all').map((x) => x.event.subject),
+    [`windows/${w.id}`, `windows/${w.id}`, `windows/${w.id}`],
+  )
+  // A window moved to a new start gets reminders for its new start; one created too late for a reminder skips it.
+  ctx.clock.set('2021-11-20T12:00:00Z')
+  const late = await createWindow({ start: '2021-11-22T02:00:00Z', end: '2021-11-22T04:00:00Z' })
+  await run()
+  t.equal(at('/all').length, 3, 'the 7-day reminder was due before the window existed: skipped')
+  ctx.clock.set('2021-11-21T02:00:00Z')
+  await run()
+  t.match(at('/all').at(-1)!.event.data, { offset: 'P1D', window: { id: late.id } })
+})
+
+t.test('a slow or redirecting receiver never blocks an API request', async (t) => {
+  const s = await subscribe(dsp, '/all')
+  mode = 'slow'
+  slowMs = 1500
+  await createWindow()
+  const arrived = new Promise<void>((r) => {
+    onRequest = r
+  })
+  const pass = run()
+  await arrived
+  const t0 = performance.now()
+  t.equal((await app.inject({ url: '/v1/windows', headers: viewer })).statusCode, 200)
+  await createWindow()
+  const ms = performance.now() - t0
+  t.ok(ms < 1000, `a read and a write took ${ms.toFixed(0)} ms while the receiver was still thinking`)
+  await pass
+  t.equal(at('/all').length, 1)
+  mode = 'redirect'
+  ctx.clock.advance(60_000)
+  await run()
+  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries?state=pending`, headers: dsp })).json()
+  t.match(log.items[0].attempts[0], { statusCode: 302, ok: false, error: /redirect .* not followed/ })
+})
+
+t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and bulk replay', async (t) => {
+  const outside = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: dsp,
+    payload: { url: 'http://192.0.2.10/hook', events: ['window.proposed'] },
+  })
+  t.equal(outside.statusCode, 201, 'accepted: the check is made at send time, on the resolved address')
+  await createWindow()
+  await run()
+  const log = (await app.inject({ url: `/v1/webhooks/${outside.json().id}/deliveries`, headers: dsp })).json()
+  t.match(log.items[0].attempts[0], { statusCode: null, ok: false, error: /192\.0\.2\.10.*outside WEBHOOK_ALLOWED_HOSTS/ })
+
+  const s = await subscribe(dsp, '/all')
+  const test = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/test`, headers: dsp })
+  t.equal(test.statusCode, 202, test.body)
+  await run()
+  t.same(
+    at('/all').map((x) => x.event.type),
+    ['webhook.test'],
+    'the window created before the subscription is not sent; the test event is',
+  )
+  t.ok(at('/all')[0]!.signatureOk)
+  const replay = await app.inject({
+    method: 'POST',
+    url: `/v1/webhooks/${s.id}/replay`,
+    headers: dsp,
+    payload: { from: '2021-10-01T00:00:00Z' },
+  })
+  t.equal(replay.statusCode, 202, replay.body)
+  t.same(replay.json(), { queued: 1 })
+  await run()
+  t.same(
+    at('/all').map((x) => x.event.type),
+    ['webhook.test', 'window.proposed'],
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/replay`, headers: cspn, payload: { from: '2021-10-01T00:00:00Z' } }))
+      .statusCode,
+    404,
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/replay`, headers: dsp, payload: { from: 'yesterday' } })).statusCode,
+    400,
+  )
+})
