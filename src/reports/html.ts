@@ -1,0 +1,298 @@
+/**
+ * The compliance report as one self-contained HTML page: no external scripts, fonts, images or
+ * styles; inline CSS that prints on A4 landscape; an inline SVG timeline (months along the axis, one
+ * lane per party, windows as bars coloured by RAG, winter / top-up peaks / bank holidays shaded,
+ * breaches marked) with <title>/<desc> text alternatives and a legend; then semantic tables with
+ * headers. Local times carry GMT/BST. Every text from data is escaped.
+ *
+ * Hooks for tests and tools: bars are `rect.bar`, shaded periods `rect.shade`, breach markers
+ * `.breach-marker`, and each table has an id (`windows`, `register`, `months`, …).
+ *
+ * @example renderHtml(report).startsWith('<!doctype html>') // true
+ */
+import { DateTime } from 'luxon'
+import type { ComplianceReport, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
+import { localLabel } from './compliance-report.ts'
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function esc(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v)
+  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : s
+}
+
+const CSS = `
+:root{--red:#b3261e;--amber:#b86e00;--green:#2e7d32;--grey:#6b6b6b;--ink:#1b1b1b;--rule:#c8c8c8;--winter:#d9e8fb;--peak:#fde7c8;--holiday:#e4d7f5}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);margin:1.5rem;max-width:1400px}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:2px solid var(--ink);padding-bottom:.15rem}
+.meta{color:#444;margin:.2rem 0}.statement{background:#f4f4f4;border-left:4px solid var(--ink);padding:.4rem .7rem;margin:.6rem 0}
+table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:12.5px}
+caption{text-align:left;font-weight:600;padding:.2rem 0}
+th,td{border:1px solid var(--rule);padding:.25rem .4rem;text-align:left;vertical-align:top}
+thead th{background:#ececec}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.rag{display:inline-block;min-width:3.8em;padding:0 .3em;border-radius:3px;color:#fff;font-weight:600;text-align:center}
+.rag-red{background:var(--red)}.rag-amber{background:var(--amber)}.rag-green{background:var(--green)}.rag-unrated{background:var(--grey)}
+.st-open{color:var(--red);font-weight:600}.st-waived{color:var(--amber);font-weight:600}.st-remediated{color:var(--green);font-weight:600}
+.over{color:var(--red);font-weight:600}
+figure{margin:0}#timeline>svg{width:100%;height:auto;border:1px solid var(--rule);background:#fff}.legend svg{width:14px;height:10px}
+svg text{font:11px system-ui,Arial,sans-serif;fill:var(--ink)}
+svg .bar.rag-red{fill:var(--red)}svg .bar.rag-amber{fill:var(--amber)}svg .bar.rag-green{fill:var(--green)}svg .bar.rag-unrated{fill:var(--grey)}
+svg .bar.inactive{fill-opacity:.35}
+svg .shade-winter{fill:var(--winter)}svg .shade-top-up-peak{fill:var(--peak)}svg .shade-bank-holiday{fill:var(--holiday)}
+svg .breach-marker{fill:#000}svg .breach-marker.waived{fill:#fff;stroke:#000;stroke-width:1.2}
+svg .grid{stroke:var(--rule);stroke-width:1}svg .lane{stroke:#e6e6e6}
+.legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;list-style:none;padding:0;margin:.4rem 0}
+.legend li{display:flex;align-items:center;gap:.35rem}.sw{display:inline-block;width:1.4em;height:.9em;border:1px solid #999}
+.sw-winter{background:var(--winter)}.sw-top-up-peak{background:var(--peak)}.sw-bank-holiday{background:var(--holiday)}
+.sw-red{background:var(--red)}.sw-amber{background:var(--amber)}.sw-green{background:var(--green)}.sw-unrated{background:var(--grey)}
+ul.findings{margin:0;padding-left:1.1em}
+.small{font-size:11.5px;color:#444}
+@page{size:A4 landscape;margin:10mm}
+@media print{body{margin:0;max-width:none;font-size:10.5px}h2{break-after:avoid}table{font-size:9.5px}tr,figure{break-inside:avoid}thead{display:table-header-group}.noprint{display:none}a{color:inherit;text-decoration:none}}
+`
+
+const SEVERITIES = ['breach', 'objection', 'warning', 'info'] as const
+const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 2 })
+
+/** The report as one self-contained HTML page. */
+export function renderHtml(report: ComplianceReport): string {
+  const zone = report.period.zone
+  const out: string[] = []
+  const localOf = (isoText: string) => localLabel(new Date(isoText), zone)
+  out.push(
+    '<!doctype html>',
+    '<html lang="en-GB">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(report.title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    `<h1>${esc(report.title)}</h1>`,
+    `<p class="meta">Period: ${esc(localOf(report.period.from))} to ${esc(localOf(report.period.to))} (${esc(zone)})${report.filters.party ? ` · party ${esc(report.filters.party)}` : ''}${report.filters.programme ? ` · programme ${esc(report.filters.programme)}` : ''}</p>`,
+    `<p class="meta">${report.asOf ? `As of <strong>${esc(localOf(report.asOf))}</strong> (${esc(report.asOf)})` : 'Current state'} · generated ${esc(localOf(report.generatedAt))} (${esc(report.generatedAt)})</p>`,
+    `<p class="statement">${esc(report.provenance.timeBasis)}</p>`,
+    '</header>',
+    '<main>',
+  )
+  out.push(timeline(report))
+  out.push(summary(report))
+  out.push(monthsTable(report))
+  out.push(windowsTable(report))
+  out.push(registerTable(report))
+  out.push(publicationsTable(report))
+  out.push(provenance(report))
+  out.push('</main>', '</body>', '</html>', '')
+  return out.join('\n')
+}
+
+function timeline(r: ComplianceReport): string {
+  const from = Date.parse(r.period.from)
+  const to = Date.parse(r.period.to)
+  const zone = r.period.zone
+  const lanes = r.months.length ? [...new Set(r.months.map((m) => m.party))] : [...new Set(r.windows.map((w) => w.party))]
+  for (const w of r.windows) if (!lanes.includes(w.party)) lanes.push(w.party)
+  const left = 90
+  const width = 1100
+  const top = 34
+  const laneH = 30
+  const height = top + Math.max(1, lanes.length) * laneH + 8
+  const span = Math.max(1, to - from)
+  const x = (t: number) => left + ((Math.min(Math.max(t, from), to) - from) / span) * width
+  const px = (n: number) => (Math.round(n * 10) / 10).toString()
+  const parts: string[] = []
+  const bars = r.windows.length
+  const breaches = r.windows.filter((w) => w.findings.some((f) => f.severity === 'breach')).length
+  const desc =
+    `Timeline from ${localLabel(new Date(from), zone)} to ${localLabel(new Date(to), zone)}: ${bars} window(s) in ${lanes.length} lane(s) (${lanes.join(', ') || 'none'}), ` +
+    `coloured by RAG (${r.summary.windowsByRag.red} red, ${r.summary.windowsByRag.amber} amber, ${r.summary.windowsByRag.green} green, ${r.summary.windowsByRag.unrated} unrated); ` +
+    `${breaches} window(s) with a breach are marked with a triangle; ${r.shading.length} shaded period(s): winter, top-up peaks and bank holidays. The same facts are in the tables below.`
+  parts.push(
+    `<figure id="timeline"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="tl-title tl-desc" viewBox="0 0 ${left + width + 10} ${height}" preserveAspectRatio="xMinYMin meet">`,
+    `<title id="tl-title">${esc(`Timeline of maintenance windows, ${r.period.months[0] ?? ''} to ${r.period.months.at(-1) ?? ''}`)}</title>`,
+    `<desc id="tl-desc">${esc(desc)}</desc>`,
+  )
+  // Winter underneath, top-up peaks over it, bank holidays on top.
+  for (const kind of ['winter', 'top-up-peak', 'bank-holiday'] as const)
+    for (const s of r.shading) if (s.kind === kind) parts.push(shade(s, x, top, height - top - 4, px, zone))
+  // Month grid and labels.
+  for (const m of r.period.months) {
+    const start = DateTime.fromFormat(m, 'yyyy-MM', { zone })
+    const mx = x(start.toMillis())
+    const nx = x(start.plus({ months: 1 }).toMillis())
+    parts.push(`<line class="grid" x1="${px(mx)}" y1="${top - 16}" x2="${px(mx)}" y2="${height - 4}"/>`)
+    parts.push(
+      `<text class="month" x="${px((mx + nx) / 2)}" y="${top - 20}" text-anchor="middle">${esc(start.toFormat('LLL yyyy'))}</text>`,
+    )
+  }
+  lanes.forEach((party, i) => {
+    const y = top + i * laneH
+    parts.push(`<line class="lane" x1="${left}" y1="${y + laneH}" x2="${left + width}" y2="${y + laneH}"/>`)
+    parts.push(`<text class="lane-label" x="6" y="${y + laneH / 2 + 4}">${esc(party)}</text>`)
+  })
+  for (const w of r.windows) {
+    const lane = lanes.indexOf(w.party)
+    const y = top + lane * laneH + 7
+    const s = x(Date.parse(w.start))
+    const e = Math.max(x(Date.parse(w.end)), s + 2)
+    const rag = w.rag ?? 'unrated'
+    const inactive = w.status === 'cancelled' || w.status === 'rejected' ? ' inactive' : ''
+    const open = w.findings.filter((f) => f.severity === 'breach' && f.status === 'open').length
+    const waived = w.findings.filter((f) => f.severity === 'breach' && f.status === 'waived').length
+    const label = `${w.reference} (${w.party}, ${w.status}): ${w.startLocal} to ${w.endLocal}; RAG ${rag}; ${open} open and ${waived} waived breach(es)`
+    parts.push(
+      `<rect class="bar rag-${rag}${inactive}" data-window="${esc(w.id)}" x="${px(s)}" y="${y}" width="${px(e - s)}" height="${laneH - 14}"><title>${esc(label)}</title></rect>`,
+    )
+    if (open + waived > 0) {
+      const cx = (s + e) / 2
+      parts.push(
+        `<path class="breach-marker${open ? '' : ' waived'}" data-window="${esc(w.id)}" d="M${px(cx - 5)} ${y - 7}L${px(cx + 5)} ${y - 7}L${px(cx)} ${y}Z"><title>${esc(`${w.reference}: ${open} open breach(es), ${waived} waived`)}</title></path>`,
+      )
+    }
+  }
+  parts.push('</svg>')
+  parts.push(
+    '<figcaption><ul class="legend" aria-label="Legend">',
+    '<li><span class="sw sw-red"></span>Red: unwaived breach or large prepayment outage</li>',
+    '<li><span class="sw sw-amber"></span>Amber: unwaived objection or prepayment outage</li>',
+    '<li><span class="sw sw-green"></span>Green</li>',
+    '<li><span class="sw sw-unrated"></span>Not rated</li>',
+    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#000"/></svg>Open breach</li>',
+    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#fff" stroke="#000"/></svg>Waived breach</li>',
+    '<li><span class="sw sw-winter"></span>Winter</li>',
+    '<li><span class="sw sw-top-up-peak"></span>Top-up peak</li>',
+    '<li><span class="sw sw-bank-holiday"></span>Bank holiday</li>',
+    '</ul></figcaption></figure>',
+  )
+  return `<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>\n${parts.join('\n')}\n</section>`
+}
+
+function shade(s: ShadedPeriod, x: (t: number) => number, y: number, h: number, px: (n: number) => string, zone: string): string {
+  const a = x(Date.parse(s.start))
+  const b = Math.max(x(Date.parse(s.end)), a + 1)
+  const title = `${s.label}: ${localLabel(new Date(s.start), zone)} to ${localLabel(new Date(s.end), zone)}`
+  return `<rect class="shade shade-${s.kind}" data-kind="${s.kind}" x="${px(a)}" y="${y}" width="${px(b - a)}" height="${h}"${s.kind === 'bank-holiday' ? '' : ' fill-opacity="0.75"'}><title>${esc(title)}</title></rect>`
+}
+
+function summary(r: ComplianceReport): string {
+  const s = r.summary
+  const rows = Object.entries(s.findings.byCode).map(
+    ([code, n]) =>
+      `<tr><th scope="row">${esc(code)}</th>${SEVERITIES.map((sev) => `<td class="num">${n[sev]}</td>`).join('')}<td class="num">${SEVERITIES.reduce((a, sev) => a + n[sev], 0)}</td></tr>`,
+  )
+  return [
+    '<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>',
+    '<table id="summary"><caption>Windows and breaches</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th></tr></thead><tbody>',
+    `<tr><th scope="row">Breaches</th><td class="num">${s.breaches.open}</td><td class="num">${s.breaches.waived}</td><td class="num">${s.breaches.remediated}</td></tr>`,
+    `<tr><th scope="row">Objections</th><td class="num">${s.objections.open}</td><td class="num">${s.objections.waived}</td><td class="num">${s.objections.remediated}</td></tr>`,
+    '</tbody></table>',
+    `<p>${s.windows} window(s): <span class="rag rag-red">${s.windowsByRag.red}</span> red, <span class="rag rag-amber">${s.windowsByRag.amber}</span> amber, <span class="rag rag-green">${s.windowsByRag.green}</span> green, ${s.windowsByRag.unrated} not rated. ${s.findings.total} finding(s).</p>`,
+    `<table id="findings-by-code"><caption>Findings by code and severity</caption><thead><tr><th scope="col">Code</th>${SEVERITIES.map((x) => `<th scope="col" class="num">${x}</th>`).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>`,
+    ...rows,
+    '</tbody></table></section>',
+  ].join('\n')
+}
+
+function monthsTable(r: ComplianceReport): string {
+  const rows = r.months.map(
+    (m) =>
+      `<tr><th scope="row">${esc(m.party)}</th><td>${esc(m.month)}</td><td class="num">${m.windows}</td><td class="num${m.overCap ? ' over' : ''}">${fmt(m.plannedMinutes)}</td><td class="num">${fmt(m.capMinutes)}</td><td class="num${m.remainingMinutes < 0 ? ' over' : ''}">${fmt(m.remainingMinutes)}</td><td class="num">${m.windowsInWinter}</td><td class="num">${m.windowsInTopUpPeak}</td><td class="num">${fmt(m.availabilityIfNotAgreedPercent)} %</td><td class="num">${fmt(m.availabilityAsPlannedPercent)} %</td><td class="small">${esc(m.services.join(', '))}</td></tr>`,
+  )
+  const gb = r.gbMonths.map(
+    (m) =>
+      `<tr><th scope="row">${esc(m.month)}</th><td class="num">${m.windows}</td><td class="num">${fmt(m.plannedMinutes)}</td><td class="num">${fmt(m.capMinutes)}</td><td class="num">${fmt(m.remainingMinutes)}</td><td>${esc(m.status)}</td></tr>`,
+  )
+  return [
+    '<section aria-labelledby="h-months"><h2 id="h-months">Monthly outage budget</h2>',
+    '<table id="months"><caption>Per party and month: planned minutes (real minutes) against the monthly cap; availability effect (PM 2.1 style)</caption>',
+    '<thead><tr><th scope="col">Party</th><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col" class="num">In winter</th><th scope="col" class="num">In top-up peak</th><th scope="col" class="num">Availability if not agreed</th><th scope="col" class="num">Availability as planned</th><th scope="col">Services</th></tr></thead><tbody>',
+    ...rows,
+    '</tbody></table>',
+    '<table id="gb-months"><caption>GB-wide totals (the cap rule’s figures; overlapping windows counted once)</caption>',
+    '<thead><tr><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col">Status</th></tr></thead><tbody>',
+    ...gb,
+    '</tbody></table></section>',
+  ].join('\n')
+}
+
+function windowRow(w: ReportWindowRow): string {
+  const findings = w.findings.length
+    ? `<ul class="findings">${w.findings.map((f) => `<li><span class="st-${f.status}">${esc(f.severity)}</span> ${esc(f.code)}${f.waiver ? ` (waived: ${esc(f.waiver.decisionRef)})` : ''}: ${esc(f.message)}</li>`).join('')}</ul>`
+    : 'none'
+  const i = w.impactSummary
+  const impact = i
+    ? `${fmt(i.metersAffected)} meters; ${fmt(i.prepaymentCustomersAffected)} prepayment customers; ${fmt(i.expectedFailedTopUps)} failed top-ups expected; ${fmt(i.downtimeMinutes)} min downtime → ${fmt(i.availabilityIfNotAgreedPercent)} % if not agreed`
+    : ''
+  const rag = w.rag ?? 'unrated'
+  return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${rag}">${esc(rag)}</span></td><td>${findings}</td><td class="small">${esc(impact)}</td></tr>`
+}
+
+function windowsTable(r: ComplianceReport): string {
+  return [
+    '<section aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2>',
+    '<table id="windows"><caption>One row per window, with its findings, waivers and impact (local times with GMT/BST)</caption>',
+    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">RAG</th><th scope="col">Findings</th><th scope="col">Who is hurt</th></tr></thead><tbody>',
+    ...r.windows.map(windowRow),
+    '</tbody></table></section>',
+  ].join('\n')
+}
+
+function registerTable(r: ComplianceReport): string {
+  const rows = r.breachRegister.map(
+    (e) =>
+      `<tr><th scope="row">${esc(e.reference)}</th><td>${esc(e.party)}</td><td>${esc(e.code)}</td><td>${esc(e.severity)}</td><td class="st-${e.status}">${esc(e.status)}</td><td>${e.waiver ? `${esc(e.waiver.decisionRef)} (${esc(e.waiver.approvedBy)}, ${esc(e.waiver.decidedAt)})` : e.remediatedAt ? `last seen ${esc(e.remediatedAt)}` : ''}</td><td class="small">${esc(e.message)}</td></tr>`,
+  )
+  return [
+    '<section aria-labelledby="h-register"><h2 id="h-register">Breach register</h2>',
+    '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference) or remediated</caption>',
+    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Waiver / remediation</th><th scope="col">Finding</th></tr></thead><tbody>',
+    ...rows,
+    '</tbody></table></section>',
+  ].join('\n')
+}
+
+function publicationsTable(r: ComplianceReport): string {
+  const zone = r.period.zone
+  return [
+    '<section aria-labelledby="h-publications"><h2 id="h-publications">Schedule publications</h2>',
+    '<table id="publications"><thead><tr><th scope="col">Month</th><th scope="col">Published</th><th scope="col">Parties</th></tr></thead><tbody>',
+    ...r.publications.map(
+      (p) =>
+        `<tr><th scope="row">${esc(p.month)}</th><td>${esc(localLabel(new Date(p.publishedAt), zone))}</td><td>${esc(p.parties.join(', '))}</td></tr>`,
+    ),
+    '</tbody></table></section>',
+  ].join('\n')
+}
+
+function provenance(r: ComplianceReport): string {
+  const p = r.provenance
+  const row = (k: string, v: string) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`
+  return [
+    '<section aria-labelledby="h-provenance"><h2 id="h-provenance">Provenance</h2>',
+    '<table id="provenance"><tbody>',
+    row('Rulesets', p.rulesets.map((x) => `${x.id} ${x.version} (from ${x.effectiveFrom}, ${x.status})`).join('; ')),
+    row(
+      'Calendars',
+      Object.entries(p.calendars)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+    ),
+    row(
+      'Reference data',
+      Object.entries(p.referenceData)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+    ),
+    row('tz database', p.tzdbVersion),
+    row('Blackout layers', p.blackoutLayers.map((l) => `${l.id}${l.version ? ` v${l.version}` : ''}`).join('; ')),
+    row('Generated at', p.generatedAt),
+    row('As of', p.asOf ?? 'current state'),
+    row('Time basis', p.timeBasis),
+    ...p.notes.map((n) => row('Note', n)),
+    '</tbody></table></section>',
+  ].join('\n')
+}
