@@ -1,0 +1,235 @@
+import type { Db, DbOrTx } from '../db/database.ts'
+import { complianceRepository } from '../db/repositories/compliance-repository.ts'
+import { windowsRepository } from '../db/repositories/windows-repository.ts'
+import type { FindingCode } from '../domain/findings.ts'
+import { type Actor, actsFor } from '../domain/lifecycle.ts'
+import {
+  findSlots,
+  type ReplanResult,
+  replan,
+  type SlotContext,
+  SlotRequestError,
+  type SlotsResult,
+  type Tolerance,
+} from '../domain/slots.ts'
+import type { MaintenanceWindow } from '../domain/window.ts'
+import type { Clock } from './clock.ts'
+import type { ComplianceService } from './compliance-service.ts'
+import { AppError, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
+import { preHolidayOf } from './impact-attacher.ts'
+import type { ImpactService } from './impact-service.ts'
+import type { ReferenceService } from './reference-service.ts'
+import { inTransaction } from './transactions.ts'
+import type { WindowsService } from './windows-service.ts'
+
+const DAY_MS = 86_400_000
+/** The stored plan is read this far around a search range (the cap month and the spacing horizon). */
+const MARGIN_MS = 40 * DAY_MS
+/** Re-planning searches up to three years after publication unless told otherwise. */
+const DEFAULT_HORIZON_MS = 3 * 365 * DAY_MS + DAY_MS
+
+export interface SlotQuery {
+  durationMinutes: number
+  from: Date
+  to: Date
+  party: string
+  services?: string[] | undefined
+  regions?: string[] | undefined
+  count: number
+  notifiedAt?: Date | undefined
+  tolerate: Tolerance
+}
+
+export interface ReplanBody {
+  publishedAt: Date
+  until?: Date | undefined
+}
+
+const query = (pointer: string, message: string): FieldProblem => ({ pointer, in: 'query', message })
+
+/**
+ * Compliant slots and programme re-planning: reads the rules, calendars, blackouts, stored plan and
+ * impact reference data in one short read transaction, then searches in the pure domain.
+ * Applying a re-plan edits the windows with history in one transaction, guarded by the programme's
+ * version (If-Match).
+ *
+ * @example await slots.find({ durationMinutes: 360, from, to, party: 'DSP', count: 5, tolerate: 'warning' })
+ */
+export function createSlotsService(deps: {
+  db: Db
+  clock: Clock
+  compliance: ComplianceService
+  impact: ImpactService
+  reference: ReferenceService
+  windows: WindowsService
+  maxWindowHours: number
+}) {
+  const { db, clock, compliance } = deps
+
+  /** Everything the domain needs, read through `trx` only. */
+  async function contextFor(trx: DbOrTx, at: Date, from: Date, to: Date, excludeIds: readonly string[]): Promise<SlotContext> {
+    const ctx = await compliance.loadContext(trx)
+    const ruleset = compliance.rulesetFor(ctx, at)
+    const background = await complianceRepository.planBetween(
+      trx,
+      new Date(from.getTime() - MARGIN_MS),
+      new Date(to.getTime() + MARGIN_MS),
+      excludeIds,
+    )
+    const impact = (await deps.impact.impactFor(trx, [], { isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions) })).context
+    return {
+      now: clock.now(),
+      ruleset,
+      calendars: ctx.calendars,
+      blackouts: compliance.blackoutsFor(ctx, ruleset),
+      regions: ctx.regions,
+      background,
+      impact,
+      tzdbVersion: process.versions.tz ?? 'unknown',
+    }
+  }
+
+  async function loadProgramme(trx: DbOrTx, id: string) {
+    const p = await trx.selectFrom('programmes').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!p) throw notFound('Programme', id)
+    return p
+  }
+
+  function replanIn(windows: readonly MaintenanceWindow[], body: ReplanBody, ctx: SlotContext): ReplanResult {
+    const until = body.until ?? new Date(body.publishedAt.getTime() + DEFAULT_HORIZON_MS)
+    return replan(windows, { publishedAt: body.publishedAt, until }, ctx)
+  }
+
+  async function readForReplan(trx: DbOrTx, id: string, body: ReplanBody, actor: Actor) {
+    const programme = await loadProgramme(trx, id)
+    if (!actsFor(actor, programme.party)) throw forbidden(`This key may not re-plan programmes of ${programme.party}.`)
+    const until = body.until ?? new Date(body.publishedAt.getTime() + DEFAULT_HORIZON_MS)
+    if (until.getTime() <= body.publishedAt.getTime())
+      throw invalid([{ pointer: '/until', in: 'body', message: 'until must be after publishedAt' }])
+    if (until.getTime() - body.publishedAt.getTime() > 5 * 366 * DAY_MS)
+      throw invalid([{ pointer: '/until', in: 'body', message: 'at most five years after publishedAt' }])
+    const windows = await windowsRepository.list(trx, { programmeId: id, limit: 1000 })
+    const live = windows.filter((w) => !['rejected', 'cancelled', 'completed', 'in-progress'].includes(w.status))
+    const from = live.reduce((m, w) => Math.min(m, w.start.getTime()), body.publishedAt.getTime())
+    const ctx = await contextFor(
+      trx,
+      body.publishedAt,
+      new Date(from),
+      until,
+      windows.map((w) => w.id),
+    )
+    return { programme, windows: live, ctx }
+  }
+
+  return {
+    async find(q: SlotQuery): Promise<SlotsResult & { ruleset: { id: string; version: string } }> {
+      const problems: FieldProblem[] = []
+      if (!(q.durationMinutes > 0)) problems.push(query('/duration', 'the duration must be positive'))
+      else if (q.durationMinutes > deps.maxWindowHours * 60)
+        problems.push(query('/duration', `at most ${deps.maxWindowHours} hours (MAX_WINDOW_HOURS)`))
+      if (q.to.getTime() <= q.from.getTime()) problems.push(query('/to', 'to must be after from'))
+      else if (q.to.getTime() - q.from.getTime() > 731 * DAY_MS) problems.push(query('/to', 'the range may span at most two years'))
+      if (problems.length) throw invalid(problems)
+      const { ctx, regions } = await inTransaction(db, undefined, async (trx) => {
+        const ref = await deps.reference.all(trx)
+        const party = ref.parties.find((p) => p.id === q.party)
+        if (!party) throw invalid([query('/party', `unknown party ${q.party}`)])
+        const unknownRegions = (q.regions ?? []).filter((r) => !ref.regions.some((x) => x.id === r))
+        if (unknownRegions.length) throw invalid([query('/regions', `unknown regions ${unknownRegions.join(', ')}`)])
+        const unknownServices = (q.services ?? []).filter((s) => !ref.services.some((x) => x.id === s))
+        if (unknownServices.length) throw invalid([query('/services', `unknown services ${unknownServices.join(', ')}`)])
+        return { ctx: await contextFor(trx, q.from, q.from, q.to, []), regions: q.regions?.length ? q.regions : [...party.regions] }
+      })
+      try {
+        const r = findSlots(
+          {
+            durationMinutes: q.durationMinutes,
+            from: q.from,
+            to: q.to,
+            count: q.count,
+            notifiedAt: q.notifiedAt ?? null,
+            tolerate: q.tolerate,
+            template: { party: q.party, services: q.services ?? [], regions, impact: 'outage' },
+            limits: { maxAssessments: 2000, timeBudgetMs: 10_000, clock: () => performance.now() },
+          },
+          ctx,
+        )
+        return { ...r, ruleset: { id: ctx.ruleset.id, version: ctx.ruleset.version } }
+      } catch (err) {
+        if (err instanceof SlotRequestError) throw invalid([query(`/${err.field}`, err.message)])
+        throw err
+      }
+    },
+
+    /** A proposed schedule for the programme; nothing is stored. */
+    async replan(id: string, body: ReplanBody, actor: Actor): Promise<ReplanResult & { programme: { id: string; version: number } }> {
+      const { programme, windows, ctx } = await inTransaction(db, undefined, (trx) => readForReplan(trx, id, body, actor))
+      return { ...replanIn(windows, body, ctx), programme: { id: programme.id, version: programme.version } }
+    },
+
+    /**
+     * Re-plans and applies in one transaction when the programme is still at `ifMatchVersion`: every
+     * moved window gets a new version (with history); a notified or agreed window goes back to proposed.
+     */
+    async apply(id: string, body: ReplanBody, ifMatchVersion: number, actor: Actor) {
+      return inTransaction(db, undefined, async (trx) => {
+        const { programme, windows, ctx } = await readForReplan(trx, id, body, actor)
+        if (programme.version !== ifMatchVersion)
+          throw new AppError(
+            'stale-version',
+            412,
+            'The programme has changed',
+            `Programme ${id} is at version ${programme.version}; re-plan again and apply with its ETag.`,
+          )
+        const plan = replanIn(windows, body, ctx)
+        if (!plan.fits)
+          throw new AppError(
+            'replan-does-not-fit',
+            409,
+            'No compliant schedule',
+            `No schedule fits before ${plan.until.toISOString()}${plan.waiversNeeded.length ? `; it would need waivers for ${plan.waiversNeeded.join(', ')}` : ''}.`,
+            {
+              waiversNeeded: plan.waiversNeeded as FindingCode[],
+            },
+          )
+        const byId = new Map(windows.map((w) => [w.id, w]))
+        const changed: MaintenanceWindow[] = []
+        for (const e of plan.entries) {
+          const before = e.windowId ? byId.get(e.windowId) : undefined
+          if (!before || !e.new || e.kept) continue
+          if (e.new.start.getTime() === before.start.getTime() && e.new.end.getTime() === before.end.getTime()) continue
+          const published = before.status === 'notified' || before.status === 'agreed'
+          const after: MaintenanceWindow = {
+            ...before,
+            start: e.new.start,
+            end: e.new.end,
+            ...(published ? { status: 'proposed', notifiedAt: null } : {}),
+          }
+          changed.push(
+            await deps.windows.save(
+              trx,
+              before,
+              after,
+              'replanned',
+              actor,
+              `re-planned from a publication on ${body.publishedAt.toISOString()}`,
+            ),
+          )
+        }
+        const bumped = await trx
+          .updateTable('programmes')
+          .set({ version: programme.version + 1, updated_at: clock.now(), recorded_at: clock.now() })
+          .where('id', '=', id)
+          .where('version', '=', programme.version)
+          .returning(['version'])
+          .executeTakeFirst()
+        if (!bumped)
+          throw new AppError('stale-version', 412, 'The programme has changed', `Programme ${id} changed while re-planning; try again.`)
+        const assessed = await deps.windows.assessed(trx, changed)
+        return { programme: { id, version: bumped.version }, plan, windows: assessed }
+      })
+    },
+  }
+}
+
+export type SlotsService = ReturnType<typeof createSlotsService>
