@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { ConfigError, loadConfig } from '../config.ts'
-import { DatabaseInUseError, openDatabase, type OpenDatabase } from '../db/database.ts'
-import { migrateToLatest } from '../db/migrator.ts'
+import type { OpenDatabase } from '../db/database.ts'
 import type { Role } from '../domain/lifecycle.ts'
-import { systemClock } from '../services/clock.ts'
-import { AppError } from '../services/errors.ts'
-import { createServices } from '../services/index.ts'
+
+// Everything that opens a database (pg, PGlite, kysely, the services) is imported inside the commands
+// that need it: `mwp check` must start fast (10,000 windows in under 2 s, process start included).
 
 /**
  * The `mwp` command line: a thin shell over the same services the HTTP routes use.
@@ -32,6 +30,9 @@ function fail(message: string, code = 1): never {
 
 /** Opens the configured database for a command, refusing clearly when another process holds the embedded one. */
 async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T> {
+  const { ConfigError, loadConfig } = await import('../config.ts')
+  const { DatabaseInUseError, openDatabase } = await import('../db/database.ts')
+  const { migrateToLatest } = await import('../db/migrator.ts')
   let config: ReturnType<typeof loadConfig>
   try {
     config = loadConfig()
@@ -43,7 +44,8 @@ async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T
   try {
     d = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
   } catch (err) {
-    if (err instanceof DatabaseInUseError) fail(`${err.message}\n     For keys: mwp keys create --server http://127.0.0.1:8080 --key <admin key> ...`, 3)
+    if (err instanceof DatabaseInUseError)
+      fail(`${err.message}\n     For keys: mwp keys create --server http://127.0.0.1:8080 --key <admin key> ...`, 3)
     throw err
   }
   try {
@@ -54,7 +56,9 @@ async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T
   }
 }
 
-function services(d: OpenDatabase) {
+async function services(d: OpenDatabase) {
+  const { createServices } = await import('../services/index.ts')
+  const { systemClock } = await import('../services/clock.ts')
   return createServices({ db: d.db, clock: systemClock, maxWindowHours: 72, tzdbVersion: process.versions.tz })
 }
 
@@ -71,7 +75,10 @@ async function http(server: string, key: string, method: string, path: string, b
 
 const ROLES = ['admin', 'reviewer', 'submitter', 'viewer'] as const
 const program = new Command()
-program.name('mwp').description('Maintenance Window Planner: plan maintenance windows and check them against the Smart Energy Code.').version(packageVersion())
+program
+  .name('mwp')
+  .description('Maintenance Window Planner: plan maintenance windows and check them against the Smart Energy Code.')
+  .version(packageVersion())
 
 program
   .command('serve')
@@ -84,6 +91,7 @@ const db = program.command('db').description('database maintenance')
 db.command('migrate')
   .description('apply pending migrations to the configured database (DATABASE_URL, or the embedded one in DATA_DIR)')
   .action(async () => {
+    const { migrateToLatest } = await import('../db/migrator.ts')
     await withDatabase(async (d) => {
       const applied = await migrateToLatest(d.db)
       process.stdout.write(`${d.kind} database at ${d.location}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`)
@@ -92,7 +100,9 @@ db.command('migrate')
 
 const keys = program.command('keys').description('API keys: create, list, revoke')
 const serverOptions = (c: Command) =>
-  c.addOption(new Option('--server <url>', 'talk to a running service instead of the database')).addOption(new Option('--key <key>', 'admin API key for --server').env('MWP_API_KEY'))
+  c
+    .addOption(new Option('--server <url>', 'talk to a running service instead of the database'))
+    .addOption(new Option('--key <key>', 'admin API key for --server').env('MWP_API_KEY'))
 
 serverOptions(
   keys
@@ -108,23 +118,27 @@ serverOptions(
   const input = { name: o.name, role: o.role, ...(o.party ? { parties: o.party } : {}) }
   const created = o.server
     ? ((await http(o.server, o.key ?? fail('--key is needed with --server'), 'POST', '/v1/keys', input)) as { id: string; key: string })
-    : await withDatabase((d) => services(d).keys.create(input, null))
+    : await withDatabase(async (d) => (await services(d)).keys.create(input, null))
   process.stdout.write(`${created.key}\n`)
-  process.stderr.write(`key ${created.id} (${o.role}${o.party ? ` for ${o.party.join(', ')}` : ''}) — the secret above is shown only once\n`)
+  process.stderr.write(
+    `key ${created.id} (${o.role}${o.party ? ` for ${o.party.join(', ')}` : ''}) — the secret above is shown only once\n`,
+  )
 })
 
 serverOptions(keys.command('list').description('list keys (never their secrets)')).action(async (o: { server?: string; key?: string }) => {
   const items = o.server
     ? ((await http(o.server, o.key ?? fail('--key is needed with --server'), 'GET', '/v1/keys')) as { items: unknown[] }).items
-    : await withDatabase((d) => services(d).keys.list())
+    : await withDatabase(async (d) => (await services(d)).keys.list())
   process.stdout.write(`${JSON.stringify(items, null, 2)}\n`)
 })
 
-serverOptions(keys.command('revoke').description('revoke a key by id').argument('<id>', 'the key id')).action(async (id: string, o: { server?: string; key?: string }) => {
-  if (o.server) await http(o.server, o.key ?? fail('--key is needed with --server'), 'DELETE', `/v1/keys/${id}`)
-  else await withDatabase((d) => services(d).keys.revoke(id, { keyId: 'cli', role: 'admin', parties: [] }))
-  process.stdout.write(`revoked ${id}\n`)
-})
+serverOptions(keys.command('revoke').description('revoke a key by id').argument('<id>', 'the key id')).action(
+  async (id: string, o: { server?: string; key?: string }) => {
+    if (o.server) await http(o.server, o.key ?? fail('--key is needed with --server'), 'DELETE', `/v1/keys/${id}`)
+    else await withDatabase(async (d) => (await services(d)).keys.revoke(id, { keyId: 'cli', role: 'admin', parties: [] }))
+    process.stdout.write(`revoked ${id}\n`)
+  },
+)
 
 program
   .command('demo')
@@ -132,6 +146,7 @@ program
   .option('--server <url>', 'the running service', 'http://127.0.0.1:8080')
   .addOption(new Option('--key <key>', 'an admin API key (printed at the first start)').env('MWP_API_KEY'))
   .action(async (o: { server: string; key?: string }) => {
+    const { loadConfig } = await import('../config.ts')
     const key = o.key ?? loadConfig().adminApiKey
     if (!key) fail('give an admin key: npm run demo -- --key <key>  (or MWP_API_KEY=<key> npm run demo)')
     const { runDemo } = await import('./demo.ts')
@@ -142,9 +157,65 @@ program
     }
   })
 
+program
+  .command('check')
+  .description(
+    'check a plan offline (no server, no database) with the same engine as the service; exit 2 on a bad row, 1 on a finding at or above --fail-on, else 0',
+  )
+  .argument('<plan>', 'plan file: .json ({"windows": [...]}, the body of POST /v1/assessments), .csv (one window a row) or .ics')
+  .option(
+    '--ruleset <file|name>',
+    'a ruleset JSON file, or a built-in ruleset: default, or id@version (default: the version in force at each window start)',
+  )
+  .option(
+    '--notified-at <instant>',
+    'judge windows without their own notifiedAt as notified at this RFC 3339 instant (also the "now" of the check)',
+  )
+  .addOption(
+    new Option('--fail-on <severity>', 'lowest severity that fails the check')
+      .choices(['breach', 'objection', 'warning'])
+      .default('breach'),
+  )
+  .addOption(
+    new Option('--format <format>', 'output: a table for people, json or csv for machines')
+      .choices(['table', 'json', 'csv'])
+      .default('table'),
+  )
+  .option('--color', 'colour the table even when not writing to a terminal')
+  .option('--no-color', 'never colour the table')
+  .action(
+    async (
+      file: string,
+      o: {
+        ruleset?: string
+        notifiedAt?: string
+        failOn: 'breach' | 'objection' | 'warning'
+        format: 'table' | 'json' | 'csv'
+        color?: boolean
+      },
+    ) => {
+      const { runCheck } = await import('./check.ts')
+      const code = await runCheck(file, {
+        ...(o.ruleset !== undefined ? { ruleset: o.ruleset } : {}),
+        ...(o.notifiedAt !== undefined ? { notifiedAt: o.notifiedAt } : {}),
+        failOn: o.failOn,
+        format: o.format,
+        color: o.color ?? process.stdout.isTTY === true,
+        pretty: process.stdout.isTTY === true,
+        tzdbVersion: process.versions.tz ?? 'unknown',
+        now: () => new Date(),
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+      })
+      process.exitCode = code
+    },
+  )
+
 try {
   await program.parseAsync(process.argv)
 } catch (err) {
-  if (err instanceof AppError) fail(`${err.title}: ${err.detail}`)
+  const e = err as { title?: unknown; detail?: unknown; status?: unknown }
+  // An AppError from a service (checked by shape: importing its class would load the services eagerly)
+  if (typeof e.title === 'string' && typeof e.detail === 'string' && typeof e.status === 'number') fail(`${e.title}: ${e.detail}`)
   throw err
 }
