@@ -433,6 +433,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       groups.set(k, [...(groups.get(k) ?? []), d])
     }
     const health = new Map<string, { ok: boolean; failed: boolean; lastError: string | null }>()
+    const results: Parameters<typeof webhooksRepository.recordAttempts>[1] = []
     const queue = [...groups.values()]
     const worker = async () => {
       for (let g = queue.shift(); g; g = queue.shift()) {
@@ -442,7 +443,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
           report.attempted++
           if (a.ok) report.delivered++
           else report.failed++
-          await webhooksRepository.recordAttempt(db, d.id, { attempt: a, ...outcome(d, a, now) })
+          results.push({ id: d.id, attempt: a, ...outcome(d, a, now) })
           const h = health.get(d.subscriptionId) ?? { ok: false, failed: false, lastError: null }
           if (a.ok) h.ok = true
           else Object.assign(h, { failed: true, lastError: a.error })
@@ -458,6 +459,8 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
+    // One statement for the round's attempts; until then the lease keeps the deliveries to this instance.
+    await webhooksRepository.recordAttempts(db, results)
     for (const [subscriptionId, h] of health) {
       if (h.ok) {
         await webhooksRepository.markHealth(db, subscriptionId, null)

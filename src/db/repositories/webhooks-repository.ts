@@ -421,6 +421,37 @@ export const webhooksRepository = {
       .execute()
   },
 
+  /** Records many attempts in one statement (one round of the dispatcher); leases are released. */
+  async recordAttempts(
+    db: DbOrTx,
+    rows: {
+      id: string
+      attempt: DeliveryAttempt
+      state: DeliveryState
+      nextAttemptAt: Date
+      acknowledgedAt: Date | null
+      deadReason: string | null
+    }[],
+  ): Promise<void> {
+    if (rows.length === 0) return
+    const json = JSON.stringify(
+      rows.map((r) => ({
+        id: r.id,
+        attempt: [r.attempt],
+        state: r.state,
+        next_attempt_at: r.nextAttemptAt.toISOString(),
+        acknowledged_at: r.acknowledgedAt?.toISOString() ?? null,
+        dead_reason: r.deadReason,
+      })),
+    )
+    await sql`
+      UPDATE webhook_deliveries d
+      SET attempts = d.attempts || x.attempt, attempt_count = d.attempt_count + 1, state = x.state, next_attempt_at = x.next_attempt_at,
+          locked_until = NULL, acknowledged_at = x.acknowledged_at, dead_reason = x.dead_reason
+      FROM jsonb_to_recordset(${json}::jsonb) AS x(id uuid, attempt jsonb, state text, next_attempt_at timestamptz, acknowledged_at timestamptz, dead_reason text)
+      WHERE d.id = x.id`.execute(db)
+  },
+
   /** Gives back a lease without an attempt (an earlier delivery of the same key failed first). */
   async release(db: DbOrTx, ids: string[]): Promise<void> {
     if (ids.length) await db.updateTable('webhook_deliveries').set({ locked_until: null }).where('id', 'in', ids).execute()
