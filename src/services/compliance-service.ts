@@ -63,16 +63,35 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
   const { db, clock } = deps
   let calendarMemo: { key: string; set: CalendarSet } | undefined
   let impactAttacher: ImpactAttacher | undefined
+  // Derived data memoised by its content, never by time: the same stored rows give the same objects,
+  // so the engine's own caches (keyed by object identity) hold across requests and instances stay
+  // consistent (a change in the database changes the key).
+  const rulesetMemo = new Map<string, Ruleset>()
+  const layersMemo = new Map<string, BlackoutLayer[]>()
+  let customMemo: { key: string; layers: BlackoutLayer[] } | undefined
 
   async function loadContext(trx: DbOrTx): Promise<ComplianceContext> {
     const stored = await complianceRepository.rulesets(trx)
-    const rulesets = [DEFAULT_RULESET, ...stored.map((s) => s.ruleset)]
+    const rulesets = [
+      DEFAULT_RULESET,
+      ...stored.map((s) => {
+        const key = JSON.stringify(s.ruleset)
+        let r = rulesetMemo.get(key)
+        if (!r) {
+          if (rulesetMemo.size > 64) rulesetMemo.clear()
+          rulesetMemo.set(key, (r = s.ruleset))
+        }
+        return r
+      }),
+    ]
     const overrides = (await complianceRepository.overrides(trx)).map(({ calendar, date, action, name, reason }) => ({ calendar, date, action, reason, ...(name ? { name } : {}) }))
     const key = JSON.stringify(overrides)
     if (calendarMemo?.key !== key) calendarMemo = { key, set: buildCalendars({ overrides }) }
-    const customBlackouts = (await complianceRepository.blackouts(trx)).map(({ storedVersion, ...layer }) => ({ ...layer, version: String(storedVersion) }))
+    const custom = (await complianceRepository.blackouts(trx)).map(({ storedVersion, ...layer }) => ({ ...layer, version: String(storedVersion) }))
+    const customKey = JSON.stringify(custom)
+    if (customMemo?.key !== customKey) customMemo = { key: customKey, layers: custom }
     const regions = await deps.reference.regions(trx)
-    return { rulesets, calendars: calendarMemo.set, overrides, customBlackouts, regions }
+    return { rulesets, calendars: calendarMemo.set, overrides, customBlackouts: customMemo.layers, regions }
   }
 
   /** The ruleset that judges a window: the named version, else the version in force at its start (local date). */
@@ -92,7 +111,13 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
   }
 
   function blackoutsFor(ctx: ComplianceContext, r: Ruleset): BlackoutLayer[] {
-    return [...defaultBlackoutLayers(r), ...ctx.customBlackouts]
+    const key = `${r.id}@${r.version}@${r.effectiveFrom}|${customMemo?.key ?? ''}`
+    let layers = layersMemo.get(key)
+    if (!layers) {
+      if (layersMemo.size > 64) layersMemo.clear()
+      layersMemo.set(key, (layers = [...defaultBlackoutLayers(r), ...ctx.customBlackouts]))
+    }
+    return layers
   }
 
   /** Months touched by the plan, widened by the spacing horizon, as one instant range. */
