@@ -14,7 +14,10 @@ import { healthRoutes } from './routes/health-routes.ts'
 import { impactRoutes } from './routes/impact-routes.ts'
 import { keysRoutes } from './routes/keys-routes.ts'
 import { referenceRoutes } from './routes/reference-routes.ts'
+import { reportsRoutes } from './routes/reports-routes.ts'
 import { rulesRoutes } from './routes/rules-routes.ts'
+import { slotsRoutes } from './routes/slots-routes.ts'
+import { webhooksRoutes } from './routes/webhooks-routes.ts'
 import { windowsRoutes } from './routes/windows-routes.ts'
 
 export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>
@@ -105,5 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   rulesRoutes(app, { services, baseUrl })
   impactRoutes(app, { impact: services.impact })
   feedsRoutes(app, { feeds: services.feeds, baseUrl })
+  reportsRoutes(app, { reports: services.reports })
+  webhooksRoutes(app, { webhooks: services.webhooks, baseUrl })
+  slotsRoutes(app, { slots: services.slots })
   return app
 }

@@ -7,9 +7,12 @@ import { createImpactService } from './impact-service.ts'
 import { createKeysService } from './keys-service.ts'
 import { createProgrammesService } from './programmes-service.ts'
 import { createReferenceService } from './reference-service.ts'
+import { createReportsService } from './reports-service.ts'
 import { createRulesAdminService } from './rules-admin-service.ts'
 import { createSchedulesService } from './schedules-service.ts'
+import { createSlotsService } from './slots-service.ts'
 import { createWaiversService } from './waivers-service.ts'
+import { createWebhooksService, type WebhooksOptions } from './webhooks-service.ts'
 import { createWindowsService } from './windows-service.ts'
 
 /**
@@ -17,10 +20,12 @@ import { createWindowsService } from './windows-service.ts'
  *
  * @example const services = createServices({ db, clock: systemClock, maxWindowHours: 72 })
  */
-export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: number; tzdbVersion?: string }) {
+export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: number; tzdbVersion?: string; webhooks?: Partial<WebhooksOptions> }) {
   const reference = createReferenceService({ db: deps.db })
   const keys = createKeysService({ db: deps.db, clock: deps.clock, reference })
-  const compliance = createComplianceService({ db: deps.db, clock: deps.clock, reference, tzdbVersion: deps.tzdbVersion ?? 'unknown' })
+  // Loopback only unless the configuration (WEBHOOK_ALLOWED_HOSTS) says otherwise.
+  const webhooks = createWebhooksService({ db: deps.db, clock: deps.clock, reference, options: { allowedHosts: ['127.0.0.0/8', '::1/128'], ...deps.webhooks } })
+  const compliance = createComplianceService({ db: deps.db, clock: deps.clock, reference, tzdbVersion: deps.tzdbVersion ?? 'unknown', events: webhooks.outbox })
   const windows = createWindowsService({
     db: deps.db,
     clock: deps.clock,
@@ -29,16 +34,19 @@ export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: num
     hooks: {
       afterWrite: (trx, ws) => compliance.assessAndStore(trx, ws),
       afterMaterialChange: async (trx, w) => void (await compliance.lapseWaivers(trx, w.id, 'material change to the window')),
+      afterChange: (trx, change) => webhooks.outbox.windowChanged(trx, change),
     },
   })
   const impact = createImpactService({ db: deps.db, clock: deps.clock, windows, reference })
   compliance.setImpactAttacher(impactAttacher(impact))
-  const schedules = createSchedulesService({ db: deps.db, clock: deps.clock, reference, windows })
-  const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance })
+  const schedules = createSchedulesService({ db: deps.db, clock: deps.clock, reference, windows, events: webhooks.outbox })
+  const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance, events: webhooks.outbox })
   const programmes = createProgrammesService({ db: deps.db, clock: deps.clock, windows, compliance })
   const rulesAdmin = createRulesAdminService({ db: deps.db, clock: deps.clock, compliance })
   const feeds = createFeedsService({ db: deps.db, clock: deps.clock, reference, compliance })
-  return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin, feeds }
+  const reports = createReportsService({ db: deps.db, clock: deps.clock, compliance, impact, reference, tzdbVersion: deps.tzdbVersion ?? 'unknown' })
+  const slots = createSlotsService({ db: deps.db, clock: deps.clock, compliance, impact, reference, windows, maxWindowHours: deps.maxWindowHours })
+  return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin, feeds, reports, webhooks, slots }
 }
 
 export type Services = ReturnType<typeof createServices>
