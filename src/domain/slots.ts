@@ -638,7 +638,8 @@ class PlanConstraints {
     let out = 0
     if (this.caps.length) {
       const clock = search.clock
-      const last = clock.monthIndex(e - 1)
+      const m0 = search.month[k]!
+      const last = e <= clock.startOfMonthIndex(m0 + 1) ? m0 : clock.monthIndex(e - 1)
       outer: for (const g of this.caps) {
         const head = Math.min(this.capHead, g.limit)
         for (let m = search.month[k]!; m <= last; m++) {
