@@ -27,6 +27,7 @@ import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/a
 import type { RagResult } from '../domain/impact/rag.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
+import { zoneClock } from '../domain/time.ts'
 import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
 
 export const REPORT_KIND = 'mwp.compliance-report'
@@ -239,11 +240,21 @@ const round2 = (x: number) => Math.round(x * 100) / 100
 
 /** Local time with the zone's abbreviation: `2021-11-14 00:00 GMT` (Europe/London: GMT or BST). */
 export function localLabel(d: Date, zone: string): string {
-  const dt = DateTime.fromJSDate(d, { zone })
+  const offset = zoneClock(zone).offsetAt(d.getTime())
+  const l = new Date(d.getTime() + offset * 60_000)
+  const abs = Math.abs(offset)
   const abbr =
-    zone === 'Europe/London' ? (dt.offset === 0 ? 'GMT' : 'BST') : dt.toFormat('ZZ') === '+00:00' ? 'UTC' : `UTC${dt.toFormat('ZZ')}`
-  return `${dt.toFormat('yyyy-MM-dd HH:mm')} ${abbr}`
+    zone === 'Europe/London'
+      ? offset === 0
+        ? 'GMT'
+        : 'BST'
+      : offset === 0
+        ? 'UTC'
+        : `UTC${offset < 0 ? '-' : '+'}${p2(Math.floor(abs / 60))}:${p2(abs % 60)}`
+  return `${l.getUTCFullYear()}-${p2(l.getUTCMonth() + 1)}-${p2(l.getUTCDate())} ${p2(l.getUTCHours())}:${p2(l.getUTCMinutes())} ${abbr}`
 }
+
+const p2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 
 /** Local months ('YYYY-MM') touched by [from, to). */
 export function monthsBetween(from: Date, to: Date, zone: string): string[] {
@@ -346,7 +357,11 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   const months = monthsBetween(input.from, input.to, zone)
   const waiversByKey = new Map(input.waivers.map((w) => [w.findingKey, w]))
   const byWindow = new Map<string, ReportWaiver[]>()
-  for (const w of input.waivers) byWindow.set(w.windowId, [...(byWindow.get(w.windowId) ?? []), w])
+  for (const w of input.waivers) {
+    const list = byWindow.get(w.windowId)
+    if (list) list.push(w)
+    else byWindow.set(w.windowId, [w])
+  }
 
   const sorted = [...input.windows].sort(
     (a, b) =>
@@ -394,7 +409,8 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         severity: f.severity,
         status,
         message: f.message,
-        rule: { id: f.rule.id, version: f.rule.version, provenance: f.rule.provenance, rulesetId: f.rule.rulesetId },
+        // The engine shares one read-only rule object per (rule, version, provenance): reuse it.
+        rule: f.rule,
         waiver,
       }
     })
@@ -524,8 +540,22 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
   const zone = input.zone
   const out: PartyMonthRow[] = []
   const rulesetOf = new Map(input.rulesets.map((r) => [`${r.id}@${r.version}`, r]))
+  const spans = months.map((m) => monthSpan(m, zone))
+  const byParty = new Map<string, ReportWindowInput[]>()
+  for (const x of windows) {
+    const list = byParty.get(x.window.party)
+    if (list) list.push(x)
+    else byParty.set(x.window.party, [x])
+  }
   for (const party of input.parties) {
-    const mine = windows.filter((x) => x.window.party === party)
+    const mine = byParty.get(party) ?? []
+    // Windows of the party by month index (a window touching two months is in both).
+    const buckets: ReportWindowInput[][] = months.map(() => [])
+    for (const x of mine) {
+      const s = x.window.start.getTime()
+      const e = x.window.end.getTime()
+      for (let i = 0; i < spans.length; i++) if (s < spans[i]![1] && e > spans[i]![0]) buckets[i]!.push(x)
+    }
     const counted = mine.filter((x) => COUNTED.has(x.window.status))
     const avWindows = (agreedAsIs: boolean): AvailabilityWindow[] =>
       counted.map((x) => ({
@@ -539,9 +569,9 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     const now = input.asOf ?? input.generatedAt
     const ifNot = availabilityByMonth(avWindows(false), { zone, now, party })
     const asPlanned = availabilityByMonth(avWindows(true), { zone, now, party })
-    for (const month of months) {
-      const [lo, hi] = monthSpan(month, zone)
-      const touching = mine.filter((x) => x.window.start.getTime() < hi && x.window.end.getTime() > lo)
+    for (const [mi, month] of months.entries()) {
+      const [lo, hi] = spans[mi]!
+      const touching = buckets[mi]!
       const ruleset = touching.map((x) => rulesetOf.get(`${x.ruleset.id}@${x.ruleset.version}`)).find(Boolean) ?? input.rulesets[0]
       const capImpacts = new Set<string>(ruleset?.cap.impacts.value ?? ['degraded', 'outage'])
       const cap = ruleset ? (ruleset.cap.perParty.value[party] ?? ruleset.cap.minutesPerMonth.value) : 0
