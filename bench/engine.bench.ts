@@ -12,7 +12,11 @@ import { DEFAULT_REGIONS } from '../src/domain/reference.ts'
 import { DEFAULT_RULESET } from '../src/domain/ruleset.ts'
 import type { WindowPlan } from '../src/domain/window.ts'
 
-const PARTIES: [string, string[]][] = [['DSP', ['N', 'C', 'S']], ['CSP-N', ['N']], ['CSP-C', ['C']]]
+const PARTIES: [string, string[]][] = [
+  ['DSP', ['N', 'C', 'S']],
+  ['CSP-N', ['N']],
+  ['CSP-C', ['C']],
+]
 const IMPACTS = ['outage', 'degraded', 'reduced-redundancy', 'no-impact'] as const
 const STATUSES = ['notified', 'agreed', 'proposed', 'draft', 'cancelled'] as const
 
@@ -95,5 +99,7 @@ console.log('| windows | median ms | min ms | windows/s (median) | findings | gr
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: |')
 rows.forEach((r, i) => {
   const growth = i === 0 ? '-' : `${(r.ms / rows[i - 1]!.ms).toFixed(1)}x`
-  console.log(`| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} |`)
+  console.log(
+    `| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} |`,
+  )
 })

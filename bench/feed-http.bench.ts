@@ -24,7 +24,14 @@ await buildTemplate()
 const database = await openTestDatabase()
 const clock = fixedClock('2021-10-01T09:00:00Z')
 const services = createServices({ db: database.db, clock, maxWindowHours: 72 })
-const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: 'https://mwp.example.org', logger: false })
+const app = await buildApp({
+  db: database.db,
+  databaseKind: database.kind,
+  services,
+  clock,
+  baseUrl: 'https://mwp.example.org',
+  logger: false,
+})
 const admin = await services.keys.create({ name: 'bench admin', role: 'admin' }, null)
 const headers = { authorization: `Bearer ${admin.key}` }
 const actor = { keyId: admin.id, role: 'admin' as const, parties: [] }
@@ -64,7 +71,13 @@ for (let i = 0; i < count; i += 500) {
         window_version: 1,
         ruleset_id: 'bench',
         ruleset_version: '1',
-        result: JSON.stringify({ reference: w.reference, worstSeverity: 'warning', realMinutes: 60, months: [], findings: [{ code: 'NOTICE_PERIOD', severity: 'warning' }] }),
+        result: JSON.stringify({
+          reference: w.reference,
+          worstSeverity: 'warning',
+          realMinutes: 60,
+          months: [],
+          findings: [{ code: 'NOTICE_PERIOD', severity: 'warning' }],
+        }),
         provenance: '{}',
         effective_at: clock.now(),
         recorded_at: clock.now(),
@@ -114,7 +127,12 @@ async function newFeed(): Promise<string> {
   return new URL(r.json().url).pathname
 }
 
-async function time(label: string, call: () => Promise<{ statusCode: number; rawPayload: Buffer }>, expect: number, prepare?: () => Promise<void>) {
+async function time(
+  label: string,
+  call: () => Promise<{ statusCode: number; rawPayload: Buffer }>,
+  expect: number,
+  prepare?: () => Promise<void>,
+) {
   for (let i = 0; i < 5; i++) {
     await prepare?.()
     await call()
@@ -130,7 +148,9 @@ async function time(label: string, call: () => Promise<{ statusCode: number; raw
     size = r.rawPayload.length
   }
   ms.sort((x, y) => x - y)
-  console.log(`${label.padEnd(34)} median ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms, min ${ms[0]!.toFixed(2)} ms; body ${(size / 1e6).toFixed(2)} MB`)
+  console.log(
+    `${label.padEnd(34)} median ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms, min ${ms[0]!.toFixed(2)} ms; body ${(size / 1e6).toFixed(2)} MB`,
+  )
 }
 
 let path = await newFeed()
@@ -139,9 +159,14 @@ const events = first.body.split('BEGIN:VEVENT').length - 1
 console.log(`feed: ${events} events (drafts left out), ${(first.rawPayload.length / 1e6).toFixed(2)} MB`)
 const etag = String(first.headers.etag)
 
-await time('GET feed, cold (new feed, render)', () => app.inject({ url: path }), 200, async () => {
-  path = await newFeed()
-})
+await time(
+  'GET feed, cold (new feed, render)',
+  () => app.inject({ url: path }),
+  200,
+  async () => {
+    path = await newFeed()
+  },
+)
 await time('GET feed, warm (cached body)', () => app.inject({ url: path }), 200)
 const warmEtag = String((await app.inject({ url: path })).headers.etag)
 if (warmEtag !== etag) throw new Error('ETag differs between feeds of the same content')

@@ -205,8 +205,6 @@ console.log(`detectOverlaps, sparse (20 years)     : ${sparse.ms.toFixed(1)} ms 
 if (Number.isFinite(engineMedian)) {
   const extra = impactMedian + overlapMedian
   console.log(`engine assess() baseline              : ${engineMedian.toFixed(1)} ms`)
-  console.log(
-    `impact + dense overlaps / engine      : +${((100 * extra) / engineMedian).toFixed(0)} % (budget +50 %)`,
-  )
+  console.log(`impact + dense overlaps / engine      : +${((100 * extra) / engineMedian).toFixed(0)} % (budget +50 %)`)
 }
 if (sink === -1) console.log('unreachable')

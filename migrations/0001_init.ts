@@ -134,10 +134,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX idempotency_expiry_idx ON idempotency_records (expires_at);
   `.execute(db)
 
-  for (const [id, name, r] of parties)
-    await sql`INSERT INTO parties (id, name, regions) VALUES (${id}, ${name}, ${r})`.execute(db)
-  for (const [id, name, n] of regions)
-    await sql`INSERT INTO regions (id, name, nations) VALUES (${id}, ${name}, ${n})`.execute(db)
+  for (const [id, name, r] of parties) await sql`INSERT INTO parties (id, name, regions) VALUES (${id}, ${name}, ${r})`.execute(db)
+  for (const [id, name, n] of regions) await sql`INSERT INTO regions (id, name, nations) VALUES (${id}, ${name}, ${n})`.execute(db)
   for (const [id, name, description, prepayment] of services)
     await sql`INSERT INTO services (id, name, description, prepayment) VALUES (${id}, ${name}, ${description}, ${prepayment})`.execute(db)
 }

@@ -18,7 +18,11 @@ const allowed = {
   'server.ts': ['*'],
   'config.ts': [],
 }
-const forbiddenPackages = { domain: ['fastify', 'kysely', 'pg', '@electric-sql/pglite', 'node:fs', 'node:net', 'node:http'], feeds: ['fastify', 'kysely', 'pg'], reports: ['fastify', 'kysely', 'pg'] }
+const forbiddenPackages = {
+  domain: ['fastify', 'kysely', 'pg', '@electric-sql/pglite', 'node:fs', 'node:net', 'node:http'],
+  feeds: ['fastify', 'kysely', 'pg'],
+  reports: ['fastify', 'kysely', 'pg'],
+}
 
 const layerOf = (file) => relative(src, file).split('/')[0]
 const files = []
@@ -44,7 +48,8 @@ for (const file of files) {
       }
       const to = layerOf(target)
       const ok = allowed[layer]
-      if (ok && !ok.includes('*') && !ok.includes(to)) problems.push(`${relative(root, file)} (${layer}) imports ${relative(root, target)} (${to})`)
+      if (ok && !ok.includes('*') && !ok.includes(to))
+        problems.push(`${relative(root, file)} (${layer}) imports ${relative(root, target)} (${to})`)
     } else if (forbiddenPackages[layer]?.some((p) => spec === p || spec.startsWith(`${p}/`))) {
       problems.push(`${relative(root, file)} (${layer}) imports the package ${spec}`)
     }

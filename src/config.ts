@@ -19,7 +19,12 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  MAX_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(72),
+  MAX_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(72),
   PUBLIC_BASE_URL: z.string().url().optional(),
   WEBHOOK_ALLOWED_HOSTS: z
     .string()
@@ -58,9 +63,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment (empty strings count as unset); throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(
-    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  )
+  const cleaned = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]))
   const parsed = EnvSchema.safeParse(cleaned)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

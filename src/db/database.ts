@@ -46,11 +46,7 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v)
  * const { db, close } = await openDatabase({ databaseUrl: undefined, dataDir: './data' })
  * await close()
  */
-export async function openDatabase(opts: {
-  databaseUrl: string | undefined
-  dataDir: string
-  poolSize?: number
-}): Promise<OpenDatabase> {
+export async function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string; poolSize?: number }): Promise<OpenDatabase> {
   if (opts.databaseUrl) return openServer(opts.databaseUrl, opts.poolSize ?? 10)
   return openEmbedded(opts.dataDir)
 }

@@ -22,7 +22,16 @@
  */
 import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
 import type { CalendarId, CalendarSet } from './calendars.ts'
-import { compareFindings, type Finding, findingKey, type FindingRule, type Provenance, type Severity, type Waiver, worstSeverity } from './findings.ts'
+import {
+  compareFindings,
+  type Finding,
+  findingKey,
+  type FindingRule,
+  type Provenance,
+  type Severity,
+  type Waiver,
+  worstSeverity,
+} from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { capTotals, lastMonthOf } from './rules/monthly-cap-rule.ts'
 import { RULE_FAMILIES } from './rules/registry.ts'
@@ -151,9 +160,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   }
 
   const prepared = subjects.map((w, i) => prepare(w, i, !NOT_COUNTED_SUBJECT.has(w.status)))
-  const background = (ctx.background ?? [])
-    .filter((w) => !NOT_COUNTED_BACKGROUND.has(w.status))
-    .map((w) => prepare(w, -1, true))
+  const background = (ctx.background ?? []).filter((w) => !NOT_COUNTED_BACKGROUND.has(w.status)).map((w) => prepare(w, -1, true))
   const active = prepared.filter((p) => p.participates)
   const participants = [...active, ...background].sort(
     (a, b) => a.s - b.s || a.e - b.e || cmpStr(a.w.reference, b.w.reference) || cmpStr(a.w.id ?? '', b.w.id ?? '') || a.index - b.index,
@@ -169,7 +176,13 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     lo = now
     hi = now + 1
   }
-  const blackouts = new PreparedBlackouts(ctx.blackouts, new Date(lo - DAY_MS), new Date(hi + DAY_MS), ctx.calendars, ctx.regions ?? DEFAULT_REGIONS)
+  const blackouts = new PreparedBlackouts(
+    ctx.blackouts,
+    new Date(lo - DAY_MS),
+    new Date(hi + DAY_MS),
+    ctx.calendars,
+    ctx.regions ?? DEFAULT_REGIONS,
+  )
 
   const waivers = new Map<string, WaiverLike>()
   for (const wv of ctx.waivers ?? []) {

@@ -113,7 +113,8 @@ export function validateBlackoutLayer(input: unknown): LayerProblem[] {
   for (const k of ['id', 'name', 'owner', 'legalBasis'] as const) {
     if (typeof l[k] !== 'string' || (l[k] as string).trim() === '') add(`/${k}`, 'missing or empty string')
   }
-  if (!(BLACKOUT_CATEGORIES as readonly unknown[]).includes(l.category)) add('/category', `must be one of ${BLACKOUT_CATEGORIES.join(', ')}`)
+  if (!(BLACKOUT_CATEGORIES as readonly unknown[]).includes(l.category))
+    add('/category', `must be one of ${BLACKOUT_CATEGORIES.join(', ')}`)
   if (!isSeverity(l.severity)) add('/severity', 'must be breach | objection | warning | info')
   if (!isProvenance(l.provenance)) add('/provenance', 'must be verified | paraphrase | inferred | recalled | assumed')
   if (l.findingCode !== undefined && !isFindingCode(l.findingCode)) add('/findingCode', 'unknown finding code')
@@ -417,7 +418,8 @@ export function expandLayer(layer: BlackoutLayer, from: Date, to: Date, ctx: Exp
   const f = from.getTime()
   const t = to.getTime()
   let raw: { start: number; end: number; label?: string }[] = []
-  if (layer.periods) raw = layer.periods.map((p) => ({ start: p.start.getTime(), end: p.end.getTime(), ...(p.label ? { label: p.label } : {}) }))
+  if (layer.periods)
+    raw = layer.periods.map((p) => ({ start: p.start.getTime(), end: p.end.getTime(), ...(p.label ? { label: p.label } : {}) }))
   else if (layer.recurrence) raw = expandRecurrenceLayer(layer.recurrence, f, t)
   else if (layer.holidays) {
     for (const cal of ctx.holidayCalendars ?? NATION_CALENDAR_IDS) raw.push(...holidayPeriods(layer.holidays, cal, ctx.calendars, f, t))
@@ -504,7 +506,11 @@ export class PreparedBlackouts {
       if (!cached) {
         if (perCal.size > 8) perCal.clear()
         cached = layer.holidays
-          ? { byCal: new Map(NATION_CALENDAR_IDS.map((cal) => [cal, packPeriods(expandLayer(layer, f, t, { calendars, holidayCalendars: [cal] }))])) }
+          ? {
+              byCal: new Map(
+                NATION_CALENDAR_IDS.map((cal) => [cal, packPeriods(expandLayer(layer, f, t, { calendars, holidayCalendars: [cal] }))]),
+              ),
+            }
           : { e: packPeriods(expandLayer(layer, f, t, { calendars })) }
         perCal.set(rangeKey, cached)
       }
@@ -567,7 +573,14 @@ function startsBefore(e: Expanded, t: number): number {
  * Adds the hit of one layer (periods from one expansion, or several) for [s, e): the earliest
  * overlapping period (ties: smaller label) and the real minutes of the union of the overlaps.
  */
-function collectHit(out: BlackoutHit[], layer: BlackoutLayer, one: Expanded | null, many: readonly Expanded[] | null, s: number, e: number): void {
+function collectHit(
+  out: BlackoutHit[],
+  layer: BlackoutLayer,
+  one: Expanded | null,
+  many: readonly Expanded[] | null,
+  s: number,
+  e: number,
+): void {
   let found = false
   let fs = 0
   let fe = 0
@@ -676,7 +689,14 @@ export function blackoutStateAt(layers: readonly BlackoutLayer[], at: Date, opts
   for (const { layer, periods } of expanded) {
     const p = periods.find((q) => q.start.getTime() <= t && t < q.end.getTime())
     if (!p) continue
-    const a: ActiveLayer = { id: layer.id, name: layer.name, category: layer.category, severity: layer.severity, start: p.start, end: p.end }
+    const a: ActiveLayer = {
+      id: layer.id,
+      name: layer.name,
+      category: layer.category,
+      severity: layer.severity,
+      start: p.start,
+      end: p.end,
+    }
     if (p.label) a.label = p.label
     active.push(a)
   }

@@ -286,15 +286,14 @@ class Calendar implements WorkingDayCalendar {
 export function buildCalendars(options: BuildCalendarsOptions = {}): CalendarSet {
   const overrides = [...(options.overrides ?? [])]
   const problems = validateOverrides(overrides)
-  if (problems.length > 0) throw new RangeError(`invalid calendar overrides: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`)
+  if (problems.length > 0)
+    throw new RangeError(`invalid calendar overrides: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`)
   const dataVersion = options.holidaysDataVersion ?? DATE_HOLIDAYS_VERSION
   const map = new Map<CalendarId, Calendar>()
   for (const id of CALENDAR_IDS) {
     const parts: readonly NationCalendarId[] = id === 'gb' || id === 'uk' ? UNION_PARTS[id] : [id]
     const reaching = overrides.filter((o) => o.calendar === id || (parts as readonly string[]).includes(o.calendar))
-    const canon = reaching
-      .map((o) => `${o.calendar}|${o.date}|${o.action}|${o.name ?? ''}|${o.reason}`)
-      .join('\n')
+    const canon = reaching.map((o) => `${o.calendar}|${o.date}|${o.action}|${o.name ?? ''}|${o.reason}`).join('\n')
     const version = `date-holidays@${dataVersion}+ovr:${reaching.length}${reaching.length ? `:${digest(canon)}` : ''}`
     map.set(id, new Calendar(id, version, parts, reaching))
   }

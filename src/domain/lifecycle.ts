@@ -70,8 +70,7 @@ export function checkTransition(
     if (!decisionRef) return { ok: false, reason: 'decision-ref-required' }
     return { ok: true }
   }
-  if (!actsFor(actor, party))
-    return { ok: false, reason: 'forbidden', detail: `only a submitter for ${party} or an admin may do this` }
+  if (!actsFor(actor, party)) return { ok: false, reason: 'forbidden', detail: `only a submitter for ${party} or an admin may do this` }
   return { ok: true }
 }
 

@@ -83,7 +83,8 @@ export function parseRRule(text: string): Record<string, unknown> {
   }
   if (opts.freq === undefined || opts.freq === null) throw new RecurrenceError('invalid rrule: FREQ is missing or unknown', 'rrule')
   if (opts.tzid || /(^|;)\s*TZID\s*=/i.test(body)) throw new RecurrenceError('rrule must not carry TZID; give the zone separately', 'rrule')
-  if (opts.dtstart || /(^|;)\s*DTSTART\s*=/i.test(body)) throw new RecurrenceError('rrule must not carry DTSTART; give dtstart separately', 'rrule')
+  if (opts.dtstart || /(^|;)\s*DTSTART\s*=/i.test(body))
+    throw new RecurrenceError('rrule must not carry DTSTART; give dtstart separately', 'rrule')
   for (const k of ['count', 'interval'] as const) {
     const v = opts[k]
     if (v !== undefined && v !== null && (!Number.isInteger(v) || (v as number) < 1)) {
@@ -91,8 +92,14 @@ export function parseRRule(text: string): Record<string, unknown> {
     }
   }
   const ranges: Record<string, [number, number]> = {
-    byhour: [0, 23], byminute: [0, 59], bysecond: [0, 60], bymonth: [1, 12], bymonthday: [-31, 31],
-    byyearday: [-366, 366], byweekno: [-53, 53], bysetpos: [-366, 366],
+    byhour: [0, 23],
+    byminute: [0, 59],
+    bysecond: [0, 60],
+    bymonth: [1, 12],
+    bymonthday: [-31, 31],
+    byyearday: [-366, 366],
+    byweekno: [-53, 53],
+    bysetpos: [-366, 366],
   }
   for (const [k, [lo, hi]] of Object.entries(ranges)) {
     const v = opts[k]

@@ -45,14 +45,29 @@ export const DEFAULT_PARTIES: readonly Party[] = [
 ]
 
 export const DEFAULT_SERVICES: readonly Service[] = [
-  { id: 'service-requests', name: 'Service Request processing', description: 'DCC Data Service: Service Requests, Responses and Commands', prepayment: true },
+  {
+    id: 'service-requests',
+    name: 'Service Request processing',
+    description: 'DCC Data Service: Service Requests, Responses and Commands',
+    prepayment: true,
+  },
   { id: 'prepayment-top-up', name: 'Prepayment top-up', description: 'Remote credit top-ups to prepayment meters', prepayment: true },
   { id: 'alerts', name: 'Alerts', description: 'Device and DCC Alerts to Users', prepayment: false },
-  { id: 'install-and-commission', name: 'Install and Commission', description: 'Installing, commissioning and joining devices', prepayment: false },
+  {
+    id: 'install-and-commission',
+    name: 'Install and Commission',
+    description: 'Installing, commissioning and joining devices',
+    prepayment: false,
+  },
   { id: 'firmware-updates', name: 'Firmware updates', description: 'Over-the-air firmware distribution', prepayment: false },
   { id: 'registration-data', name: 'Registration Data', description: 'Registration Data provision and updates', prepayment: false },
   { id: 'sm-wan', name: 'SM WAN', description: 'Smart Metering Wide Area Network connectivity to Communications Hubs', prepayment: true },
   { id: 'smets1-services', name: 'SMETS1 services', description: 'Services to migrated SMETS1 meters', prepayment: true },
   { id: 'smki', name: 'SMKI', description: 'Smart Metering Key Infrastructure and repository', prepayment: false },
-  { id: 'self-service-interface', name: 'Self-Service Interface', description: 'DCC Self-Service Interface and Service Desk tools', prepayment: false },
+  {
+    id: 'self-service-interface',
+    name: 'Self-Service Interface',
+    description: 'DCC Self-Service Interface and Service Desk tools',
+    prepayment: false,
+  },
 ]

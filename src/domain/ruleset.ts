@@ -150,8 +150,17 @@ export const DEFAULT_RULESET: Ruleset = {
   severities: {},
   waivable: p(
     [
-      'NOTICE_PERIOD', 'MONTHLY_CAP', 'MAX_DURATION', 'PERMITTED_HOURS', 'CLOCK_CHANGE_NIGHT',
-      'WINTER', 'PREPAYMENT_PEAK', 'BANK_HOLIDAY', 'RELEASE_FREEZE', 'BLACKOUT', 'MIN_SPACING',
+      'NOTICE_PERIOD',
+      'MONTHLY_CAP',
+      'MAX_DURATION',
+      'PERMITTED_HOURS',
+      'CLOCK_CHANGE_NIGHT',
+      'WINTER',
+      'PREPAYMENT_PEAK',
+      'BANK_HOLIDAY',
+      'RELEASE_FREEZE',
+      'BLACKOUT',
+      'MIN_SPACING',
     ],
     'recalled',
     "'unless the Panel agrees otherwise' (R4); seasonal/blackout objections assumed waivable by the same decision",
@@ -227,21 +236,27 @@ export function validateRuleset(input: unknown): RulesetProblem[] {
   const impacts = (x: unknown) =>
     Array.isArray(x) && x.every((i) => (IMPACTS as readonly unknown[]).includes(i)) ? null : `must be a list of ${IMPACTS.join(' | ')}`
   const minuteMap = (x: unknown) =>
-    isObj(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0) ? null : 'must map ids to non-negative integer minutes'
+    isObj(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0)
+      ? null
+      : 'must map ids to non-negative integer minutes'
 
   const wd = section('workingDays')
   param('/workingDays/primaryCalendar', wd.primaryCalendar, cal)
   param('/workingDays/strictCalendar', wd.strictCalendar, cal)
 
   const notice = section('notice')
-  param('/notice/mode', notice.mode, (x) => (x === 'monthly-schedule' || x === 'per-window' ? null : "must be 'monthly-schedule' or 'per-window'"))
+  param('/notice/mode', notice.mode, (x) =>
+    x === 'monthly-schedule' || x === 'per-window' ? null : "must be 'monthly-schedule' or 'per-window'",
+  )
   param('/notice/workingDays', notice.workingDays, nonNegInt)
   param('/notice/strict', notice.strict, bool)
   param('/notice/emergencyRequiresJustification', notice.emergencyRequiresJustification, bool)
 
   const sc = section('scheduleContent')
   param('/scheduleContent/required', sc.required, (x) =>
-    Array.isArray(x) && x.every((i) => (SCHEDULE_ITEMS as readonly unknown[]).includes(i)) ? null : `must be a list of ${SCHEDULE_ITEMS.join(' | ')}`,
+    Array.isArray(x) && x.every((i) => (SCHEDULE_ITEMS as readonly unknown[]).includes(i))
+      ? null
+      : `must be a list of ${SCHEDULE_ITEMS.join(' | ')}`,
   )
 
   const ph = section('permittedHours')

@@ -8,8 +8,25 @@ export interface FieldChange {
 }
 
 const TRACKED = [
-  'reference', 'title', 'description', 'justification', 'riskToService', 'party', 'changeRef', 'programmeId',
-  'kind', 'impact', 'services', 'regions', 'start', 'end', 'zone', 'notifiedAt', 'status', 'actualStart', 'actualEnd',
+  'reference',
+  'title',
+  'description',
+  'justification',
+  'riskToService',
+  'party',
+  'changeRef',
+  'programmeId',
+  'kind',
+  'impact',
+  'services',
+  'regions',
+  'start',
+  'end',
+  'zone',
+  'notifiedAt',
+  'status',
+  'actualStart',
+  'actualEnd',
 ] as const satisfies readonly (keyof MaintenanceWindow)[]
 
 const plain = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : Array.isArray(v) ? [...v] : v)

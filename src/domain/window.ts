@@ -14,16 +14,7 @@ export type Impact = (typeof IMPACTS)[number]
 export const WINDOW_KINDS = ['planned', 'emergency'] as const
 export type WindowKind = (typeof WINDOW_KINDS)[number]
 
-export const WINDOW_STATUSES = [
-  'draft',
-  'proposed',
-  'notified',
-  'agreed',
-  'rejected',
-  'in-progress',
-  'completed',
-  'cancelled',
-] as const
+export const WINDOW_STATUSES = ['draft', 'proposed', 'notified', 'agreed', 'rejected', 'in-progress', 'completed', 'cancelled'] as const
 export type WindowStatus = (typeof WINDOW_STATUSES)[number]
 
 /** The fields that say what a window is and when; everything the rules engine reads. */

@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
 import type { Db } from '../db/database.ts'
 import type { Clock } from '../services/clock.ts'
 import type { Services } from '../services/index.ts'
@@ -20,7 +32,13 @@ import { slotsRoutes } from './routes/slots-routes.ts'
 import { webhooksRoutes } from './routes/webhooks-routes.ts'
 import { windowsRoutes } from './routes/windows-routes.ts'
 
-export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>
+export type AppInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>
 
 export interface AppDeps {
   db: Db
@@ -88,7 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
       info: {
         title: 'Maintenance Window Planner',
         version: API_VERSION,
-        description: 'Plans maintenance windows for the GB smart-metering network and checks them against the Smart Energy Code before the work happens. Errors are RFC 9457 problem details.',
+        description:
+          'Plans maintenance windows for the GB smart-metering network and checks them against the Smart Energy Code before the work happens. Errors are RFC 9457 problem details.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
       security: [{ bearer: [] }],

@@ -20,13 +20,18 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
   if (v && typeof v === 'object')
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   return JSON.stringify(v) ?? 'null'
 }
 
 /** What makes two requests "the same": the URL and the validated body, key order ignored. */
 export function requestHashOf(url: string, body: unknown): string {
-  return createHash('sha256').update(`${url}\n${canonical(body)}`).digest('hex')
+  return createHash('sha256')
+    .update(`${url}\n${canonical(body)}`)
+    .digest('hex')
 }
 
 /**
@@ -56,16 +61,36 @@ export async function idempotent(
     })
   const scope = { apiKeyId: actorOf(req).keyId, route: `${req.method} ${req.routeOptions.url}`, key }
   const requestHash = requestHashOf(req.url, req.body)
-  const claim = await idempotencyRepository.claim(deps.db, { ...scope, requestHash, now: deps.clock.now(), ttlMs: TTL_MS, staleAfterMs: STALE_MS })
+  const claim = await idempotencyRepository.claim(deps.db, {
+    ...scope,
+    requestHash,
+    now: deps.clock.now(),
+    ttlMs: TTL_MS,
+    staleAfterMs: STALE_MS,
+  })
   if (claim.kind !== 'claimed' && claim.requestHash !== requestHash)
-    throw new AppError('idempotency-key-reused', 422, 'Idempotency-Key reused', `The Idempotency-Key "${key}" was used before with a different request body.`)
+    throw new AppError(
+      'idempotency-key-reused',
+      422,
+      'Idempotency-Key reused',
+      `The Idempotency-Key "${key}" was used before with a different request body.`,
+    )
   if (claim.kind === 'running')
-    throw new AppError('idempotency-in-progress', 409, 'Request still running', `A request with Idempotency-Key "${key}" is still being processed.`, { headers: { 'retry-after': '1' } })
+    throw new AppError(
+      'idempotency-in-progress',
+      409,
+      'Request still running',
+      `A request with Idempotency-Key "${key}" is still being processed.`,
+      { headers: { 'retry-after': '1' } },
+    )
   if (claim.kind === 'done') {
     reply.header('idempotent-replayed', 'true')
     for (const [k, v] of Object.entries(claim.response.headers)) reply.header(k, v)
     if (!claim.response.headers['content-type']) reply.type('application/json; charset=utf-8')
-    return reply.code(claim.response.statusCode).serializer((x: unknown) => x as string).send(claim.response.body)
+    return reply
+      .code(claim.response.statusCode)
+      .serializer((x: unknown) => x as string)
+      .send(claim.response.body)
   }
   try {
     const result = await deps.db.transaction().execute(async (trx) => {
@@ -77,10 +102,22 @@ export async function idempotent(
   } catch (err) {
     // A 4xx answer is part of the contract and is replayed; anything else frees the key for a retry.
     if (err instanceof AppError && err.status < 500) {
-      const problem = { type: `${deps.baseUrl}/problems/${err.code}`, title: err.title, status: err.status, detail: err.detail, instance: req.url, code: err.code, ...err.extra }
+      const problem = {
+        type: `${deps.baseUrl}/problems/${err.code}`,
+        title: err.title,
+        status: err.status,
+        detail: err.detail,
+        instance: req.url,
+        code: err.code,
+        ...err.extra,
+      }
       delete (problem as { headers?: unknown }).headers
       await idempotencyRepository
-        .complete(deps.db, scope, { statusCode: err.status, headers: { 'content-type': 'application/problem+json', ...(err.extra.headers ?? {}) }, body: JSON.stringify(problem) })
+        .complete(deps.db, scope, {
+          statusCode: err.status,
+          headers: { 'content-type': 'application/problem+json', ...(err.extra.headers ?? {}) },
+          body: JSON.stringify(problem),
+        })
         .catch(() => idempotencyRepository.release(deps.db, scope))
     } else {
       await idempotencyRepository.release(deps.db, scope).catch(() => {})

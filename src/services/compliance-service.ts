@@ -50,7 +50,12 @@ export interface WindowAssessmentView {
   provenance: Record<string, unknown>
 }
 
-export type ImpactAttacher = (trx: DbOrTx, windows: readonly WindowPlan[], views: WindowAssessmentView[], ctx: ComplianceContext) => Promise<void>
+export type ImpactAttacher = (
+  trx: DbOrTx,
+  windows: readonly WindowPlan[],
+  views: WindowAssessmentView[],
+  ctx: ComplianceContext,
+) => Promise<void>
 
 /**
  * Assesses windows against the ruleset in force (or a named version), with the stored plan as
@@ -59,7 +64,13 @@ export type ImpactAttacher = (trx: DbOrTx, windows: readonly WindowPlan[], views
  *
  * @example const views = await compliance.assessPlan(trx, [window], { withStored: true })
  */
-export function createComplianceService(deps: { db: Db; clock: Clock; reference: ReferenceService; tzdbVersion: string; events?: Pick<WebhookOutbox, 'findingsAssessed'> }) {
+export function createComplianceService(deps: {
+  db: Db
+  clock: Clock
+  reference: ReferenceService
+  tzdbVersion: string
+  events?: Pick<WebhookOutbox, 'findingsAssessed'>
+}) {
   const { db, clock } = deps
   let calendarMemo: { key: string; set: CalendarSet } | undefined
   let impactAttacher: ImpactAttacher | undefined
@@ -84,10 +95,19 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
         return r
       }),
     ]
-    const overrides = (await complianceRepository.overrides(trx)).map(({ calendar, date, action, name, reason }) => ({ calendar, date, action, reason, ...(name ? { name } : {}) }))
+    const overrides = (await complianceRepository.overrides(trx)).map(({ calendar, date, action, name, reason }) => ({
+      calendar,
+      date,
+      action,
+      reason,
+      ...(name ? { name } : {}),
+    }))
     const key = JSON.stringify(overrides)
     if (calendarMemo?.key !== key) calendarMemo = { key, set: buildCalendars({ overrides }) }
-    const custom = (await complianceRepository.blackouts(trx)).map(({ storedVersion, ...layer }) => ({ ...layer, version: String(storedVersion) }))
+    const custom = (await complianceRepository.blackouts(trx)).map(({ storedVersion, ...layer }) => ({
+      ...layer,
+      version: String(storedVersion),
+    }))
     const customKey = JSON.stringify(custom)
     if (customMemo?.key !== customKey) customMemo = { key: customKey, layers: custom }
     const regions = await deps.reference.regions(trx)
@@ -100,9 +120,16 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
     const lineage = ctx.rulesets.filter((r) => r.id === id)
     if (named?.version) {
       const r = lineage.find((x) => x.version === named.version)
-      if (!r) throw new AppError('unknown-reference', 400, 'Unknown ruleset version', `Ruleset ${id} has no version ${named.version}; known: ${lineage.map((x) => x.version).join(', ')}.`, {
-        errors: [{ pointer: '/rulesetVersion', in: 'query', message: `unknown version ${named.version}` }],
-      })
+      if (!r)
+        throw new AppError(
+          'unknown-reference',
+          400,
+          'Unknown ruleset version',
+          `Ruleset ${id} has no version ${named.version}; known: ${lineage.map((x) => x.version).join(', ')}.`,
+          {
+            errors: [{ pointer: '/rulesetVersion', in: 'query', message: `unknown version ${named.version}` }],
+          },
+        )
       return r
     }
     if (lineage.length === 0) throw new AppError('unknown-reference', 400, 'Unknown ruleset', `There is no ruleset ${id}.`)
@@ -155,7 +182,10 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
     const now = opts.now ?? clock.now()
     const groups = new Map<Ruleset, number[]>()
     subjects.forEach((w, i) => {
-      const r = rulesetFor(ctx, w.start, { ...(opts.rulesetId ? { id: opts.rulesetId } : {}), ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}) })
+      const r = rulesetFor(ctx, w.start, {
+        ...(opts.rulesetId ? { id: opts.rulesetId } : {}),
+        ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}),
+      })
       groups.set(r, [...(groups.get(r) ?? []), i])
     })
     const views: WindowAssessmentView[] = new Array(subjects.length)
@@ -210,7 +240,11 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
     },
 
     /** Assesses written windows together and stores one assessment per window, in the caller's transaction. */
-    async assessAndStore(trx: DbOrTx, windows: readonly MaintenanceWindow[], effectiveAt?: Date): Promise<Map<string, WindowAssessmentView>> {
+    async assessAndStore(
+      trx: DbOrTx,
+      windows: readonly MaintenanceWindow[],
+      effectiveAt?: Date,
+    ): Promise<Map<string, WindowAssessmentView>> {
       const out = new Map<string, WindowAssessmentView>()
       const live = windows.filter((w) => w.status !== 'rejected' && w.status !== 'cancelled')
       if (live.length === 0) return out
@@ -225,7 +259,14 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
           windowVersion: w.version,
           rulesetId: view.ruleset.id,
           rulesetVersion: view.ruleset.version,
-          result: { reference: view.reference, findings: view.findings, worstSeverity: view.worstSeverity, realMinutes: view.realMinutes, months: view.months, ...(view.impact ? { impact: view.impact } : {}) },
+          result: {
+            reference: view.reference,
+            findings: view.findings,
+            worstSeverity: view.worstSeverity,
+            realMinutes: view.realMinutes,
+            months: view.months,
+            ...(view.impact ? { impact: view.impact } : {}),
+          },
           provenance: view.provenance,
           effectiveAt: effectiveAt ?? w.effectiveAt,
           recordedAt: now,
@@ -261,7 +302,14 @@ export function createComplianceService(deps: { db: Db; clock: Clock; reference:
 }
 
 function toWaiverLike(w: StoredWaiver) {
-  return { findingKey: w.findingKey, approvedBy: w.approvedBy, decisionRef: w.decisionRef, decidedAt: w.decidedAt, reason: w.reason, expiresAt: w.expiresAt }
+  return {
+    findingKey: w.findingKey,
+    approvedBy: w.approvedBy,
+    decisionRef: w.decisionRef,
+    decidedAt: w.decidedAt,
+    reason: w.reason,
+    expiresAt: w.expiresAt,
+  }
 }
 
 function monthsOf(w: WindowPlan, zone: string): string[] {

@@ -1,14 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { type FeedFilter, type FeedRecord, type FeedVersion, feedsRepository } from '../db/repositories/feeds-repository.ts'
-import {
-  type BlackoutLayer,
-  calendarsForRegions,
-  expandLayer,
-  NATION_CALENDAR_IDS,
-  SEVERITY_RANK,
-  type Severity,
-} from '../domain/index.ts'
+import { type BlackoutLayer, calendarsForRegions, expandLayer, NATION_CALENDAR_IDS, SEVERITY_RANK, type Severity } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import type { Clock } from './clock.ts'
@@ -53,8 +46,13 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque)
 }
 
-const compactUtc = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
-const maxDate = (...ds: (Date | null | undefined)[]): Date => new Date(Math.max(0, ...ds.filter((d): d is Date => !!d).map((d) => d.getTime())))
+const compactUtc = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
+const maxDate = (...ds: (Date | null | undefined)[]): Date =>
+  new Date(Math.max(0, ...ds.filter((d): d is Date => !!d).map((d) => d.getTime())))
 
 const listMatch = (scope: readonly string[] | undefined, wanted: readonly string[] | undefined) =>
   !scope?.length || !wanted?.length || scope.some((x) => wanted.includes(x))
@@ -103,11 +101,21 @@ export function createFeedsService(deps: {
 
   async function checkFilter(filter: FeedFilter): Promise<void> {
     const ref = await deps.reference.all()
-    const known = { parties: new Set(ref.parties.map((p) => p.id)), services: new Set(ref.services.map((s) => s.id)), regions: new Set(ref.regions.map((r) => r.id)) }
+    const known = {
+      parties: new Set(ref.parties.map((p) => p.id)),
+      services: new Set(ref.services.map((s) => s.id)),
+      regions: new Set(ref.regions.map((r) => r.id)),
+    }
     const problems: FieldProblem[] = []
     for (const kind of ['parties', 'services', 'regions'] as const) {
       filter[kind]?.forEach((id, i) => {
-        if (!known[kind].has(id)) problems.push(bodyField(`/filter/${kind}/${i}`, `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"; known: ${[...known[kind]].join(', ')}`))
+        if (!known[kind].has(id))
+          problems.push(
+            bodyField(
+              `/filter/${kind}/${i}`,
+              `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"; known: ${[...known[kind]].join(', ')}`,
+            ),
+          )
       })
     }
     if (problems.length) throw unknownIds(problems)
@@ -133,7 +141,12 @@ export function createFeedsService(deps: {
       const layers: BlackoutLayer[] = deps.compliance.blackoutsFor(ctx, deps.compliance.rulesetFor(ctx, now))
       for (const layer of layers) {
         if (layer.category === 'bank-holiday') continue // shown as bank holidays when asked for
-        if (!listMatch(layer.scope.parties, f.parties) || !listMatch(layer.scope.services, f.services) || !listMatch(layer.scope.regions, f.regions)) continue
+        if (
+          !listMatch(layer.scope.parties, f.parties) ||
+          !listMatch(layer.scope.services, f.services) ||
+          !listMatch(layer.scope.regions, f.regions)
+        )
+          continue
         const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
         const sequence = /^\d+$/.test(layer.version ?? '') ? Number(layer.version) - 1 : 0
         // Holiday-based layers give one period per nation calendar: one event per period, naming the calendars.
@@ -230,7 +243,13 @@ export function createFeedsService(deps: {
     async create(input: { name: string; filter: FeedFilter }, actor: Actor): Promise<CreatedFeed> {
       await checkFilter(input.filter)
       const token = randomBytes(24).toString('base64url')
-      const rec = await feedsRepository.insert(db, { ownerKeyId: actor.keyId, name: input.name, filter: input.filter, tokenHash: sha256(token), createdAt: clock.now() })
+      const rec = await feedsRepository.insert(db, {
+        ownerKeyId: actor.keyId,
+        name: input.name,
+        filter: input.filter,
+        tokenHash: sha256(token),
+        createdAt: clock.now(),
+      })
       return { ...rec, path: `/feeds/${token}.ics` }
     },
 

@@ -20,12 +20,29 @@ import { createWindowsService } from './windows-service.ts'
  *
  * @example const services = createServices({ db, clock: systemClock, maxWindowHours: 72 })
  */
-export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: number; tzdbVersion?: string; webhooks?: Partial<WebhooksOptions> }) {
+export function createServices(deps: {
+  db: Db
+  clock: Clock
+  maxWindowHours: number
+  tzdbVersion?: string
+  webhooks?: Partial<WebhooksOptions>
+}) {
   const reference = createReferenceService({ db: deps.db })
   const keys = createKeysService({ db: deps.db, clock: deps.clock, reference })
   // Loopback only unless the configuration (WEBHOOK_ALLOWED_HOSTS) says otherwise.
-  const webhooks = createWebhooksService({ db: deps.db, clock: deps.clock, reference, options: { allowedHosts: ['127.0.0.0/8', '::1/128'], ...deps.webhooks } })
-  const compliance = createComplianceService({ db: deps.db, clock: deps.clock, reference, tzdbVersion: deps.tzdbVersion ?? 'unknown', events: webhooks.outbox })
+  const webhooks = createWebhooksService({
+    db: deps.db,
+    clock: deps.clock,
+    reference,
+    options: { allowedHosts: ['127.0.0.0/8', '::1/128'], ...deps.webhooks },
+  })
+  const compliance = createComplianceService({
+    db: deps.db,
+    clock: deps.clock,
+    reference,
+    tzdbVersion: deps.tzdbVersion ?? 'unknown',
+    events: webhooks.outbox,
+  })
   const windows = createWindowsService({
     db: deps.db,
     clock: deps.clock,
@@ -44,8 +61,23 @@ export function createServices(deps: { db: Db; clock: Clock; maxWindowHours: num
   const programmes = createProgrammesService({ db: deps.db, clock: deps.clock, windows, compliance })
   const rulesAdmin = createRulesAdminService({ db: deps.db, clock: deps.clock, compliance })
   const feeds = createFeedsService({ db: deps.db, clock: deps.clock, reference, compliance })
-  const reports = createReportsService({ db: deps.db, clock: deps.clock, compliance, impact, reference, tzdbVersion: deps.tzdbVersion ?? 'unknown' })
-  const slots = createSlotsService({ db: deps.db, clock: deps.clock, compliance, impact, reference, windows, maxWindowHours: deps.maxWindowHours })
+  const reports = createReportsService({
+    db: deps.db,
+    clock: deps.clock,
+    compliance,
+    impact,
+    reference,
+    tzdbVersion: deps.tzdbVersion ?? 'unknown',
+  })
+  const slots = createSlotsService({
+    db: deps.db,
+    clock: deps.clock,
+    compliance,
+    impact,
+    reference,
+    windows,
+    maxWindowHours: deps.maxWindowHours,
+  })
   return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin, feeds, reports, webhooks, slots }
 }
 

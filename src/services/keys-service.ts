@@ -47,7 +47,8 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
   const { db, clock } = deps
 
   async function issue(input: { name: string; role: Role; parties: string[] }, createdBy: string | null, token?: string) {
-    const secret = token ?? `mwp_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12)}_${randomBytes(24).toString('base64url')}`
+    const secret =
+      token ?? `mwp_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12)}_${randomBytes(24).toString('base64url')}`
     const rec = await keysRepository.insert(db, {
       lookup: lookupOf(secret),
       secretHash: sha256(secret),
@@ -69,8 +70,7 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
         throw invalid([bodyField(input.party ? '/party' : '/parties', `a ${input.role} key is not bound to parties`)])
       const ref = await deps.reference.all()
       const problems = parties.flatMap((p) => checkIdsAgainst(ref, { party: p }))
-      if (problems.length)
-        throw invalid(problems.map((p, i) => ({ ...p, pointer: input.party ? '/party' : `/parties/${i}` })))
+      if (problems.length) throw invalid(problems.map((p, i) => ({ ...p, pointer: input.party ? '/party' : `/parties/${i}` })))
       return issue({ name: input.name, role: input.role, parties }, createdBy)
     },
 
@@ -79,8 +79,7 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
     },
 
     async revoke(id: string, actor: Actor): Promise<void> {
-      if (id === actor.keyId)
-        throw new AppError('conflict', 409, 'Cannot revoke the key in use', 'Revoke this key with another admin key.')
+      if (id === actor.keyId) throw new AppError('conflict', 409, 'Cannot revoke the key in use', 'Revoke this key with another admin key.')
       // The key's calendar feeds go with it, in the same transaction.
       const now = clock.now()
       await inTransaction(db, undefined, async (trx) => {

@@ -46,7 +46,8 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
   return {
     async create(input: ProgrammeInput, actor: Actor) {
       if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
-      if (!!input.windows === !!input.recurrence) throw invalid([bodyField('/windows', 'give either windows or recurrence, not both or neither')])
+      if (!!input.windows === !!input.recurrence)
+        throw invalid([bodyField('/windows', 'give either windows or recurrence, not both or neither')])
       let inputs: WindowInput[]
       let skipped: { localStart: string; reason: string }[] = []
       let truncated: string | undefined
@@ -56,7 +57,16 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
         const r = input.recurrence!
         let expansion: ReturnType<typeof expandRecurrence>
         try {
-          expansion = expandRecurrence({ rrule: r.rrule, dtstart: r.dtstart, startTime: r.startTime, endTime: r.endTime, zone: r.zone, ...(r.exdates ? { exdates: r.exdates } : {}), maxOccurrences: 500, maxYears: 5 })
+          expansion = expandRecurrence({
+            rrule: r.rrule,
+            dtstart: r.dtstart,
+            startTime: r.startTime,
+            endTime: r.endTime,
+            zone: r.zone,
+            ...(r.exdates ? { exdates: r.exdates } : {}),
+            maxOccurrences: 500,
+            maxYears: 5,
+          })
         } catch (err) {
           if (err instanceof RecurrenceError) throw invalid([bodyField(`/recurrence/${err.field}`, err.message)])
           throw err
@@ -78,12 +88,28 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
         const now = clock.now()
         const programme = await trx
           .insertInto('programmes')
-          .values({ party: input.party, name: input.name, description: input.description ?? '', recurrence: input.recurrence ? JSON.stringify(input.recurrence) : null, created_by: actor.keyId, created_at: now, updated_at: now, recorded_at: now })
+          .values({
+            party: input.party,
+            name: input.name,
+            description: input.description ?? '',
+            recurrence: input.recurrence ? JSON.stringify(input.recurrence) : null,
+            created_by: actor.keyId,
+            created_at: now,
+            updated_at: now,
+            recorded_at: now,
+          })
           .returningAll()
           .executeTakeFirstOrThrow()
         const created = []
         for (const [i, w] of inputs.entries())
-          created.push(await deps.windows.createUnassessed({ ...w, programmeId: programme.id }, actor, trx, input.windows ? `/windows/${i}` : '/recurrence'))
+          created.push(
+            await deps.windows.createUnassessed(
+              { ...w, programmeId: programme.id },
+              actor,
+              trx,
+              input.windows ? `/windows/${i}` : '/recurrence',
+            ),
+          )
         const windows = await deps.windows.assessed(trx, created)
         return { programme: { ...programme, windowCount: windows.length }, windows, skipped, ...(truncated ? { truncated } : {}) }
       })
@@ -98,7 +124,11 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
     async assessment(id: string, rulesetVersion?: string) {
       await load(id)
       const windows = await windowsRepository.list(db, { programmeId: id, limit: 1000 })
-      return db.transaction().execute(async (trx) => deps.compliance.assessPlan(trx, windows, { withStored: true, ...(rulesetVersion ? { rulesetVersion } : {}) }))
+      return db
+        .transaction()
+        .execute(async (trx) =>
+          deps.compliance.assessPlan(trx, windows, { withStored: true, ...(rulesetVersion ? { rulesetVersion } : {}) }),
+        )
     },
   }
 }

@@ -85,6 +85,12 @@ export function checkIdsAgainst(
 }
 
 export const unknownIds = (errors: FieldProblem[]) =>
-  new AppError('unknown-reference', 400, 'The request names ids that do not exist', errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), { errors })
+  new AppError(
+    'unknown-reference',
+    400,
+    'The request names ids that do not exist',
+    errors.map((e) => `${e.pointer}: ${e.message}`).join('; '),
+    { errors },
+  )
 
 export type ReferenceService = ReturnType<typeof createReferenceService>

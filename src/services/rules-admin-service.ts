@@ -19,7 +19,8 @@ import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, invalid, notFound } from './errors.ts'
 
-const problems = (list: { pointer: string; message: string }[], prefix = '') => invalid(list.map((p) => bodyField(`${prefix}${p.pointer}`, p.message)))
+const problems = (list: { pointer: string; message: string }[], prefix = '') =>
+  invalid(list.map((p) => bodyField(`${prefix}${p.pointer}`, p.message)))
 
 /**
  * The data the rules run on, kept by admins: ruleset versions, blackout layers and working-day
@@ -32,14 +33,21 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
   const { db, clock } = deps
 
   async function allLayers(): Promise<(BlackoutLayer & { builtIn: boolean })[]> {
-    const custom = (await complianceRepository.blackouts(db)).map(({ storedVersion, ...l }) => ({ ...l, version: String(storedVersion), builtIn: false }))
+    const custom = (await complianceRepository.blackouts(db)).map(({ storedVersion, ...l }) => ({
+      ...l,
+      version: String(storedVersion),
+      builtIn: false,
+    }))
     return [...defaultBlackoutLayers(DEFAULT_RULESET).map((l) => ({ ...l, builtIn: true })), ...custom]
   }
 
   return {
     async rulesets(): Promise<{ ruleset: Ruleset; builtIn: boolean; recordedAt: Date | null }[]> {
       const stored = await complianceRepository.rulesets(db)
-      return [{ ruleset: DEFAULT_RULESET, builtIn: true, recordedAt: null }, ...stored.map((s) => ({ ruleset: s.ruleset, builtIn: false, recordedAt: s.recordedAt }))]
+      return [
+        { ruleset: DEFAULT_RULESET, builtIn: true, recordedAt: null },
+        ...stored.map((s) => ({ ruleset: s.ruleset, builtIn: false, recordedAt: s.recordedAt })),
+      ]
     },
     async ruleset(id: string) {
       const versions = (await this.rulesets()).filter((r) => r.ruleset.id === id)
@@ -52,9 +60,15 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       const r = input as Ruleset
       const existing = await this.rulesets()
       if (existing.some((x) => x.ruleset.id === r.id && x.ruleset.version === r.version))
-        throw new AppError('conflict', 409, 'Ruleset version exists', `Ruleset ${r.id} already has version ${r.version}; versions are never edited, add a new one.`, {
-          errors: [bodyField('/version', 'already exists')],
-        })
+        throw new AppError(
+          'conflict',
+          409,
+          'Ruleset version exists',
+          `Ruleset ${r.id} already has version ${r.version}; versions are never edited, add a new one.`,
+          {
+            errors: [bodyField('/version', 'already exists')],
+          },
+        )
       const now = clock.now()
       await complianceRepository.insertRuleset(db, r, actor.keyId, now, now)
       return r
@@ -72,7 +86,9 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       if (found.length) throw problems(found)
       const layer = input as BlackoutLayer
       if ((await allLayers()).some((l) => l.id === layer.id))
-        throw new AppError('conflict', 409, 'Blackout layer exists', `A blackout layer with id ${layer.id} already exists.`, { errors: [bodyField('/id', 'already exists')] })
+        throw new AppError('conflict', 409, 'Blackout layer exists', `A blackout layer with id ${layer.id} already exists.`, {
+          errors: [bodyField('/id', 'already exists')],
+        })
       await complianceRepository.insertBlackout(db, layer, actor.keyId, clock.now())
       return this.blackout(layer.id)
     },

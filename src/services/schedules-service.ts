@@ -17,7 +17,9 @@ const SCHEDULE_ZONE = 'Europe/London'
 export function monthBounds(month: string): [Date, Date] {
   const start = DateTime.fromFormat(month, 'yyyy-MM', { zone: SCHEDULE_ZONE })
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month) || !start.isValid)
-    throw new AppError('validation-failed', 400, 'Bad month', `"${month}" is not a month; use YYYY-MM.`, { errors: [{ pointer: '/month', in: 'params', message: 'must be YYYY-MM' }] })
+    throw new AppError('validation-failed', 400, 'Bad month', `"${month}" is not a month; use YYYY-MM.`, {
+      errors: [{ pointer: '/month', in: 'params', message: 'must be YYYY-MM' }],
+    })
   return [start.toJSDate(), start.plus({ months: 1 }).toJSDate()]
 }
 
@@ -27,7 +29,13 @@ export function monthBounds(month: string): [Date, Date] {
  *
  * @example await schedules.publish('2021-11', { publishedAt: new Date('2021-10-05T17:00:00Z') }, admin)
  */
-export function createSchedulesService(deps: { db: Db; clock: Clock; reference: ReferenceService; windows: WindowsService; events?: Pick<WebhookOutbox, 'schedulePublished'> }) {
+export function createSchedulesService(deps: {
+  db: Db
+  clock: Clock
+  reference: ReferenceService
+  windows: WindowsService
+  events?: Pick<WebhookOutbox, 'schedulePublished'>
+}) {
   const { db, clock } = deps
   return {
     async publish(month: string, input: { publishedAt?: Date | undefined; parties?: string[] | undefined }, actor: Actor) {

@@ -23,25 +23,45 @@ export interface WaiverInput {
  *
  * @example await waivers.grant({ findingKey: 'id:NOTICE_PERIOD:notice', approvedBy: 'sec-panel', ... }, reviewer)
  */
-export function createWaiversService(deps: { db: Db; clock: Clock; compliance: ComplianceService; events?: Pick<WebhookOutbox, 'waiverGranted'> }) {
+export function createWaiversService(deps: {
+  db: Db
+  clock: Clock
+  compliance: ComplianceService
+  events?: Pick<WebhookOutbox, 'waiverGranted'>
+}) {
   const { db, clock } = deps
   return {
     async grant(input: WaiverInput, actor: Actor) {
-      if (actor.role !== 'reviewer' && actor.role !== 'admin') throw forbidden('Waivers are recorded by a reviewer (OPSG) or an admin, never by the submitting party.')
+      if (actor.role !== 'reviewer' && actor.role !== 'admin')
+        throw forbidden('Waivers are recorded by a reviewer (OPSG) or an admin, never by the submitting party.')
       const windowId = input.findingKey.split(':')[0] ?? ''
-      if (!/^[0-9a-f-]{36}$/.test(windowId)) throw invalid([bodyField('/findingKey', 'not the key of a finding on a stored window (it starts with the window id)')])
+      if (!/^[0-9a-f-]{36}$/.test(windowId))
+        throw invalid([bodyField('/findingKey', 'not the key of a finding on a stored window (it starts with the window id)')])
       if (input.decidedAt.getTime() > clock.now().getTime()) throw invalid([bodyField('/decidedAt', 'a decision cannot be in the future')])
-      if (input.expiresAt && input.expiresAt.getTime() <= input.decidedAt.getTime()) throw invalid([bodyField('/expiresAt', 'must be after decidedAt')])
+      if (input.expiresAt && input.expiresAt.getTime() <= input.decidedAt.getTime())
+        throw invalid([bodyField('/expiresAt', 'must be after decidedAt')])
       return db.transaction().execute(async (trx) => {
         const window = await windowsRepository.findById(trx, windowId)
         const stored = window && (await deps.compliance.assessPlan(trx, [window], { withStored: true })).views[0]
         const finding = stored?.findings.find((f) => f.key === input.findingKey)
         if (!window || !finding)
-          throw new AppError('unknown-reference', 422, 'No such finding', `Window ${windowId} has no current finding ${input.findingKey}.`, { errors: [bodyField('/findingKey', 'no such finding on the window')] })
+          throw new AppError(
+            'unknown-reference',
+            422,
+            'No such finding',
+            `Window ${windowId} has no current finding ${input.findingKey}.`,
+            { errors: [bodyField('/findingKey', 'no such finding on the window')] },
+          )
         if (!finding.waivable)
-          throw new AppError('not-waivable', 422, 'Finding cannot be waived', `${finding.code} findings are not waivable under ruleset ${finding.rule.rulesetId ?? ''} ${finding.rule.version}.`, {
-            errors: [bodyField('/findingKey', `${finding.code} is not waivable`)],
-          })
+          throw new AppError(
+            'not-waivable',
+            422,
+            'Finding cannot be waived',
+            `${finding.code} findings are not waivable under ruleset ${finding.rule.rulesetId ?? ''} ${finding.rule.version}.`,
+            {
+              errors: [bodyField('/findingKey', `${finding.code} is not waivable`)],
+            },
+          )
         const waiver = await complianceRepository.insertWaiver(trx, {
           findingKey: input.findingKey,
           windowId,

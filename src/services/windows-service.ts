@@ -91,7 +91,9 @@ export function createWindowsService(deps: {
     if (w.end.getTime() <= w.start.getTime()) problems.push(bodyField(`${prefix}/end`, 'end must be after start'))
     const hours = (w.end.getTime() - w.start.getTime()) / 3_600_000
     if (hours > deps.maxWindowHours)
-      problems.push(bodyField(`${prefix}/end`, `the window lasts ${hours.toFixed(2)} hours; the limit is ${deps.maxWindowHours} (MAX_WINDOW_HOURS)`))
+      problems.push(
+        bodyField(`${prefix}/end`, `the window lasts ${hours.toFixed(2)} hours; the limit is ${deps.maxWindowHours} (MAX_WINDOW_HOURS)`),
+      )
     if (w.kind === 'emergency' && !w.justification?.trim())
       problems.push(bodyField(`${prefix}/justification`, 'an emergency window needs a justification'))
     if (problems.length) throw invalid(problems)
@@ -169,15 +171,28 @@ export function createWindowsService(deps: {
       changes: diffWindows(undefined, w),
       snapshot: snapshotOf(w),
     })
-    await deps.hooks?.afterChange?.(trx, { action: 'created', before: undefined, after: stored, changes: diffWindows(undefined, w), actor, reason: null })
+    await deps.hooks?.afterChange?.(trx, {
+      action: 'created',
+      before: undefined,
+      after: stored,
+      changes: diffWindows(undefined, w),
+      actor,
+      reason: null,
+    })
     return stored
   }
 
   function insertReferenceConflict(err: unknown, w: MaintenanceWindow, prefix = ''): never {
     if ((err as { code?: string; constraint?: string }).code === '23505')
-      throw new AppError('duplicate-reference', 409, 'Reference already used', `${w.party} already has a window with reference ${w.reference}.`, {
-        errors: [bodyField(`${prefix}/reference`, `duplicate reference "${w.reference}" for party ${w.party}`)],
-      })
+      throw new AppError(
+        'duplicate-reference',
+        409,
+        'Reference already used',
+        `${w.party} already has a window with reference ${w.reference}.`,
+        {
+          errors: [bodyField(`${prefix}/reference`, `duplicate reference "${w.reference}" for party ${w.party}`)],
+        },
+      )
     throw err
   }
 
@@ -187,7 +202,11 @@ export function createWindowsService(deps: {
     /** Creates and assesses one window (201 answer carries the assessment). */
     async create(input: WindowInput, actor: Actor, opts: { trx?: DbOrTx; prefix?: string } = {}): Promise<AssessedWindow> {
       if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
-      return inTransaction(db, opts.trx, async (trx) => (await assessed(trx, [await createUnassessed(input, actor, trx, opts.prefix ?? '')]))[0]!)
+      return inTransaction(
+        db,
+        opts.trx,
+        async (trx) => (await assessed(trx, [await createUnassessed(input, actor, trx, opts.prefix ?? '')]))[0]!,
+      )
     },
 
     /** Creates one window inside the caller's transaction without assessing it (programmes assess them together). */
@@ -225,7 +244,8 @@ export function createWindowsService(deps: {
         await checkProgramme(trx, merged)
         let after = merged
         const material = isMaterialChange(before, merged)
-        if ((before.status === 'notified' || before.status === 'agreed') && material) after = { ...merged, status: 'proposed', notifiedAt: null }
+        if ((before.status === 'notified' || before.status === 'agreed') && material)
+          after = { ...merged, status: 'proposed', notifiedAt: null }
         const stored = await save(trx, before, after, 'updated', actor, null).catch((e) => insertReferenceConflict(e, merged))
         if (stored === before) return stored
         if (material) await deps.hooks?.afterMaterialChange?.(trx, stored)
@@ -243,7 +263,13 @@ export function createWindowsService(deps: {
           if (verdict.reason === 'decision-ref-required')
             throw invalid([bodyField('/decisionRef', `a decision (${change.to}) must cite the decision reference, e.g. the OPSG meeting`)])
           if (verdict.reason === 'publication-only')
-            throw new AppError('illegal-transition', 409, 'Status change not allowed', 'A window becomes notified only when its month\'s schedule is published: POST /v1/schedules/{YYYY-MM}/publish.', { allowed: ['cancelled'] })
+            throw new AppError(
+              'illegal-transition',
+              409,
+              'Status change not allowed',
+              "A window becomes notified only when its month's schedule is published: POST /v1/schedules/{YYYY-MM}/publish.",
+              { allowed: ['cancelled'] },
+            )
           throw new AppError(
             'illegal-transition',
             409,
@@ -309,6 +335,11 @@ function nullFor(field: string): unknown {
 }
 
 export const staleVersion = (id: string) =>
-  new AppError('stale-version', 412, 'The window has changed', `Window ${id} has changed since you read it: GET it again and reapply your change with the new ETag.`)
+  new AppError(
+    'stale-version',
+    412,
+    'The window has changed',
+    `Window ${id} has changed since you read it: GET it again and reapply your change with the new ETag.`,
+  )
 
 export type WindowsService = ReturnType<typeof createWindowsService>

@@ -26,7 +26,10 @@ export async function buildTemplate(): Promise<string> {
     const admin = new pg.Client({ connectionString: url })
     await admin.connect()
     try {
-      const found = await admin.query(`SELECT description FROM pg_shdescription d JOIN pg_database b ON b.oid = d.objoid WHERE b.datname = $1`, [SERVER_TEMPLATE])
+      const found = await admin.query(
+        `SELECT description FROM pg_shdescription d JOIN pg_database b ON b.oid = d.objoid WHERE b.datname = $1`,
+        [SERVER_TEMPLATE],
+      )
       if (found.rows[0]?.description === digest) return `server template ${SERVER_TEMPLATE} (current)`
       await admin.query(`DROP DATABASE IF EXISTS ${SERVER_TEMPLATE}`)
       await admin.query(`CREATE DATABASE ${SERVER_TEMPLATE}`)

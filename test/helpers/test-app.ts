@@ -48,7 +48,16 @@ export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours
       return { authorization: `Bearer ${k.key}`, keyId: k.id }
     },
     async reset() {
-      for (const table of ['assessments', 'waivers', 'schedule_publications', 'feeds', 'calendar_overrides', 'blackout_layers', 'rulesets', 'reference_data'] as const)
+      for (const table of [
+        'assessments',
+        'waivers',
+        'schedule_publications',
+        'feeds',
+        'calendar_overrides',
+        'blackout_layers',
+        'rulesets',
+        'reference_data',
+      ] as const)
         await database.db.deleteFrom(table).execute()
       await database.db.deleteFrom('window_versions').execute()
       await database.db.deleteFrom('windows').execute()

@@ -83,14 +83,26 @@ const keys = {
 const other = await ctx.keyFor('submitter', ['CSP-N'])
 
 async function aStoredWindow(over: Record<string, unknown> = {}) {
-  const r = await app.inject({ method: 'POST', url: '/v1/windows', headers: keys.submitter, payload: aWindow({ reference: `W-${Math.random().toString(36).slice(2, 9)}`, ...over }) })
+  const r = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers: keys.submitter,
+    payload: aWindow({ reference: `W-${Math.random().toString(36).slice(2, 9)}`, ...over }),
+  })
   if (r.statusCode !== 201) throw new Error(r.body)
   return r.json() as { id: string; version: number }
 }
 
 async function countRows() {
   const n = async (table: 'windows' | 'window_versions' | 'api_keys' | 'parties') =>
-    Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    Number(
+      (
+        await ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
   return { windows: await n('windows'), versions: await n('window_versions'), keys: await n('api_keys'), parties: await n('parties') }
 }
 
@@ -105,7 +117,12 @@ t.test('role × route matrix: allowed roles get through, others get 401/403 and 
   const victimKey = (await ctx.keyFor('viewer')).keyId
   for (const [route, who] of Object.entries(EXPECTED)) {
     const [method, path] = route.split(' ') as [string, string]
-    const url = path.replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id).replace(':code', 'not-found').replace(':month', '2022-05').replace(':calendar', 'england-and-wales').replace(':token', 'nope')
+    const url = path
+      .replace(':id', path.startsWith('/v1/keys') ? victimKey : w.id)
+      .replace(':code', 'not-found')
+      .replace(':month', '2022-05')
+      .replace(':calendar', 'england-and-wales')
+      .replace(':token', 'nope')
     const payload = method === 'GET' || method === 'DELETE' ? undefined : {}
     const call = (headers: Record<string, string>) =>
       app.inject({ method: method as 'GET', url, headers: { ...headers, 'if-match': '"999"' }, ...(payload ? { payload } : {}) })
@@ -116,7 +133,11 @@ t.test('role × route matrix: allowed roles get through, others get 401/403 and 
     }
     t.equal(anonymous.statusCode, 401, `${route} without a key`)
     t.match(anonymous.headers['content-type'], /problem\+json/)
-    t.equal((await call({ authorization: 'Bearer mwp_AAAAAAAAAAAA_bogusbogusbogusbogusbogusbogusbogus' })).statusCode, 401, `${route} with an unknown key`)
+    t.equal(
+      (await call({ authorization: 'Bearer mwp_AAAAAAAAAAAA_bogusbogusbogusbogusbogusbogusbogus' })).statusCode,
+      401,
+      `${route} with an unknown key`,
+    )
     for (const role of ALL) {
       const before = await countRows()
       const res = await call(keys[role])
@@ -136,15 +157,35 @@ t.test('own and other party: a submitter never touches another party’s windows
   const before = await countRows()
   const create = await app.inject({ method: 'POST', url: '/v1/windows', headers: other, payload: aWindow({ reference: 'X-1' }) })
   t.equal(create.statusCode, 403, 'create for another party')
-  const patch = await app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...other, 'if-match': '"1"' }, payload: { title: 'mine' } })
+  const patch = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w.id}`,
+    headers: { ...other, 'if-match': '"1"' },
+    payload: { title: 'mine' },
+  })
   t.equal(patch.statusCode, 403, 'edit another party’s window')
-  const cancel = await app.inject({ method: 'POST', url: `/v1/windows/${w.id}/status`, headers: other, payload: { to: 'cancelled', reason: 'not mine' } })
+  const cancel = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${w.id}/status`,
+    headers: other,
+    payload: { to: 'cancelled', reason: 'not mine' },
+  })
   t.equal(cancel.statusCode, 403, 'cancel another party’s window')
   t.same(await countRows(), before, 'nothing changed')
-  const mine = await app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...keys.submitter, 'if-match': '"1"' }, payload: { title: 'mine' } })
+  const mine = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w.id}`,
+    headers: { ...keys.submitter, 'if-match': '"1"' },
+    payload: { title: 'mine' },
+  })
   t.equal(mine.statusCode, 200, 'own party may')
   const multi = await ctx.keyFor('submitter', ['DSP', 'CSP-N'])
-  const dcc = await app.inject({ method: 'POST', url: '/v1/windows', headers: multi, payload: aWindow({ party: 'CSP-N', regions: ['N'], reference: 'N-9' }) })
+  const dcc = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers: multi,
+    payload: aWindow({ party: 'CSP-N', regions: ['N'], reference: 'N-9' }),
+  })
   t.equal(dcc.statusCode, 201, 'a planner holding several parties plans for each')
 })
 
@@ -166,7 +207,12 @@ t.test('every lifecycle move by every role', async (t) => {
     for (const [name, headers] of Object.entries(actors) as [Actor, Record<string, string>][]) {
       const w = await aStoredWindow()
       await ctx.db.updateTable('windows').set({ status: from }).where('id', '=', w.id).execute()
-      const res = await app.inject({ method: 'POST', url: `/v1/windows/${w.id}/status`, headers, payload: { to, reason: 'test', decisionRef: 'OPSG-58' } })
+      const res = await app.inject({
+        method: 'POST',
+        url: `/v1/windows/${w.id}/status`,
+        headers,
+        payload: { to, reason: 'test', decisionRef: 'OPSG-58' },
+      })
       const after = (await app.inject({ url: `/v1/windows/${w.id}`, headers: keys.viewer })).json()
       if (allowed.includes(name)) {
         t.equal(res.statusCode, 200, `${name}: ${from} → ${to} ${res.body.slice(0, 200)}`)
@@ -181,23 +227,48 @@ t.test('every lifecycle move by every role', async (t) => {
 
 t.test('illegal moves are 409 naming the allowed next states; notified only through publication', async (t) => {
   const w = await aStoredWindow({ status: 'draft' })
-  const res = await app.inject({ method: 'POST', url: `/v1/windows/${w.id}/status`, headers: keys.admin, payload: { to: 'completed', reason: 'x' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${w.id}/status`,
+    headers: keys.admin,
+    payload: { to: 'completed', reason: 'x' },
+  })
   t.equal(res.statusCode, 409)
   t.equal(res.json().code, 'illegal-transition')
   t.same(res.json().allowed, ['proposed', 'cancelled'])
   t.match(res.json().detail, /allowed next: proposed, cancelled/)
-  await app.inject({ method: 'POST', url: `/v1/windows/${w.id}/status`, headers: keys.submitter, payload: { to: 'proposed', reason: 'ready' } })
-  const byHand = await app.inject({ method: 'POST', url: `/v1/windows/${w.id}/status`, headers: keys.admin, payload: { to: 'notified', reason: 'x' } })
+  await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${w.id}/status`,
+    headers: keys.submitter,
+    payload: { to: 'proposed', reason: 'ready' },
+  })
+  const byHand = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${w.id}/status`,
+    headers: keys.admin,
+    payload: { to: 'notified', reason: 'x' },
+  })
   t.equal(byHand.statusCode, 409)
   t.match(byHand.json().detail, /publish/)
   const noRef = await aStoredWindow()
   await ctx.db.updateTable('windows').set({ status: 'notified' }).where('id', '=', noRef.id).execute()
-  const decided = await app.inject({ method: 'POST', url: `/v1/windows/${noRef.id}/status`, headers: keys.reviewer, payload: { to: 'agreed', reason: 'ok' } })
+  const decided = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${noRef.id}/status`,
+    headers: keys.reviewer,
+    payload: { to: 'agreed', reason: 'ok' },
+  })
   t.equal(decided.statusCode, 400)
   t.equal(decided.json().errors[0].pointer, '/decisionRef')
   const done = await aStoredWindow()
   await ctx.db.updateTable('windows').set({ status: 'completed' }).where('id', '=', done.id).execute()
-  const final = await app.inject({ method: 'POST', url: `/v1/windows/${done.id}/status`, headers: keys.admin, payload: { to: 'cancelled', reason: 'x' } })
+  const final = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${done.id}/status`,
+    headers: keys.admin,
+    payload: { to: 'cancelled', reason: 'x' },
+  })
   t.equal(final.statusCode, 409)
   t.same(final.json().allowed, [])
 })
@@ -205,12 +276,26 @@ t.test('illegal moves are 409 naming the allowed next states; notified only thro
 t.test('a material change sends a notified or agreed window back to proposed; a narrowing does not', async (t) => {
   for (const status of ['notified', 'agreed'] as const) {
     const w = await aStoredWindow()
-    await ctx.db.updateTable('windows').set({ status, notified_at: new Date('2021-09-01T12:00:00Z') }).where('id', '=', w.id).execute()
-    const narrower = await app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...keys.submitter, 'if-match': '"1"' }, payload: { end: '2022-05-15T05:00:00+01:00' } })
+    await ctx.db
+      .updateTable('windows')
+      .set({ status, notified_at: new Date('2021-09-01T12:00:00Z') })
+      .where('id', '=', w.id)
+      .execute()
+    const narrower = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...keys.submitter, 'if-match': '"1"' },
+      payload: { end: '2022-05-15T05:00:00+01:00' },
+    })
     t.equal(narrower.statusCode, 200)
     t.equal(narrower.json().status, status, 'an earlier end is not material')
     t.equal(narrower.json().notifiedAt, '2021-09-01T12:00:00.000Z')
-    const wider = await app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...keys.submitter, 'if-match': '"2"' }, payload: { regions: ['N', 'C', 'S'], impact: 'outage', start: '2022-05-14T23:30:00+01:00' } })
+    const wider = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...keys.submitter, 'if-match': '"2"' },
+      payload: { regions: ['N', 'C', 'S'], impact: 'outage', start: '2022-05-14T23:30:00+01:00' },
+    })
     t.equal(wider.statusCode, 200)
     t.equal(wider.json().status, 'proposed', `an earlier start sends ${status} back to proposed`)
     t.equal(wider.json().notifiedAt, null, 'and takes the notice away')
@@ -218,7 +303,12 @@ t.test('a material change sends a notified or agreed window back to proposed; a 
 })
 
 t.test('keys: created once with the secret, listed without it, revoked keys stop working', async (t) => {
-  const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: keys.admin, payload: { name: 'DSP planner', role: 'submitter', party: 'DSP' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/keys',
+    headers: keys.admin,
+    payload: { name: 'DSP planner', role: 'submitter', party: 'DSP' },
+  })
   t.equal(res.statusCode, 201)
   const k = res.json()
   t.match(k.key, /^mwp_[A-Za-z0-9]{12}_/)

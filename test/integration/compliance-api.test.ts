@@ -10,9 +10,18 @@ const dsp = await ctx.keyFor('submitter', ['DSP'])
 const reviewer = await ctx.keyFor('reviewer')
 const viewer = await ctx.keyFor('viewer')
 
-type F = { code: string; severity: string; key: string; message: string; waivable: boolean; waiver?: unknown; evidence: Record<string, unknown> }
+type F = {
+  code: string
+  severity: string
+  key: string
+  message: string
+  waivable: boolean
+  waiver?: unknown
+  evidence: Record<string, unknown>
+}
 type A = { reference: string; findings: F[]; months: { month: string; plannedMinutes: number; status: string }[] }
-const codes = (a: A, severity?: string) => [...new Set(a.findings.filter((f) => !severity || f.severity === severity).map((f) => f.code))].sort()
+const codes = (a: A, severity?: string) =>
+  [...new Set(a.findings.filter((f) => !severity || f.severity === severity).map((f) => f.code))].sort()
 const has = (a: A, code: string, severity: string) => a.findings.some((f) => f.code === code && f.severity === severity)
 
 t.beforeEach(async () => {
@@ -32,30 +41,60 @@ t.test('dry run of the OPSG 58 plan says what OPSG said, and stores nothing', as
   const peak = body.windows.map((a, i) => (has(a, 'PREPAYMENT_PEAK', 'objection') ? i + 1 : 0)).filter(Boolean)
   t.same(peak, [1, 2], 'November top-up objection on windows 1–2')
   const minutes = Object.fromEntries(body.months.map((m) => [m.month, m.plannedMinutes]))
-  t.same(minutes, { '2021-11': 720, '2021-12': 720, '2022-01': 720, '2022-02': 720, '2022-03': 360, '2022-04': 360, '2022-05': 360, '2022-06': 360, '2022-07': 720 })
-  t.same(body.months.filter((m) => m.status === 'breach').map((m) => m.month), ['2021-11', '2021-12', '2022-01', '2022-02', '2022-07'])
+  t.same(minutes, {
+    '2021-11': 720,
+    '2021-12': 720,
+    '2022-01': 720,
+    '2022-02': 720,
+    '2022-03': 360,
+    '2022-04': 360,
+    '2022-05': 360,
+    '2022-06': 360,
+    '2022-07': 720,
+  })
+  t.same(
+    body.months.filter((m) => m.status === 'breach').map((m) => m.month),
+    ['2021-11', '2021-12', '2022-01', '2022-02', '2022-07'],
+  )
   const first = body.windows[0]!.findings.find((f) => f.code === 'NOTICE_PERIOD')!
   t.match(first.message, /deadline for November 2021 was 2021-10-04/)
   t.equal((first as unknown as { rule: { provenance: string } }).rule.provenance, 'recalled')
-  const impact = (body.windows[0] as unknown as { impact: { metersAffected: number; rag: { rating: string }; availability: { percentIfNotAgreed: number; minutes: number } } }).impact
+  const impact = (
+    body.windows[0] as unknown as {
+      impact: { metersAffected: number; rag: { rating: string }; availability: { percentIfNotAgreed: number; minutes: number } }
+    }
+  ).impact
   t.equal(impact.metersAffected, 16_300_000, 'a DSP outage reaches every meter')
   t.equal(impact.rag.rating, 'red')
   t.equal(impact.availability.minutes, 360)
   t.equal(Math.round(impact.availability.percentIfNotAgreed * 100) / 100, 99.17)
-  const count = await ctx.db.selectFrom('windows').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const count = await ctx.db
+    .selectFrom('windows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   t.equal(Number(count.n), 0, 'a dry run stores nothing')
 })
 
 t.test('programme + publication on 5 Oct 2021: stored assessments carry the same findings', async (t) => {
   const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
-  const created = await app.inject({ method: 'POST', url: '/v1/programmes', headers: dsp, payload: { name: 'DSP Technical Refresh', party: 'DSP', windows } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: { name: 'DSP Technical Refresh', party: 'DSP', windows },
+  })
   t.equal(created.statusCode, 201, created.body.slice(0, 500))
   const programme = created.json()
   t.equal(programme.windows.length, 14)
   t.equal(programme.windows[0].status, 'proposed')
   t.ok(has(programme.windows[0].assessment, 'NOTICE_PERIOD', 'breach'), 'not yet notified: assessed as if notified now')
   for (const month of ['2021-11', '2021-12', '2022-01', '2022-02', '2022-03', '2022-04', '2022-05', '2022-06', '2022-07']) {
-    const r = await app.inject({ method: 'POST', url: `/v1/schedules/${month}/publish`, headers: ctx.admin, payload: { publishedAt: '2021-10-05T18:00:00+01:00' } })
+    const r = await app.inject({
+      method: 'POST',
+      url: `/v1/schedules/${month}/publish`,
+      headers: ctx.admin,
+      payload: { publishedAt: '2021-10-05T18:00:00+01:00' },
+    })
     t.equal(r.statusCode, 200, r.body.slice(0, 300))
   }
   const assessments: A[] = []
@@ -84,25 +123,71 @@ t.test('programme + publication on 5 Oct 2021: stored assessments carry the same
 
   // A waiver by the SEC Panel: the finding stays visible, marked waived.
   ctx.clock.set('2021-10-12T12:00:00Z')
-  const future = await app.inject({ method: 'POST', url: '/v1/waivers', headers: reviewer, payload: { findingKey: 'x', approvedBy: 'sec-panel', decisionRef: 'P', decidedAt: '2021-10-13T10:00:00Z', reason: 'x' } })
+  const future = await app.inject({
+    method: 'POST',
+    url: '/v1/waivers',
+    headers: reviewer,
+    payload: { findingKey: 'x', approvedBy: 'sec-panel', decisionRef: 'P', decidedAt: '2021-10-13T10:00:00Z', reason: 'x' },
+  })
   t.equal(future.statusCode, 400)
   const breach = assessments[0]!.findings.find((f) => f.code === 'NOTICE_PERIOD')!
-  const byDsp = await app.inject({ method: 'POST', url: '/v1/waivers', headers: dsp, payload: { findingKey: breach.key, approvedBy: 'sec-panel', decisionRef: 'Panel 2021-10', decidedAt: '2021-10-12T10:00:00Z', reason: 'Essential' } })
+  const byDsp = await app.inject({
+    method: 'POST',
+    url: '/v1/waivers',
+    headers: dsp,
+    payload: {
+      findingKey: breach.key,
+      approvedBy: 'sec-panel',
+      decisionRef: 'Panel 2021-10',
+      decidedAt: '2021-10-12T10:00:00Z',
+      reason: 'Essential',
+    },
+  })
   t.equal(byDsp.statusCode, 403, 'never by the submitting party')
-  const granted = await app.inject({ method: 'POST', url: '/v1/waivers', headers: reviewer, payload: { findingKey: breach.key, approvedBy: 'sec-panel', decisionRef: 'Panel 2021-10', decidedAt: '2021-10-12T10:00:00Z', reason: 'End-of-life hardware' } })
+  const granted = await app.inject({
+    method: 'POST',
+    url: '/v1/waivers',
+    headers: reviewer,
+    payload: {
+      findingKey: breach.key,
+      approvedBy: 'sec-panel',
+      decisionRef: 'Panel 2021-10',
+      decidedAt: '2021-10-12T10:00:00Z',
+      reason: 'End-of-life hardware',
+    },
+  })
   t.equal(granted.statusCode, 201, granted.body.slice(0, 400))
   const after = (await app.inject({ url: `/v1/windows/${programme.windows[0].id}/assessment`, headers: viewer })).json() as A
   const waived = after.findings.find((f) => f.key === breach.key)!
   t.ok(waived, 'still visible')
   t.match(waived.waiver, { decisionRef: 'Panel 2021-10', approvedBy: 'sec-panel' })
-  const unknown = await app.inject({ method: 'POST', url: '/v1/waivers', headers: reviewer, payload: { findingKey: `${programme.windows[9].id}:NOTICE_PERIOD:notice`, approvedBy: 'sec-panel', decisionRef: 'x', decidedAt: '2021-10-12T10:00:00Z', reason: 'x' } })
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/v1/waivers',
+    headers: reviewer,
+    payload: {
+      findingKey: `${programme.windows[9].id}:NOTICE_PERIOD:notice`,
+      approvedBy: 'sec-panel',
+      decisionRef: 'x',
+      decidedAt: '2021-10-12T10:00:00Z',
+      reason: 'x',
+    },
+  })
   t.equal(unknown.statusCode, 422, 'a finding that does not exist')
   // A material change lapses the waiver and takes the notice away.
   const w1 = (await app.inject({ url: `/v1/windows/${programme.windows[0].id}`, headers: viewer })).json()
-  const moved = await app.inject({ method: 'PATCH', url: `/v1/windows/${w1.id}`, headers: { ...dsp, 'if-match': `"${w1.version}"` }, payload: { end: '2021-11-14T07:00:00Z' } })
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w1.id}`,
+    headers: { ...dsp, 'if-match': `"${w1.version}"` },
+    payload: { end: '2021-11-14T07:00:00Z' },
+  })
   t.equal(moved.statusCode, 200)
   t.equal(moved.json().status, 'proposed')
-  t.notOk(moved.json().assessment.findings.some((f: F) => f.waiver), 'waiver lapsed')
+  t.notOk(
+    moved.json().assessment.findings.some((f: F) => f.waiver),
+    'waiver lapsed',
+  )
   const list = (await app.inject({ url: '/v1/waivers', headers: viewer })).json()
   t.match(list.items[0].lapsedReason, /material change/)
 })
@@ -111,7 +196,17 @@ t.test('publication rules: own parties only, past dates only for admins, bad mon
   const w = await app.inject({ method: 'POST', url: '/v1/windows', headers: dsp, payload: aWindow() })
   t.equal(w.statusCode, 201)
   t.ok(w.json().assessment, 'the 201 answer carries the assessment')
-  t.equal((await app.inject({ method: 'POST', url: '/v1/schedules/2022-05/publish', headers: dsp, payload: { publishedAt: '2021-01-01T00:00:00Z' } })).statusCode, 403)
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/schedules/2022-05/publish',
+        headers: dsp,
+        payload: { publishedAt: '2021-01-01T00:00:00Z' },
+      })
+    ).statusCode,
+    403,
+  )
   const cspN = await ctx.keyFor('submitter', ['CSP-N'])
   const other = await app.inject({ method: 'POST', url: '/v1/schedules/2022-05/publish', headers: cspN, payload: {} })
   t.equal(other.statusCode, 200)
@@ -133,8 +228,20 @@ t.test('a reduced-redundancy window overlapping another on the same region is a 
     headers: viewer,
     payload: {
       windows: [
-        aWindow({ reference: 'N-LINK', party: 'CSP-N', regions: ['N'], impact: 'reduced-redundancy', services: ['sm-wan'], notifiedAt: '2022-03-01T12:00:00Z' }),
-        aWindow({ reference: 'DSP-X', start: '2022-05-15T02:00:00+01:00', end: '2022-05-15T05:00:00+01:00', notifiedAt: '2022-03-01T12:00:00Z' }),
+        aWindow({
+          reference: 'N-LINK',
+          party: 'CSP-N',
+          regions: ['N'],
+          impact: 'reduced-redundancy',
+          services: ['sm-wan'],
+          notifiedAt: '2022-03-01T12:00:00Z',
+        }),
+        aWindow({
+          reference: 'DSP-X',
+          start: '2022-05-15T02:00:00+01:00',
+          end: '2022-05-15T05:00:00+01:00',
+          notifiedAt: '2022-03-01T12:00:00Z',
+        }),
       ],
     },
   })
@@ -166,16 +273,52 @@ t.test('a recurring programme keeps local wall-clock times across clock changes'
   })
   t.equal(res.statusCode, 201, res.body.slice(0, 300))
   const body = res.json()
-  t.same(body.windows.map((w: { startLocal: string }) => w.startLocal), ['2022-03-13T01:30:00+00:00[Europe/London]', '2022-03-20T01:30:00+00:00[Europe/London]', '2022-04-03T01:30:00+01:00[Europe/London]'])
+  t.same(
+    body.windows.map((w: { startLocal: string }) => w.startLocal),
+    ['2022-03-13T01:30:00+00:00[Europe/London]', '2022-03-20T01:30:00+00:00[Europe/London]', '2022-04-03T01:30:00+01:00[Europe/London]'],
+  )
   t.equal(body.skipped.length, 1, '27 March 01:30 does not exist and is skipped')
   t.match(body.skipped[0].localStart, /2022-03-27/)
-  const bad = await app.inject({ method: 'POST', url: '/v1/programmes', headers: dsp, payload: { name: 'x', party: 'DSP', recurrence: { ...body.programme.recurrence, rrule: 'FREQ=SOMETIMES', dtstart: '2022-03-13', startTime: '01:30', endTime: '03:30', zone: 'Europe/London', referencePrefix: 'Z', template: { title: 'x', impact: 'degraded' } } } })
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: {
+      name: 'x',
+      party: 'DSP',
+      recurrence: {
+        ...body.programme.recurrence,
+        rrule: 'FREQ=SOMETIMES',
+        dtstart: '2022-03-13',
+        startTime: '01:30',
+        endTime: '03:30',
+        zone: 'Europe/London',
+        referencePrefix: 'Z',
+        template: { title: 'x', impact: 'degraded' },
+      },
+    },
+  })
   t.equal(bad.statusCode, 400)
   t.match(bad.json().errors[0].pointer, /^\/recurrence\/rrule/)
-  const dup = await app.inject({ method: 'POST', url: '/v1/programmes', headers: dsp, payload: { name: 'dup', party: 'DSP', windows: [aWindow({ party: undefined, reference: 'A' }), aWindow({ party: undefined, reference: 'A' })].map(({ party: _p, ...w }) => w) } })
+  const dup = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: {
+      name: 'dup',
+      party: 'DSP',
+      windows: [aWindow({ party: undefined, reference: 'A' }), aWindow({ party: undefined, reference: 'A' })].map(
+        ({ party: _p, ...w }) => w,
+      ),
+    },
+  })
   t.equal(dup.statusCode, 409, 'one bad window: none created')
   t.equal(dup.json().errors[0].pointer, '/windows/1/reference')
-  const n = await ctx.db.selectFrom('windows').select((eb) => eb.fn.countAll<number>().as('n')).where('reference', '=', 'A').executeTakeFirstOrThrow()
+  const n = await ctx.db
+    .selectFrom('windows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('reference', '=', 'A')
+    .executeTakeFirstOrThrow()
   t.equal(Number(n.n), 0)
 })
 

@@ -54,7 +54,12 @@ async function window(over: Record<string, unknown>, headers: Record<string, str
 }
 
 async function cancel(id: string) {
-  const r = await app.inject({ method: 'POST', url: `/v1/windows/${id}/status`, headers: dsp, payload: { to: 'cancelled', reason: 'no longer needed' } })
+  const r = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${id}/status`,
+    headers: dsp,
+    payload: { to: 'cancelled', reason: 'no longer needed' },
+  })
   if (r.statusCode !== 200) throw new Error(r.body)
 }
 
@@ -77,7 +82,12 @@ async function plan() {
 
 t.test('a feed with a filter: capability URL, no header needed, the same windows, instants and statuses as the API', async (t) => {
   const w = await plan()
-  const res = await app.inject({ method: 'POST', url: '/v1/feeds', headers: viewer, payload: { name: 'DSP outages', filter: { parties: ['DSP'] } } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/feeds',
+    headers: viewer,
+    payload: { name: 'DSP outages', filter: { parties: ['DSP'] } },
+  })
   t.equal(res.statusCode, 201, res.body)
   const feed = res.json()
   t.match(feed.url, /^http:\/\/mwp\.test\/feeds\/[A-Za-z0-9_-]{32}\.ics$/, 'http(s) capability URL, 192-bit token')
@@ -101,7 +111,12 @@ t.test('a feed with a filter: capability URL, no header needed, the same windows
   t.match(got.body, /\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n/)
   t.notMatch(got.body, /[^\r]\n/, 'CRLF line ends only')
 
-  const api = (await app.inject({ url: '/v1/windows?party=DSP', headers: viewer })).json().items as { id: string; start: string; end: string; status: string }[]
+  const api = (await app.inject({ url: '/v1/windows?party=DSP', headers: viewer })).json().items as {
+    id: string
+    start: string
+    end: string
+    status: string
+  }[]
   const expected = api.filter((x) => x.status !== 'draft')
   t.equal(expected.length, 2)
   const events = parse(got.body)
@@ -119,7 +134,11 @@ t.test('a feed with a filter: capability URL, no header needed, the same windows
   t.notOk(byUid.has(`${w.draft.id}@mwp`), 'no draft')
   t.notOk(byUid.has(`${w.other.id}@mwp`), 'no window of another party')
   t.match(byUid.get(`${w.proposed.id}@mwp`)!.description, /Core switch; firmware, phase 1 \\ rollback ready/, 'TEXT escaping round-trips')
-  t.match(byUid.get(`${w.proposed.id}@mwp`)!.description, /Findings: \d+ findings?, worst (breach|objection|warning|info): [A-Z_]+/, 'findings summary from the stored assessment')
+  t.match(
+    byUid.get(`${w.proposed.id}@mwp`)!.description,
+    /Findings: \d+ findings?, worst (breach|objection|warning|info): [A-Z_]+/,
+    'findings summary from the stored assessment',
+  )
 
   // node-ical reads the same events.
   const ni = Object.values(nodeIcal.sync.parseICS(got.body)).flatMap((e) => (e && e.type === 'VEVENT' ? [e] : []))
@@ -143,7 +162,11 @@ t.test('UID stable and SEQUENCE increasing across an edit; 304 while unchanged, 
   t.equal(again.statusCode, 304, 'unchanged feed')
   t.equal(again.body, '')
   t.equal(again.headers.etag, etag)
-  t.equal((await app.inject({ url: feed.path, headers: { 'if-none-match': `W/${etag}, "other"` } })).statusCode, 304, 'weak comparison, lists')
+  t.equal(
+    (await app.inject({ url: feed.path, headers: { 'if-none-match': `W/${etag}, "other"` } })).statusCode,
+    304,
+    'weak comparison, lists',
+  )
   t.equal((await app.inject({ url: feed.path, headers: { 'if-none-match': '"something-else"' } })).statusCode, 200)
   t.equal((await app.inject({ url: feed.path })).headers.etag, etag, 'same bytes, same ETag')
 
@@ -191,11 +214,17 @@ t.test('cancelled windows stay 30 days after their end, then leave the feed', as
   const feed = await createFeed({ name: 'dsp', filter: { parties: ['DSP'] } })
   ctx.clock.set('2022-06-16T01:00:00Z') // day 30 after DSP-3's end (2022-05-17T02:00Z)
   const kept = await app.inject({ url: feed.path })
-  t.ok(parse(kept.body).some((e) => e.uid === `${w.cancelled.id}@mwp`), 'kept on day 30')
+  t.ok(
+    parse(kept.body).some((e) => e.uid === `${w.cancelled.id}@mwp`),
+    'kept on day 30',
+  )
   ctx.clock.set('2022-06-16T02:00:01Z')
   const gone = await app.inject({ url: feed.path, headers: { 'if-none-match': String(kept.headers.etag) } })
   t.equal(gone.statusCode, 200, 'the feed changed')
-  t.notOk(parse(gone.body).some((e) => e.uid === `${w.cancelled.id}@mwp`), 'dropped after 30 days')
+  t.notOk(
+    parse(gone.body).some((e) => e.uid === `${w.cancelled.id}@mwp`),
+    'dropped after 30 days',
+  )
   t.ok(parse(gone.body).some((e) => e.uid === `${w.proposed.id}@mwp`))
 })
 
@@ -209,18 +238,28 @@ t.test('statuses filter and Europe/London times; blackouts and bank holidays as 
   t.same(evs.map((e) => e.uid).sort(), [w.proposed.id, w.other.id].map((id) => `${id}@mwp`).sort())
   t.equal(evs.find((e) => e.uid === `${w.proposed.id}@mwp`)!.start, Date.parse(w.proposed.start))
 
-  const withBlackouts = await createFeed({ name: 'N with blackouts', filter: { regions: ['N'], includeBlackouts: true, includeBankHolidays: true } })
+  const withBlackouts = await createFeed({
+    name: 'N with blackouts',
+    filter: { regions: ['N'], includeBlackouts: true, includeBankHolidays: true },
+  })
   const b = parse((await app.inject({ url: withBlackouts.path })).body)
   const transparent = b.filter((e) => e.transp === 'TRANSPARENT')
   t.ok(transparent.length > 0, 'blackout events')
   t.ok(transparent.every((e) => e.categories.includes('blackout')))
-  t.ok(transparent.some((e) => e.categories.includes('winter')), 'the winter layer')
+  t.ok(
+    transparent.some((e) => e.categories.includes('winter')),
+    'the winter layer',
+  )
   const xmas = transparent.find((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2021-12-25T00:00:00Z'))
   t.ok(xmas, 'Christmas Day 2021 as a bank holiday')
   t.ok(b.filter((e) => e.transp !== 'TRANSPARENT').length >= 3, 'windows are still there')
   t.equal(new Set(b.map((e) => e.uid)).size, b.length, 'UIDs are unique')
   const again = parse((await app.inject({ url: withBlackouts.path })).body)
-  t.same(again.map((e) => e.uid), b.map((e) => e.uid), 'blackout UIDs are stable')
+  t.same(
+    again.map((e) => e.uid),
+    b.map((e) => e.uid),
+    'blackout UIDs are stable',
+  )
 })
 
 t.test('filters naming unknown parties or services are 400 naming the field', async (t) => {
@@ -233,22 +272,49 @@ t.test('filters naming unknown parties or services are 400 naming the field', as
     const r = await app.inject({ method: 'POST', url: '/v1/feeds', headers: viewer, payload: { name: 'bad', filter } })
     t.equal(r.statusCode, 400, r.body)
     t.match(r.headers['content-type'], /application\/problem\+json/)
-    t.ok(r.json().errors.some((e: { pointer: string }) => e.pointer === pointer), `${pointer} in ${r.body}`)
+    t.ok(
+      r.json().errors.some((e: { pointer: string }) => e.pointer === pointer),
+      `${pointer} in ${r.body}`,
+    )
   }
-  const draft = await app.inject({ method: 'POST', url: '/v1/feeds', headers: viewer, payload: { name: 'drafts', filter: { statuses: ['draft'] } } })
+  const draft = await app.inject({
+    method: 'POST',
+    url: '/v1/feeds',
+    headers: viewer,
+    payload: { name: 'drafts', filter: { statuses: ['draft'] } },
+  })
   t.equal(draft.statusCode, 400, 'drafts are never in a feed')
   const noName = await app.inject({ method: 'POST', url: '/v1/feeds', headers: viewer, payload: { filter: {} } })
   t.equal(noName.statusCode, 400)
-  t.equal(Number((await ctx.db.selectFrom('feeds').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), 0, 'nothing stored')
+  t.equal(
+    Number(
+      (
+        await ctx.db
+          .selectFrom('feeds')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+    0,
+    'nothing stored',
+  )
 })
 
 t.test('each key manages its own feeds; an admin all', async (t) => {
   const mine = await createFeed({ name: 'mine', filter: {} }, viewer)
   const theirs = await createFeed({ name: 'theirs', filter: {} }, dsp)
   const list = (await app.inject({ url: '/v1/feeds', headers: viewer })).json().items as { id: string; url?: string }[]
-  t.same(list.map((f) => f.id), [mine.id], 'own feeds only')
+  t.same(
+    list.map((f) => f.id),
+    [mine.id],
+    'own feeds only',
+  )
   t.notOk('url' in list[0]!, 'the token is not shown again')
-  t.equal((await app.inject({ method: 'DELETE', url: `/v1/feeds/${theirs.id}`, headers: viewer })).statusCode, 404, "another key's feed is not found")
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/v1/feeds/${theirs.id}`, headers: viewer })).statusCode,
+    404,
+    "another key's feed is not found",
+  )
   t.equal((await app.inject({ url: theirs.path })).statusCode, 200, 'and still works')
   const all = (await app.inject({ url: '/v1/feeds', headers: ctx.admin })).json().items as { id: string }[]
   t.same(all.map((f) => f.id).sort(), [mine.id, theirs.id].sort(), 'admin lists all')

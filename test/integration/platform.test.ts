@@ -31,7 +31,10 @@ t.test('health, readiness and the problem-type pages', async (t) => {
 })
 
 t.test('/readyz says 503 while a migration is pending', async (t) => {
-  const rows = await ctx.db.selectFrom('kysely_migration' as never).selectAll().execute()
+  const rows = await ctx.db
+    .selectFrom('kysely_migration' as never)
+    .selectAll()
+    .execute()
   await ctx.db.deleteFrom('kysely_migration' as never).execute()
   try {
     const r = await app.inject({ url: '/readyz' })
@@ -39,7 +42,10 @@ t.test('/readyz says 503 while a migration is pending', async (t) => {
     t.equal(r.json().detail, 'migrations pending')
     t.ok(r.headers['retry-after'])
   } finally {
-    await ctx.db.insertInto('kysely_migration' as never).values(rows as never).execute()
+    await ctx.db
+      .insertInto('kysely_migration' as never)
+      .values(rows as never)
+      .execute()
   }
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
 })
@@ -52,7 +58,9 @@ t.test('OpenAPI 3.1 document is valid and covers every route', async (t) => {
   const result = await new Validator().validate(doc)
   t.ok(result.valid, JSON.stringify(result.errors)?.slice(0, 2000))
   const documented = new Set(
-    Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    ),
   )
   for (const r of app.routeCatalogue) {
     if (r.url.startsWith('/docs') || r.url === '/openapi.json') continue
@@ -91,7 +99,11 @@ t.test('configuration: one schema, a clear message naming the variable', async (
       t.match((err as Error).message, message)
     }
   }
-  const proc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/server.ts')], { env: { PATH: process.env.PATH ?? '', PORT: 'eighty' }, encoding: 'utf8', cwd: ROOT })
+  const proc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/server.ts')], {
+    env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
+    encoding: 'utf8',
+    cwd: ROOT,
+  })
   t.equal(proc.status, 2, 'the process stops at start')
   const lines = proc.stderr.trim().split('\n')
   t.equal(lines.length, 1, 'one line')
@@ -119,7 +131,11 @@ t.test('the service process: readiness, the embedded lock, and SIGTERM finishing
   t.teardown(() => void svc.child.kill('SIGKILL'))
 
   if (dbEnv.dataDir) {
-    await t.rejects(openDatabase({ databaseUrl: undefined, dataDir: dbEnv.dataDir }), DatabaseInUseError, 'a second process never opens the embedded database')
+    await t.rejects(
+      openDatabase({ databaseUrl: undefined, dataDir: dbEnv.dataDir }),
+      DatabaseInUseError,
+      'a second process never opens the embedded database',
+    )
   }
   const ok = await fetch(`${svc.base}/v1/parties`, { headers: { authorization: `Bearer ${adminKey}` } })
   t.equal(ok.status, 200, 'the configured admin key works')
@@ -127,11 +143,18 @@ t.test('the service process: readiness, the embedded lock, and SIGTERM finishing
   // Send the headers and half the body, then SIGTERM, then the rest: the request must still complete.
   const body = JSON.stringify(aWindow({ reference: 'SIGTERM-1' }))
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(`${svc.base}/v1/windows`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let b = ''
-      res.on('data', (d) => (b += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }))
-    })
+    const req = request(
+      `${svc.base}/v1/windows`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let b = ''
+        res.on('data', (d) => (b += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }))
+      },
+    )
     req.on('error', reject)
     req.write(body.slice(0, 40))
     setTimeout(() => {
@@ -147,6 +170,10 @@ t.test('the service process: readiness, the embedded lock, and SIGTERM finishing
     const again = await openDatabase({ databaseUrl: undefined, dataDir: dbEnv.dataDir })
     const rows = await again.db.selectFrom('windows').select('reference').execute()
     await again.close()
-    t.same(rows.map((r) => r.reference), ['SIGTERM-1'], 'the write was kept and the lock released')
+    t.same(
+      rows.map((r) => r.reference),
+      ['SIGTERM-1'],
+      'the write was kept and the lock released',
+    )
   }
 })

@@ -10,7 +10,10 @@ type F = { code: string; severity: string; message: string }
 const dryRun = async (windows: Record<string, unknown>[], extra: Record<string, unknown> = {}) => {
   const r = await app.inject({ method: 'POST', url: '/v1/assessments', headers: viewer, payload: { windows, ...extra } })
   if (r.statusCode !== 200) throw new Error(r.body)
-  return r.json() as { windows: { findings: F[]; ruleset: { version: string } }[]; months: { month: string; capMinutes: number; status: string }[] }
+  return r.json() as {
+    windows: { findings: F[]; ruleset: { version: string } }[]
+    months: { month: string; capMinutes: number; status: string }[]
+  }
 }
 const sunday = (date: string, over: Record<string, unknown> = {}) =>
   aWindow({ reference: `W-${date}`, start: `${date}T00:00:00Z`, end: `${date}T06:00:00Z`, notifiedAt: '2021-09-01T12:00:00Z', ...over })
@@ -19,13 +22,31 @@ t.test('a window is judged by the ruleset version in force at its start', async 
   const list = await app.inject({ url: '/v1/rulesets', headers: viewer })
   t.equal(list.json().items[0].ruleset.id, DEFAULT_RULESET.id)
   t.equal(list.json().items[0].builtIn, true)
-  const bad = await app.inject({ method: 'POST', url: '/v1/rulesets', headers: admin, payload: { ...DEFAULT_RULESET, version: 'bad', cap: { ...DEFAULT_RULESET.cap, headroomMinutes: { value: 400, provenance: 'assumed' } } } })
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/v1/rulesets',
+    headers: admin,
+    payload: {
+      ...DEFAULT_RULESET,
+      version: 'bad',
+      cap: { ...DEFAULT_RULESET.cap, headroomMinutes: { value: 400, provenance: 'assumed' } },
+    },
+  })
   t.equal(bad.statusCode, 400)
   t.match(bad.json().errors[0].pointer, /^\/cap\/headroomMinutes/)
-  const v2 = { ...DEFAULT_RULESET, version: '2022.1', effectiveFrom: '2022-01-01', cap: { ...DEFAULT_RULESET.cap, minutesPerMonth: { value: 720, provenance: 'assumed', source: 'test' } } }
+  const v2 = {
+    ...DEFAULT_RULESET,
+    version: '2022.1',
+    effectiveFrom: '2022-01-01',
+    cap: { ...DEFAULT_RULESET.cap, minutesPerMonth: { value: 720, provenance: 'assumed', source: 'test' } },
+  }
   const created = await app.inject({ method: 'POST', url: '/v1/rulesets', headers: admin, payload: v2 })
   t.equal(created.statusCode, 201, created.body.slice(0, 300))
-  t.equal((await app.inject({ method: 'POST', url: '/v1/rulesets', headers: admin, payload: v2 })).statusCode, 409, 'versions are never overwritten')
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/v1/rulesets', headers: admin, payload: v2 })).statusCode,
+    409,
+    'versions are never overwritten',
+  )
   t.equal((await app.inject({ method: 'POST', url: '/v1/rulesets', headers: viewer, payload: v2 })).statusCode, 403)
   const r = await dryRun([sunday('2021-12-05'), sunday('2021-12-12'), sunday('2022-01-16'), sunday('2022-01-30')])
   const dec = r.months.find((m) => m.month === '2021-12')!
@@ -34,7 +55,10 @@ t.test('a window is judged by the ruleset version in force at its start', async 
   t.equal(dec.status, 'breach')
   t.equal(jan.capMinutes, 720)
   t.not(jan.status, 'breach', 'the 2022 version allows 720 minutes')
-  t.same(r.windows.map((w) => w.ruleset.version), ['2021.1', '2021.1', '2022.1', '2022.1'])
+  t.same(
+    r.windows.map((w) => w.ruleset.version),
+    ['2021.1', '2021.1', '2022.1', '2022.1'],
+  )
   const pinned = await dryRun([sunday('2022-01-16'), sunday('2022-01-30')], { rulesetVersion: '2021.1' })
   t.equal(pinned.months[0]!.status, 'breach', 'a request may name another version')
   const versions = await app.inject({ url: `/v1/rulesets/${DEFAULT_RULESET.id}`, headers: viewer })
@@ -43,7 +67,11 @@ t.test('a window is judged by the ruleset version in force at its start', async 
 
 t.test('blackout layers: built-in list, an operator layer with its own severity, edits with If-Match, state at an instant', async (t) => {
   const list = (await app.inject({ url: '/v1/blackouts', headers: viewer })).json().items as { category: string }[]
-  for (const c of ['winter', 'prepayment-peak', 'bank-holiday', 'release-freeze']) t.ok(list.some((l) => l.category === c), c)
+  for (const c of ['winter', 'prepayment-peak', 'bank-holiday', 'release-freeze'])
+    t.ok(
+      list.some((l) => l.category === c),
+      c,
+    )
   const layer = {
     id: 'csp-n-migration-freeze',
     name: 'CSP N migration batch',
@@ -60,21 +88,47 @@ t.test('blackout layers: built-in list, an operator layer with its own severity,
   t.match(bad.json().errors[0].pointer, /severity/)
   const created = await app.inject({ method: 'POST', url: '/v1/blackouts', headers: admin, payload: layer })
   t.equal(created.statusCode, 201, created.body.slice(0, 300))
-  const hit = await dryRun([aWindow({ start: '2022-05-15T00:00:00+01:00', end: '2022-05-15T04:00:00+01:00', notifiedAt: '2022-03-01T12:00:00Z' })])
+  const hit = await dryRun([
+    aWindow({ start: '2022-05-15T00:00:00+01:00', end: '2022-05-15T04:00:00+01:00', notifiedAt: '2022-03-01T12:00:00Z' }),
+  ])
   const f = hit.windows[0]!.findings.find((x) => x.code === 'BLACKOUT')
   t.ok(f, 'BLACKOUT finding')
   t.equal(f?.severity, 'objection')
-  const south = await dryRun([aWindow({ party: 'CSP-S', regions: ['S'], start: '2022-05-15T00:00:00+01:00', end: '2022-05-15T04:00:00+01:00', notifiedAt: '2022-03-01T12:00:00Z' })])
-  t.notOk(south.windows[0]!.findings.some((x) => x.code === 'BLACKOUT'), 'out of the layer’s scope')
+  const south = await dryRun([
+    aWindow({
+      party: 'CSP-S',
+      regions: ['S'],
+      start: '2022-05-15T00:00:00+01:00',
+      end: '2022-05-15T04:00:00+01:00',
+      notifiedAt: '2022-03-01T12:00:00Z',
+    }),
+  ])
+  t.notOk(
+    south.windows[0]!.findings.some((x) => x.code === 'BLACKOUT'),
+    'out of the layer’s scope',
+  )
   const got = await app.inject({ url: '/v1/blackouts/csp-n-migration-freeze', headers: viewer })
   t.equal(got.headers.etag, '"1"')
-  const stale = await app.inject({ method: 'PATCH', url: '/v1/blackouts/csp-n-migration-freeze', headers: { ...admin, 'if-match': '"7"' }, payload: { severity: 'warning' } })
+  const stale = await app.inject({
+    method: 'PATCH',
+    url: '/v1/blackouts/csp-n-migration-freeze',
+    headers: { ...admin, 'if-match': '"7"' },
+    payload: { severity: 'warning' },
+  })
   t.equal(stale.statusCode, 412)
-  const edited = await app.inject({ method: 'PATCH', url: '/v1/blackouts/csp-n-migration-freeze', headers: { ...admin, 'if-match': '"1"' }, payload: { severity: 'warning' } })
+  const edited = await app.inject({
+    method: 'PATCH',
+    url: '/v1/blackouts/csp-n-migration-freeze',
+    headers: { ...admin, 'if-match': '"1"' },
+    payload: { severity: 'warning' },
+  })
   t.equal(edited.statusCode, 200)
   t.equal(edited.json().severity, 'warning')
   const builtIn = list[0] as unknown as { id: string }
-  t.equal((await app.inject({ method: 'PATCH', url: `/v1/blackouts/${builtIn.id}`, headers: admin, payload: { severity: 'info' } })).statusCode, 409)
+  t.equal(
+    (await app.inject({ method: 'PATCH', url: `/v1/blackouts/${builtIn.id}`, headers: admin, payload: { severity: 'info' } })).statusCode,
+    409,
+  )
   const state = await app.inject({ url: '/v1/blackouts/state?at=2021-11-14T02:00:00Z', headers: viewer })
   t.equal(state.statusCode, 200)
   const active = state.json().active.map((a: { category: string }) => a.category)
@@ -86,9 +140,17 @@ t.test('blackout layers: built-in list, an operator layer with its own severity,
 t.test('a proclaimed holiday (calendar override) moves a notice deadline, and the calendar version changes', async (t) => {
   const w = sunday('2021-11-14', { notifiedAt: '2021-10-04T12:00:00+01:00' })
   const before = await dryRun([w])
-  t.notOk(before.windows[0]!.findings.some((f) => f.code === 'NOTICE_PERIOD' && f.severity === 'breach'), 'notified on the deadline day: in time')
+  t.notOk(
+    before.windows[0]!.findings.some((f) => f.code === 'NOTICE_PERIOD' && f.severity === 'breach'),
+    'notified on the deadline day: in time',
+  )
   const cal0 = (await app.inject({ url: '/v1/calendars/england-and-wales?year=2021', headers: viewer })).json()
-  const added = await app.inject({ method: 'POST', url: '/v1/calendars/england-and-wales/overrides', headers: admin, payload: { date: '2021-10-15', action: 'add', name: 'Proclaimed holiday', reason: 'test proclamation' } })
+  const added = await app.inject({
+    method: 'POST',
+    url: '/v1/calendars/england-and-wales/overrides',
+    headers: admin,
+    payload: { date: '2021-10-15', action: 'add', name: 'Proclaimed holiday', reason: 'test proclamation' },
+  })
   t.equal(added.statusCode, 201, added.body)
   t.not(added.json().calendarVersion, cal0.version, 'calendar version changes')
   const after = await dryRun([w])
@@ -98,7 +160,12 @@ t.test('a proclaimed holiday (calendar override) moves a notice deadline, and th
   const cal = (await app.inject({ url: '/v1/calendars/england-and-wales?year=2021', headers: viewer })).json()
   t.equal(cal.overrides.length, 1)
   t.equal((await app.inject({ url: '/v1/calendars/narnia', headers: viewer })).statusCode, 404)
-  const bad = await app.inject({ method: 'POST', url: '/v1/calendars/england-and-wales/overrides', headers: admin, payload: { date: '2021-02-30', action: 'add', reason: 'x' } })
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/v1/calendars/england-and-wales/overrides',
+    headers: admin,
+    payload: { date: '2021-02-30', action: 'add', reason: 'x' },
+  })
   t.equal(bad.statusCode, 400)
   t.equal(bad.json().errors[0].pointer, '/date')
 })

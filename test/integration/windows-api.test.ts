@@ -81,7 +81,11 @@ t.test('bad input is a problem+json naming the field, and nothing is written', a
     t.equal(p.status, status, name)
     t.type(p.detail, 'string', name)
     t.match(p.type, /^http:\/\/mwp\.test\/problems\//, name)
-    if (status === 400) t.ok(p.errors.some((e: { pointer: string }) => e.pointer === pointer), `${name} names ${pointer}: ${JSON.stringify(p.errors)}`)
+    if (status === 400)
+      t.ok(
+        p.errors.some((e: { pointer: string }) => e.pointer === pointer),
+        `${name} names ${pointer}: ${JSON.stringify(p.errors)}`,
+      )
   }
   const admin = await app.inject({ method: 'POST', url: '/v1/windows', headers: ctx.admin, payload: aWindow({ party: 'XYZ' }) })
   t.equal(admin.statusCode, 400)
@@ -93,13 +97,23 @@ t.test('bad input is a problem+json naming the field, and nothing is written', a
 })
 
 t.test('malformed JSON, wrong content type and oversized bodies', async (t) => {
-  const bad = await app.inject({ method: 'POST', url: '/v1/windows', headers: { ...dsp, 'content-type': 'application/json' }, payload: '{"reference": ' })
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers: { ...dsp, 'content-type': 'application/json' },
+    payload: '{"reference": ',
+  })
   t.equal(bad.statusCode, 400)
   t.equal(bad.json().code, 'malformed-json')
   const ct = await app.inject({ method: 'POST', url: '/v1/windows', headers: { ...dsp, 'content-type': 'text/plain' }, payload: 'hello' })
   t.equal(ct.statusCode, 415)
   t.equal(ct.json().code, 'unsupported-media-type')
-  const big = await app.inject({ method: 'POST', url: '/v1/windows', headers: { ...dsp, 'content-type': 'application/json' }, payload: JSON.stringify(aWindow({ description: 'x'.repeat(2_000_000) })) })
+  const big = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers: { ...dsp, 'content-type': 'application/json' },
+    payload: JSON.stringify(aWindow({ description: 'x'.repeat(2_000_000) })),
+  })
   t.equal(big.statusCode, 413)
   t.equal(big.json().code, 'payload-too-large')
   const unknownId = await app.inject({ url: '/v1/windows/6f1c0f49-3f83-4e4c-9d59-2c1a4a1c0e4d', headers: viewer })
@@ -120,17 +134,35 @@ t.test('duplicate reference for the same party is 409; another party may reuse i
 t.test('list filters on overlap, party, status, services and regions, and pages with Link', async (t) => {
   for (let i = 0; i < 5; i++) {
     const day = String(1 + i * 7).padStart(2, '0')
-    const r = await post(aWindow({ reference: `DSP-${i}`, start: `2022-05-${day}T00:00:00+01:00`, end: `2022-05-${day}T06:00:00+01:00`, services: i % 2 ? ['alerts'] : ['service-requests'] }))
+    const r = await post(
+      aWindow({
+        reference: `DSP-${i}`,
+        start: `2022-05-${day}T00:00:00+01:00`,
+        end: `2022-05-${day}T06:00:00+01:00`,
+        services: i % 2 ? ['alerts'] : ['service-requests'],
+      }),
+    )
     t.equal(r.statusCode, 201)
   }
-  t.equal((await post(aWindow({ party: 'CSP-N', reference: 'N-1', regions: ['N'], start: '2022-05-02T00:00:00+01:00', end: '2022-05-02T04:00:00+01:00' }), cspN)).statusCode, 201)
+  t.equal(
+    (
+      await post(
+        aWindow({ party: 'CSP-N', reference: 'N-1', regions: ['N'], start: '2022-05-02T00:00:00+01:00', end: '2022-05-02T04:00:00+01:00' }),
+        cspN,
+      )
+    ).statusCode,
+    201,
+  )
   const q = async (qs: string) => {
     const r = await app.inject({ url: `/v1/windows?${qs}`, headers: viewer })
     t.equal(r.statusCode, 200, qs)
     return r
   }
   t.equal((await q('')).json().items.length, 6)
-  t.same((await q('party=CSP-N')).json().items.map((w: { reference: string }) => w.reference), ['N-1'])
+  t.same(
+    (await q('party=CSP-N')).json().items.map((w: { reference: string }) => w.reference),
+    ['N-1'],
+  )
   t.equal((await q('party=DSP,CSP-N')).json().items.length, 6)
   t.equal((await q('services=alerts')).json().items.length, 2)
   t.equal((await q('regions=S')).json().items.length, 5)
@@ -164,7 +196,12 @@ t.test('list filters on overlap, party, status, services and regions, and pages 
 t.test('PATCH needs If-Match (428), rejects stale versions (412) and keeps history', async (t) => {
   const w = (await post(aWindow())).json()
   const patch = (body: object, headers: Record<string, string>) =>
-    app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...dsp, 'content-type': 'application/merge-patch+json', ...headers }, payload: JSON.stringify(body) })
+    app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...dsp, 'content-type': 'application/merge-patch+json', ...headers },
+      payload: JSON.stringify(body),
+    })
   t.equal((await patch({ title: 'x' }, {})).statusCode, 428)
   const p1 = await patch({ title: 'Refresh, part one', description: null }, { 'if-match': '"1"' })
   t.equal(p1.statusCode, 200, p1.body)
@@ -178,12 +215,23 @@ t.test('PATCH needs If-Match (428), rejects stale versions (412) and keeps histo
   const nullTitle = await patch({ title: null }, { 'if-match': '"3"' })
   t.equal(nullTitle.statusCode, 400)
   t.equal(nullTitle.json().errors[0].pointer, '/title')
-  const other = await app.inject({ method: 'PATCH', url: `/v1/windows/${w.id}`, headers: { ...cspN, 'if-match': '"3"' }, payload: { title: 'mine now' } })
+  const other = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w.id}`,
+    headers: { ...cspN, 'if-match': '"3"' },
+    payload: { title: 'mine now' },
+  })
   t.equal(other.statusCode, 403)
   const h = await app.inject({ url: `/v1/windows/${w.id}/history`, headers: viewer })
   const items = h.json().items
-  t.same(items.map((v: { version: number }) => v.version), [1, 2, 3])
-  t.same(items.map((v: { action: string }) => v.action), ['created', 'updated', 'updated'])
+  t.same(
+    items.map((v: { version: number }) => v.version),
+    [1, 2, 3],
+  )
+  t.same(
+    items.map((v: { action: string }) => v.action),
+    ['created', 'updated', 'updated'],
+  )
   t.same(items[1].changes, [
     { field: 'title', old: 'DSP Technical Refresh 1', new: 'Refresh, part one' },
     { field: 'description', old: 'Replace end-of-life database servers', new: '' },
@@ -236,7 +284,15 @@ t.test('Idempotency-Key: replay, mismatch, and a duplicate while the first still
   // in flight: simulate a first request that has claimed the key and not yet committed
   await ctx.db
     .insertInto('idempotency_records')
-    .values({ api_key_id: dsp.keyId, route: 'POST /v1/windows', key: 'in-flight', request_hash: 'x', state: 'running', created_at: ctx.clock.now(), expires_at: new Date(ctx.clock.now().getTime() + 86_400_000) })
+    .values({
+      api_key_id: dsp.keyId,
+      route: 'POST /v1/windows',
+      key: 'in-flight',
+      request_hash: 'x',
+      state: 'running',
+      created_at: ctx.clock.now(),
+      expires_at: new Date(ctx.clock.now().getTime() + 86_400_000),
+    })
     .execute()
   const dupe = await post(aWindow({ reference: 'DSP-TR-02' }), { ...dsp, 'idempotency-key': 'in-flight' })
   t.equal(dupe.statusCode, 422, 'another body under a running key is still a mismatch')
@@ -251,7 +307,14 @@ t.test('Idempotency-Key: replay, mismatch, and a duplicate while the first still
   // two identical requests at once: one creates, the other replays or is told to retry; never two windows
   const both = await Promise.all([1, 2].map(() => post(aWindow({ reference: 'DSP-TR-04' }), { ...dsp, 'idempotency-key': 'race' })))
   t.ok(both.some((r) => r.statusCode === 201))
-  t.ok(both.every((r) => r.statusCode === 201 || r.statusCode === 409), both.map((r) => r.statusCode).join(','))
-  const count = await ctx.db.selectFrom('windows').select((eb) => eb.fn.countAll<number>().as('n')).where('reference', '=', 'DSP-TR-04').executeTakeFirstOrThrow()
+  t.ok(
+    both.every((r) => r.statusCode === 201 || r.statusCode === 409),
+    both.map((r) => r.statusCode).join(','),
+  )
+  const count = await ctx.db
+    .selectFrom('windows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('reference', '=', 'DSP-TR-04')
+    .executeTakeFirstOrThrow()
   t.equal(Number(count.n), 1)
 })

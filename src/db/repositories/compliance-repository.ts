@@ -58,8 +58,19 @@ export interface Publication {
 }
 
 const waiverOf = (r: {
-  id: string; finding_key: string; window_id: string; code: string; approved_by: 'sec-panel' | 'opsg-delegated'; decision_ref: string
-  decided_at: Date; reason: string; expires_at: Date | null; created_by: string; recorded_at: Date; lapsed_at: Date | null; lapsed_reason: string | null
+  id: string
+  finding_key: string
+  window_id: string
+  code: string
+  approved_by: 'sec-panel' | 'opsg-delegated'
+  decision_ref: string
+  decided_at: Date
+  reason: string
+  expires_at: Date | null
+  created_by: string
+  recorded_at: Date
+  lapsed_at: Date | null
+  lapsed_reason: string | null
 }): StoredWaiver => ({
   id: r.id,
   findingKey: r.finding_key,
@@ -82,10 +93,13 @@ const waiverOf = (r: {
  */
 export function layerFromJson(x: unknown): unknown {
   if (!x || typeof x !== 'object' || !Array.isArray((x as { periods?: unknown }).periods)) return x
-  const toDate = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)) ? new Date(v) : v)
+  const toDate = (v: unknown) =>
+    typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)) ? new Date(v) : v
   return {
     ...(x as object),
-    periods: ((x as { periods: unknown[] }).periods).map((p) => (p && typeof p === 'object' ? { ...p, start: toDate((p as { start?: unknown }).start), end: toDate((p as { end?: unknown }).end) } : p)),
+    periods: (x as { periods: unknown[] }).periods.map((p) =>
+      p && typeof p === 'object' ? { ...p, start: toDate((p as { start?: unknown }).start), end: toDate((p as { end?: unknown }).end) } : p,
+    ),
   }
 }
 
@@ -93,12 +107,25 @@ export function layerFromJson(x: unknown): unknown {
 export const complianceRepository = {
   async rulesets(db: DbOrTx): Promise<StoredRuleset[]> {
     const rows = await db.selectFrom('rulesets').selectAll().orderBy('id').orderBy('effective_from').execute()
-    return rows.map((r) => ({ ruleset: r.body as Ruleset, createdBy: r.created_by, effectiveAt: r.effective_at, recordedAt: r.recorded_at }))
+    return rows.map((r) => ({
+      ruleset: r.body as Ruleset,
+      createdBy: r.created_by,
+      effectiveAt: r.effective_at,
+      recordedAt: r.recorded_at,
+    }))
   },
   async insertRuleset(db: DbOrTx, r: Ruleset, by: string | null, effectiveAt: Date, recordedAt: Date): Promise<void> {
     await db
       .insertInto('rulesets')
-      .values({ id: r.id, version: r.version, effective_from: r.effectiveFrom, body: JSON.stringify(r), created_by: by, effective_at: effectiveAt, recorded_at: recordedAt })
+      .values({
+        id: r.id,
+        version: r.version,
+        effective_from: r.effectiveFrom,
+        body: JSON.stringify(r),
+        created_by: by,
+        effective_at: effectiveAt,
+        recorded_at: recordedAt,
+      })
       .execute()
   },
 
@@ -119,7 +146,16 @@ export const complianceRepository = {
   async insertOverride(db: DbOrTx, o: CalendarOverride, by: string | null, at: Date): Promise<string> {
     const row = await db
       .insertInto('calendar_overrides')
-      .values({ calendar: o.calendar, date: o.date, action: o.action, name: o.name ?? null, reason: o.reason, created_by: by, effective_at: at, recorded_at: at })
+      .values({
+        calendar: o.calendar,
+        date: o.date,
+        action: o.action,
+        name: o.name ?? null,
+        reason: o.reason,
+        created_by: by,
+        effective_at: at,
+        recorded_at: at,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     return row.id
@@ -130,7 +166,10 @@ export const complianceRepository = {
     return rows.map((r) => ({ ...(layerFromJson(r.body) as BlackoutLayer), storedVersion: r.version }))
   },
   async insertBlackout(db: DbOrTx, layer: BlackoutLayer, by: string | null, at: Date): Promise<void> {
-    await db.insertInto('blackout_layers').values({ id: layer.id, body: JSON.stringify(layer), created_by: by, effective_at: at, recorded_at: at, created_at: at }).execute()
+    await db
+      .insertInto('blackout_layers')
+      .values({ id: layer.id, body: JSON.stringify(layer), created_by: by, effective_at: at, recorded_at: at, created_at: at })
+      .execute()
   },
   async updateBlackout(db: DbOrTx, layer: BlackoutLayer, expectedVersion: number, at: Date): Promise<boolean> {
     const r = await db
@@ -158,7 +197,14 @@ export const complianceRepository = {
       .execute()
   },
   async latestAssessment(db: DbOrTx, windowId: string): Promise<StoredAssessment | undefined> {
-    const r = await db.selectFrom('assessments').selectAll().where('window_id', '=', windowId).orderBy('recorded_at', 'desc').orderBy('id').limit(1).executeTakeFirst()
+    const r = await db
+      .selectFrom('assessments')
+      .selectAll()
+      .where('window_id', '=', windowId)
+      .orderBy('recorded_at', 'desc')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
     return (
       r && {
         id: r.id,
@@ -176,7 +222,12 @@ export const complianceRepository = {
 
   async waiversFor(db: DbOrTx, windowIds: readonly string[]): Promise<StoredWaiver[]> {
     if (windowIds.length === 0) return []
-    const rows = await db.selectFrom('waivers').selectAll().where('window_id', 'in', [...windowIds]).orderBy('recorded_at').execute()
+    const rows = await db
+      .selectFrom('waivers')
+      .selectAll()
+      .where('window_id', 'in', [...windowIds])
+      .orderBy('recorded_at')
+      .execute()
     return rows.map(waiverOf)
   },
   async allWaivers(db: DbOrTx): Promise<StoredWaiver[]> {
@@ -202,26 +253,62 @@ export const complianceRepository = {
     return waiverOf(row)
   },
   async lapseWaivers(db: DbOrTx, windowId: string, at: Date, reason: string): Promise<number> {
-    const r = await db.updateTable('waivers').set({ lapsed_at: at, lapsed_reason: reason }).where('window_id', '=', windowId).where('lapsed_at', 'is', null).executeTakeFirst()
+    const r = await db
+      .updateTable('waivers')
+      .set({ lapsed_at: at, lapsed_reason: reason })
+      .where('window_id', '=', windowId)
+      .where('lapsed_at', 'is', null)
+      .executeTakeFirst()
     return Number(r.numUpdatedRows)
   },
 
   async insertPublication(db: DbOrTx, p: Omit<Publication, 'id'>): Promise<Publication> {
     const row = await db
       .insertInto('schedule_publications')
-      .values({ month: p.month, published_at: p.publishedAt, published_by: p.publishedBy, parties: p.parties, window_ids: p.windowIds, snapshot: JSON.stringify(p.snapshot), recorded_at: p.recordedAt })
+      .values({
+        month: p.month,
+        published_at: p.publishedAt,
+        published_by: p.publishedBy,
+        parties: p.parties,
+        window_ids: p.windowIds,
+        snapshot: JSON.stringify(p.snapshot),
+        recorded_at: p.recordedAt,
+      })
       .returningAll()
       .executeTakeFirstOrThrow()
-    return { id: row.id, month: row.month, publishedAt: row.published_at, publishedBy: row.published_by, parties: row.parties, windowIds: row.window_ids, snapshot: row.snapshot, recordedAt: row.recorded_at }
+    return {
+      id: row.id,
+      month: row.month,
+      publishedAt: row.published_at,
+      publishedBy: row.published_by,
+      parties: row.parties,
+      windowIds: row.window_ids,
+      snapshot: row.snapshot,
+      recordedAt: row.recorded_at,
+    }
   },
   async publications(db: DbOrTx, month: string): Promise<Publication[]> {
     const rows = await db.selectFrom('schedule_publications').selectAll().where('month', '=', month).orderBy('published_at').execute()
-    return rows.map((row) => ({ id: row.id, month: row.month, publishedAt: row.published_at, publishedBy: row.published_by, parties: row.parties, windowIds: row.window_ids, snapshot: row.snapshot, recordedAt: row.recorded_at }))
+    return rows.map((row) => ({
+      id: row.id,
+      month: row.month,
+      publishedAt: row.published_at,
+      publishedBy: row.published_by,
+      parties: row.parties,
+      windowIds: row.window_ids,
+      snapshot: row.snapshot,
+      recordedAt: row.recorded_at,
+    }))
   },
 
   /** Stored windows that count toward the plan between two instants (the background of an assessment). */
   async planBetween(db: DbOrTx, from: Date, to: Date, excludeIds: readonly string[]): Promise<WindowPlan[]> {
-    let q = db.selectFrom('windows').selectAll().where('end_at', '>', from).where('start_at', '<', to).where('status', 'not in', ['draft', 'rejected', 'cancelled'])
+    let q = db
+      .selectFrom('windows')
+      .selectAll()
+      .where('end_at', '>', from)
+      .where('start_at', '<', to)
+      .where('status', 'not in', ['draft', 'rejected', 'cancelled'])
     if (excludeIds.length) q = q.where('id', 'not in', [...excludeIds])
     return (await q.execute()).map(toWindow)
   },

@@ -64,7 +64,10 @@ const RETENTION = sql`interval '30 days'`
 function shown<O>(q: SelectQueryBuilder<Database, 'windows', O>, f: FeedFilter, now: Date): SelectQueryBuilder<Database, 'windows', O> {
   let out = q.where('windows.status', '<>', 'draft')
   out = out.where((eb) =>
-    eb.or([eb('windows.status', 'not in', ['cancelled', 'rejected']), eb('windows.end_at', '>=', sql<Date>`${now}::timestamptz - ${RETENTION}`)]),
+    eb.or([
+      eb('windows.status', 'not in', ['cancelled', 'rejected']),
+      eb('windows.end_at', '>=', sql<Date>`${now}::timestamptz - ${RETENTION}`),
+    ]),
   )
   if (f.parties?.length) out = out.where('windows.party', 'in', f.parties)
   if (f.statuses?.length) out = out.where('windows.status', 'in', f.statuses)
@@ -75,10 +78,19 @@ function shown<O>(q: SelectQueryBuilder<Database, 'windows', O>, f: FeedFilter, 
 
 /** All SQL about calendar feeds. Tokens are never stored, only their SHA-256. */
 export const feedsRepository = {
-  async insert(db: DbOrTx, f: { ownerKeyId: string; name: string; filter: FeedFilter; tokenHash: Buffer; createdAt: Date }): Promise<FeedRecord> {
+  async insert(
+    db: DbOrTx,
+    f: { ownerKeyId: string; name: string; filter: FeedFilter; tokenHash: Buffer; createdAt: Date },
+  ): Promise<FeedRecord> {
     const row = await db
       .insertInto('feeds')
-      .values({ owner_key_id: f.ownerKeyId, name: f.name, filter: JSON.stringify(f.filter), token_hash: f.tokenHash, created_at: f.createdAt })
+      .values({
+        owner_key_id: f.ownerKeyId,
+        name: f.name,
+        filter: JSON.stringify(f.filter),
+        token_hash: f.tokenHash,
+        created_at: f.createdAt,
+      })
       .returningAll()
       .executeTakeFirstOrThrow()
     return toRecord(row)
@@ -116,7 +128,12 @@ export const feedsRepository = {
 
   /** Revokes every active feed of a key; returns how many. */
   async revokeByOwner(db: DbOrTx, ownerKeyId: string, at: Date): Promise<number> {
-    const r = await db.updateTable('feeds').set({ revoked_at: at }).where('owner_key_id', '=', ownerKeyId).where('revoked_at', 'is', null).executeTakeFirst()
+    const r = await db
+      .updateTable('feeds')
+      .set({ revoked_at: at })
+      .where('owner_key_id', '=', ownerKeyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
     return Number(r.numUpdatedRows)
   },
 
@@ -128,7 +145,11 @@ export const feedsRepository = {
 
   /** One cheap aggregate over the shown windows and their assessments, for ETag and Last-Modified. */
   async version(db: DbOrTx, f: FeedFilter, now: Date): Promise<FeedVersion> {
-    const w = shown(db.selectFrom('windows').select(['windows.id', 'windows.version', 'windows.updated_at', 'windows.start_at', 'windows.end_at']), f, now)
+    const w = shown(
+      db.selectFrom('windows').select(['windows.id', 'windows.version', 'windows.updated_at', 'windows.start_at', 'windows.end_at']),
+      f,
+      now,
+    )
     const r = await db
       .with('w', () => w)
       .with('a', (q) =>
@@ -151,7 +172,9 @@ export const feedsRepository = {
           (select count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(recorded_at)::text, '') from blackout_layers),
           (select count(*) || ':' || coalesce(max(recorded_at)::text, '') from calendar_overrides),
           (select count(*) || ':' || coalesce(max(recorded_at)::text, '') from rulesets))`.as('ctx'),
-        sql<Date | null>`greatest((select max(recorded_at) from blackout_layers), (select max(recorded_at) from calendar_overrides))`.as('ctx_at'),
+        sql<Date | null>`greatest((select max(recorded_at) from blackout_layers), (select max(recorded_at) from calendar_overrides))`.as(
+          'ctx_at',
+        ),
       ])
       .executeTakeFirstOrThrow()
     return {
@@ -175,7 +198,11 @@ export const feedsRepository = {
       .distinctOn('assessments.window_id')
       .select([
         'assessments.window_id',
-        sql<{ code: string; severity: string; waived: boolean }[] | null>`(select jsonb_agg(jsonb_build_object('code', x->>'code', 'severity', x->>'severity', 'waived', x ? 'waiver')) from jsonb_array_elements(coalesce(assessments.result->'findings', '[]'::jsonb)) x)`.as('findings'),
+        sql<
+          { code: string; severity: string; waived: boolean }[] | null
+        >`(select jsonb_agg(jsonb_build_object('code', x->>'code', 'severity', x->>'severity', 'waived', x ? 'waiver')) from jsonb_array_elements(coalesce(assessments.result->'findings', '[]'::jsonb)) x)`.as(
+          'findings',
+        ),
       ])
       .where('assessments.window_id', 'in', ids)
       .orderBy('assessments.window_id')

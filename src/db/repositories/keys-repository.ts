@@ -58,12 +58,7 @@ export const keysRepository = {
     return toRecord(row)
   },
   async findActiveByLookup(db: DbOrTx, lookup: string): Promise<ApiKeyRecord | undefined> {
-    const row = await db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('lookup', '=', lookup)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
+    const row = await db.selectFrom('api_keys').selectAll().where('lookup', '=', lookup).where('revoked_at', 'is', null).executeTakeFirst()
     return row && toRecord(row)
   },
   async findById(db: DbOrTx, id: string): Promise<ApiKeyRecord | undefined> {

@@ -15,10 +15,16 @@ export const referenceRepository = {
     return db.selectFrom('services').select(['id', 'name', 'description', 'prepayment']).orderBy('id').execute()
   },
   async insertParty(db: DbOrTx, p: Party): Promise<void> {
-    await db.insertInto('parties').values({ id: p.id, name: p.name, regions: [...p.regions] }).execute()
+    await db
+      .insertInto('parties')
+      .values({ id: p.id, name: p.name, regions: [...p.regions] })
+      .execute()
   },
   async insertRegion(db: DbOrTx, r: Region): Promise<void> {
-    await db.insertInto('regions').values({ id: r.id, name: r.name, nations: [...r.nations] }).execute()
+    await db
+      .insertInto('regions')
+      .values({ id: r.id, name: r.name, nations: [...r.nations] })
+      .execute()
   },
   async insertService(db: DbOrTx, s: Service): Promise<void> {
     await db.insertInto('services').values(s).execute()

@@ -103,12 +103,7 @@ export const windowsRepository = {
     return row && toWindow(row)
   },
   async findByReference(db: DbOrTx, party: string, reference: string): Promise<MaintenanceWindow | undefined> {
-    const row = await db
-      .selectFrom('windows')
-      .selectAll()
-      .where('party', '=', party)
-      .where('reference', '=', reference)
-      .executeTakeFirst()
+    const row = await db.selectFrom('windows').selectAll().where('party', '=', party).where('reference', '=', reference).executeTakeFirst()
     return row && toWindow(row)
   },
   /** Replaces the stored window if it is still at `expectedVersion`; undefined when it is not. */
@@ -133,18 +128,12 @@ export const windowsRepository = {
     if (f.regions?.length) q = q.where(sql<boolean>`regions && ${sql.val(f.regions)}::text[]`)
     if (f.after) {
       const a = f.after
-      q = q.where((eb) =>
-        eb.or([eb('start_at', '>', a.start), eb.and([eb('start_at', '=', a.start), eb('id', '>', a.id)])]),
-      )
+      q = q.where((eb) => eb.or([eb('start_at', '>', a.start), eb.and([eb('start_at', '=', a.start), eb('id', '>', a.id)])]))
     }
     const rows = await q.orderBy('start_at').orderBy('id').limit(f.limit).execute()
     return rows.map(toWindow)
   },
-  async insertVersion(
-    db: DbOrTx,
-    windowId: string,
-    v: Omit<WindowVersion, 'recordedAt'> & { recordedAt?: Date },
-  ): Promise<void> {
+  async insertVersion(db: DbOrTx, windowId: string, v: Omit<WindowVersion, 'recordedAt'> & { recordedAt?: Date }): Promise<void> {
     await db
       .insertInto('window_versions')
       .values({
@@ -161,12 +150,7 @@ export const windowsRepository = {
       .execute()
   },
   async history(db: DbOrTx, windowId: string): Promise<WindowVersion[]> {
-    const rows = await db
-      .selectFrom('window_versions')
-      .selectAll()
-      .where('window_id', '=', windowId)
-      .orderBy('version')
-      .execute()
+    const rows = await db.selectFrom('window_versions').selectAll().where('window_id', '=', windowId).orderBy('version').execute()
     return rows.map((r) => ({
       version: r.version,
       action: r.action,

@@ -81,10 +81,8 @@ export function compareActuals(input: ActualsInput, options: ActualsOptions): Ac
       pointer: '/plannedEnd',
       message: 'planned end must be after planned start',
     })
-  if (as !== null && Number.isNaN(as))
-    problems.push({ code: 'INVALID_INSTANT', pointer: '/actualStart', message: 'not a valid instant' })
-  if (ae !== null && Number.isNaN(ae))
-    problems.push({ code: 'INVALID_INSTANT', pointer: '/actualEnd', message: 'not a valid instant' })
+  if (as !== null && Number.isNaN(as)) problems.push({ code: 'INVALID_INSTANT', pointer: '/actualStart', message: 'not a valid instant' })
+  if (ae !== null && Number.isNaN(ae)) problems.push({ code: 'INVALID_INSTANT', pointer: '/actualEnd', message: 'not a valid instant' })
   if (as === null && ae !== null) {
     problems.push({
       code: 'END_WITHOUT_START',
@@ -99,10 +97,8 @@ export function compareActuals(input: ActualsInput, options: ActualsOptions): Ac
       message: 'actual end is before actual start',
     })
   }
-  if (as !== null && as > now)
-    problems.push({ code: 'ACTUAL_IN_FUTURE', pointer: '/actualStart', message: 'actual start is after now' })
-  if (ae !== null && ae > now)
-    problems.push({ code: 'ACTUAL_IN_FUTURE', pointer: '/actualEnd', message: 'actual end is after now' })
+  if (as !== null && as > now) problems.push({ code: 'ACTUAL_IN_FUTURE', pointer: '/actualStart', message: 'actual start is after now' })
+  if (ae !== null && ae > now) problems.push({ code: 'ACTUAL_IN_FUTURE', pointer: '/actualEnd', message: 'actual end is after now' })
   if (!hasReason) {
     if (as !== null && Math.abs(as - ps) > maxDev) {
       problems.push({

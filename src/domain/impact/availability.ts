@@ -110,10 +110,7 @@ interface Bucket {
  * // → { party: 'DSP', month: '2021-11', plannedNotAgreedMinutes: 360, monthMinutes: 43_200,
  * //     availabilityPercent: 99.1666…, belowThreshold: true, … }
  */
-export function availabilityByMonth(
-  windows: readonly AvailabilityWindow[],
-  options: MonthViewOptions,
-): MonthView {
+export function availabilityByMonth(windows: readonly AvailabilityWindow[], options: MonthViewOptions): MonthView {
   const problems: Problem[] = []
   const clock = zoneClock(options.zone)
   const threshold = options.thresholdPercent ?? DEFAULT_IMPACT_THRESHOLDS.availabilityAlertBelowPercent
@@ -128,12 +125,7 @@ export function availabilityByMonth(
       }
   }
   const buckets = new Map<string, Bucket>()
-  const add = (
-    w: AvailabilityWindow,
-    s: number,
-    e: number,
-    kind: 'agreed' | 'notAgreed' | 'overrun',
-  ): void => {
+  const add = (w: AvailabilityWindow, s: number, e: number, kind: 'agreed' | 'notAgreed' | 'overrun'): void => {
     const from = only ? Math.max(s, only.start) : s
     const to = only ? Math.min(e, only.end) : e
     for (const piece of clock.splitByMonth(from, to)) {
@@ -209,8 +201,6 @@ export function availabilityByMonth(
       windowIds: [...b.ids].sort(),
     }
   })
-  rows.sort((a, b) =>
-    a.party < b.party ? -1 : a.party > b.party ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : 0,
-  )
+  rows.sort((a, b) => (a.party < b.party ? -1 : a.party > b.party ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : 0))
   return { rows, problems }
 }

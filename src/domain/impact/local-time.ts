@@ -129,8 +129,7 @@ export class ZoneClock {
     if (!Array.isArray(e)) return { offset: e.offset, until: (d + 1) * DAY_MS }
     const h = Math.floor(ms / HOUR_MS)
     const he = e[h - d * 24] as HourEntry
-    if (Number.isNaN(he.changeAt) || ms >= he.changeAt)
-      return { offset: he.offsetAfter, until: (h + 1) * HOUR_MS }
+    if (Number.isNaN(he.changeAt) || ms >= he.changeAt) return { offset: he.offsetAfter, until: (h + 1) * HOUR_MS }
     return { offset: he.offset, until: Math.min((h + 1) * HOUR_MS, he.changeAt) }
   }
 

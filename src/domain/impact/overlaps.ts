@@ -146,8 +146,7 @@ class IdCodec {
     let v = this.memo.get(mask)
     if (!v) {
       const out: string[] = []
-      for (let i = 0; i < this.ids.length && i <= 30; i++)
-        if (mask & (1 << i)) out.push(this.ids[i] as string)
+      for (let i = 0; i < this.ids.length && i <= 30; i++) if (mask & (1 << i)) out.push(this.ids[i] as string)
       v = out.sort(this.compare)
       this.memo.set(mask, v)
     }
@@ -187,9 +186,7 @@ function codecsFor(p: PreparedContext): Codecs {
   if (!c) {
     const order = p.regionOrder
     c = {
-      regions: new IdCodec(
-        (a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0),
-      ),
+      regions: new IdCodec((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0)),
       services: new IdCodec((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     }
     codecs.set(p, c)
@@ -255,11 +252,7 @@ interface RawInterval {
 }
 
 /** Sweeps one connected component; appends redundancy candidates and returns its multi-party intervals. */
-function sweepComponent(
-  comp: readonly Item[],
-  redundancy: RedundancyLossCandidate[],
-  c: Codecs,
-): RawInterval[] {
+function sweepComponent(comp: readonly Item[], redundancy: RedundancyLossCandidate[], c: Codecs): RawInterval[] {
   const events: { t: number; start: boolean; item: Item }[] = []
   for (const item of comp) {
     events.push({ t: item.s, start: true, item }, { t: item.e, start: false, item })
@@ -326,12 +319,7 @@ function buildGroup(intervals: readonly RawInterval[], p: PreparedContext, c: Co
       const perCustomer = attemptsPerCustomer(p, iv.s, iv.e, ids)
       ids.forEach((id, i) => {
         const r = ctx.estate.regions[id]
-        if (r)
-          failed +=
-            r.premises.value *
-            r.prepaymentShare.value *
-            (perCustomer[i] as number) *
-            (shareByRegion.get(id) as number)
+        if (r) failed += r.premises.value * r.prepaymentShare.value * (perCustomer[i] as number) * (shareByRegion.get(id) as number)
       })
     }
     return {

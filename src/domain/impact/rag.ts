@@ -24,12 +24,7 @@ export interface RagFinding {
 }
 
 export interface RagReason {
-  code:
-    | 'UNWAIVED_BREACH'
-    | 'PREPAYMENT_OUTAGE_OVER_THRESHOLD'
-    | 'UNWAIVED_OBJECTION'
-    | 'PREPAYMENT_OUTAGE'
-    | 'NONE'
+  code: 'UNWAIVED_BREACH' | 'PREPAYMENT_OUTAGE_OVER_THRESHOLD' | 'UNWAIVED_OBJECTION' | 'PREPAYMENT_OUTAGE' | 'NONE'
   message: string
 }
 
@@ -57,11 +52,7 @@ function codes(findings: readonly RagFinding[]): string {
  *   DEFAULT_IMPACT_THRESHOLDS)
  * // → { rating: 'amber', reasons: [UNWAIVED_OBJECTION (WINTER), PREPAYMENT_OUTAGE], … }
  */
-export function ragRating(
-  findings: readonly RagFinding[],
-  impact: RagImpact,
-  thresholds: ImpactThresholds,
-): RagResult {
+export function ragRating(findings: readonly RagFinding[], impact: RagImpact, thresholds: ImpactThresholds): RagResult {
   const red: RagReason[] = []
   const amber: RagReason[] = []
   const breaches = findings.filter((f) => f.severity === 'breach' && !f.waived)

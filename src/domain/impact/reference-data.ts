@@ -83,8 +83,7 @@ export interface ImpactThresholds {
 const ELN_2021 =
   'Energy Live News 29 Nov 2021, "DCC network reaches ten millionth property milestone" (domain.md §3.2): ' +
   '16.3 m meters (≈6.4 m SMETS1, ≈9.9 m SMETS2) in 10 m premises on 26 Nov 2021'
-const REGION_SPLIT =
-  'split ≈1/3 per region (domain.md §4: Accenture/O2 "two-thirds" for Central+South; per-region figures not found)'
+const REGION_SPLIT = 'split ≈1/3 per region (domain.md §4: Accenture/O2 "two-thirds" for Central+South; per-region figures not found)'
 const PPM_SHARE =
   '≈13 % of smart meters in prepayment mode, end 2021 (domain.md §3.2, BEIS via smart-energymeter.com, secondary); ' +
   'applied to premises, on the working assumption that both meters of a dual-fuel premises share a payment method'
@@ -126,8 +125,7 @@ export const DEFAULT_ESTATE: Estate = deepFreeze({
 
 /** Relative demand by local hour of day: overnight low, evening 16:00–22:00 high (domain.md §4, R16). */
 const HOUR_OF_DAY_SHAPE = [
-  0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.4, 0.7, 0.9, 1.0, 1.05, 1.1, 1.15, 1.1, 1.05, 1.1, 1.5, 1.7, 1.8, 1.8,
-  1.7, 1.5, 0.9, 0.45,
+  0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.4, 0.7, 0.9, 1.0, 1.05, 1.1, 1.15, 1.1, 1.05, 1.1, 1.5, 1.7, 1.8, 1.8, 1.7, 1.5, 0.9, 0.45,
 ] as const
 /** Relative demand by day, Monday first: Friday and Saturday higher (domain.md §4). */
 const DAY_OF_WEEK_SHAPE = [1.0, 1.0, 1.0, 1.05, 1.2, 1.2, 0.95] as const
@@ -164,8 +162,7 @@ export const DEFAULT_TOP_UP_PROFILE: TopUpProfile = deepFreeze({
   monthlyMultipliers: {
     value: [1.05, 1.0, 1.0, 0.95, 0.9, 0.9, 0.9, 0.9, 0.95, 1.05, 1.2, 1.2],
     source:
-      'ASSUMED: winter heating demand; November singled out as busy for top-ups by OPSG 58 (R13), December ' +
-      'by holiday volumes (R18).',
+      'ASSUMED: winter heating demand; November singled out as busy for top-ups by OPSG 58 (R13), December ' + 'by holiday volumes (R18).',
     confidence: 'assumed',
   },
   preHolidayDays: {
@@ -185,8 +182,7 @@ export const DEFAULT_TOP_UP_PROFILE: TopUpProfile = deepFreeze({
   },
   holidayPeriodMultiplier: {
     value: 1.25,
-    source:
-      'ASSUMED: Christmas/New Year top-up volumes (R18); compounds with the December monthly multiplier.',
+    source: 'ASSUMED: Christmas/New Year top-up volumes (R18); compounds with the December monthly multiplier.',
     confidence: 'assumed',
   },
   failureShare: {
@@ -291,8 +287,7 @@ function checkFigure(fig: unknown, pointer: string, problems: Problem[], numeric
 function checkCount(fig: unknown, pointer: string, problems: Problem[]): void {
   const v = checkFigure(fig, pointer, problems)
   if (typeof v !== 'number') return
-  if (v < 0)
-    problems.push({ code: 'NEGATIVE_COUNT', pointer: `${pointer}/value`, message: `count ${v} is negative` })
+  if (v < 0) problems.push({ code: 'NEGATIVE_COUNT', pointer: `${pointer}/value`, message: `count ${v} is negative` })
   else if (!Number.isInteger(v)) {
     problems.push({
       code: 'NOT_AN_INTEGER',
@@ -406,8 +401,7 @@ export function validateEstate(estate: unknown): Problem[] {
  */
 export function validateTopUpProfile(profile: unknown): Problem[] {
   const problems: Problem[] = []
-  if (!isObject(profile))
-    return [{ code: 'NOT_AN_OBJECT', pointer: '', message: 'profile must be an object' }]
+  if (!isObject(profile)) return [{ code: 'NOT_AN_OBJECT', pointer: '', message: 'profile must be an object' }]
   checkVersion(profile.version, '/version', problems)
   checkRange(profile.baseRatePerCustomerPerWeek, '/baseRatePerCustomerPerWeek', problems, 0, 1000)
   checkBuckets(profile.hourOfWeekWeights, '/hourOfWeekWeights', problems, 168)
@@ -458,8 +452,7 @@ export function validateTopUpProfile(profile: unknown): Problem[] {
  * @example validateThresholds({ ...DEFAULT_IMPACT_THRESHOLDS, redPrepaymentCustomers: -1 }).length // 1
  */
 export function validateThresholds(thresholds: unknown): Problem[] {
-  if (!isObject(thresholds))
-    return [{ code: 'NOT_AN_OBJECT', pointer: '', message: 'thresholds must be an object' }]
+  if (!isObject(thresholds)) return [{ code: 'NOT_AN_OBJECT', pointer: '', message: 'thresholds must be an object' }]
   const problems: Problem[] = []
   const red = thresholds.redPrepaymentCustomers
   if (typeof red !== 'number' || !Number.isFinite(red) || red < 0) {

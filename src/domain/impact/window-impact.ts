@@ -133,15 +133,13 @@ export function prepareContext(ctx: ImpactContext): PreparedContext {
   if (p) return p
   const weights = ctx.profile.hourOfWeekWeights.value
   if (weights.length !== 168) throw new RangeError('top-up profile needs 168 hour-of-week weights')
-  if (ctx.profile.monthlyMultipliers.value.length !== 12)
-    throw new RangeError('top-up profile needs 12 months')
+  if (ctx.profile.monthlyMultipliers.value.length !== 12) throw new RangeError('top-up profile needs 12 months')
   const mean = weights.reduce((a, b) => a + b, 0) / 168
   const ratePerMs = new Float64Array(168)
   const base = ctx.profile.baseRatePerCustomerPerWeek.value / WEEK_MS
   for (let i = 0; i < 168; i++) ratePerMs[i] = mean > 0 ? (base * (weights[i] ?? 0)) / mean : 0
   const regionOrder = new Map<string, number>()
-  for (const id of Object.keys(ctx.estate.regions))
-    if (!regionOrder.has(id)) regionOrder.set(id, regionOrder.size)
+  for (const id of Object.keys(ctx.estate.regions)) if (!regionOrder.has(id)) regionOrder.set(id, regionOrder.size)
   for (const r of ctx.regions) if (!regionOrder.has(r.id)) regionOrder.set(r.id, regionOrder.size)
   p = {
     ctx,
@@ -169,10 +167,7 @@ function dayFactor(p: PreparedContext, d: number): number {
   if (f !== undefined) return f
   const info = p.clock.dayInfo(d)
   const md = info.month * 100 + info.day
-  const inHoliday =
-    p.holidayFrom <= p.holidayTo
-      ? md >= p.holidayFrom && md <= p.holidayTo
-      : md >= p.holidayFrom || md <= p.holidayTo
+  const inHoliday = p.holidayFrom <= p.holidayTo ? md >= p.holidayFrom && md <= p.holidayTo : md >= p.holidayFrom || md <= p.holidayTo
   f = (p.monthly[info.month - 1] ?? 0) * (inHoliday ? p.holidayMultiplier : 1)
   p.dayFactors.set(d, f)
   return f
@@ -199,12 +194,7 @@ function isPreHolidayCached(p: PreparedContext, regionId: string, d: number): bo
  * @example attemptsPerCustomer(prepareContext(ctx), t, t + 7 * 86_400_000, ['N'])
  *   // ≈ [1.5 × monthly × holiday multipliers] for a week with no pre-holiday day
  */
-export function attemptsPerCustomer(
-  p: PreparedContext,
-  start: number,
-  end: number,
-  regionIds: readonly string[],
-): number[] {
+export function attemptsPerCustomer(p: PreparedContext, start: number, end: number, regionIds: readonly string[]): number[] {
   const n = regionIds.length
   const out = new Array<number>(n).fill(0)
   if (!(end > start) || n === 0) return out
@@ -255,10 +245,7 @@ export function attemptsPerCustomer(
  * An unknown party keeps the listed regions (and a problem is reported by assessImpact).
  * @example resolveRegions({ party: 'CSP-N', regions: [] }, prepareContext(ctx)) // ['N']
  */
-export function resolveRegions(
-  window: Pick<ImpactWindow, 'party' | 'regions'>,
-  p: PreparedContext,
-): string[] {
+export function resolveRegions(window: Pick<ImpactWindow, 'party' | 'regions'>, p: PreparedContext): string[] {
   const party = p.partyById.get(window.party)
   let ids: readonly string[]
   if (!party) ids = window.regions
@@ -295,12 +282,7 @@ function percent(minutes: number, monthMinutes: number): number {
  * @example availabilityEffect(p, Date.parse('2021-10-30T23:00:00Z'), Date.parse('2021-10-31T06:00:00Z'), true)
  *   // { minutes: 420, monthMinutes: 44_700, percentIfNotAgreed: 99.0604…, … }
  */
-export function availabilityEffect(
-  p: PreparedContext,
-  start: number,
-  end: number,
-  countsAsDowntime: boolean,
-): AvailabilityEffect {
+export function availabilityEffect(p: PreparedContext, start: number, end: number, countsAsDowntime: boolean): AvailabilityEffect {
   const first = p.clock.monthAt(start)
   if (end <= first.end) {
     // Fast path: the window lies inside one local month.
@@ -407,8 +389,7 @@ export function assessImpact(window: ImpactWindow, ctx: ImpactContext): WindowIm
   }
   const stops = stopsTopUps(window.impact, services, p)
   const share = ctx.profile.failureShare.value
-  const failureShare =
-    window.impact === 'outage' ? share.outage : window.impact === 'degraded' ? share.degraded : 0
+  const failureShare = window.impact === 'outage' ? share.outage : window.impact === 'degraded' ? share.degraded : 0
 
   return {
     impact: window.impact,

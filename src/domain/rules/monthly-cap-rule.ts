@@ -115,11 +115,25 @@ export const monthlyCapRule: RuleFamily = {
     ]
     for (const [party, lim] of Object.entries(cap.perParty.value)) {
       const member = (p: PreparedWindow) => p.w.party === party
-      groups.push({ scope: `party:${party}`, label: `party ${party}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), months: new Map(), member })
+      groups.push({
+        scope: `party:${party}`,
+        label: `party ${party}`,
+        limit: lim,
+        totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
+        months: new Map(),
+        member,
+      })
     }
     for (const [service, lim] of Object.entries(cap.perService.value)) {
       const member = (p: PreparedWindow) => p.w.services.includes(service)
-      groups.push({ scope: `service:${service}`, label: `service ${service}`, limit: lim, totals: unionMinutesByMonth(windows.filter(member), ctx.clock), months: new Map(), member })
+      groups.push({
+        scope: `service:${service}`,
+        label: `service ${service}`,
+        limit: lim,
+        totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
+        months: new Map(),
+        member,
+      })
     }
     const monthOf = (g: CapGroup, m: number): CapMonth | null => {
       let v = g.months.get(m)

@@ -59,7 +59,9 @@ export const noticeRule: RuleFamily = {
         if (r.notice.emergencyRequiresJustification.value && !(w.justification ?? '').trim()) {
           let message = emergencyTexts.get(p.startDay)
           if (message === undefined) {
-            message = flat(`emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`)
+            message = flat(
+              `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`,
+            )
             emergencyTexts.set(p.startDay, message)
           }
           ctx.emit(p, {
@@ -90,7 +92,9 @@ export const noticeRule: RuleFamily = {
       const nk = notifiedDay * 2 + (assumed ? 1 : 0)
       let notifiedText = notifiedTexts.get(nk)
       if (notifiedText === undefined) {
-        notifiedText = assumed ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})` : `notified ${dayString(notifiedDay)}`
+        notifiedText = assumed
+          ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
+          : `notified ${dayString(notifiedDay)}`
         notifiedTexts.set(nk, (notifiedText = flat(notifiedText)))
       }
       // Everything after the notified date depends only on the anchor day and which calendar missed.
@@ -101,7 +105,9 @@ export const noticeRule: RuleFamily = {
           mode === 'monthly-schedule'
             ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
             : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
-        const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar` : ''
+        const strictNote = primaryOk
+          ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar`
+          : ''
         tails.set(tk, (tail = flat(`; ${target}${strictNote}`)))
       }
       const evidence: Record<string, string | number | boolean | null> = {

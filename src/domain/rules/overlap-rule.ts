@@ -9,7 +9,6 @@ import { flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from 
 
 const MAX_LISTED = 10
 
-
 export const overlapRule: RuleFamily = {
   id: 'overlap',
   codes: ['OVERLAP'],
@@ -83,7 +82,8 @@ export const overlapRule: RuleFamily = {
       }
       let count = 0
       if (useGroups) {
-        for (let g = 0; g < G; g++) if ((gMask[g]! & mask) !== 0) count += countBelow(gStarts[g]!, p.e, false) - countBelow(gEnds[g]!, ps, true)
+        for (let g = 0; g < G; g++)
+          if ((gMask[g]! & mask) !== 0) count += countBelow(gStarts[g]!, p.e, false) - countBelow(gEnds[g]!, ps, true)
         count-- // the window itself
         if (count === 0) continue
         // The first MAX_LISTED overlapping windows in participants order: forward from the first

@@ -36,7 +36,11 @@ export const spacingRule: RuleFamily = {
         const cands: PreparedWindow[] = []
         for (let j = at - 1; j >= lo && cands.length < 1; j--) if (arr[j] !== p) cands.push(arr[j]!)
         for (let j = at; j < hi && arr[j]!.s === p.s; j++) if (arr[j] !== p) cands.push(arr[j]!)
-        for (let j = at; j < hi; j++) if (arr[j] !== p && arr[j]!.s > p.s) { cands.push(arr[j]!); break }
+        for (let j = at; j < hi; j++)
+          if (arr[j] !== p && arr[j]!.s > p.s) {
+            cands.push(arr[j]!)
+            break
+          }
         for (const q of cands) {
           const dq = Math.abs(q.s - p.s)
           const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
@@ -51,7 +55,13 @@ export const spacingRule: RuleFamily = {
         ruleId: 'spacing',
         provenance: sp.minHoursBetweenStarts.provenance,
         message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.w.reference} (${nearest.w.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
-        evidence: { nearest: nearest.w.reference, party: p.w.party, hoursBetweenStarts: gapH, minHoursBetweenStarts: sp.minHoursBetweenStarts.value, windowsTooClose: count },
+        evidence: {
+          nearest: nearest.w.reference,
+          party: p.w.party,
+          hoursBetweenStarts: gapH,
+          minHoursBetweenStarts: sp.minHoursBetweenStarts.value,
+          windowsTooClose: count,
+        },
       })
     }
   },

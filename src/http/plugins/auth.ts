@@ -45,7 +45,12 @@ export default fp(
       const actor = await opts.keys.authenticate(m[1]!)
       if (!actor) throw unauthorized('The API key is unknown or revoked.')
       if (!access.includes(actor.role))
-        throw new AppError('forbidden', 403, 'Forbidden', `A ${actor.role} key may not ${req.method} ${req.routeOptions.url}; allowed roles: ${access.join(', ')}.`)
+        throw new AppError(
+          'forbidden',
+          403,
+          'Forbidden',
+          `A ${actor.role} key may not ${req.method} ${req.routeOptions.url}; allowed roles: ${access.join(', ')}.`,
+        )
       req.actor = actor
     })
   },

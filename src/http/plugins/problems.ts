@@ -5,7 +5,8 @@ import { AppError, type FieldProblem } from '../../services/errors.ts'
 
 /** What each stable problem code means; served at /problems/{code} so that `type` dereferences. */
 export const PROBLEM_CODES: Record<string, string> = {
-  'validation-failed': 'A field of the request is missing, has the wrong type or an impossible value. `errors` lists each field as a JSON Pointer.',
+  'validation-failed':
+    'A field of the request is missing, has the wrong type or an impossible value. `errors` lists each field as a JSON Pointer.',
   'unknown-reference': 'The request names a party, region, service or other id that does not exist.',
   'malformed-json': 'The body is not valid JSON.',
   'unsupported-media-type': 'The Content-Type is not accepted here; send application/json (or application/merge-patch+json for PATCH).',
@@ -43,22 +44,45 @@ export function sendProblem(
     .send({ type: `${baseUrl}/problems/${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra })
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001'])
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+])
 
 /** True for errors that mean "the database is away", which deserve a 503 and a retry. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string }
   if (e?.code && CONNECTION_ERRORS.has(e.code)) return true
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '')
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    e?.message ?? '',
+  )
 }
 
-function zodProblems(err: FastifyError & { validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string }): FieldProblem[] {
+function zodProblems(
+  err: FastifyError & {
+    validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[]
+    validationContext?: string
+  },
+): FieldProblem[] {
   const where = (err.validationContext ?? 'body') as FieldProblem['in']
   return err.validation.flatMap((v) => {
     const base = v.instancePath === '/' ? '' : v.instancePath
     const keys = v.params?.keys
     if (Array.isArray(keys) && keys.length)
-      return keys.map((k) => ({ pointer: `${base}/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`, in: where, message: 'unknown field' }))
+      return keys.map((k) => ({
+        pointer: `${base}/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        in: where,
+        message: 'unknown field',
+      }))
     return [{ pointer: base, in: where, message: v.message ?? 'invalid' }]
   })
 }
@@ -73,7 +97,14 @@ export default fp(
     app.setErrorHandler((err: FastifyError, req, reply) => {
       if (err instanceof AppError) {
         const { headers, ...extra } = err.extra
-        return sendProblem(reply, req, base, { status: err.status, code: err.code, title: err.title, detail: err.detail, ...extra, ...(headers ? { headers } : {}) })
+        return sendProblem(reply, req, base, {
+          status: err.status,
+          code: err.code,
+          title: err.title,
+          detail: err.detail,
+          ...extra,
+          ...(headers ? { headers } : {}),
+        })
       }
       if (hasZodFastifySchemaValidationErrors(err)) {
         const errors = zodProblems(err as never)
@@ -87,25 +118,66 @@ export default fp(
       }
       if (isResponseSerializationError(err)) {
         req.log.error({ err }, 'response did not match its schema')
-        return sendProblem(reply, req, base, { status: 500, code: 'internal-error', title: 'Internal error', detail: `The answer could not be produced (request ${req.id}).` })
+        return sendProblem(reply, req, base, {
+          status: 500,
+          code: 'internal-error',
+          title: 'Internal error',
+          detail: `The answer could not be produced (request ${req.id}).`,
+        })
       }
       if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-        return sendProblem(reply, req, base, { status: 415, code: 'unsupported-media-type', title: 'Unsupported media type', detail: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.` })
+        return sendProblem(reply, req, base, {
+          status: 415,
+          code: 'unsupported-media-type',
+          title: 'Unsupported media type',
+          detail: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`,
+        })
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-        return sendProblem(reply, req, base, { status: 413, code: 'payload-too-large', title: 'Body too large', detail: `The body is larger than the ${app.initialConfig.bodyLimit}-byte limit.` })
-      if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err.statusCode === 400 && err instanceof SyntaxError))
-        return sendProblem(reply, req, base, { status: 400, code: 'malformed-json', title: 'Malformed JSON', detail: `The body is not valid JSON: ${err.message}`, errors: [{ pointer: '', in: 'body', message: err.message }] })
+        return sendProblem(reply, req, base, {
+          status: 413,
+          code: 'payload-too-large',
+          title: 'Body too large',
+          detail: `The body is larger than the ${app.initialConfig.bodyLimit}-byte limit.`,
+        })
+      if (
+        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        (err.statusCode === 400 && err instanceof SyntaxError)
+      )
+        return sendProblem(reply, req, base, {
+          status: 400,
+          code: 'malformed-json',
+          title: 'Malformed JSON',
+          detail: `The body is not valid JSON: ${err.message}`,
+          errors: [{ pointer: '', in: 'body', message: err.message }],
+        })
       if (isDatabaseUnavailable(err)) {
         req.log.warn({ err }, 'database unavailable')
-        return sendProblem(reply, req, base, { status: 503, code: 'database-unavailable', title: 'Database unavailable', detail: 'The database cannot be reached right now; retry shortly.', headers: { 'retry-after': '2' } })
+        return sendProblem(reply, req, base, {
+          status: 503,
+          code: 'database-unavailable',
+          title: 'Database unavailable',
+          detail: 'The database cannot be reached right now; retry shortly.',
+          headers: { 'retry-after': '2' },
+        })
       }
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
         return sendProblem(reply, req, base, { status: err.statusCode, code: 'bad-request', title: 'Bad request', detail: err.message })
       req.log.error({ err }, 'unhandled error')
-      return sendProblem(reply, req, base, { status: 500, code: 'internal-error', title: 'Internal error', detail: `Something went wrong on our side (request ${req.id}).` })
+      return sendProblem(reply, req, base, {
+        status: 500,
+        code: 'internal-error',
+        title: 'Internal error',
+        detail: `Something went wrong on our side (request ${req.id}).`,
+      })
     })
     app.setNotFoundHandler((req, reply) =>
-      sendProblem(reply, req, base, { status: 404, code: 'not-found', title: 'Not found', detail: `There is no route ${req.method} ${req.url.split('?')[0]}.` }),
+      sendProblem(reply, req, base, {
+        status: 404,
+        code: 'not-found',
+        title: 'Not found',
+        detail: `There is no route ${req.method} ${req.url.split('?')[0]}.`,
+      }),
     )
   },
   { name: 'problems' },

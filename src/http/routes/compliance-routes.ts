@@ -5,7 +5,16 @@ import type { Services } from '../../services/index.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
 import { IdParams, problemResponses } from '../schemas/common.ts'
-import { AssessmentOut, DryRunBody, MonthOut, ProgrammeBody, PublishBody, RulesetVersionQuery, WaiverBody, WaiverOut } from '../schemas/compliance.ts'
+import {
+  AssessmentOut,
+  DryRunBody,
+  MonthOut,
+  ProgrammeBody,
+  PublishBody,
+  RulesetVersionQuery,
+  WaiverBody,
+  WaiverOut,
+} from '../schemas/compliance.ts'
 import { toWindowDto, WindowOut } from '../schemas/windows.ts'
 
 const waiverDto = (w: StoredWaiver) => ({
@@ -16,7 +25,11 @@ const waiverDto = (w: StoredWaiver) => ({
   lapsedAt: w.lapsedAt?.toISOString() ?? null,
 })
 
-const PlanAssessmentOut = z.object({ windows: z.array(AssessmentOut), months: z.array(MonthOut), provenance: z.array(z.record(z.string(), z.unknown())) })
+const PlanAssessmentOut = z.object({
+  windows: z.array(AssessmentOut),
+  months: z.array(MonthOut),
+  provenance: z.array(z.record(z.string(), z.unknown())),
+})
 
 /** Dry-run assessments, stored assessments, schedule publication, waivers and programmes. */
 export function complianceRoutes(app: AppInstance, deps: { services: Services; baseUrl: string }) {
@@ -30,7 +43,8 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
       schema: {
         tags,
         summary: 'Dry run: assess a plan, nothing stored',
-        description: 'context=plan-only (default) assesses only the windows given; with-stored adds the stored plan for cap, overlap and spacing.',
+        description:
+          'context=plan-only (default) assesses only the windows given; with-stored adds the stored plan for cap, overlap and spacing.',
         body: DryRunBody,
         response: { 200: PlanAssessmentOut, ...problemResponses(400) },
       },
@@ -44,7 +58,10 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
         notifiedAt: w.notifiedAt ?? null,
         status: w.status ?? 'proposed',
       }))
-      return deps.services.compliance.dryRun(plan, { withStored: req.body.context === 'with-stored', ...(req.body.rulesetVersion ? { rulesetVersion: req.body.rulesetVersion } : {}) })
+      return deps.services.compliance.dryRun(plan, {
+        withStored: req.body.context === 'with-stored',
+        ...(req.body.rulesetVersion ? { rulesetVersion: req.body.rulesetVersion } : {}),
+      })
     },
   )
 
@@ -52,7 +69,13 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     '/v1/windows/:id/assessment',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'The stored assessment of a window; ?rulesetVersion= re-runs it without storing', params: IdParams, querystring: RulesetVersionQuery, response: { 200: AssessmentOut, ...problemResponses(400, 404) } },
+      schema: {
+        tags,
+        summary: 'The stored assessment of a window; ?rulesetVersion= re-runs it without storing',
+        params: IdParams,
+        querystring: RulesetVersionQuery,
+        response: { 200: AssessmentOut, ...problemResponses(400, 404) },
+      },
     },
     async (req) => {
       const w = await windows.get(req.params.id)
@@ -85,18 +108,31 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     async (req) => {
       const r = await schedules.publish(req.params.month, req.body, actorOf(req))
       const { snapshot: _s, ...p } = r.publication
-      return { publication: { ...p, publishedAt: p.publishedAt.toISOString(), recordedAt: p.recordedAt.toISOString() }, windows: r.windows.map(toWindowDto) }
+      return {
+        publication: { ...p, publishedAt: p.publishedAt.toISOString(), recordedAt: p.recordedAt.toISOString() },
+        windows: r.windows.map(toWindowDto),
+      }
     },
   )
   app.get(
     '/v1/schedules/:month',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'What was published for a month, publication by publication', params: z.object({ month: z.string().max(7) }), response: { 200: z.object({ month: z.string(), publications: z.array(PublicationOut.extend({ windows: z.array(z.unknown()) })) }) } },
+      schema: {
+        tags,
+        summary: 'What was published for a month, publication by publication',
+        params: z.object({ month: z.string().max(7) }),
+        response: { 200: z.object({ month: z.string(), publications: z.array(PublicationOut.extend({ windows: z.array(z.unknown()) })) }) },
+      },
     },
     async (req) => ({
       month: req.params.month,
-      publications: (await schedules.list(req.params.month)).map(({ snapshot, ...p }) => ({ ...p, publishedAt: p.publishedAt.toISOString(), recordedAt: p.recordedAt.toISOString(), windows: snapshot as unknown[] })),
+      publications: (await schedules.list(req.params.month)).map(({ snapshot, ...p }) => ({
+        ...p,
+        publishedAt: p.publishedAt.toISOString(),
+        recordedAt: p.recordedAt.toISOString(),
+        windows: snapshot as unknown[],
+      })),
     }),
   )
 
@@ -104,40 +140,89 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     '/v1/waivers',
     {
       config: { access: ['admin', 'reviewer'] },
-      schema: { tags, summary: 'Record a waiver granted by the SEC Panel or OPSG under delegation', body: WaiverBody, response: { 201: z.object({ waiver: WaiverOut, assessment: AssessmentOut.optional() }), ...problemResponses(400, 403, 422) } },
+      schema: {
+        tags,
+        summary: 'Record a waiver granted by the SEC Panel or OPSG under delegation',
+        body: WaiverBody,
+        response: { 201: z.object({ waiver: WaiverOut, assessment: AssessmentOut.optional() }), ...problemResponses(400, 403, 422) },
+      },
     },
     async (req, reply) => {
       const r = await waivers.grant(req.body, actorOf(req))
-      return reply.code(201).header('location', `${deps.baseUrl}/v1/waivers/${r.waiver.id}`).send({ waiver: waiverDto(r.waiver), ...(r.assessment ? { assessment: r.assessment } : {}) })
+      return reply
+        .code(201)
+        .header('location', `${deps.baseUrl}/v1/waivers/${r.waiver.id}`)
+        .send({ waiver: waiverDto(r.waiver), ...(r.assessment ? { assessment: r.assessment } : {}) })
     },
   )
-  app.get('/v1/waivers', { config: { access: ANY_ROLE }, schema: { tags, summary: 'Every waiver, lapsed ones included', response: { 200: z.object({ items: z.array(WaiverOut) }) } } }, async () => ({
-    items: (await waivers.list()).map(waiverDto),
-  }))
+  app.get(
+    '/v1/waivers',
+    {
+      config: { access: ANY_ROLE },
+      schema: { tags, summary: 'Every waiver, lapsed ones included', response: { 200: z.object({ items: z.array(WaiverOut) }) } },
+    },
+    async () => ({
+      items: (await waivers.list()).map(waiverDto),
+    }),
+  )
 
-  const ProgrammeOut = z.object({ programme: z.record(z.string(), z.unknown()), windows: z.array(WindowOut), skipped: z.array(z.unknown()).optional(), truncated: z.string().optional() })
-  const programmeDto = (r: { programme: Record<string, unknown>; windows: Parameters<typeof toWindowDto>[0][]; skipped?: unknown[]; truncated?: string }) => ({
+  const ProgrammeOut = z.object({
+    programme: z.record(z.string(), z.unknown()),
+    windows: z.array(WindowOut),
+    skipped: z.array(z.unknown()).optional(),
+    truncated: z.string().optional(),
+  })
+  const programmeDto = (r: {
+    programme: Record<string, unknown>
+    windows: Parameters<typeof toWindowDto>[0][]
+    skipped?: unknown[]
+    truncated?: string
+  }) => ({
     ...r,
-    programme: Object.fromEntries(Object.entries(r.programme).map(([k, v]) => [k.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()), v instanceof Date ? v.toISOString() : v])),
+    programme: Object.fromEntries(
+      Object.entries(r.programme).map(([k, v]) => [
+        k.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()),
+        v instanceof Date ? v.toISOString() : v,
+      ]),
+    ),
     windows: r.windows.map(toWindowDto),
   })
   app.post(
     '/v1/programmes',
     {
       config: { access: PLANNERS },
-      schema: { tags, summary: 'Create a programme of windows (a list or an RRULE) in one transaction', body: ProgrammeBody, response: { 201: ProgrammeOut, ...problemResponses(400, 403, 409) } },
+      schema: {
+        tags,
+        summary: 'Create a programme of windows (a list or an RRULE) in one transaction',
+        body: ProgrammeBody,
+        response: { 201: ProgrammeOut, ...problemResponses(400, 403, 409) },
+      },
     },
     async (req, reply) => {
       const r = await programmes.create(req.body, actorOf(req))
       return reply.code(201).header('location', `${deps.baseUrl}/v1/programmes/${r.programme.id}`).send(programmeDto(r))
     },
   )
-  app.get('/v1/programmes/:id', { config: { access: ANY_ROLE }, schema: { tags, summary: 'A programme and its windows', params: IdParams, response: { 200: ProgrammeOut, ...problemResponses(404) } } }, async (req) =>
-    programmeDto(await programmes.get(req.params.id)),
+  app.get(
+    '/v1/programmes/:id',
+    {
+      config: { access: ANY_ROLE },
+      schema: { tags, summary: 'A programme and its windows', params: IdParams, response: { 200: ProgrammeOut, ...problemResponses(404) } },
+    },
+    async (req) => programmeDto(await programmes.get(req.params.id)),
   )
   app.get(
     '/v1/programmes/:id/assessment',
-    { config: { access: ANY_ROLE }, schema: { tags, summary: 'Assess every window of a programme together', params: IdParams, querystring: RulesetVersionQuery, response: { 200: PlanAssessmentOut, ...problemResponses(404) } } },
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'Assess every window of a programme together',
+        params: IdParams,
+        querystring: RulesetVersionQuery,
+        response: { 200: PlanAssessmentOut, ...problemResponses(404) },
+      },
+    },
     async (req) => {
       const r = await programmes.assessment(req.params.id, req.query.rulesetVersion)
       return { windows: r.views, months: r.months, provenance: r.provenance }

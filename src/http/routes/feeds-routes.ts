@@ -12,7 +12,10 @@ const FeedFilter = z
     regions: z.array(RegionId).max(50).optional(),
     statuses: z.array(FeedStatus).max(7).optional().meta({ description: 'Drafts are never in a feed' }),
     includeBlackouts: z.boolean().optional().meta({ description: 'Blackout periods as transparent events' }),
-    includeBankHolidays: z.boolean().optional().meta({ description: 'Bank holidays of the regions asked for (all nations when none) as transparent events' }),
+    includeBankHolidays: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Bank holidays of the regions asked for (all nations when none) as transparent events' }),
     timeMode: z.enum(['utc', 'europe-london']).optional().meta({ description: "'utc' (default) or TZID=Europe/London with a VTIMEZONE" }),
   })
   .strict()
@@ -23,7 +26,13 @@ const FeedCreated = FeedOut.extend({
   webcalUrl: z.string().meta({ description: 'The same feed as a webcal:// link, for one-click subscription' }),
 })
 
-const dto = (f: FeedRecord) => ({ id: f.id, name: f.name, filter: f.filter, ownerKeyId: f.ownerKeyId, createdAt: f.createdAt.toISOString() })
+const dto = (f: FeedRecord) => ({
+  id: f.id,
+  name: f.name,
+  filter: f.filter,
+  ownerKeyId: f.ownerKeyId,
+  createdAt: f.createdAt.toISOString(),
+})
 
 /**
  * Calendar feed subscriptions: each key creates, lists and revokes its own (an admin: all), and the
@@ -73,7 +82,12 @@ export function feedsRoutes(app: AppInstance, deps: { feeds: FeedsService; baseU
     '/v1/feeds/:id',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'Revoke a feed (own; an admin: any)', params: IdParams, response: { 204: z.null(), ...problemResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Revoke a feed (own; an admin: any)',
+        params: IdParams,
+        response: { 204: z.null(), ...problemResponses(404) },
+      },
     },
     async (req, reply) => {
       await feeds.revoke(req.params.id, actorOf(req))
@@ -91,7 +105,8 @@ export function feedsRoutes(app: AppInstance, deps: { feeds: FeedsService; baseU
         summary: 'The calendar feed (text/calendar); ETag / If-None-Match → 304',
         security: [],
         params: z.object({ token: z.string().max(200) }),
-        description: 'Needs no header: the token in the path is the capability. An unknown or revoked token is 404 (problem+json). HEAD is served too.',
+        description:
+          'Needs no header: the token in the path is the capability. An unknown or revoked token is 404 (problem+json). HEAD is served too.',
         headers: z.object({ 'if-none-match': z.string().max(1000).optional() }).passthrough(),
       },
     },

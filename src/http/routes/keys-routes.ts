@@ -32,18 +32,37 @@ export function keysRoutes(app: AppInstance, deps: { keys: KeysService; baseUrl:
   const tags = ['keys']
   app.post(
     '/v1/keys',
-    { config: { access: ['admin'] }, schema: { tags, summary: 'Issue an API key (the secret is shown once)', body: KeyCreate, response: { 201: KeyCreated, ...problemResponses(400, 401, 403) } } },
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags,
+        summary: 'Issue an API key (the secret is shown once)',
+        body: KeyCreate,
+        response: { 201: KeyCreated, ...problemResponses(400, 401, 403) },
+      },
+    },
     async (req, reply) => {
       const k = await deps.keys.create(req.body, actorOf(req).keyId)
-      return reply.code(201).header('location', `${deps.baseUrl}/v1/keys/${k.id}`).header('cache-control', 'no-store').send({ ...dto(k), key: k.key })
+      return reply
+        .code(201)
+        .header('location', `${deps.baseUrl}/v1/keys/${k.id}`)
+        .header('cache-control', 'no-store')
+        .send({ ...dto(k), key: k.key })
     },
   )
-  app.get('/v1/keys', { config: { access: ['admin'] }, schema: { tags, summary: 'List API keys', response: { 200: z.object({ items: z.array(KeyOut) }) } } }, async () => ({
-    items: (await deps.keys.list()).map(dto),
-  }))
+  app.get(
+    '/v1/keys',
+    { config: { access: ['admin'] }, schema: { tags, summary: 'List API keys', response: { 200: z.object({ items: z.array(KeyOut) }) } } },
+    async () => ({
+      items: (await deps.keys.list()).map(dto),
+    }),
+  )
   app.delete(
     '/v1/keys/:id',
-    { config: { access: ['admin'] }, schema: { tags, summary: 'Revoke an API key', params: IdParams, response: { 204: z.null(), ...problemResponses(404, 409) } } },
+    {
+      config: { access: ['admin'] },
+      schema: { tags, summary: 'Revoke an API key', params: IdParams, response: { 204: z.null(), ...problemResponses(404, 409) } },
+    },
     async (req, reply) => {
       await deps.keys.revoke(req.params.id, actorOf(req))
       return reply.code(204).send(null)

@@ -10,7 +10,12 @@ const JsonObject = z.record(z.string(), z.unknown())
 const RulesetEntry = z.object({ ruleset: JsonObject, builtIn: z.boolean(), recordedAt: z.string().nullable() })
 const Layer = JsonObject.meta({ id: 'BlackoutLayer' })
 const OverrideBody = z
-  .object({ date: z.iso.date(), action: z.enum(['add', 'remove']), name: z.string().trim().min(1).max(200).optional(), reason: z.string().trim().min(1).max(2000) })
+  .object({
+    date: z.iso.date(),
+    action: z.enum(['add', 'remove']),
+    name: z.string().trim().min(1).max(200).optional(),
+    reason: z.string().trim().min(1).max(2000),
+  })
   .strict()
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
@@ -19,26 +24,77 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null)
 export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUrl: string }) {
   const { rulesAdmin } = deps.services
 
-  app.get('/v1/rulesets', { config: { access: ANY_ROLE }, schema: { tags: ['rules'], summary: 'Every ruleset version, the built-in default first', response: { 200: z.object({ items: z.array(RulesetEntry) }) } } }, async () => ({
-    items: (await rulesAdmin.rulesets()).map((r) => ({ ruleset: r.ruleset as unknown as Record<string, unknown>, builtIn: r.builtIn, recordedAt: iso(r.recordedAt) })),
-  }))
+  app.get(
+    '/v1/rulesets',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'Every ruleset version, the built-in default first',
+        response: { 200: z.object({ items: z.array(RulesetEntry) }) },
+      },
+    },
+    async () => ({
+      items: (await rulesAdmin.rulesets()).map((r) => ({
+        ruleset: r.ruleset as unknown as Record<string, unknown>,
+        builtIn: r.builtIn,
+        recordedAt: iso(r.recordedAt),
+      })),
+    }),
+  )
   app.post(
     '/v1/rulesets',
-    { config: { access: ['admin'] }, schema: { tags: ['rules'], summary: 'Add a ruleset version (never edited; add another)', body: JsonObject, response: { 201: JsonObject, ...problemResponses(400, 409) } } },
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['rules'],
+        summary: 'Add a ruleset version (never edited; add another)',
+        body: JsonObject,
+        response: { 201: JsonObject, ...problemResponses(400, 409) },
+      },
+    },
     async (req, reply) => {
       const r = await rulesAdmin.addRuleset(req.body, actorOf(req))
-      return reply.code(201).header('location', `${deps.baseUrl}/v1/rulesets/${encodeURIComponent(r.id)}`).send(r as unknown as Record<string, unknown>)
+      return reply
+        .code(201)
+        .header('location', `${deps.baseUrl}/v1/rulesets/${encodeURIComponent(r.id)}`)
+        .send(r as unknown as Record<string, unknown>)
     },
   )
   app.get(
     '/v1/rulesets/:id',
-    { config: { access: ANY_ROLE }, schema: { tags: ['rules'], summary: 'The versions of one ruleset', params: z.object({ id: z.string().max(100) }), response: { 200: z.object({ items: z.array(RulesetEntry) }), ...problemResponses(404) } } },
-    async (req) => ({ items: (await rulesAdmin.ruleset(req.params.id)).map((r) => ({ ruleset: r.ruleset as unknown as Record<string, unknown>, builtIn: r.builtIn, recordedAt: iso(r.recordedAt) })) }),
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'The versions of one ruleset',
+        params: z.object({ id: z.string().max(100) }),
+        response: { 200: z.object({ items: z.array(RulesetEntry) }), ...problemResponses(404) },
+      },
+    },
+    async (req) => ({
+      items: (await rulesAdmin.ruleset(req.params.id)).map((r) => ({
+        ruleset: r.ruleset as unknown as Record<string, unknown>,
+        builtIn: r.builtIn,
+        recordedAt: iso(r.recordedAt),
+      })),
+    }),
   )
 
-  app.get('/v1/blackouts', { config: { access: ANY_ROLE }, schema: { tags: ['rules'], summary: 'Blackout layers: the ruleset’s built-in ones and those added by admins', response: { 200: z.object({ items: z.array(Layer) }) } } }, async () => ({
-    items: (await rulesAdmin.blackouts()) as unknown as Record<string, unknown>[],
-  }))
+  app.get(
+    '/v1/blackouts',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'Blackout layers: the ruleset’s built-in ones and those added by admins',
+        response: { 200: z.object({ items: z.array(Layer) }) },
+      },
+    },
+    async () => ({
+      items: (await rulesAdmin.blackouts()) as unknown as Record<string, unknown>[],
+    }),
+  )
   app.get(
     '/v1/blackouts/state',
     {
@@ -47,7 +103,10 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
         tags: ['rules'],
         summary: 'Which layers are active at an instant, and when that next changes',
         querystring: z.object({ at: Instant, regions: csv(RegionId).optional() }).strict(),
-        response: { 200: z.object({ at: z.string(), active: z.array(JsonObject), nextChangeAt: z.string().nullable() }), ...problemResponses(400) },
+        response: {
+          200: z.object({ at: z.string(), active: z.array(JsonObject), nextChangeAt: z.string().nullable() }),
+          ...problemResponses(400),
+        },
       },
     },
     async (req) => {
@@ -61,15 +120,34 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
   )
   app.post(
     '/v1/blackouts',
-    { config: { access: ['admin'] }, schema: { tags: ['rules'], summary: 'Add a blackout layer (periods or an RRULE in a zone plus a duration)', body: Layer, response: { 201: Layer, ...problemResponses(400, 409) } } },
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['rules'],
+        summary: 'Add a blackout layer (periods or an RRULE in a zone plus a duration)',
+        body: Layer,
+        response: { 201: Layer, ...problemResponses(400, 409) },
+      },
+    },
     async (req, reply) => {
       const layer = await rulesAdmin.addBlackout(req.body, actorOf(req))
-      return reply.code(201).header('location', `${deps.baseUrl}/v1/blackouts/${encodeURIComponent(layer.id)}`).send(layer as unknown as Record<string, unknown>)
+      return reply
+        .code(201)
+        .header('location', `${deps.baseUrl}/v1/blackouts/${encodeURIComponent(layer.id)}`)
+        .send(layer as unknown as Record<string, unknown>)
     },
   )
   app.get(
     '/v1/blackouts/:id',
-    { config: { access: ANY_ROLE }, schema: { tags: ['rules'], summary: 'One blackout layer', params: z.object({ id: z.string().max(100) }), response: { 200: Layer, ...problemResponses(404) } } },
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'One blackout layer',
+        params: z.object({ id: z.string().max(100) }),
+        response: { 200: Layer, ...problemResponses(404) },
+      },
+    },
     async (req, reply) => {
       const layer = await rulesAdmin.blackout(req.params.id)
       if (layer.version) reply.header('etag', `"${layer.version}"`)
@@ -80,7 +158,13 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
     '/v1/blackouts/:id',
     {
       config: { access: ['admin'] },
-      schema: { tags: ['rules'], summary: 'Edit an admin-added layer (JSON Merge Patch; If-Match optional)', params: z.object({ id: z.string().max(100) }), body: JsonObject, response: { 200: Layer, ...problemResponses(400, 404, 409, 412) } },
+      schema: {
+        tags: ['rules'],
+        summary: 'Edit an admin-added layer (JSON Merge Patch; If-Match optional)',
+        params: z.object({ id: z.string().max(100) }),
+        body: JsonObject,
+        response: { 200: Layer, ...problemResponses(400, 404, 409, 412) },
+      },
     },
     async (req) => {
       const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(req.headers['if-match'] ?? '')
@@ -102,15 +186,27 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
     },
     async (req) => {
       const c = await rulesAdmin.calendar(req.params.calendar, req.query.year ?? new Date().getUTCFullYear())
-      return { ...c, overrides: c.overrides.map((o) => ({ ...o, effectiveAt: o.effectiveAt.toISOString(), recordedAt: o.recordedAt.toISOString() })) } as Record<string, unknown>
+      return {
+        ...c,
+        overrides: c.overrides.map((o) => ({ ...o, effectiveAt: o.effectiveAt.toISOString(), recordedAt: o.recordedAt.toISOString() })),
+      } as Record<string, unknown>
     },
   )
   app.post(
     '/v1/calendars/:calendar/overrides',
     {
       config: { access: ['admin'] },
-      schema: { tags: ['rules'], summary: 'Add or remove a non-working day (holidays are proclaimed at short notice)', params: z.object({ calendar: z.string().max(40) }), body: OverrideBody, response: { 201: JsonObject, ...problemResponses(400, 404) } },
+      schema: {
+        tags: ['rules'],
+        summary: 'Add or remove a non-working day (holidays are proclaimed at short notice)',
+        params: z.object({ calendar: z.string().max(40) }),
+        body: OverrideBody,
+        response: { 201: JsonObject, ...problemResponses(400, 404) },
+      },
     },
-    async (req, reply) => reply.code(201).send((await rulesAdmin.addOverride(req.params.calendar, req.body, actorOf(req))) as unknown as Record<string, unknown>),
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send((await rulesAdmin.addOverride(req.params.calendar, req.body, actorOf(req))) as unknown as Record<string, unknown>),
   )
 }

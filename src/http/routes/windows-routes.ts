@@ -7,7 +7,15 @@ import type { AppInstance } from '../app.ts'
 import { idempotent } from '../idempotency.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
 import { IdParams, problemResponses } from '../schemas/common.ts'
-import { HistoryEntry, StatusChangeBody, toWindowDto, WindowCreate, WindowListQuery, WindowOut, WindowPatchBody } from '../schemas/windows.ts'
+import {
+  HistoryEntry,
+  StatusChangeBody,
+  toWindowDto,
+  WindowCreate,
+  WindowListQuery,
+  WindowOut,
+  WindowPatchBody,
+} from '../schemas/windows.ts'
 
 const etagOf = (version: number) => `"${version}"`
 
@@ -74,7 +82,9 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     async (req, reply) => {
       const q = req.query
       if (q.from && q.to && q.from >= q.to)
-        throw new AppError('validation-failed', 400, 'Empty interval', '`from` must be before `to`.', { errors: [{ pointer: '/to', in: 'query', message: 'must be after from' }] })
+        throw new AppError('validation-failed', 400, 'Empty interval', '`from` must be before `to`.', {
+          errors: [{ pointer: '/to', in: 'query', message: 'must be after from' }],
+        })
       const items = await windows.list({
         from: q.from,
         to: q.to,
@@ -100,7 +110,10 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
 
   app.get(
     '/v1/windows/:id',
-    { config: { access: ANY_ROLE }, schema: { tags, summary: 'Read a window', params: IdParams, response: { 200: WindowOut, ...problemResponses(400, 404) } } },
+    {
+      config: { access: ANY_ROLE },
+      schema: { tags, summary: 'Read a window', params: IdParams, response: { 200: WindowOut, ...problemResponses(400, 404) } },
+    },
     async (req, reply) => {
       const w = await windows.get(req.params.id)
       return reply.header('etag', etagOf(w.version)).send(toWindowDto(w))
@@ -123,9 +136,20 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     async (req, reply) => {
       const header = req.headers['if-match']
       if (!header)
-        throw new AppError('precondition-required', 428, 'If-Match required', 'Send If-Match with the ETag of the version you edited (GET the window first).')
+        throw new AppError(
+          'precondition-required',
+          428,
+          'If-Match required',
+          'Send If-Match with the ETag of the version you edited (GET the window first).',
+        )
       const version = versionFromIfMatch(header)
-      if (version === undefined) throw new AppError('stale-version', 412, 'The window has changed', `If-Match ${header} does not name a current version of this window.`)
+      if (version === undefined)
+        throw new AppError(
+          'stale-version',
+          412,
+          'The window has changed',
+          `If-Match ${header} does not name a current version of this window.`,
+        )
       const w = await windows.patch(req.params.id, req.body, version, actorOf(req))
       return reply.header('etag', etagOf(w.version)).send(toWindowDto(w))
     },
@@ -135,7 +159,13 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     '/v1/windows/:id/status',
     {
       config: { access: ['admin', 'reviewer', 'submitter'] },
-      schema: { tags, summary: 'Move a window through its lifecycle', params: IdParams, body: StatusChangeBody, response: { 200: WindowOut, ...problemResponses(400, 403, 404, 409) } },
+      schema: {
+        tags,
+        summary: 'Move a window through its lifecycle',
+        params: IdParams,
+        body: StatusChangeBody,
+        response: { 200: WindowOut, ...problemResponses(400, 403, 404, 409) },
+      },
     },
     async (req, reply) => {
       const w = await windows.changeStatus(req.params.id, req.body, actorOf(req))
@@ -147,7 +177,12 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     '/v1/windows/:id/history',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'Every version of a window: who, when, which fields changed', params: IdParams, response: { 200: z.object({ items: z.array(HistoryEntry) }), ...problemResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Every version of a window: who, when, which fields changed',
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(HistoryEntry) }), ...problemResponses(404) },
+      },
     },
     async (req) => ({
       items: (await windows.history(req.params.id)).map((v) => ({

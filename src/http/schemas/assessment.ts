@@ -13,7 +13,14 @@ export const FindingOut = z
     rule: z.object({ id: z.string(), version: z.string(), provenance: z.string(), rulesetId: z.string() }),
     waivable: z.boolean(),
     waiver: z
-      .object({ findingKey: z.string(), approvedBy: z.string(), decisionRef: z.string(), decidedAt: z.unknown(), reason: z.string(), expiresAt: z.unknown().optional() })
+      .object({
+        findingKey: z.string(),
+        approvedBy: z.string(),
+        decisionRef: z.string(),
+        decidedAt: z.unknown(),
+        reason: z.string(),
+        expiresAt: z.unknown().optional(),
+      })
       .optional(),
   })
   .meta({ id: 'Finding' })
@@ -47,4 +54,3 @@ export const AssessmentOut = z
     provenance: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'WindowAssessment' })
-

@@ -7,8 +7,8 @@ import { z } from 'zod'
  *
  * @example Instant.parse('2021-11-14T00:00:00Z') // Date 2021-11-14T00:00:00.000Z
  */
-export const Instant = z
-  .iso.datetime({ offset: true, message: 'must be an RFC 3339 instant with an offset, e.g. 2021-11-14T00:00:00Z or 2021-11-14T00:00:00+00:00' })
+export const Instant = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 instant with an offset, e.g. 2021-11-14T00:00:00Z or 2021-11-14T00:00:00+00:00' })
   .transform((s) => new Date(s))
   .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 2199, 'must lie between the years 1970 and 2199')
   .meta({ description: 'RFC 3339 instant with offset', example: '2021-11-14T00:00:00Z' })
@@ -29,7 +29,12 @@ export const csv = <T extends z.ZodType<string, string>>(item: T, max = 50) =>
   z
     .string()
     .max(2000)
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item).max(max))
 
 export const IdParams = z.object({ id: Uuid }).strict()
@@ -54,5 +59,4 @@ export function ixdtf(d: Date, zone: string): string {
   return `${dt.toISO({ suppressMilliseconds: true })}[${zone}]`
 }
 
-export const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, typeof Problem>
+export const problemResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, typeof Problem>

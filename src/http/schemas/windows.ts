@@ -13,12 +13,21 @@ export const WindowFields = {
   justification: text(10_000).nullable(),
   riskToService: text(10_000).nullable(),
   party: PartyId,
-  changeRef: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a change reference such as CRQ000000134669').nullable(),
+  changeRef: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a change reference such as CRQ000000134669')
+    .nullable(),
   programmeId: Uuid.nullable(),
   kind: z.enum(WINDOW_KINDS),
   impact: z.enum(IMPACTS),
-  services: z.array(ServiceId).max(50).refine((a) => new Set(a).size === a.length, 'services must not repeat'),
-  regions: z.array(RegionId).max(20).refine((a) => new Set(a).size === a.length, 'regions must not repeat'),
+  services: z
+    .array(ServiceId)
+    .max(50)
+    .refine((a) => new Set(a).size === a.length, 'services must not repeat'),
+  regions: z
+    .array(RegionId)
+    .max(20)
+    .refine((a) => new Set(a).size === a.length, 'regions must not repeat'),
   start: Instant,
   end: Instant,
   zone: IanaZone,

@@ -1,11 +1,7 @@
 import t from 'tap'
-import {
-  buildCalendars, calendarsForRegions, digest, nationsForRegions, validateOverrides,
-} from '../../../src/domain/calendars.ts'
+import { buildCalendars, calendarsForRegions, digest, nationsForRegions, validateOverrides } from '../../../src/domain/calendars.ts'
 import { assess } from '../../../src/domain/assess.ts'
-import {
-  clockChanges, realMinutesInMonth, resolveWall, wallToInstant, zoneClock, InvalidZoneError,
-} from '../../../src/domain/time.ts'
+import { clockChanges, realMinutesInMonth, resolveWall, wallToInstant, zoneClock, InvalidZoneError } from '../../../src/domain/time.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
 // domain.md §3.6: 20 Working Days before the 1st, the 1st not counted.
@@ -51,15 +47,34 @@ t.test('working days: weekends, holidays per nation, observances work', async (t
   t.equal(ew.nonWorkingReason('2022-03-26'), 'Saturday')
   t.equal(ew.isWorkingDay('2022-03-28'), true, "Mother's Day observance does not matter; a Monday works")
   t.equal(ew.isWorkingDay('2022-09-19'), false, 'State Funeral (in date-holidays 3.37)')
-  t.same(ew.holidays(2022).map((h) => h.date), [
-    '2022-01-01', '2022-01-03', '2022-04-15', '2022-04-18', '2022-05-02', '2022-06-02', '2022-06-03',
-    '2022-08-29', '2022-09-19', '2022-12-25', '2022-12-26', '2022-12-27',
-  ])
+  t.same(
+    ew.holidays(2022).map((h) => h.date),
+    [
+      '2022-01-01',
+      '2022-01-03',
+      '2022-04-15',
+      '2022-04-18',
+      '2022-05-02',
+      '2022-06-02',
+      '2022-06-03',
+      '2022-08-29',
+      '2022-09-19',
+      '2022-12-25',
+      '2022-12-26',
+      '2022-12-27',
+    ],
+  )
 })
 
 t.test('an override holiday moves a deadline and a finding; versions change', async (t) => {
   const base = buildCalendars()
-  const override = { calendar: 'england-and-wales' as const, date: '2021-10-20', action: 'add' as const, name: 'Made-up Day', reason: 'proclaimed at short notice' }
+  const override = {
+    calendar: 'england-and-wales' as const,
+    date: '2021-10-20',
+    action: 'add' as const,
+    name: 'Made-up Day',
+    reason: 'proclaimed at short notice',
+  }
   const c = buildCalendars({ overrides: [override] })
   t.equal(c.get('england-and-wales').countBack('2021-11-01', 20), '2021-10-01', 'deadline moves from Mon 4 Oct to Fri 1 Oct')
   t.equal(c.get('gb').countBack('2021-11-01', 20), '2021-10-01', 'the union inherits the nation override')
@@ -98,16 +113,19 @@ t.test('strict gb calendar: a miss only there is a warning', async (t) => {
   t.match(f[0]!.evidence, { calendar: 'gb', deadlineDate: '2021-11-02', primaryDeadlineDate: '2021-11-03', primaryInTime: true })
   // notifiedAt null is judged at `now`.
   const pending = aWindow('2021-12-05', '00:00', '06:00', { notifiedAt: null, status: 'draft' })
-  const g = assess([pending], ctxFor({ now: new Date('2021-11-10T10:00:00Z') })).windows[0]!.findings.find((x) => x.code === 'NOTICE_PERIOD')!
+  const g = assess([pending], ctxFor({ now: new Date('2021-11-10T10:00:00Z') })).windows[0]!.findings.find(
+    (x) => x.code === 'NOTICE_PERIOD',
+  )!
   t.equal(g.severity, 'breach')
   t.match(g.message, /not yet notified \(assessed as if notified now, 2021-11-10\)/)
   t.equal(g.evidence.assumedNotifiedNow, true)
 })
 
 t.test('override validation and digest', async (t) => {
-  t.same(validateOverrides([{ calendar: 'mars' as never, date: '2021-02-30', action: 'add', reason: '' }]).map((p) => p.pointer), [
-    '/0/calendar', '/0/date', '/0/reason',
-  ])
+  t.same(
+    validateOverrides([{ calendar: 'mars' as never, date: '2021-02-30', action: 'add', reason: '' }]).map((p) => p.pointer),
+    ['/0/calendar', '/0/date', '/0/reason'],
+  )
   t.throws(() => buildCalendars({ overrides: [{ calendar: 'gb', date: 'x', action: 'add', reason: 'r' }] }))
   t.equal(digest(''), '811c9dc5')
   t.equal(digest('a'), 'e40c292c')
@@ -132,7 +150,9 @@ t.test('time: wall clock and instants in Europe/London', async (t) => {
   t.same(resolveWall(2022, 7, 1, 0, 0, 'Europe/London'), { ms: Date.UTC(2022, 5, 30, 23, 0), status: 'exact' })
   t.equal(wallToInstant(2021, 3, 14, 2, 30, 'America/New_York').toISOString(), '2021-03-14T07:30:00.000Z')
   t.equal(wallToInstant(2021, 11, 7, 1, 30, 'America/New_York').toISOString(), '2021-11-07T05:30:00.000Z', 'EDT first')
-  const changes = clockChanges(new Date('2021-01-01Z'), new Date('2024-01-01Z'), 'Europe/London').map((c) => new Date(c.at).toISOString().slice(0, 10))
+  const changes = clockChanges(new Date('2021-01-01Z'), new Date('2024-01-01Z'), 'Europe/London').map((c) =>
+    new Date(c.at).toISOString().slice(0, 10),
+  )
   t.same(changes, ['2021-03-28', '2021-10-31', '2022-03-27', '2022-10-30', '2023-03-26', '2023-10-29'])
   const c = zoneClock('Europe/London')
   t.equal(c.localDate(Date.UTC(2021, 5, 30, 23, 30)), '2021-07-01')

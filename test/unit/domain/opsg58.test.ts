@@ -28,10 +28,20 @@ t.test('OPSG 58: the 14 DSP Technical Refresh windows notified 2021-10-05', asyn
 
   const minutes = Object.fromEntries(a.months.map((m) => [m.month, m.plannedMinutes]))
   t.same(minutes, {
-    '2021-11': 720, '2021-12': 720, '2022-01': 720, '2022-02': 720, '2022-03': 360, '2022-04': 360,
-    '2022-05': 360, '2022-06': 360, '2022-07': 720,
+    '2021-11': 720,
+    '2021-12': 720,
+    '2022-01': 720,
+    '2022-02': 720,
+    '2022-03': 360,
+    '2022-04': 360,
+    '2022-05': 360,
+    '2022-06': 360,
+    '2022-07': 720,
   })
-  t.same(a.months.map((m) => m.status), ['breach', 'breach', 'breach', 'breach', 'warning', 'warning', 'warning', 'warning', 'breach'])
+  t.same(
+    a.months.map((m) => m.status),
+    ['breach', 'breach', 'breach', 'breach', 'warning', 'warning', 'warning', 'warning', 'breach'],
+  )
 
   const n1 = a.windows[0]!.findings.find((f) => f.code === 'NOTICE_PERIOD')!
   t.equal(
@@ -41,7 +51,14 @@ t.test('OPSG 58: the 14 DSP Technical Refresh windows notified 2021-10-05', asyn
   t.equal(n1.key, 'dsp-tr-01:NOTICE_PERIOD:notice')
   t.equal(n1.rule.provenance, 'recalled')
   t.equal(n1.waivable, true)
-  t.match(n1.evidence, { deadlineDate: '2021-10-04', notifiedLocalDate: '2021-10-05', month: '2021-11', calendar: 'england-and-wales', strictDeadlineDate: '2021-10-04', workingDaysLate: 1 })
+  t.match(n1.evidence, {
+    deadlineDate: '2021-10-04',
+    notifiedLocalDate: '2021-10-05',
+    month: '2021-11',
+    calendar: 'england-and-wales',
+    strictDeadlineDate: '2021-10-04',
+    workingDaysLate: 1,
+  })
 
   const cap1 = a.windows[0]!.findings.find((f) => f.code === 'MONTHLY_CAP')!
   t.equal(cap1.key, 'dsp-tr-01:MONTHLY_CAP:monthly-cap:2021-11')
@@ -72,7 +89,13 @@ t.test('OPSG 58 windows published a day earlier (4 Oct) meet the notice rule', a
 t.test('a waiver marks the finding and keeps it visible; an expired one does not', async (t) => {
   const plan = opsg58Plan()
   const key = 'dsp-tr-01:NOTICE_PERIOD:notice'
-  const waiver = { findingKey: key, approvedBy: 'sec-panel' as const, decisionRef: 'OPSG58/01', decidedAt: new Date('2021-10-05T12:00:00Z'), reason: 'accepted' }
+  const waiver = {
+    findingKey: key,
+    approvedBy: 'sec-panel' as const,
+    decisionRef: 'OPSG58/01',
+    decidedAt: new Date('2021-10-05T12:00:00Z'),
+    reason: 'accepted',
+  }
   const a = assess(plan, ctxFor({ waivers: [waiver] }))
   const f = a.windows[0]!.findings.find((x) => x.key === key)!
   t.equal(f.severity, 'breach')

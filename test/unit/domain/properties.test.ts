@@ -6,7 +6,11 @@ import { SEVERITY_RANK } from '../../../src/domain/findings.ts'
 import type { WindowPlan } from '../../../src/domain/window.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
-const PARTIES: [string, string[]][] = [['DSP', ['N', 'C', 'S']], ['CSP-N', ['N']], ['CSP-S', ['S']]]
+const PARTIES: [string, string[]][] = [
+  ['DSP', ['N', 'C', 'S']],
+  ['CSP-N', ['N']],
+  ['CSP-S', ['S']],
+]
 const ctx = ctxFor({ now: new Date('2021-10-05T17:00:00Z') })
 const calendars = buildCalendars()
 
@@ -99,7 +103,12 @@ t.test('a quiet window (permitted hours, no blackout, well notified, alone) has 
         fc.pre(e > s)
         const hh = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
         const [p, regions] = PARTIES[party]!
-        const w = aWindow(date, hh(s), hh(e), { party: p, regions, impact: impact as WindowPlan['impact'], notifiedAt: new Date('2021-10-05T17:00:00Z') })
+        const w = aWindow(date, hh(s), hh(e), {
+          party: p,
+          regions,
+          impact: impact as WindowPlan['impact'],
+          notifiedAt: new Date('2021-10-05T17:00:00Z'),
+        })
         const f = assess([w], ctx).windows[0]!.findings
         return f.every((x) => SEVERITY_RANK[x.severity] >= SEVERITY_RANK.info)
       },

@@ -109,20 +109,12 @@ t.test('reference data', async (t) => {
     t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, hourOfWeekWeights: fig(new Array(167).fill(1)) }), [
       'WRONG_BUCKET_COUNT /hourOfWeekWeights/value',
     ])
-    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, monthlyMultipliers: fig([1, 1, 1]) }), [
-      'WRONG_BUCKET_COUNT /monthlyMultipliers/value',
-    ])
+    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, monthlyMultipliers: fig([1, 1, 1]) }), ['WRONG_BUCKET_COUNT /monthlyMultipliers/value'])
     const neg = new Array(12).fill(1)
     neg[4] = -1
-    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, monthlyMultipliers: fig(neg) }), [
-      'INVALID_BUCKET /monthlyMultipliers/value/4',
-    ])
-    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, hourOfWeekWeights: fig(new Array(168).fill(0)) }), [
-      'ALL_ZERO /hourOfWeekWeights/value',
-    ])
-    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, baseRatePerCustomerPerWeek: fig(-1) }), [
-      'OUT_OF_RANGE /baseRatePerCustomerPerWeek/value',
-    ])
+    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, monthlyMultipliers: fig(neg) }), ['INVALID_BUCKET /monthlyMultipliers/value/4'])
+    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, hourOfWeekWeights: fig(new Array(168).fill(0)) }), ['ALL_ZERO /hourOfWeekWeights/value'])
+    t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, baseRatePerCustomerPerWeek: fig(-1) }), ['OUT_OF_RANGE /baseRatePerCustomerPerWeek/value'])
     t.same(codes({ ...DEFAULT_TOP_UP_PROFILE, holidayPeriod: fig({ from: '12-32', to: '1-5' }) }), [
       'INVALID_MONTH_DAY /holidayPeriod/value/from',
       'INVALID_MONTH_DAY /holidayPeriod/value/to',
@@ -142,9 +134,7 @@ t.test('reference data', async (t) => {
       'OUT_OF_RANGE /preHolidayDays/value',
     ])
     t.same(
-      validateThresholds({ ...DEFAULT_IMPACT_THRESHOLDS, availabilityAlertBelowPercent: 101 }).map(
-        (p) => p.pointer,
-      ),
+      validateThresholds({ ...DEFAULT_IMPACT_THRESHOLDS, availabilityAlertBelowPercent: 101 }).map((p) => p.pointer),
       ['/availabilityAlertBelowPercent'],
     )
   })
@@ -155,16 +145,8 @@ t.test('clock: real minutes of local months', async (t) => {
   t.equal(c.monthSpan(2021, 10).minutes, 44_700, 'October 2021 has a 25-hour day')
   t.equal(c.monthSpan(2022, 3).minutes, 44_580, 'March 2022 has a 23-hour day')
   t.equal(c.monthSpan(2021, 11).minutes, 43_200)
-  t.equal(
-    c.monthAt(at('2021-10-31T23:30:00Z').getTime()).key,
-    '2021-10',
-    '23:30 GMT on 31 Oct is still October',
-  )
-  t.equal(
-    c.monthAt(at('2021-09-30T23:30:00Z').getTime()).key,
-    '2021-10',
-    '23:30 UTC on 30 Sep is 00:30 BST 1 Oct',
-  )
+  t.equal(c.monthAt(at('2021-10-31T23:30:00Z').getTime()).key, '2021-10', '23:30 GMT on 31 Oct is still October')
+  t.equal(c.monthAt(at('2021-09-30T23:30:00Z').getTime()).key, '2021-10', '23:30 UTC on 30 Sep is 00:30 BST 1 Oct')
   t.throws(() => zoneClock('Mars/Olympus'), RangeError)
   // A zone whose offset changes inside a UTC hour (Adelaide, +10:30 → +9:30 at 03:00 local).
   const adl = zoneClock('Australia/Adelaide')
@@ -199,10 +181,7 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
 
   t.test('October clock-change night: 420 real minutes in a 44,700-minute month', async (t) => {
     const ctx = aContext({ profile: flatProfile() })
-    const r = assessImpact(
-      aWindow({ start: at('2021-10-30T23:00:00Z'), end: at('2021-10-31T06:00:00Z') }),
-      ctx,
-    )
+    const r = assessImpact(aWindow({ start: at('2021-10-30T23:00:00Z'), end: at('2021-10-31T06:00:00Z') }), ctx)
     t.equal(r.availability.minutes, 420)
     t.equal(r.availability.windowMinutes, 420)
     t.equal(r.availability.monthMinutes, 44_700)
@@ -219,10 +198,7 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
       baseRatePerCustomerPerWeek: { value: 1.69, source: 't', confidence: 'assumed' },
       hourOfWeekWeights: { value: w, source: 't', confidence: 'assumed' },
     })
-    const r = assessImpact(
-      aWindow({ start: at('2021-10-30T23:00:00Z'), end: at('2021-10-31T06:00:00Z') }),
-      aContext({ profile }),
-    )
+    const r = assessImpact(aWindow({ start: at('2021-10-30T23:00:00Z'), end: at('2021-10-31T06:00:00Z') }), aContext({ profile }))
     // 00 BST (1) + 01 BST (2) + 01 GMT (2) + 02, 03, 04, 05 (4) = 9 weight-hours
     close(t, r.expectedFailedTopUps, 1_300_000 * 0.09, 'nine weight-hours')
   })
@@ -300,12 +276,7 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
     const half = flatProfile({
       failureShare: { value: { degraded: 0.5, outage: 0.7 }, source: 't', confidence: 'assumed' },
     })
-    close(
-      t,
-      assessImpact(aWindow(), aContext({ profile: half })).expectedFailedTopUps,
-      78_000 * 0.7,
-      'failure share',
-    )
+    close(t, assessImpact(aWindow(), aContext({ profile: half })).expectedFailedTopUps, 78_000 * 0.7, 'failure share')
   })
 
   t.test('pre-holiday days multiply per region', async (t) => {
@@ -318,10 +289,7 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
         return date === '2021-11-27' && regions.includes('N')
       },
     })
-    const r = assessImpact(
-      aWindow({ start: at('2021-11-27T22:00:00Z'), end: at('2021-11-28T02:00:00Z') }),
-      ctx,
-    )
+    const r = assessImpact(aWindow({ start: at('2021-11-27T22:00:00Z'), end: at('2021-11-28T02:00:00Z') }), ctx)
     // 4 h × 0.01 for everyone, plus 2 h × 0.01 × 0.5 extra for North on the 27th.
     close(t, r.expectedFailedTopUps, 1_300_000 * 0.04 + PPM_N * 0.01, 'N gets ×1.5 on the 27th only')
     t.ok(seen.includes('2021-11-27:N') && seen.includes('2021-11-28:S'), 'asked per local date and region')
@@ -335,15 +303,9 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
       holidayPeriodMultiplier: { value: 2, source: 't', confidence: 'assumed' },
     })
     const ctx = aContext({ profile })
-    const dec = assessImpact(
-      aWindow({ start: at('2021-12-14T22:00:00Z'), end: at('2021-12-15T02:00:00Z') }),
-      ctx,
-    )
+    const dec = assessImpact(aWindow({ start: at('2021-12-14T22:00:00Z'), end: at('2021-12-15T02:00:00Z') }), ctx)
     close(t, dec.expectedFailedTopUps, 1_300_000 * 0.01 * (2 * 3 + 2 * 6), '14 Dec ×3, 15 Dec ×3×2')
-    const jan = assessImpact(
-      aWindow({ start: at('2022-01-05T22:00:00Z'), end: at('2022-01-06T02:00:00Z') }),
-      ctx,
-    )
+    const jan = assessImpact(aWindow({ start: at('2022-01-05T22:00:00Z'), end: at('2022-01-06T02:00:00Z') }), ctx)
     close(t, jan.expectedFailedTopUps, 1_300_000 * 0.01 * (2 * 2 + 2 * 1), '5 Jan ×2, 6 Jan ×1')
   })
 
@@ -354,18 +316,9 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
     const sundayNight = w.slice(144, 150).reduce((a, b) => a + b, 0)
     const expected = (1_300_000 * 1.5 * 1.2 * sundayNight) / mean / 168
     close(t, r.expectedFailedTopUps, expected, 'Σ Sunday 00–06 weights / mean × 1.5/168 × Nov 1.2 × 1.3 m')
-    t.ok(
-      r.expectedFailedTopUps > 1_000 && r.expectedFailedTopUps < 10_000,
-      `order of magnitude (${Math.round(r.expectedFailedTopUps)})`,
-    )
-    const evening = assessImpact(
-      aWindow({ start: at('2021-11-19T17:00:00Z'), end: at('2021-11-19T23:00:00Z') }),
-      aContext(),
-    )
-    t.ok(
-      evening.expectedFailedTopUps > 5 * r.expectedFailedTopUps,
-      'a Friday evening hurts far more than Sunday night',
-    )
+    t.ok(r.expectedFailedTopUps > 1_000 && r.expectedFailedTopUps < 10_000, `order of magnitude (${Math.round(r.expectedFailedTopUps)})`)
+    const evening = assessImpact(aWindow({ start: at('2021-11-19T17:00:00Z'), end: at('2021-11-19T23:00:00Z') }), aContext())
+    t.ok(evening.expectedFailedTopUps > 5 * r.expectedFailedTopUps, 'a Friday evening hurts far more than Sunday night')
   })
 
   t.test('bad input is reported, not thrown', async (t) => {
@@ -450,18 +403,13 @@ t.test('RAG rating', async (t) => {
   const degraded = assessImpact(aWindow({ impact: 'degraded' }), aContext())
   t.equal(ragRating([], degraded, th).rating, 'green', 'a degraded window is not an outage')
   const alerts = assessImpact(aWindow({ services: ['alerts'] }), aContext())
-  t.equal(
-    ragRating([], alerts, th).rating,
-    'green',
-    'an outage of non-prepayment services reaches no top-ups',
-  )
+  t.equal(ragRating([], alerts, th).rating, 'green', 'an outage of non-prepayment services reaches no top-ups')
 })
 
 t.test('properties (fast-check, fixed seed)', async (t) => {
   const T0 = Date.parse('2021-01-01T00:00:00Z')
   const SPAN_S = 2 * 366 * 86_400 // two years, both clock changes of each year included
-  const hashHoliday = (date: string, regions: readonly string[]) =>
-    (Number(date.slice(8, 10)) + (regions[0]?.charCodeAt(0) ?? 0)) % 5 === 0
+  const hashHoliday = (date: string, regions: readonly string[]) => (Number(date.slice(8, 10)) + (regions[0]?.charCodeAt(0) ?? 0)) % 5 === 0
   const ctx = aContext({ isPreHoliday: hashHoliday })
   const regionSets = fc.subarray(['N', 'C', 'S'], { minLength: 1 })
   const party = fc.constantFrom('DSP', 'CSP-N', 'CSP-C', 'CSP-S')
@@ -482,8 +430,7 @@ t.test('properties (fast-check, fixed seed)', async (t) => {
           const c = a + dur * 1000
           const b = a + Math.max(1, Math.min(dur - 1, Math.round(dur * frac))) * 1000
           const f = (x: number, y: number) =>
-            assessImpact(aWindow({ party: p, impact: imp, start: new Date(x), end: new Date(y) }), ctx)
-              .expectedFailedTopUps
+            assessImpact(aWindow({ party: p, impact: imp, start: new Date(x), end: new Date(y) }), ctx).expectedFailedTopUps
           const whole = f(a, c)
           const parts = f(a, b) + f(b, c)
           return whole > 0 && Math.abs(whole - parts) <= 1e-9 * whole
@@ -505,10 +452,7 @@ t.test('properties (fast-check, fixed seed)', async (t) => {
         impact,
         (s, dur, more, earlier, p, imp) => {
           const a = T0 + s * 1000
-          const short = assessImpact(
-            aWindow({ party: p, impact: imp, start: new Date(a), end: new Date(a + dur * 1000) }),
-            ctx,
-          )
+          const short = assessImpact(aWindow({ party: p, impact: imp, start: new Date(a), end: new Date(a + dur * 1000) }), ctx)
           const long = assessImpact(
             aWindow({
               party: p,
@@ -522,9 +466,7 @@ t.test('properties (fast-check, fixed seed)', async (t) => {
             long.expectedFailedTopUps >= short.expectedFailedTopUps &&
             long.expectedTopUpAttempts >= short.expectedTopUpAttempts &&
             long.availability.minutes >= short.availability.minutes &&
-            Math.abs(
-              long.availability.windowMinutes - short.availability.windowMinutes - (more + earlier) / 60,
-            ) < 1e-9 &&
+            Math.abs(long.availability.windowMinutes - short.availability.windowMinutes - (more + earlier) / 60) < 1e-9 &&
             long.metersAffected === short.metersAffected
           )
         },

@@ -1,11 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import {
-  assessImpact,
-  availabilityByMonth,
-  compareActuals,
-  detectOverlaps,
-} from '../../../src/domain/impact/index.ts'
+import { assessImpact, availabilityByMonth, compareActuals, detectOverlaps } from '../../../src/domain/impact/index.ts'
 import { aContext, at, aWindow, anOverlapWindow, flatProfile } from './fixtures/builders.ts'
 
 const PPM_N = 3_333_334 * 0.13
@@ -39,10 +34,7 @@ t.test('overlaps', async (t) => {
     t.same(g.parties, ['CSP-N', 'DSP'])
     t.same(g.regions, ['N', 'C', 'S'])
     t.same(g.services, ['alerts', 'service-requests', 'sm-wan'])
-    t.same(
-      [g.start.toISOString(), g.end.toISOString()],
-      ['2021-11-14T04:00:00.000Z', '2021-11-14T06:00:00.000Z'],
-    )
+    t.same([g.start.toISOString(), g.end.toISOString()], ['2021-11-14T04:00:00.000Z', '2021-11-14T06:00:00.000Z'])
     t.equal(g.intervals.length, 1)
     t.equal(g.intervals[0]?.minutes, 120)
     t.same(g.intervals[0]?.windowIds, ['dsp', 'cspn'])
@@ -51,18 +43,9 @@ t.test('overlaps', async (t) => {
     t.equal(g.premisesAffected, 10_000_000)
     t.ok(near(g.prepaymentCustomersAffected, 1_300_000))
     // Over the 2 h overlap, North is out under both windows but counts once: 1.3 m × 0.01 × 2.
-    t.ok(
-      near(g.expectedFailedTopUpsDuringOverlap, 26_000),
-      `failed top-ups ${g.expectedFailedTopUpsDuringOverlap}`,
-    )
-    const alone = assessImpact(
-      aWindow({ start: at('2021-11-14T04:00:00Z'), end: at('2021-11-14T06:00:00Z') }),
-      ctx,
-    )
-    t.ok(
-      near(g.expectedFailedTopUpsDuringOverlap, alone.expectedFailedTopUps),
-      'equals the DSP alone over the overlap',
-    )
+    t.ok(near(g.expectedFailedTopUpsDuringOverlap, 26_000), `failed top-ups ${g.expectedFailedTopUpsDuringOverlap}`)
+    const alone = assessImpact(aWindow({ start: at('2021-11-14T04:00:00Z'), end: at('2021-11-14T06:00:00Z') }), ctx)
+    t.ok(near(g.expectedFailedTopUpsDuringOverlap, alone.expectedFailedTopUps), 'equals the DSP alone over the overlap')
     t.same(r.redundancyLoss, [], 'no reduced-redundancy window')
     t.same(r.referenceDataVersion, { estate: 'estate-2021-11-default', topUpProfile: 'flat-test' })
   })
@@ -108,11 +91,7 @@ t.test('overlaps', async (t) => {
     )
     t.same(g.parties, ['CSP-N', 'CSP-S', 'DSP'])
     t.same(
-      g.intervals.map((i) => [
-        i.start.toISOString().slice(11, 16),
-        i.end.toISOString().slice(11, 16),
-        i.windowIds.join('+'),
-      ]),
+      g.intervals.map((i) => [i.start.toISOString().slice(11, 16), i.end.toISOString().slice(11, 16), i.windowIds.join('+')]),
       [
         ['02:00', '03:00', 'dsp+n'],
         ['03:00', '04:00', 'dsp+n+s'],
@@ -122,53 +101,44 @@ t.test('overlaps', async (t) => {
     t.same(g.intervals[2]?.regions, ['N', 'S'])
     t.equal(g.overlapMinutes, 180)
     // 02–04: DSP out everywhere (1.3 m × 0.02); 04–05: only CSP-N stops top-ups (alerts do not): N × 0.01.
-    t.ok(
-      near(g.expectedFailedTopUpsDuringOverlap, 1_300_000 * 0.02 + PPM_N * 0.01),
-      `${g.expectedFailedTopUpsDuringOverlap}`,
-    )
+    t.ok(near(g.expectedFailedTopUpsDuringOverlap, 1_300_000 * 0.02 + PPM_N * 0.01), `${g.expectedFailedTopUpsDuringOverlap}`)
   })
 
-  t.test(
-    'REDUNDANCY_LOSS: reduced-redundancy overlapping a window on a shared service or region',
-    async (t) => {
-      const rr = anOverlapWindow('rr', { party: 'CSP-N', impact: 'reduced-redundancy', services: ['sm-wan'] })
-      const sameParty = anOverlapWindow('n2', {
-        party: 'CSP-N',
-        impact: 'degraded',
-        services: ['firmware-updates'],
-        start: at('2021-11-14T05:00:00Z'),
-        end: at('2021-11-14T07:00:00Z'),
-      })
-      const otherRegion = anOverlapWindow('s', {
-        party: 'CSP-S',
-        services: ['alerts'],
-        start: at('2021-11-14T01:00:00Z'),
-      })
-      const sharedService = anOverlapWindow('c', {
-        party: 'CSP-C',
-        services: ['sm-wan'],
-        start: at('2021-11-14T02:00:00Z'),
-      })
-      const noImpact = anOverlapWindow('x', { party: 'DSP', impact: 'no-impact', services: ['sm-wan'] })
-      const r = detectOverlaps([rr, sameParty, otherRegion, sharedService, noImpact], ctx)
-      const pairs = r.redundancyLoss.map((c) => `${c.reducedRedundancyWindow.id}/${c.otherWindow.id}`).sort()
-      t.same(pairs, ['rr/c', 'rr/n2'], 'shared service (CSP-C) and shared region (same party) only')
-      const c = r.redundancyLoss.find((x) => x.otherWindow.id === 'c')!
-      t.same(c.sharedServices, ['sm-wan'])
-      t.same(c.sharedRegions, [])
-      t.same(
-        [c.start.toISOString(), c.end.toISOString(), c.minutes],
-        ['2021-11-14T02:00:00.000Z', '2021-11-14T06:00:00.000Z', 240],
-      )
-      t.same(c.parties, ['CSP-C', 'CSP-N'])
-      t.same(c.regions, ['N', 'C'], 'regions in catalogue order')
-      const n2 = r.redundancyLoss.find((x) => x.otherWindow.id === 'n2')!
-      t.same(n2.sharedRegions, ['N'])
-      t.equal(n2.minutes, 60)
-      t.equal(r.groups.length, 1, 'the multi-party overlap is also a group')
-      t.same(r.groups[0]?.windows.map((w) => w.id).sort(), ['c', 'n2', 'rr', 's', 'x'])
-    },
-  )
+  t.test('REDUNDANCY_LOSS: reduced-redundancy overlapping a window on a shared service or region', async (t) => {
+    const rr = anOverlapWindow('rr', { party: 'CSP-N', impact: 'reduced-redundancy', services: ['sm-wan'] })
+    const sameParty = anOverlapWindow('n2', {
+      party: 'CSP-N',
+      impact: 'degraded',
+      services: ['firmware-updates'],
+      start: at('2021-11-14T05:00:00Z'),
+      end: at('2021-11-14T07:00:00Z'),
+    })
+    const otherRegion = anOverlapWindow('s', {
+      party: 'CSP-S',
+      services: ['alerts'],
+      start: at('2021-11-14T01:00:00Z'),
+    })
+    const sharedService = anOverlapWindow('c', {
+      party: 'CSP-C',
+      services: ['sm-wan'],
+      start: at('2021-11-14T02:00:00Z'),
+    })
+    const noImpact = anOverlapWindow('x', { party: 'DSP', impact: 'no-impact', services: ['sm-wan'] })
+    const r = detectOverlaps([rr, sameParty, otherRegion, sharedService, noImpact], ctx)
+    const pairs = r.redundancyLoss.map((c) => `${c.reducedRedundancyWindow.id}/${c.otherWindow.id}`).sort()
+    t.same(pairs, ['rr/c', 'rr/n2'], 'shared service (CSP-C) and shared region (same party) only')
+    const c = r.redundancyLoss.find((x) => x.otherWindow.id === 'c')!
+    t.same(c.sharedServices, ['sm-wan'])
+    t.same(c.sharedRegions, [])
+    t.same([c.start.toISOString(), c.end.toISOString(), c.minutes], ['2021-11-14T02:00:00.000Z', '2021-11-14T06:00:00.000Z', 240])
+    t.same(c.parties, ['CSP-C', 'CSP-N'])
+    t.same(c.regions, ['N', 'C'], 'regions in catalogue order')
+    const n2 = r.redundancyLoss.find((x) => x.otherWindow.id === 'n2')!
+    t.same(n2.sharedRegions, ['N'])
+    t.equal(n2.minutes, 60)
+    t.equal(r.groups.length, 1, 'the multi-party overlap is also a group')
+    t.same(r.groups[0]?.windows.map((w) => w.id).sort(), ['c', 'n2', 'rr', 's', 'x'])
+  })
 
   t.test('more than 31 services: the Set fallback gives the same answers', async (t) => {
     const extra = Array.from({ length: 40 }, (_, i) => ({
@@ -191,17 +161,11 @@ t.test('overlaps', async (t) => {
     t.same(r.redundancyLoss[0]?.regions, ['N', 'S'])
     t.equal(r.groups[0]?.services.length, 37)
     t.same(r.groups[0]?.services.slice(0, 2), ['alerts', 'svc-00'])
-    t.ok(
-      near(r.groups[0]!.expectedFailedTopUpsDuringOverlap, PPM_CS * 0.06),
-      'svc-39 is a prepayment service: South stops',
-    )
+    t.ok(near(r.groups[0]!.expectedFailedTopUpsDuringOverlap, PPM_CS * 0.06), 'svc-39 is a prepayment service: South stops')
   })
 
   t.test('bad windows are reported and skipped', async (t) => {
-    const r = detectOverlaps(
-      [anOverlapWindow('a', { end: at('2021-11-14T00:00:00Z') }), anOverlapWindow('b')],
-      ctx,
-    )
+    const r = detectOverlaps([anOverlapWindow('a', { end: at('2021-11-14T00:00:00Z') }), anOverlapWindow('b')], ctx)
     t.same(
       r.problems.map((p) => `${p.code} ${p.pointer}`),
       ['EMPTY_WINDOW /0/end'],
@@ -263,10 +227,7 @@ t.test('planned vs actual', async (t) => {
   const now = at('2021-11-15T00:00:00Z')
 
   t.test('overrun of 45 minutes', async (t) => {
-    const r = compareActuals(
-      { ...planned, actualStart: at('2021-11-14T00:00:00Z'), actualEnd: at('2021-11-14T06:45:00Z') },
-      { now },
-    )
+    const r = compareActuals({ ...planned, actualStart: at('2021-11-14T00:00:00Z'), actualEnd: at('2021-11-14T06:45:00Z') }, { now })
     t.equal(r.status, 'completed')
     t.equal(r.overrunMinutes, 45)
     t.equal(r.earlyStartMinutes, 0)
@@ -281,10 +242,7 @@ t.test('planned vs actual', async (t) => {
   })
 
   t.test('early start and overrun both count', async (t) => {
-    const r = compareActuals(
-      { ...planned, actualStart: at('2021-11-13T23:30:00Z'), actualEnd: at('2021-11-14T06:10:00Z') },
-      { now },
-    )
+    const r = compareActuals({ ...planned, actualStart: at('2021-11-13T23:30:00Z'), actualEnd: at('2021-11-14T06:10:00Z') }, { now })
     t.equal(r.earlyStartMinutes, 30)
     t.equal(r.overrunMinutes, 10)
     t.equal(r.unscheduledMinutes, 40)
@@ -292,10 +250,7 @@ t.test('planned vs actual', async (t) => {
   })
 
   t.test('late start and early finish cost nothing', async (t) => {
-    const r = compareActuals(
-      { ...planned, actualStart: at('2021-11-14T01:00:00Z'), actualEnd: at('2021-11-14T05:00:00Z') },
-      { now },
-    )
+    const r = compareActuals({ ...planned, actualStart: at('2021-11-14T01:00:00Z'), actualEnd: at('2021-11-14T05:00:00Z') }, { now })
     t.equal(r.unscheduledMinutes, 0)
     t.equal(r.lateStartMinutes, 60)
     t.equal(r.earlyFinishMinutes, 60)
@@ -303,10 +258,7 @@ t.test('planned vs actual', async (t) => {
   })
 
   t.test('still running: measured up to now', async (t) => {
-    const r = compareActuals(
-      { ...planned, actualStart: at('2021-11-14T00:00:00Z'), actualEnd: null },
-      { now: at('2021-11-14T07:00:00Z') },
-    )
+    const r = compareActuals({ ...planned, actualStart: at('2021-11-14T00:00:00Z'), actualEnd: null }, { now: at('2021-11-14T07:00:00Z') })
     t.equal(r.status, 'running')
     t.equal(r.overrunMinutes, 60)
     t.equal(r.incidentRequired, true)
@@ -323,10 +275,7 @@ t.test('planned vs actual', async (t) => {
     t.equal(never.status, 'never-started')
     t.equal(never.neverStarted, true)
     t.equal(never.incidentRequired, false)
-    const notYet = compareActuals(
-      { ...planned, actualStart: null, actualEnd: null },
-      { now: at('2021-11-14T03:00:00Z') },
-    )
+    const notYet = compareActuals({ ...planned, actualStart: null, actualEnd: null }, { now: at('2021-11-14T03:00:00Z') })
     t.equal(notYet.status, 'not-started')
     t.equal(notYet.neverStarted, false)
   })
@@ -339,31 +288,18 @@ t.test('planned vs actual', async (t) => {
     )
     t.same(codes(backwards), ['END_BEFORE_START /actualEnd'])
     t.equal(backwards.unscheduledMinutes, 0)
-    t.same(
-      codes(
-        compareActuals({ ...planned, actualStart: null, actualEnd: at('2021-11-14T02:00:00Z') }, { now }),
-      ),
-      ['END_WITHOUT_START /actualStart'],
-    )
+    t.same(codes(compareActuals({ ...planned, actualStart: null, actualEnd: at('2021-11-14T02:00:00Z') }, { now })), [
+      'END_WITHOUT_START /actualStart',
+    ])
     const far = { ...planned, actualStart: at('2021-11-14T00:00:00Z'), actualEnd: at('2021-11-14T20:00:00Z') }
     t.same(codes(compareActuals(far, { now })), ['FAR_FROM_PLANNED /reason'])
     const withReason = compareActuals({ ...far, reason: 'storage array rebuild took 14 h' }, { now })
     t.same(withReason.problems, [])
     t.equal(withReason.overrunMinutes, 840)
-    t.same(
-      codes(compareActuals(far, { now, maxDeviationMinutes: 900 })),
-      [],
-      'deviation allowance is configurable',
-    )
-    t.same(
-      codes(
-        compareActuals(
-          { ...planned, actualStart: at('2021-11-16T00:00:00Z'), actualEnd: null, reason: 'x' },
-          { now },
-        ),
-      ),
-      ['ACTUAL_IN_FUTURE /actualStart'],
-    )
+    t.same(codes(compareActuals(far, { now, maxDeviationMinutes: 900 })), [], 'deviation allowance is configurable')
+    t.same(codes(compareActuals({ ...planned, actualStart: at('2021-11-16T00:00:00Z'), actualEnd: null, reason: 'x' }, { now })), [
+      'ACTUAL_IN_FUTURE /actualStart',
+    ])
     t.same(
       codes(
         compareActuals(
@@ -478,9 +414,7 @@ t.test('month view', async (t) => {
       [['CSP-S', '2022-02', 100, 40_320]],
     )
     t.same(
-      availabilityByMonth([cross], { zone: 'Europe/London', now, month: '2021-13' }).problems.map(
-        (p) => p.code,
-      ),
+      availabilityByMonth([cross], { zone: 'Europe/London', now, month: '2021-13' }).problems.map((p) => p.code),
       ['INVALID_MONTH'],
     )
   })

@@ -1,0 +1,139 @@
+/**
+ * HTTP benchmark: each scenario at 50 connections for DURATION seconds, against the compiled service
+ * on PostgreSQL, measured in the same run as a bare fastify route; the load generator (autocannon)
+ * runs in its own process. Prints a table with the ratio to the bare route and writes
+ * bench/RESULTS.md. No assertions.
+ *
+ *   npm run build && node --import tsx bench/http.bench.ts      (DATABASE_URL optional; default: a new
+ *   database on the PostgreSQL at 127.0.0.1:5432, or the embedded one when none answers)
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+
+const ROOT = new URL('..', import.meta.url).pathname
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
+const CONNECTIONS = 50
+const KEY = 'bench-admin-key-0123456789abcdef'
+
+async function database(): Promise<{ env: Record<string, string>; label: string }> {
+  if (process.env.DATABASE_URL) return { env: { DATABASE_URL: process.env.DATABASE_URL }, label: 'PostgreSQL (DATABASE_URL)' }
+  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
+  try {
+    await admin.connect()
+    await admin.query('DROP DATABASE IF EXISTS mwp_bench WITH (FORCE)')
+    await admin.query('CREATE DATABASE mwp_bench')
+    const v = (await admin.query('SHOW server_version')).rows[0].server_version as string
+    await admin.end()
+    return { env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/mwp_bench' }, label: `PostgreSQL ${v} on 127.0.0.1` }
+  } catch {
+    return { env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'mwp-bench-')) }, label: 'embedded PGlite (no PostgreSQL answered)' }
+  }
+}
+
+function start(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+interface Result {
+  name: string
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+}
+
+function load(
+  name: string,
+  url: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string>; idReplacement?: boolean } = {},
+): Result {
+  const args = ['autocannon', '-j', '-c', String(CONNECTIONS), '-d', String(DURATION)]
+  if (opts.method) args.push('-m', opts.method)
+  if (opts.body) args.push('-b', opts.body)
+  if (opts.idReplacement) args.push('-I')
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`)
+  args.push(url)
+  const out = execFileSync('npx', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const r = JSON.parse(out.trim().split('\n').at(-1)!)
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist/src/server.js'))) throw new Error('run npm run build first')
+  const db = await database()
+  const port = 18990
+  const barePort = 18999
+  const svc = start(process.execPath, ['dist/src/server.js'], { ...db.env, PORT: String(port), ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn' })
+  const bare = start(process.execPath, ['bench/bare-fastify.mjs', String(barePort)], {})
+  const base = `http://127.0.0.1:${port}`
+  try {
+    await waitFor(`${base}/readyz`)
+    await waitFor(`http://127.0.0.1:${barePort}/hello`)
+    const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
+    const window = (i: number | string) => ({
+      reference: `B-${i}`,
+      title: 'Bench window',
+      party: 'DSP',
+      impact: 'outage',
+      services: ['service-requests'],
+      regions: ['N', 'C', 'S'],
+      riskToService: 'low',
+      start: new Date(Date.UTC(2023, 4, 1) + Number(i) * 86_400_000).toISOString(),
+      end: new Date(Date.UTC(2023, 4, 1) + Number(i) * 86_400_000 + 4 * 3_600_000).toISOString(),
+    })
+    let firstId = ''
+    for (let i = 0; i < 1000; i++) {
+      const r = await fetch(`${base}/v1/windows`, { method: 'POST', headers: auth, body: JSON.stringify(window(i)) })
+      const b = (await r.json()) as { id: string }
+      if (!firstId) firstId = b.id
+    }
+    const results: Result[] = []
+    results.push(load('bare fastify route', `http://127.0.0.1:${barePort}/hello`))
+    results.push(load('GET a window by id', `${base}/v1/windows/${firstId}`, { headers: auth }))
+    results.push(load('list 100 windows', `${base}/v1/windows?limit=100`, { headers: auth }))
+    results.push(
+      load('dry-run assessment, 1 window', `${base}/v1/assessments`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ windows: [window(5)] }),
+      }),
+    )
+    const create = { ...window(0), reference: 'C-[<id>]', start: '2030-05-01T00:00:00Z', end: '2030-05-01T04:00:00Z' }
+    results.push(
+      load('create a window', `${base}/v1/windows`, { method: 'POST', headers: auth, body: JSON.stringify(create), idReplacement: true }),
+    )
+    const bareRps = results[0]!.rps
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const lines = [
+      `| scenario | req/s | p50 ms | p99 ms | ratio to bare | errors / non-2xx |`,
+      `| --- | ---: | ---: | ---: | ---: | ---: |`,
+      ...results.map(
+        (r) =>
+          `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${((r.rps / bareRps) * 100).toFixed(1)} % | ${r.errors} / ${r.non2xx} |`,
+      ),
+    ]
+    const header = `${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${db.label}; autocannon -c ${CONNECTIONS} -d ${DURATION} in its own process`
+    console.log(`\nHTTP benchmark — ${header}\n`)
+    console.log(lines.join('\n'))
+    writeFileSync(join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\n${header}.\n\n${lines.join('\n')}\n`)
+  } finally {
+    svc.kill('SIGTERM')
+    bare.kill('SIGTERM')
+  }
+}
+
+await main()

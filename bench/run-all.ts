@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark in bench/, one process each, one after the other; each prints
+ * its own figures. The HTTP benchmark runs last and writes bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+
+const dir = new URL('.', import.meta.url).pathname
+const only = process.argv.slice(2)
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))))
+  .sort((a, b) => Number(a === 'http.bench.ts') - Number(b === 'http.bench.ts') || a.localeCompare(b))
+let failed = 0
+for (const f of files) {
+  console.log(`\n=== ${f}`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `${dir}${f}`], { stdio: 'inherit' })
+  if (r.status !== 0) failed++
+}
+if (failed) {
+  console.error(`${failed} benchmark(s) failed to run`)
+  process.exit(1)
+}
