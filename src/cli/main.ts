@@ -74,6 +74,12 @@ async function http(server: string, key: string, method: string, path: string, b
 }
 
 const ROLES = ['admin', 'reviewer', 'submitter', 'viewer'] as const
+// `mwp check … | head`: a closed pipe ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
+
 const program = new Command()
 program
   .name('mwp')
@@ -208,6 +214,85 @@ program
         err: (t) => process.stderr.write(t),
       })
       process.exitCode = code
+    },
+  )
+
+const positiveInt = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('a whole number from 1 to 16')
+  return n
+}
+
+program
+  .command('import')
+  .description(
+    'submit every window of a plan file (JSON, CSV or ICS) to a running service; idempotent and resumable, failing rows go to <file>.failed.json',
+  )
+  .argument('<file>', 'plan file: .json, .csv or .ics (the formats of mwp check)')
+  .option('--server <url>', 'the running service, e.g. http://127.0.0.1:8080')
+  .addOption(new Option('--key <key>', 'an API key of a submitter for the parties, or an admin').env('MWP_API_KEY'))
+  .option('--concurrency <n>', 'requests in flight at once', positiveInt, 4)
+  .option('--party <party>', 'party of ICS events that do not name one (X-MWP-PARTY)')
+  .option('--impact <impact>', 'impact of ICS events that do not name one (X-MWP-IMPACT)')
+  .option('--dry-run', 'print the requests (row, Idempotency-Key, body) as JSON lines and send nothing')
+  .action(
+    async (file: string, o: { server?: string; key?: string; concurrency: number; party?: string; impact?: string; dryRun?: boolean }) => {
+      const { runImport } = await import('./transfer.ts')
+      process.exitCode = await runImport(file, {
+        ...(o.server ? { server: o.server } : {}),
+        ...(o.key ? { key: o.key } : {}),
+        ...(o.party ? { party: o.party } : {}),
+        ...(o.impact ? { impact: o.impact } : {}),
+        concurrency: o.concurrency,
+        dryRun: o.dryRun === true,
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+        progress: process.stderr,
+      })
+    },
+  )
+
+program
+  .command('export')
+  .description('write the windows of a running service overlapping [--from, --to) as a plan file that mwp import and mwp check read back')
+  .requiredOption('--server <url>', 'the running service, e.g. http://127.0.0.1:8080')
+  .addOption(new Option('--key <key>', 'an API key (any role)').env('MWP_API_KEY').makeOptionMandatory())
+  .option('--from <instant>', 'RFC 3339 instant: windows ending after it')
+  .option('--to <instant>', 'RFC 3339 instant: windows starting before it')
+  .option('--party <parties>', 'comma-separated parties')
+  .option('--status <statuses>', 'comma-separated statuses')
+  .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json', 'ics']).default('csv'))
+  .option('-o, --out <file>', 'write to a file instead of standard output')
+  .action(
+    async (o: {
+      server: string
+      key: string
+      from?: string
+      to?: string
+      party?: string
+      status?: string
+      format: 'csv' | 'json' | 'ics'
+      out?: string
+    }) => {
+      const { runExport } = await import('./transfer.ts')
+      const { writeFileSync } = await import('node:fs')
+      let text = ''
+      process.exitCode = await runExport({
+        server: o.server,
+        key: o.key,
+        ...(o.from ? { from: o.from } : {}),
+        ...(o.to ? { to: o.to } : {}),
+        ...(o.party ? { party: o.party } : {}),
+        ...(o.status ? { status: o.status } : {}),
+        format: o.format,
+        out: (t) => {
+          if (o.out) text += t
+          else process.stdout.write(t)
+        },
+        err: (t) => process.stderr.write(t),
+        now: () => new Date(),
+      })
+      if (o.out && process.exitCode === 0) writeFileSync(o.out, text)
     },
   )
 
