@@ -26,7 +26,11 @@ function planFile(): string {
 }
 
 type Finding = { code: string; severity: string; message: string }
-type Assessment = { findings: Finding[]; months: { month: string; plannedMinutes: number; capMinutes: number; status: string }[]; impact?: { rag?: { rating: string } } }
+type Assessment = {
+  findings: Finding[]
+  months: { month: string; plannedMinutes: number; capMinutes: number; status: string }[]
+  impact?: { rag?: { rating: string } }
+}
 type Win = { id: string; reference: string; startLocal: string; status: string }
 
 export async function runDemo(o: DemoOptions): Promise<{ windows: number; breaches: number; objections: number }> {
@@ -47,7 +51,12 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
   const plan = JSON.parse(planFile()) as { windows: Record<string, unknown>[] }
   const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
   out('OPSG 58 (5 October 2021): the DCC proposes 14 full DSP outages, November 2021 to July 2022.')
-  const created = await call('POST', '/v1/programmes', { name: 'DSP Technical Refresh (OPSG 58)', party: 'DSP', windows }, { 'idempotency-key': 'demo-opsg-58' })
+  const created = await call(
+    'POST',
+    '/v1/programmes',
+    { name: 'DSP Technical Refresh (OPSG 58)', party: 'DSP', windows },
+    { 'idempotency-key': 'demo-opsg-58' },
+  )
   let list: Win[]
   if (created.status === 201) list = created.body.windows as Win[]
   else if (created.status === 409) {
@@ -79,7 +88,9 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
   }
   out('\nPlanned outage minutes per month (cap 360, assumed):')
   for (const m of [...monthRows.values()].sort((a, b) => a.month.localeCompare(b.month)))
-    out(`  ${m.month}  ${String(m.plannedMinutes).padStart(4)} min  ${m.status === 'breach' ? 'over the cap' : m.status === 'warning' ? 'at the cap, no headroom' : 'ok'}`)
+    out(
+      `  ${m.month}  ${String(m.plannedMinutes).padStart(4)} min  ${m.status === 'breach' ? 'over the cap' : m.status === 'warning' ? 'at the cap, no headroom' : 'ok'}`,
+    )
   const first = (await call('GET', `/v1/windows/${list[0]!.id}/assessment`)).body as unknown as Assessment
   const notice = first.findings.find((f) => f.code === 'NOTICE_PERIOD')
   if (notice) out(`\nWhy window 1 breaches the SEC: ${notice.message}`)

@@ -289,13 +289,14 @@ function icsInstant(p: IcsProp): { value?: string; error?: string } {
   if (!m) return { error: `${p.value} is not an iCalendar DATE-TIME (YYYYMMDDTHHMMSS[Z]); all-day windows are not supported` }
   const [, y, mo, d, h, mi, s, z] = m
   const fields = { year: +y!, month: +mo!, day: +d!, hour: +h!, minute: +mi!, second: +s! }
-  if (z) return { value: DateTime.fromObject(fields, { zone: 'UTC' }).toISO({ suppressMilliseconds: true }) ?? '' }
+  // Instants come out as the API writes them (UTC, milliseconds), so an exported ICS imports as the same requests.
+  if (z) return { value: DateTime.fromObject(fields, { zone: 'UTC' }).toJSDate().toISOString() }
   const tzid = p.params.TZID
   if (!tzid) return { error: 'a floating time (no Z, no TZID) names no instant' }
   if (!IANAZone.isValidZone(tzid)) return { error: `TZID ${tzid} is not an IANA time zone` }
   const dt = DateTime.fromObject(fields, { zone: tzid })
   if (!dt.isValid) return { error: `${p.value} does not exist in ${tzid}` }
-  return { value: dt.toISO({ suppressMilliseconds: true }) ?? '' }
+  return { value: dt.toJSDate().toISOString() }
 }
 
 const X_TEXT: Record<string, string> = {
