@@ -68,6 +68,14 @@ export function impactAttacher(impact: ImpactService): ImpactAttacher {
         if (view.worstSeverity !== 'breach') view.worstSeverity = 'objection'
       }
     }
+    // Each window's overlap groups, indexed once (not a scan of every group per window).
+    const groupsOf = new Map<string, (typeof r.overlaps.groups)[number][]>()
+    for (const g of r.overlaps.groups)
+      for (const w of g.windows) {
+        const list = groupsOf.get(w.id)
+        if (list) list.push(g)
+        else groupsOf.set(w.id, [g])
+      }
     views.forEach((view, i) => {
       const imp = r.impacts[i]!
       const rag = ragRating(
@@ -75,7 +83,7 @@ export function impactAttacher(impact: ImpactService): ImpactAttacher {
         imp,
         r.thresholds,
       )
-      const groups = r.overlaps.groups.filter((g) => g.windows.some((w) => w.id === idOf(i)))
+      const groups = groupsOf.get(idOf(i)) ?? []
       view.impact = {
         ...imp,
         rag,
