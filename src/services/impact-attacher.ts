@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon'
 import { type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
 import { ragRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
@@ -6,20 +5,27 @@ import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
 import type { ImpactService } from './impact-service.ts'
 
-/** True on the three days before a bank holiday of any nation the regions cover (weekends are not holidays). */
+const DAY_MS = 86_400_000
+
+/**
+ * True on the three days before a bank holiday of any nation the regions cover (weekends are not
+ * holidays), by day arithmetic: it is asked once per night and region set, and luxon here was a fifth
+ * of the time of checking 10,000 windows.
+ * @example preHolidayOf(calendars, regions)('2021-11-27', ['N']) // true: St Andrew's Day is on the 30th
+ */
 export function preHolidayOf(calendars: CalendarSet, regions: readonly Region[]): IsPreHoliday {
   const memo = new Map<string, boolean>()
   return (localDate, regionIds) => {
     const key = `${localDate}|${regionIds.join(',')}`
     const hit = memo.get(key)
     if (hit !== undefined) return hit
-    const day = DateTime.fromISO(localDate, { zone: 'UTC' })
+    const day = Date.parse(`${localDate}T00:00:00Z`) / DAY_MS
     const ids = calendarsForRegions(regionIds, regions)
     let found = false
     for (let d = 1; d <= 3 && !found; d++) {
-      const next = day.plus({ days: d })
-      if (next.weekday >= 6) continue
-      const iso = next.toISODate()!
+      const weekday = (((day + d + 3) % 7) + 7) % 7 // 0 = Monday (1970-01-01 was a Thursday)
+      if (weekday >= 5) continue
+      const iso = new Date((day + d) * DAY_MS).toISOString().slice(0, 10)
       found = ids.some((id) => !calendars.get(id).isWorkingDay(iso))
     }
     memo.set(key, found)
@@ -33,7 +39,7 @@ export function preHolidayOf(calendars: CalendarSet, regions: readonly Region[])
  *
  * @example compliance.setImpactAttacher(impactAttacher(services.impact))
  */
-export function impactAttacher(impact: ImpactService): ImpactAttacher {
+export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): ImpactAttacher {
   return async (trx, windows, views, ctx) => {
     if (windows.length === 0) return
     const r = await impact.impactFor(trx, windows, { isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions) })

@@ -6,7 +6,6 @@ import {
   type Ruleset,
   assess,
   buildCalendars,
-  calendarsForRegions,
   DAY_MS,
   defaultBlackoutLayers,
   monthIndexOfDay,
@@ -22,12 +21,11 @@ import {
   assessImpact,
   detectOverlaps,
   type ImpactContext,
-  type IsPreHoliday,
 } from '../domain/impact/index.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../domain/window.ts'
 import type { ComplianceContext, WindowAssessmentView } from './compliance-service.ts'
-import { impactAttacher } from './impact-attacher.ts'
+import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
 
 /**
@@ -228,7 +226,7 @@ async function offlineImpact(subjects: readonly WindowPlan[], views: WindowAsses
     regions: [...DEFAULT_REGIONS],
     services: [...DEFAULT_SERVICES],
     zone: 'Europe/London',
-    isPreHoliday: preHoliday(ctx.calendars, ctx.regions),
+    isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions),
   }
   const reference = { version: 1, versionId: 'default' }
   const overlaps = detectOverlaps(
@@ -244,66 +242,15 @@ async function offlineImpact(subjects: readonly WindowPlan[], views: WindowAsses
     })),
     impactCtx,
   )
-  // The attacher finds each window's overlap groups by scanning every group per window (quadratic on
-  // a 10,000-window plan); hand it none and attach them below from an index built once.
   const impactFor: ImpactService['impactFor'] = async (_trx, windows) => ({
     impacts: windows.map((w) => assessImpact(w, impactCtx)),
-    overlaps: { ...overlaps, groups: [] },
+    overlaps,
     thresholds: DEFAULT_IMPACT_THRESHOLDS,
     reference: { estate: reference, topUpProfile: reference, thresholds: reference },
     context: impactCtx,
   })
-  // The attacher reads only `impactFor` (it is typed with the whole service); no database is touched, so no transaction is passed.
-  const attach = impactAttacher({ impactFor } as Pick<ImpactService, 'impactFor'> as ImpactService)
-  await attach(undefined as never, subjects, views, ctx)
-  const byWindow = new Map<string, (typeof overlaps.groups)[number][]>()
-  for (const g of overlaps.groups)
-    for (const w of g.windows) {
-      const list = byWindow.get(w.id)
-      if (list) list.push(g)
-      else byWindow.set(w.id, [g])
-    }
-  views.forEach((view, i) => {
-    const impact = view.impact as { overlaps?: unknown[] } | undefined
-    if (!impact) return
-    impact.overlaps = (byWindow.get(subjects[i]!.id ?? `#${i}`) ?? []).map((g) => ({
-      windows: g.windows.map((w) => w.reference),
-      parties: g.parties,
-      regions: g.regions,
-      services: g.services,
-      start: g.start.toISOString(),
-      end: g.end.toISOString(),
-      overlapMinutes: g.overlapMinutes,
-      metersAffected: g.metersAffected,
-      prepaymentCustomersAffected: g.prepaymentCustomersAffected,
-      expectedFailedTopUpsDuringOverlap: g.expectedFailedTopUpsDuringOverlap,
-    }))
-  })
-}
-
-/**
- * The rule of the service's `preHolidayOf` (a bank holiday of a nation the regions cover on one of
- * the next three weekdays), by day arithmetic instead of luxon: it is asked once per night and region
- * set, and luxon made it a fifth of the time of checking 10,000 windows.
- */
-function preHoliday(calendars: CalendarSet, regions: ComplianceContext['regions']): IsPreHoliday {
-  const memo = new Map<string, boolean>()
-  return (localDate, regionIds) => {
-    const key = `${localDate}|${regionIds.join(',')}`
-    const hit = memo.get(key)
-    if (hit !== undefined) return hit
-    const day = Date.parse(`${localDate}T00:00:00Z`) / DAY_MS
-    const ids = calendarsForRegions(regionIds, regions)
-    let found = false
-    for (let d = 1; d <= 3 && !found; d++) {
-      const weekday = (((day + d + 3) % 7) + 7) % 7 // 0 = Monday (1970-01-01 was a Thursday)
-      if (weekday >= 5) continue
-      const iso = new Date((day + d) * DAY_MS).toISOString().slice(0, 10)
-      found = ids.some((id) => !calendars.get(id).isWorkingDay(iso))
-    }
-    memo.set(key, found)
-    return found
-  }
+  // No database is touched offline, so no transaction is passed.
+  await impactAttacher({ impactFor })(undefined as never, subjects, views, ctx)
 }
 
 /** 'YYYY-MM' keys of the local months a window has minutes in (as the service's compliance view lists them). */
