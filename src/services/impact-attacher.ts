@@ -1,9 +1,10 @@
 import { type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
-import { ragRating } from '../domain/impact/index.ts'
+import { compareActuals, ragRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
-import type { ImpactService } from './impact-service.ts'
+import { type ImpactService, overrunFinding } from './impact-service.ts'
+import type { MaintenanceWindow } from '../domain/window.ts'
 
 const DAY_MS = 86_400_000
 
@@ -74,6 +75,36 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         if (view.worstSeverity !== 'breach') view.worstSeverity = 'objection'
       }
     }
+    // Planned vs actual: a stored window that started early or overran carries an OVERRUN breach.
+    windows.forEach((w, i) => {
+      const stored = w as Partial<MaintenanceWindow>
+      const view = views[i]
+      if (!view || !stored.actualStart || !w.id) return
+      const cmp = compareActuals(
+        {
+          plannedStart: w.start,
+          plannedEnd: w.end,
+          actualStart: stored.actualStart,
+          actualEnd: stored.actualEnd ?? null,
+          reason: 'recorded',
+        },
+        { now: new Date(view.assessedAt) },
+      )
+      const o = overrunFinding(stored as MaintenanceWindow, cmp)
+      if (!o || view.findings.some((f) => f.key === o.key)) return
+      view.findings.push({
+        key: o.key,
+        code: 'OVERRUN',
+        severity: 'breach',
+        windowId: o.windowId,
+        reference: o.reference,
+        message: o.message,
+        evidence: { ...o.evidence, incidentRequired: true },
+        rule: { id: 'actuals', version: view.ruleset.version, provenance: 'inferred', rulesetId: view.ruleset.id },
+        waivable: false,
+      })
+      view.worstSeverity = 'breach'
+    })
     // Each window's overlap groups, indexed once (not a scan of every group per window).
     const groupsOf = new Map<string, (typeof r.overlaps.groups)[number][]>()
     for (const g of r.overlaps.groups)

@@ -176,7 +176,7 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 export function createImpactService(deps: {
   db: Db
   clock: Clock
-  windows: Pick<WindowsService, 'save'>
+  windows: Pick<WindowsService, 'save' | 'assessed'>
   reference: Pick<ReferenceService, 'all'>
 }) {
   const { db, clock } = deps
@@ -329,9 +329,11 @@ export function createImpactService(deps: {
       if (input.actualStart && status === 'agreed') status = 'in-progress'
       if (actualEnd && status === 'in-progress') status = 'completed'
       const after: MaintenanceWindow = { ...before, actualStart: input.actualStart, actualEnd, status }
-      const stored = await deps.windows.save(trx, before, after, 'actuals', actor, input.reason?.trim() || null)
+      const saved = await deps.windows.save(trx, before, after, 'actuals', actor, input.reason?.trim() || null)
+      // Store the assessment again: it now carries the OVERRUN finding (see the impact attacher).
+      const [stored] = await deps.windows.assessed(trx, [saved])
       const { problems: _none, ...actuals } = cmp
-      return { window: stored, actuals, overrun: overrunFinding(stored, cmp) }
+      return { window: stored!, actuals, overrun: overrunFinding(saved, cmp) }
     })
   }
 
@@ -415,7 +417,8 @@ export function createImpactService(deps: {
   }
 }
 
-function overrunFinding(w: MaintenanceWindow, cmp: ActualsComparison): OverrunFindingData | null {
+/** The OVERRUN finding of a window whose actual times left its plan, or null when they did not. */
+export function overrunFinding(w: MaintenanceWindow, cmp: ActualsComparison): OverrunFindingData | null {
   if (cmp.unscheduledMinutes <= 0) return null
   const parts: string[] = []
   if (cmp.earlyStartMinutes > 0) parts.push(`started ${round(cmp.earlyStartMinutes)} min early`)

@@ -196,6 +196,10 @@ t.test('actuals: a 45-minute overrun is unscheduled downtime, needs an Incident 
   t.equal(r.overrun.incidentRequired, true)
   t.equal(r.overrun.unscheduledMinutes, 45)
   t.match(r.overrun.message, /overran by 45 min.*Incident record is required \(SEC H9\)/)
+  const stored = await app.inject({ url: `/v1/windows/${id}/assessment`, headers: ctx.admin })
+  const overrun = stored.json().findings.find((f: { code: string }) => f.code === 'OVERRUN')
+  t.equal(overrun?.severity, 'breach', 'the stored assessment carries the OVERRUN breach')
+  t.equal(overrun?.evidence.unscheduledMinutes, 45)
   const history = (await app.inject({ url: `/v1/windows/${id}/history`, headers: viewer })).json().items
   t.equal(history.at(-1).action, 'actuals')
   t.ok(history.at(-1).changes.some((c: Json) => c.field === 'actualEnd'))
