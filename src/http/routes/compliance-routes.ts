@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { StoredWaiver } from '../../db/repositories/compliance-repository.ts'
-import type { WindowPlan } from '../../domain/window.ts'
 import type { Services } from '../../services/index.ts'
+import { toWindowPlan } from '../../services/offline-assessment.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
 import { IdParams, problemResponses } from '../schemas/common.ts'
@@ -50,14 +50,8 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
       },
     },
     async (req) => {
-      const actor = actorOf(req)
-      const plan: WindowPlan[] = req.body.windows.map((w, i) => ({
-        ...windows.build({ ...w, status: undefined }, actor, {}, new Date(0)),
-        id: w.id ?? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-        regions: w.regions ?? [],
-        notifiedAt: w.notifiedAt ?? null,
-        status: w.status ?? 'proposed',
-      }))
+      // The same defaults as POST /v1/windows and `mwp check` (one mapping for both).
+      const plan = req.body.windows.map((w, i) => toWindowPlan(w, i))
       return deps.services.compliance.dryRun(plan, {
         withStored: req.body.context === 'with-stored',
         ...(req.body.rulesetVersion ? { rulesetVersion: req.body.rulesetVersion } : {}),
