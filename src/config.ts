@@ -34,6 +34,13 @@ const EnvSchema = z.object({
       'must be comma-separated host names and CIDR ranges, e.g. 127.0.0.0/8,::1/128,hooks.example.org',
     )
     .default('127.0.0.0/8,::1/128'),
+  SECRETS_KEY: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(k.trim())),
+      'must be base64 of 32 bytes (e.g. `openssl rand -base64 32`); to rotate, the new key, a comma, then the old ones',
+    )
+    .optional(),
 })
 
 export interface Config {
@@ -49,6 +56,8 @@ export interface Config {
   readonly publicBaseUrl: string
   /** Where webhook deliveries may go: host names and CIDR ranges, checked on the resolved address at send time. */
   readonly webhookAllowedHosts: readonly string[]
+  /** SECRETS_KEY: keys for secrets at rest (the first seals, all open); empty when unset. */
+  readonly secretsKeys: readonly Buffer[]
 }
 
 export class ConfigError extends Error {
@@ -69,7 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]
     const variable = String(issue?.path[0] ?? 'environment')
     const value = cleaned[variable]
-    const shown = variable === 'ADMIN_API_KEY' || value === undefined ? '' : ` (got "${value}")`
+    const shown = variable === 'ADMIN_API_KEY' || variable === 'SECRETS_KEY' || value === undefined ? '' : ` (got "${value}")`
     throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown}`)
   }
   const e = parsed.data
@@ -88,5 +97,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((h) => h.trim())
         .filter(Boolean),
     ),
+    secretsKeys: Object.freeze((e.SECRETS_KEY?.split(',') ?? []).map((k) => Buffer.from(k.trim(), 'base64'))),
   })
 }
