@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration'
 import * as m0001 from './0001_init.ts'
 import * as m0002 from './0002_compliance.ts'
 import * as m0003 from './0003_webhooks.ts'
+import * as m0004 from './0004_audit.ts'
 
 /** Every migration, in order. Add new files here; never edit a merged one. */
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_compliance': m0002,
   '0003_webhooks': m0003,
+  '0004_audit': m0004,
 }

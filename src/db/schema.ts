@@ -241,6 +241,18 @@ export interface WebhookRemindersTable {
   recorded_at: Timestamp
 }
 
+export interface AuditLogTable {
+  seq: number
+  recorded_at: Timestamp
+  actor_key_id: string | null
+  action: string
+  entity_type: string
+  entity_id: string
+  payload: Json<unknown>
+  prev_hash: string
+  hash: string
+}
+
 export interface Database {
   rulesets: RulesetsTable
   calendar_overrides: CalendarOverridesTable
@@ -262,4 +274,5 @@ export interface Database {
   outbox_events: OutboxEventsTable
   webhook_deliveries: WebhookDeliveriesTable
   webhook_reminders: WebhookRemindersTable
+  audit_log: AuditLogTable
 }
