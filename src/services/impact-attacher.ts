@@ -3,7 +3,8 @@ import { compareActuals, ragRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
-import { type ImpactService, overrunFinding } from './impact-service.ts'
+import type { ImpactService } from './impact-service.ts'
+import { overrunFinding } from './overrun-finding.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 
 const DAY_MS = 86_400_000

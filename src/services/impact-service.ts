@@ -1,7 +1,6 @@
 import type { Db, DbOrTx } from '../db/database.ts'
 import { type ReferenceDataKind, type ReferenceDataVersion, referenceDataRepository } from '../db/repositories/reference-data-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
-import { findingKey, type Evidence } from '../domain/findings.ts'
 import {
   type ActualsComparison,
   type AvailabilityWindow,
@@ -21,7 +20,6 @@ import {
   type Problem,
   parseMonthKey,
   type TopUpProfile,
-  type UnscheduledInterval,
   validateEstate,
   validateTopUpProfile,
   type WindowImpact,
@@ -32,6 +30,7 @@ import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
+import { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
 import type { WindowsService } from './windows-service.ts'
 
 /** Zone of the customers and of the Performance Measurement Period. */
@@ -92,19 +91,7 @@ export interface ActualsInput {
   reason?: string | null | undefined
 }
 
-/** The data of an OVERRUN finding (SEC H9: an Incident record is required); the engine owns findings. */
-export interface OverrunFindingData {
-  key: string
-  code: 'OVERRUN'
-  severity: 'breach'
-  windowId: string
-  reference: string
-  message: string
-  incidentRequired: true
-  unscheduledMinutes: number
-  intervals: UnscheduledInterval[]
-  evidence: Evidence
-}
+export { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
 
 export interface ActualsResult {
   window: MaintenanceWindow
@@ -162,8 +149,6 @@ function fromStored<T>(row: ReferenceDataVersion): Versioned<T> {
 
 const toFieldProblems = (problems: readonly Problem[], prefix = ''): FieldProblem[] =>
   problems.map((p) => bodyField(`${prefix}${p.pointer}`, p.message))
-
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits
 
 /**
  * Impact assessment use cases: versioned reference data (estate, top-up profile, thresholds), the impact
@@ -414,36 +399,6 @@ export function createImpactService(deps: {
     impactFor,
     recordActuals,
     availability,
-  }
-}
-
-/** The OVERRUN finding of a window whose actual times left its plan, or null when they did not. */
-export function overrunFinding(w: MaintenanceWindow, cmp: ActualsComparison): OverrunFindingData | null {
-  if (cmp.unscheduledMinutes <= 0) return null
-  const parts: string[] = []
-  if (cmp.earlyStartMinutes > 0) parts.push(`started ${round(cmp.earlyStartMinutes)} min early`)
-  if (cmp.overrunMinutes > 0) parts.push(`overran by ${round(cmp.overrunMinutes)} min`)
-  return {
-    key: findingKey(w.id, 'OVERRUN', 'actuals'),
-    code: 'OVERRUN',
-    severity: 'breach',
-    windowId: w.id,
-    reference: w.reference,
-    message:
-      `${w.reference} ${parts.join(' and ')}: ${round(cmp.unscheduledMinutes)} min of Unscheduled Downtime; ` +
-      'an Incident record is required (SEC H9).',
-    incidentRequired: true,
-    unscheduledMinutes: cmp.unscheduledMinutes,
-    intervals: cmp.unscheduledIntervals,
-    evidence: {
-      plannedStart: w.start.toISOString(),
-      plannedEnd: w.end.toISOString(),
-      actualStart: w.actualStart?.toISOString() ?? null,
-      actualEnd: w.actualEnd?.toISOString() ?? null,
-      earlyStartMinutes: cmp.earlyStartMinutes,
-      overrunMinutes: cmp.overrunMinutes,
-      unscheduledMinutes: cmp.unscheduledMinutes,
-    },
   }
 }
 
