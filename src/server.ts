@@ -4,6 +4,7 @@ import { migrateToLatest } from './db/migrator.ts'
 import { buildApp } from './http/app.ts'
 import { systemClock } from './services/clock.ts'
 import { createServices } from './services/index.ts'
+import { keyFileInDataDir } from './services/secrets.ts'
 
 /**
  * Entry point: loadConfig → openDatabase → migrate → buildApp → listen, and a graceful close on
@@ -34,12 +35,21 @@ export async function main(): Promise<void> {
     throw err
   }
   const applied = await migrateToLatest(database.db)
+  // Keys sealing webhook signing secrets: SECRETS_KEY; else, embedded, a key file in DATA_DIR made at
+  // first start; else (a server without SECRETS_KEY) none, and new subscriptions are refused.
+  const usedKeyFile = config.databaseUrl
+    ? undefined
+    : await keyFileInDataDir(config.dataDir, { create: config.secretsKeys.length === 0 }).catch((err: Error) => {
+        process.stderr.write(`mwp: cannot use the secrets key file in ${config.dataDir}: ${err.message}\n`)
+        process.exit(2)
+      })
+  const secretsKeys = [...config.secretsKeys, ...(usedKeyFile ? [usedKeyFile.key] : [])]
   const services = createServices({
     db: database.db,
     clock: systemClock,
     maxWindowHours: config.maxWindowHours,
     tzdbVersion: process.versions.tz,
-    webhooks: { allowedHosts: config.webhookAllowedHosts },
+    webhooks: { allowedHosts: config.webhookAllowedHosts, secretsKeys },
   })
   const bootstrap = await services.keys.ensureBootstrapAdmin(config.adminApiKey)
   const app = await buildApp({
@@ -50,6 +60,18 @@ export async function main(): Promise<void> {
     baseUrl: config.publicBaseUrl,
     logger: { level: config.logLevel },
   })
+
+  if (usedKeyFile?.created) app.log.info({ path: usedKeyFile.path }, 'generated the key sealing webhook secrets; back it up with the data')
+  if (usedKeyFile?.warning) app.log.warn(usedKeyFile.warning)
+  if (secretsKeys.length === 0)
+    app.log.warn(
+      { storedInClear: await services.webhooks.clearSecrets() },
+      'SECRETS_KEY is not set: new webhook subscriptions are refused (503 secrets-key-missing) until every instance has the same SECRETS_KEY',
+    )
+  const sealing = await services.webhooks.sealStoredSecrets()
+  if (sealing.sealed || sealing.resealed) app.log.info(sealing, 'webhook signing secrets sealed with the current key')
+  if (sealing.unreadable)
+    app.log.error(sealing, 'some webhook signing secrets were sealed with a key not in SECRETS_KEY; their deliveries fail')
 
   let dispatcher: { stop(): Promise<void> } | undefined
   let closing = false

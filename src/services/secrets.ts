@@ -81,19 +81,25 @@ export function createKeyring(keys: readonly Buffer[]): Keyring {
 
 /**
  * The embedded database's key file: `DATA_DIR/secrets.key` (base64 of 32 random bytes, mode 0600),
- * created on first start and read after. Returns the key and whether it was just created.
+ * created on first start and read after (`create: false`: read only, undefined when absent).
+ * Returns the key, whether it was just created, and a warning when others can read the file.
  *
  * @example const { key } = await keyFileInDataDir('./data')
  */
-export async function keyFileInDataDir(dataDir: string): Promise<{ key: Buffer; path: string; created: boolean; warning?: string }> {
+export async function keyFileInDataDir(
+  dataDir: string,
+  opts: { create: boolean } = { create: true },
+): Promise<{ key: Buffer; path: string; created: boolean; warning?: string } | undefined> {
   const path = join(dataDir, KEY_FILE)
-  try {
-    await writeFile(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
-    await chmod(path, 0o600) // whatever the umask
-    return { key: await readKey(path), path, created: true }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-  }
+  if (opts.create) {
+    try {
+      await writeFile(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+      await chmod(path, 0o600) // whatever the umask
+      return { key: await readKey(path), path, created: true }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  } else if (!(await stat(path).catch(() => undefined))) return undefined
   const key = await readKey(path)
   const mode = (await stat(path)).mode & 0o777
   return {

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
-import { BlockList, isIP } from 'node:net'
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { DateTime, Duration } from 'luxon'
 import type { Db, DbOrTx } from '../db/database.ts'
 import type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
@@ -21,8 +23,9 @@ import { toWindow } from '../db/repositories/windows-repository.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 import type { Clock } from './clock.ts'
-import { bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
+import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import { type ReferenceService, unknownIds } from './reference-service.ts'
+import { createKeyring, type Keyring, SecretsKeyError } from './secrets.ts'
 import type { WindowChange } from './windows-service.ts'
 
 export type { DeliveryAttempt, WebhookDelivery, WebhookFilter, WebhookSubscription } from '../db/repositories/webhooks-repository.ts'
@@ -63,6 +66,23 @@ export interface WebhooksOptions {
   source?: string
   /** Jitter source in [0, 1); injected so tests can pin it. */
   random?: () => number
+  /**
+   * Resolves a host name to its addresses (default: the system resolver, every address). Called once
+   * per attempt; the request then connects only to the addresses that were checked (no DNS rebinding).
+   */
+  resolve?: (host: string) => Promise<ResolvedAddress[]>
+  /**
+   * SECRETS_KEY: keys sealing signing secrets at rest (the first seals, all open). Without one, new
+   * subscriptions are refused (`secrets-key-missing`); stored clear-text secrets still sign.
+   */
+  secretsKeys?: readonly Buffer[]
+  /** Write events to the outbox (default true). Only the benchmark turns it off, to measure the outbox's cost. */
+  writeEvents?: boolean
+}
+
+export interface ResolvedAddress {
+  address: string
+  family: number
 }
 
 /** A CloudEvents 1.0 structured-mode JSON envelope. */
@@ -151,39 +171,64 @@ function addressAllowed(addresses: BlockList, address: string, family: number): 
   return !!mapped && addresses.check(mapped[1]!, 'ipv4')
 }
 
-/** Checks a URL's host against the allow list: a listed host name, or every resolved address inside a listed range. */
-async function checkDestination(url: URL, allowed: ReturnType<typeof parseAllowedHosts>): Promise<string | undefined> {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (allowed.names.has(host)) return undefined
-  let resolved: { address: string; family: number }[]
+const systemResolve = (host: string): Promise<ResolvedAddress[]> => lookup(host, { all: true, verbatim: true })
+
+/**
+ * Resolves a URL's host once and checks it against the allow list: a listed host name, or every
+ * resolved address inside a listed range. Returns the addresses the request may connect to (and only
+ * to), or why it may not be sent.
+ */
+async function checkDestination(
+  host: string,
+  allowed: ReturnType<typeof parseAllowedHosts>,
+  resolve: (host: string) => Promise<ResolvedAddress[]>,
+): Promise<{ refused: string } | { addresses: ResolvedAddress[] }> {
+  let resolved: ResolvedAddress[]
   try {
-    resolved = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true })
+    resolved = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host)
   } catch (err) {
-    return `cannot resolve ${host}: ${(err as Error).message}`
+    return { refused: `cannot resolve ${host}: ${(err as Error).message}` }
   }
+  if (resolved.length === 0) return { refused: `${host} resolves to nothing` }
+  if (allowed.names.has(host)) return { addresses: resolved }
   const bad = resolved.filter((r) => !addressAllowed(allowed.addresses, r.address, r.family))
-  if (bad.length || resolved.length === 0)
-    return `${host} resolves to ${bad.map((r) => r.address).join(', ') || 'nothing'}, outside WEBHOOK_ALLOWED_HOSTS`
-  return undefined
+  if (bad.length) return { refused: `${host} resolves to ${bad.map((r) => r.address).join(', ')}, outside WEBHOOK_ALLOWED_HOSTS` }
+  return { addresses: resolved }
+}
+
+/** A `lookup` for http(s).request that answers only the checked addresses: the connection goes where the check looked. */
+function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+  return (_host, options, callback) => {
+    const cb = callback as (err: Error | null, a: string | ResolvedAddress[], f?: number) => void
+    const fitting = options.family ? addresses.filter((a) => a.family === options.family) : addresses
+    if (fitting.length === 0) return cb(Object.assign(new Error('no checked address of that family'), { code: 'ENOTFOUND' }), '', 0)
+    if (options.all)
+      cb(
+        null,
+        fitting.map((a) => ({ address: a.address, family: a.family })),
+      )
+    else cb(null, fitting[0]!.address, fitting[0]!.family)
+  }
 }
 
 /** Reads at most `max` bytes of a response body as text, then lets the rest go. */
-async function excerpt(res: Response, max: number): Promise<string> {
-  if (!res.body) return ''
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
-    }
-  } finally {
-    await reader.cancel().catch(() => {})
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8')
+function excerpt(res: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = () => resolve(Buffer.concat(chunks).subarray(0, max).toString('utf8'))
+    res.on('data', (c: Buffer) => {
+      chunks.push(c)
+      size += c.length
+      if (size >= max) {
+        res.destroy()
+        done()
+      }
+    })
+    res.on('end', done)
+    res.on('error', done)
+    res.on('close', done)
+  })
 }
 
 const union = (a: readonly string[] = [], b: readonly string[] = []) => [...new Set([...a, ...b])]
@@ -224,6 +269,23 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
   const concurrency = opts.concurrency ?? 32
   const source = opts.source ?? '/mwp'
   const random = opts.random ?? Math.random
+  const resolve = opts.resolve ?? systemResolve
+  const keyring: Keyring | undefined = opts.secretsKeys?.length ? createKeyring(opts.secretsKeys) : undefined
+  const writeEvents = opts.writeEvents ?? true
+  // Own agents: keep-alive to receivers, at most `concurrency` sockets per receiver.
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }),
+  }
+  /** Signing secrets are sealed to their subscription: a sealed value moved to another row does not open. */
+  const secretContext = (subscriptionId: string) => `webhook-subscription:${subscriptionId}`
+  /** The clear signing secret of a stored one (sealed, or clear text from before secrets were sealed). */
+  const openSecret = (subscriptionId: string, stored: string) =>
+    stored.startsWith('whsec_') ? stored : requireKeyring().open(stored, secretContext(subscriptionId))
+  function requireKeyring(): Keyring {
+    if (!keyring) throw new SecretsKeyError('no SECRETS_KEY is configured, so a sealed secret cannot be opened')
+    return keyring
+  }
   const offsets = (opts.reminderOffsets ?? ['P7D', 'P1D', 'PT1H']).map((key) => {
     const d = Duration.fromISO(key)
     if (!d.isValid || d.toMillis() <= 0) throw new Error(`reminder offset "${key}" is not a positive ISO 8601 duration`)
@@ -234,6 +296,10 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
 
   async function enqueue(trx: DbOrTx, e: NewOutboxEvent): Promise<OutboxEvent> {
     return webhooksRepository.insertEvent(trx, e)
+  }
+  /** Outbox writes of the services' hooks (not the test event): off only in the benchmark. */
+  async function announce(trx: DbOrTx, e: NewOutboxEvent): Promise<void> {
+    if (writeEvents) await enqueue(trx, e)
   }
 
   async function checkInput(input: Partial<SubscriptionInput>): Promise<void> {
@@ -298,7 +364,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     return Math.round(exp * (0.5 + 0.5 * random()))
   }
 
-  /** One POST; never throws. */
+  /** One POST to the checked address; never throws, never follows a redirect. */
   async function attempt(d: ClaimedDelivery, now: Date): Promise<DeliveryAttempt> {
     const at = now.toISOString()
     const started = performance.now()
@@ -316,36 +382,58 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     } catch {
       return fail('the subscription URL does not parse')
     }
-    const refused = await checkDestination(url, allowed)
-    if (refused) return fail(`not sent: ${refused}`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`not sent: ${url.protocol} is not http or https`)
+    let secret: string
+    try {
+      secret = openSecret(d.subscriptionId, d.secret)
+    } catch (err) {
+      return fail(`not sent: the signing secret cannot be opened: ${(err as Error).message}`)
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+    const checked = await checkDestination(host, allowed, resolve)
+    if ('refused' in checked) return fail(`not sent: ${checked.refused}`)
     const body = JSON.stringify(envelope(d.event))
     const timestamp = Math.floor(now.getTime() / 1000)
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const https = url.protocol === 'https:'
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
-        headers: {
-          'content-type': 'application/cloudevents+json; charset=utf-8',
-          'user-agent': 'mwp-webhooks/1',
-          'webhook-id': d.event.id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': sign(d.secret, d.event.id, timestamp, body),
-        },
-        body,
+      const res = await new Promise<IncomingMessage>((resolveRes, reject) => {
+        const req = (https ? httpsRequest : httpRequest)({
+          method: 'POST',
+          hostname: host,
+          port: url.port || (https ? 443 : 80),
+          path: `${url.pathname}${url.search}`,
+          agent: https ? agents.https : agents.http,
+          // Connect to the address that was checked, whatever the name resolves to now; the Host header
+          // (below) and the TLS server name stay the URL's host.
+          lookup: pinnedLookup(checked.addresses),
+          ...(https && !isIP(host) ? { servername: host } : {}),
+          signal: AbortSignal.any([timeout, stopping.signal]),
+          headers: {
+            host: url.host,
+            'content-type': 'application/cloudevents+json; charset=utf-8',
+            'content-length': String(Buffer.byteLength(body)),
+            'user-agent': 'mwp-webhooks/1',
+            'webhook-id': d.event.id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': sign(secret, d.event.id, timestamp, body),
+          },
+        })
+        req.on('response', resolveRes)
+        req.on('error', reject)
+        req.end(body)
       })
-      const text = await excerpt(res, EXCERPT_BYTES).catch(() => '')
+      const status = res.statusCode ?? 0
+      const text = await excerpt(res, EXCERPT_BYTES)
       const latencyMs = Math.round(performance.now() - started)
-      if (res.status >= 200 && res.status < 300)
-        return { at, statusCode: res.status, latencyMs, ok: true, responseExcerpt: text, error: null }
-      if (res.status >= 300 && res.status < 400)
-        return fail(`redirect to ${res.headers.get('location') ?? '?'} not followed`, res.status, text)
-      return fail(`HTTP ${res.status}`, res.status, text)
+      if (status >= 200 && status < 300) return { at, statusCode: status, latencyMs, ok: true, responseExcerpt: text, error: null }
+      if (status >= 300 && status < 400) return fail(`redirect to ${res.headers.location ?? '?'} not followed`, status, text)
+      return fail(`HTTP ${status}`, status, text)
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } }
-      if (e.name === 'TimeoutError') return fail(`no answer within ${timeoutMs / 1000} s`)
+      const e = err as Error & { code?: string }
+      if (timeout.aborted) return fail(`no answer within ${timeoutMs / 1000} s`)
       if (stopping.signal.aborted) return fail('aborted: the service was shutting down')
-      return fail(e.cause?.code ? `${e.cause.code}: ${e.cause.message ?? e.message}` : e.message)
+      return fail(e.code ? `${e.code}: ${e.message}` : e.message)
     }
   }
 
@@ -506,17 +594,52 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     /** Creates a subscription owned by the calling key; the signing secret is in the answer only. */
     async create(input: SubscriptionInput, actor: Actor): Promise<WebhookSubscription> {
       await checkInput(input)
+      if (!keyring)
+        throw new AppError(
+          'secrets-key-missing',
+          503,
+          'Webhook secrets cannot be stored',
+          'This service runs on a PostgreSQL server without SECRETS_KEY, so it cannot keep a signing secret encrypted (and every instance must share the key). An operator sets SECRETS_KEY (base64 of 32 bytes) on every instance.',
+        )
+      const id = randomUUID()
       const secret = `whsec_${randomBytes(32).toString('base64')}`
-      return webhooksRepository.insertSubscription(db, {
+      const stored = await webhooksRepository.insertSubscription(db, {
+        id,
         ownerKeyId: actor.keyId,
         url: input.url,
         events: [...new Set(input.events)],
         filter: input.filter ?? {},
         description: input.description ?? '',
-        secret,
+        secret: keyring.seal(secret, secretContext(id)),
         createdAt: clock.now(),
       })
+      return { ...stored, secret }
     },
+
+    /**
+     * Seals what is still stored in clear (databases from before secrets were sealed) and re-seals what
+     * an older key of SECRETS_KEY sealed, with the current key. Run at start; safe with several instances.
+     */
+    async sealStoredSecrets(): Promise<{ sealed: number; resealed: number; unreadable: number }> {
+      const out = { sealed: 0, resealed: 0, unreadable: 0 }
+      if (!keyring) return out
+      for (const r of await webhooksRepository.storedSecrets(db)) {
+        if (keyring.keyIdOf(r.secret) === keyring.currentKeyId) continue
+        let clear: string
+        try {
+          clear = openSecret(r.id, r.secret)
+        } catch {
+          out.unreadable++
+          continue
+        }
+        if (await webhooksRepository.replaceSecret(db, r.id, r.secret, keyring.seal(clear, secretContext(r.id))))
+          out[keyring.isSealed(r.secret) ? 'resealed' : 'sealed']++
+      }
+      return out
+    },
+
+    /** How many stored secrets are still in clear text (for a warning at start without SECRETS_KEY). */
+    clearSecrets: async () => (await webhooksRepository.storedSecrets(db)).filter((r) => r.secret.startsWith('whsec_')).length,
 
     /** The caller's subscriptions; every subscription for an admin. */
     list: (actor: Actor) => webhooksRepository.listSubscriptions(db, actor.role === 'admin' ? undefined : actor.keyId),
@@ -613,7 +736,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
         const w = c.after
         const decision =
           type === 'window.decided' ? { decision: w.status, decisionRef: /\[([^\]]+)\]\s*$/.exec(c.reason ?? '')?.[1] ?? null } : {}
-        await enqueue(trx, {
+        await announce(trx, {
           type,
           subject: `windows/${w.id}`,
           windowIds: [w.id],
@@ -643,7 +766,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
           actor: Actor
         },
       ): Promise<void> {
-        await enqueue(trx, {
+        await announce(trx, {
           type: 'schedule.published',
           subject: `schedules/${p.month}`,
           windowIds: p.windows.map((w) => w.id),
@@ -663,7 +786,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       },
 
       async waiverGranted(trx: DbOrTx, waiver: StoredWaiver, w: MaintenanceWindow): Promise<void> {
-        await enqueue(trx, {
+        await announce(trx, {
           type: 'waiver.granted',
           subject: `windows/${w.id}`,
           windowIds: [w.id],
@@ -697,13 +820,14 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
         w: MaintenanceWindow,
         findings: readonly { key: string; code: string; severity: string; message: string; waiver?: unknown }[],
       ): Promise<void> {
+        if (!writeEvents) return
         const serious = (f: { severity: string; waiver?: unknown }) => (f.severity === 'breach' || f.severity === 'objection') && !f.waiver
         const previous = await webhooksRepository.latestFindings(trx, w.id)
         if (previous === undefined) return
         const had = new Set(previous.filter(serious).map((f) => f.key))
         const raised = findings.filter((f) => serious(f) && !had.has(f.key))
         if (raised.length === 0) return
-        await enqueue(trx, {
+        await announce(trx, {
           type: 'finding.raised',
           subject: `windows/${w.id}`,
           windowIds: [w.id],
@@ -744,6 +868,8 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
           if (timer) clearTimeout(timer)
           stopping.abort()
           await running
+          agents.http.destroy()
+          agents.https.destroy()
         },
       }
     },

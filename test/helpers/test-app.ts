@@ -6,6 +6,8 @@ import { fixedClock } from './clock.ts'
 import { openTestDatabase } from './databases.ts'
 
 export const BASE_URL = 'http://mwp.test'
+/** The SECRETS_KEY of test apps (webhook signing secrets are sealed with it). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 'mwp-test-secrets-key')
 
 export interface TestApp {
   app: AppInstance
@@ -29,7 +31,14 @@ export interface TestApp {
 export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours?: number } = {}): Promise<TestApp> {
   const database = await openTestDatabase()
   const clock = fixedClock(opts.now ?? '2021-10-01T09:00:00Z')
-  const services = createServices({ db: database.db, clock, maxWindowHours: opts.maxWindowHours ?? 72, tzdbVersion: process.versions.tz })
+  const services = createServices({
+    db: database.db,
+    clock,
+    maxWindowHours: opts.maxWindowHours ?? 72,
+    tzdbVersion: process.versions.tz,
+    webhooks: { secretsKeys: [TEST_SECRETS_KEY] },
+    changes: database.changes,
+  })
   const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false })
   t.teardown(async () => {
     await app.close()

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { createServices } from '../../src/services/index.ts'
-import { aWindow, buildTestApp } from '../helpers/test-app.ts'
+import { createKeyring } from '../../src/services/secrets.ts'
+import { aWindow, buildTestApp, TEST_SECRETS_KEY } from '../helpers/test-app.ts'
 
 // A receiver on loopback that checks every delivery the Standard Webhooks way, written here
 // independently of the service's signer: HMAC-SHA256 over "id.timestamp.body" with the base64 part
@@ -51,7 +52,7 @@ const receiver = createServer((req, res) => {
     onRequest?.()
     const reply = () => {
       if (mode === 'fail') return res.writeHead(503).end('down for maintenance')
-      if (mode === 'redirect') return res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end()
+      if (mode === 'redirect' && req.url !== '/elsewhere') return res.writeHead(302, { location: '/elsewhere' }).end()
       const body = Buffer.concat(chunks).toString('utf8')
       const secret = secrets.get(req.url ?? '') ?? ''
       received.push({
@@ -414,7 +415,7 @@ t.test('24 hours of failure: the delivery is dead-lettered and the subscription 
 
 t.test('two dispatchers over one database deliver each event exactly once', async (t) => {
   await subscribe(dsp, '/all')
-  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
+  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [TEST_SECRETS_KEY] } })
   for (let i = 0; i < 25; i++)
     await createWindow({
       start: `2022-05-${String(i + 1).padStart(2, '0')}T00:00:00+01:00`,
@@ -429,7 +430,7 @@ t.test('two dispatchers over one database deliver each event exactly once', asyn
 
 t.test('reminders fire at the right instants across the October clock change, exactly once', async (t) => {
   await subscribe(dsp, '/all', { events: ['window.starting'] })
-  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
+  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [TEST_SECRETS_KEY] } })
   // Sunday 31 October 2021, 20:00 GMT (the clocks went back at 02:00 BST that morning).
   const w = await createWindow({ start: '2021-10-31T20:00:00Z', end: '2021-10-31T23:00:00Z' })
   const expected: [string, string][] = [
@@ -490,7 +491,157 @@ t.test('a slow or redirecting receiver never blocks an API request', async (t) =
   await run()
   const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries?state=pending`, headers: dsp })).json()
   t.match(log.items[0].attempts[0], { statusCode: 302, ok: false, error: /redirect .* not followed/ })
+  t.same(at('/elsewhere'), [], 'nothing was sent where the redirect pointed')
 })
+
+t.test('DNS rebinding: one resolution per attempt, every address checked, the connection goes to the checked one', async (t) => {
+  // A second listener on 127.0.0.2 at the receiver's port stands for an internal address; only
+  // 127.0.0.1 is allowed. The resolver answers the allowed address first and the forbidden one after.
+  const forbidden: string[] = []
+  const inside = createServer((req, res) => {
+    forbidden.push(req.url ?? '')
+    req.resume()
+    res.writeHead(204).end()
+  })
+  await new Promise<void>((r, j) => inside.once('error', j).listen(port, '127.0.0.2', r))
+  t.teardown(() => new Promise<void>((r) => inside.close(() => r())))
+  const asked: string[] = []
+  let answers: [string, ...string[]][] = []
+  const resolve = async (host: string) => {
+    asked.push(host)
+    const next = answers.length > 1 ? answers.shift()! : answers[0]!
+    return next.map((address) => ({ address, family: 4 }))
+  }
+  const svc = createServices({
+    db: ctx.db,
+    clock: ctx.clock,
+    maxWindowHours: 72,
+    webhooks: { allowedHosts: ['127.0.0.1/32'], resolve, secretsKeys: [TEST_SECRETS_KEY] },
+  })
+  const owner = { keyId: dsp.keyId, role: 'submitter' as const, parties: ['DSP'] }
+  const s = await svc.webhooks.create({ url: `http://hooks.example.test:${port}/rebind`, events: ['window.proposed'] }, owner)
+  secrets.set('/rebind', s.secret)
+
+  answers = [['127.0.0.1'], ['127.0.0.2']]
+  await createWindow()
+  await svc.webhooks.runOnce(ctx.clock.now())
+  t.equal(at('/rebind').length, 1, 'delivered to the allowed address')
+  t.equal(at('/rebind')[0]!.headers.host, `hooks.example.test:${port}`, 'the Host header is the URL host')
+  t.ok(at('/rebind')[0]!.signatureOk)
+  t.same(forbidden, [], 'no connection to the address the name resolved to afterwards')
+  t.same(asked, ['hooks.example.test'], 'resolved once')
+
+  // Now the name resolves to the forbidden address first (the rebinding happened before the check).
+  answers = [['127.0.0.2'], ['127.0.0.1']]
+  await createWindow()
+  await svc.webhooks.runOnce(ctx.clock.now())
+  const log = await svc.webhooks.deliveries(s.id, owner, { limit: 10, state: 'pending' })
+  t.match(log[0]!.attempts[0], { ok: false, statusCode: null, error: /not sent: hooks\.example\.test resolves to 127\.0\.0\.2, outside/ })
+  t.same(forbidden, [], 'refused before connecting')
+
+  // One answer holding an allowed and a forbidden address: refused as a whole, nothing connects.
+  answers = [['127.0.0.1', '127.0.0.2']]
+  ctx.clock.advance(3_600_000)
+  await svc.webhooks.runOnce(ctx.clock.now())
+  const again = await svc.webhooks.deliveries(s.id, owner, { limit: 10, state: 'pending' })
+  t.match(again[0]!.attempts.at(-1), { ok: false, error: /resolves to 127\.0\.0\.2, outside/ })
+  t.equal(at('/rebind').length, 1)
+  t.same(forbidden, [])
+  t.equal(asked.length, 3, 'one resolution per attempt')
+})
+
+t.test(
+  'signing secrets are sealed at rest; clear-text rows still sign and are sealed at start; a wrong key is a clear error',
+  async (t) => {
+    const s = await subscribe(dsp, '/all', { events: ['window.proposed'] })
+    const row = await ctx.db.selectFrom('webhook_subscriptions').select('secret').where('id', '=', s.id).executeTakeFirstOrThrow()
+    t.notOk(row.secret.includes(s.secret.slice('whsec_'.length)), 'the column does not hold the secret')
+    t.notOk(row.secret.includes('whsec_'))
+    t.match(row.secret, /^mwp:v1:[0-9a-f]{16}:/, 'sealed, naming its key')
+    t.equal(createKeyring([TEST_SECRETS_KEY]).open(row.secret, `webhook-subscription:${s.id}`), s.secret, 'it opens with the key')
+    const other = (await ctx.db.selectFrom('webhook_subscriptions').select('secret').where('id', '=', s.id).executeTakeFirstOrThrow())
+      .secret
+    t.not(
+      createKeyring([TEST_SECRETS_KEY]).seal(s.secret, `webhook-subscription:${s.id}`),
+      other,
+      'a random IV per sealing: the same secret seals differently',
+    )
+    await createWindow()
+    await run()
+    t.equal(at('/all').length, 1)
+    t.ok(at('/all')[0]!.signatureOk, 'the delivery verifies with the Standard Webhooks algorithm')
+
+    // An instance with another key: the delivery is not sent, and the log says why.
+    const wrongKey = Buffer.alloc(32, 'another key')
+    const wrong = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [wrongKey] } })
+    await createWindow()
+    await wrong.webhooks.runOnce(ctx.clock.now())
+    t.equal(at('/all').length, 1, 'nothing sent with a wrong key (no garbage signature)')
+    const log = await ctx.services.webhooks.deliveries(
+      s.id,
+      { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] },
+      { limit: 5, state: 'pending' },
+    )
+    t.match(log[0]!.attempts[0], {
+      ok: false,
+      statusCode: null,
+      error: /signing secret cannot be opened: it was sealed with key [0-9a-f]{16}, which is not in SECRETS_KEY/,
+    })
+    // Rotation: the new key first, the old one after; the start re-seals with the new key.
+    const rotated = createServices({
+      db: ctx.db,
+      clock: ctx.clock,
+      maxWindowHours: 72,
+      webhooks: { secretsKeys: [wrongKey, TEST_SECRETS_KEY] },
+    })
+    t.match(await rotated.webhooks.sealStoredSecrets(), { resealed: 1, sealed: 0, unreadable: 0 })
+    ctx.clock.advance(3_600_000)
+    await rotated.webhooks.runOnce(ctx.clock.now())
+    t.equal(at('/all').length, 2, 'delivered by the instance with the rotated keyring')
+    t.ok(at('/all')[1]!.signatureOk)
+    t.match((await wrong.webhooks.sealStoredSecrets()).resealed, 0)
+
+    // A row from before secrets were sealed (clear text) still signs, and the start seals it.
+    const legacy = `whsec_${Buffer.alloc(32, 'legacy').toString('base64')}`
+    await ctx.db.updateTable('webhook_subscriptions').set({ secret: legacy }).where('id', '=', s.id).execute()
+    secrets.set('/all', legacy)
+    await createWindow()
+    await ctx.services.webhooks.runOnce(ctx.clock.now())
+    t.equal(at('/all').length, 3)
+    t.ok(at('/all')[2]!.signatureOk, 'a clear-text secret still signs')
+    t.match(await ctx.services.webhooks.sealStoredSecrets(), { sealed: 1 })
+    const sealed = (await ctx.db.selectFrom('webhook_subscriptions').select('secret').where('id', '=', s.id).executeTakeFirstOrThrow())
+      .secret
+    t.notOk(sealed.includes(legacy.slice('whsec_'.length)), 'sealed at start')
+    await createWindow()
+    await run()
+    t.equal(at('/all').length, 4)
+    t.ok(at('/all')[3]!.signatureOk, 'and signs the same after sealing')
+
+    // A sealed value moved to another row does not open there.
+    const s2 = await subscribe(dsp, '/moved', { events: ['window.proposed'] })
+    await ctx.db.updateTable('webhook_subscriptions').set({ secret: sealed }).where('id', '=', s2.id).execute()
+    await createWindow()
+    await run()
+    t.equal(at('/moved').length, 0)
+    const moved = await ctx.services.webhooks.deliveries(s2.id, { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] }, { limit: 5 })
+    t.match(moved[0]!.attempts[0], { ok: false, error: /does not authenticate/ })
+
+    // A server without SECRETS_KEY refuses new subscriptions with a problem naming the setting.
+    const keyless = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
+    await t.rejects(
+      keyless.webhooks.create(
+        { url: `http://127.0.0.1:${port}/x`, events: ['window.proposed'] },
+        { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] },
+      ),
+      {
+        code: 'secrets-key-missing',
+        status: 503,
+        detail: /SECRETS_KEY/,
+      },
+    )
+  },
+)
 
 t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and bulk replay', async (t) => {
   const outside = await app.inject({

@@ -16,7 +16,10 @@ export interface WebhookSubscription {
   events: string[]
   filter: WebhookFilter
   description: string
-  /** `whsec_<base64>`: kept to sign, shown to the owner only at creation. */
+  /**
+   * The signing secret as stored: sealed (`mwp:v1:…`, see services/secrets.ts), or `whsec_<base64>` in
+   * clear in databases from before secrets were sealed. The clear secret is shown only at creation.
+   */
   secret: string
   enabled: boolean
   failingSince: Date | null
@@ -145,11 +148,12 @@ export function subscriptionWants(
 export const webhooksRepository = {
   async insertSubscription(
     db: DbOrTx,
-    s: Pick<WebhookSubscription, 'ownerKeyId' | 'url' | 'events' | 'filter' | 'description' | 'secret' | 'createdAt'>,
+    s: Pick<WebhookSubscription, 'ownerKeyId' | 'url' | 'events' | 'filter' | 'description' | 'secret' | 'createdAt'> & { id?: string },
   ): Promise<WebhookSubscription> {
     const row = await db
       .insertInto('webhook_subscriptions')
       .values({
+        ...(s.id ? { id: s.id } : {}),
         owner_key_id: s.ownerKeyId,
         url: s.url,
         events: s.events,
@@ -205,6 +209,22 @@ export const webhooksRepository = {
       .returningAll()
       .executeTakeFirst()
     return row && toSubscription(row)
+  },
+
+  /** Every subscription's stored secret, deleted ones too (for sealing at start). */
+  async storedSecrets(db: DbOrTx): Promise<{ id: string; secret: string }[]> {
+    return db.selectFrom('webhook_subscriptions').select(['id', 'secret']).orderBy('id').execute()
+  },
+
+  /** Replaces a stored secret if it is still `expected` (another instance may have sealed it first). */
+  async replaceSecret(db: DbOrTx, id: string, expected: string, secret: string): Promise<boolean> {
+    const r = await db
+      .updateTable('webhook_subscriptions')
+      .set({ secret })
+      .where('id', '=', id)
+      .where('secret', '=', expected)
+      .executeTakeFirst()
+    return Number(r.numUpdatedRows) > 0
   },
 
   /** Deletes a subscription (the row stays, as the delivery log refers to it) and cancels what it still had to send. */

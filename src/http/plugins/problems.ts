@@ -15,6 +15,8 @@ export const PROBLEM_CODES: Record<string, string> = {
   forbidden: 'The key is valid but its role or party does not allow this.',
   'not-found': 'No such resource.',
   conflict: 'The request conflicts with the current state.',
+  'secrets-key-missing':
+    'The service cannot store a secret encrypted: it runs on a PostgreSQL server without SECRETS_KEY. An operator sets the same SECRETS_KEY on every instance.',
   'duplicate-reference': 'The party already has a window with this reference.',
   'illegal-transition': 'The window cannot move to that status from where it is; `allowed` lists the next states.',
   'window-closed': 'The window is in a final or running state and cannot be edited.',
