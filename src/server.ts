@@ -50,6 +50,7 @@ export async function main(): Promise<void> {
     maxWindowHours: config.maxWindowHours,
     tzdbVersion: process.versions.tz,
     webhooks: { allowedHosts: config.webhookAllowedHosts, secretsKeys },
+    changes: database.changes,
   })
   const bootstrap = await services.keys.ensureBootstrapAdmin(config.adminApiKey)
   const app = await buildApp({
@@ -59,6 +60,9 @@ export async function main(): Promise<void> {
     clock: systemClock,
     baseUrl: config.publicBaseUrl,
     logger: { level: config.logLevel },
+    metrics: config.metrics,
+    rateLimit: config.rateLimit,
+    bodyLimit: config.bodyLimitBytes,
   })
 
   if (usedKeyFile?.created) app.log.info({ path: usedKeyFile.path }, 'generated the key sealing webhook secrets; back it up with the data')

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import { Kysely, PostgresDialect, type Transaction } from 'kysely'
 import pg from 'pg'
+import { type ChangeNotifications, listenForChanges } from './change-notifications.ts'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
@@ -16,7 +17,27 @@ export interface OpenDatabase {
   kind: 'embedded' | 'server'
   /** Where the data lives, for messages: the folder or the server URL without credentials. */
   location: string
+  /** Committed changes to cached tables, as the database announces them. */
+  changes: ChangeNotifications
   close(): Promise<void>
+}
+
+/** Connections of a database's pool: pg.Pool on both backends (the embedded one has a single connection). */
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
+const pools = new WeakMap<Db, pg.Pool>()
+
+/**
+ * The pool behind a database opened by `openDatabase`, for metrics; undefined for any other.
+ * @example poolStatsOf(db) // { total: 2, idle: 1, waiting: 0 }
+ */
+export function poolStatsOf(db: Db): PoolStats | undefined {
+  const p = pools.get(db)
+  return p && { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount }
 }
 
 export class DatabaseInUseError extends Error {
@@ -55,10 +76,21 @@ function openServer(url: string, max: number): OpenDatabase {
   const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC' })
   // An idle client losing its server (restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  const changes = listenForChanges(pool, { dedicated: () => new pg.Client({ connectionString: url }) })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
   const safe = new URL(url)
   safe.password = ''
-  return { db, kind: 'server', location: safe.toString(), close: () => db.destroy() }
+  return {
+    db,
+    kind: 'server',
+    location: safe.toString(),
+    changes,
+    async close() {
+      changes.close()
+      await db.destroy()
+    },
+  }
 }
 
 async function openEmbedded(dataDir: string): Promise<OpenDatabase> {
@@ -73,15 +105,21 @@ async function openEmbedded(dataDir: string): Promise<OpenDatabase> {
     throw err
   }
   // PGlite serves one connection: the pool must stay at size 1 (stack notes §4).
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool(createPgConfig(pgl)) }) })
+  const pool = new pg.Pool(createPgConfig(pgl))
+  // One process owns the data: its own connection hears every change, at commit.
+  const changes = listenForChanges(pool, {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
   let closed = false
   return {
     db,
     kind: 'embedded',
     location: dir,
+    changes,
     async close() {
       if (closed) return
       closed = true
+      changes.close()
       try {
         await db.destroy()
       } finally {

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { complianceRepository, type StoredAssessment, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import {
@@ -19,6 +20,7 @@ import {
 } from '../domain/index.ts'
 import type { Region } from '../domain/reference.ts'
 import type { MaintenanceWindow, WindowPlan } from '../domain/window.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
@@ -70,10 +72,19 @@ export function createComplianceService(deps: {
   reference: ReferenceService
   tzdbVersion: string
   events?: Pick<WebhookOutbox, 'findingsAssessed'>
+  changes?: ChangeNotifications
 }) {
   const { db, clock } = deps
+  const contexts = new ChangeAwareCache<'current', ComplianceContext>(deps.changes, [
+    'rulesets',
+    'calendar_overrides',
+    'blackout_layers',
+    'regions',
+  ])
   let calendarMemo: { key: string; set: CalendarSet } | undefined
   let impactAttacher: ImpactAttacher | undefined
+  /** Told the number of windows of every assessment run (metrics). */
+  const assessedListeners = new Set<(windows: number) => void>()
   // Derived data memoised by its content, never by time: the same stored rows give the same objects,
   // so the engine's own caches (keyed by object identity) hold across requests and instances stay
   // consistent (a change in the database changes the key).
@@ -81,7 +92,12 @@ export function createComplianceService(deps: {
   const layersMemo = new Map<string, BlackoutLayer[]>()
   let customMemo: { key: string; layers: BlackoutLayer[] } | undefined
 
-  async function loadContext(trx: DbOrTx): Promise<ComplianceContext> {
+  /** Rulesets, calendars, blackout layers and regions as stored now (kept until one of them changes). */
+  function loadContext(trx: DbOrTx): Promise<ComplianceContext> {
+    return contexts.get('current', () => readContext(trx))
+  }
+
+  async function readContext(trx: DbOrTx): Promise<ComplianceContext> {
     const stored = await complianceRepository.rulesets(trx)
     const rulesets = [
       DEFAULT_RULESET,
@@ -226,6 +242,7 @@ export function createComplianceService(deps: {
       })
     }
     if (impactAttacher) await impactAttacher(trx, subjects, views, ctx)
+    for (const listener of assessedListeners) listener(subjects.length)
     return { views, months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)), provenance }
   }
 
@@ -237,6 +254,14 @@ export function createComplianceService(deps: {
     /** Lets the impact service add `impact` to every view (set once at composition). */
     setImpactAttacher(f: ImpactAttacher) {
       impactAttacher = f
+    },
+    /**
+     * Calls `listener` with the number of windows after every assessment; answers the unsubscribe.
+     * @example const off = compliance.onAssessed((n) => histogram.observe(n))
+     */
+    onAssessed(listener: (windows: number) => void): () => void {
+      assessedListeners.add(listener)
+      return () => assessedListeners.delete(listener)
     },
 
     /** Assesses written windows together and stores one assessment per window, in the caller's transaction. */

@@ -1,3 +1,4 @@
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { type ReferenceDataKind, type ReferenceDataVersion, referenceDataRepository } from '../db/repositories/reference-data-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
@@ -26,9 +27,11 @@ import {
 } from '../domain/impact/index.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow, WindowPlan, WindowStatus } from '../domain/window.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
 import { inTransaction } from './transactions.ts'
 import { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
 import type { WindowsService } from './windows-service.ts'
@@ -163,11 +166,17 @@ export function createImpactService(deps: {
   clock: Clock
   windows: Pick<WindowsService, 'save' | 'assessed'>
   reference: Pick<ReferenceService, 'all'>
+  changes?: ChangeNotifications
 }) {
   const { db, clock } = deps
+  const inForce = new ChangeAwareCache<'current', ImpactReferenceData>(deps.changes, ['reference_data'])
 
   /** The versions in force. Inside a transaction pass it: the embedded database has one connection. */
-  async function current(trx: DbOrTx = db): Promise<ImpactReferenceData> {
+  function current(trx: DbOrTx = db): Promise<ImpactReferenceData> {
+    return inForce.get('current', () => readCurrent(trx))
+  }
+
+  async function readCurrent(trx: DbOrTx): Promise<ImpactReferenceData> {
     const base = defaults()
     const estate = await referenceDataRepository.latest(trx, 'estate')
     const profile = await referenceDataRepository.latest(trx, 'top-up-profile')
@@ -213,7 +222,15 @@ export function createImpactService(deps: {
           createdBy: actor.keyId,
           at: clock.now(),
         })
-        return fromStored<T>(stored)
+        const versioned = fromStored<T>(stored)
+        await appendAudit(trx, clock, {
+          actor,
+          action: `reference.${kind === 'estate' ? 'estate' : 'top-up-profile'}-versioned`,
+          entityType: 'reference-data',
+          entityId: versioned.versionId,
+          payload: { kind, version: versioned.version, previous, body: versioned.data },
+        })
+        return versioned
       })
     } catch (err) {
       if ((err as { code?: string }).code === '23505')

@@ -1,4 +1,6 @@
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db } from '../db/database.ts'
+import { createAuditService } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { createComplianceService } from './compliance-service.ts'
 import { createFeedsService } from './feeds-service.ts'
@@ -26,9 +28,12 @@ export function createServices(deps: {
   maxWindowHours: number
   tzdbVersion?: string
   webhooks?: Partial<WebhooksOptions>
+  /** Committed changes heard from the database: lets keys, rules and reference data be cached. */
+  changes?: ChangeNotifications
 }) {
-  const reference = createReferenceService({ db: deps.db })
-  const keys = createKeysService({ db: deps.db, clock: deps.clock, reference })
+  const { changes } = deps
+  const reference = createReferenceService({ db: deps.db, clock: deps.clock, ...(changes ? { changes } : {}) })
+  const keys = createKeysService({ db: deps.db, clock: deps.clock, reference, ...(changes ? { changes } : {}) })
   // Loopback only unless the configuration (WEBHOOK_ALLOWED_HOSTS) says otherwise.
   const webhooks = createWebhooksService({
     db: deps.db,
@@ -42,6 +47,7 @@ export function createServices(deps: {
     reference,
     tzdbVersion: deps.tzdbVersion ?? 'unknown',
     events: webhooks.outbox,
+    ...(changes ? { changes } : {}),
   })
   const windows = createWindowsService({
     db: deps.db,
@@ -54,7 +60,7 @@ export function createServices(deps: {
       afterChange: (trx, change) => webhooks.outbox.windowChanged(trx, change),
     },
   })
-  const impact = createImpactService({ db: deps.db, clock: deps.clock, windows, reference })
+  const impact = createImpactService({ db: deps.db, clock: deps.clock, windows, reference, ...(changes ? { changes } : {}) })
   compliance.setImpactAttacher(impactAttacher(impact))
   const schedules = createSchedulesService({ db: deps.db, clock: deps.clock, reference, windows, events: webhooks.outbox })
   const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance, events: webhooks.outbox })
@@ -78,7 +84,23 @@ export function createServices(deps: {
     windows,
     maxWindowHours: deps.maxWindowHours,
   })
-  return { reference, keys, compliance, windows, impact, schedules, waivers, programmes, rulesAdmin, feeds, reports, webhooks, slots }
+  const audit = createAuditService({ db: deps.db })
+  return {
+    reference,
+    keys,
+    compliance,
+    windows,
+    impact,
+    schedules,
+    waivers,
+    programmes,
+    rulesAdmin,
+    feeds,
+    reports,
+    webhooks,
+    slots,
+    audit,
+  }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,8 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db } from '../db/database.ts'
 import { feedsRepository } from '../db/repositories/feeds-repository.ts'
 import { type ApiKeyRecord, keysRepository } from '../db/repositories/keys-repository.ts'
 import type { Actor, Role } from '../domain/lifecycle.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, invalid, notFound } from './errors.ts'
 import { checkIdsAgainst, type ReferenceService } from './reference-service.ts'
@@ -43,19 +46,32 @@ const view = (k: ApiKeyRecord): ApiKeyView => ({
  *
  * @example const { key } = await keys.create({ name: 'DSP planner', role: 'submitter', parties: ['DSP'] }, admin)
  */
-export function createKeysService(deps: { db: Db; clock: Clock; reference: ReferenceService }) {
+export function createKeysService(deps: { db: Db; clock: Clock; reference: ReferenceService; changes?: ChangeNotifications }) {
   const { db, clock } = deps
+  // Active keys by lookup; a revocation anywhere clears it at commit. Unknown keys are not kept.
+  const active = new ChangeAwareCache<string, ApiKeyRecord | undefined>(deps.changes, ['api_keys'], { keep: (k) => k !== undefined })
 
   async function issue(input: { name: string; role: Role; parties: string[] }, createdBy: string | null, token?: string) {
     const secret =
       token ?? `mwp_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12)}_${randomBytes(24).toString('base64url')}`
-    const rec = await keysRepository.insert(db, {
-      lookup: lookupOf(secret),
-      secretHash: sha256(secret),
-      name: input.name,
-      role: input.role,
-      parties: input.parties,
-      createdBy,
+    const rec = await inTransaction(db, undefined, async (trx) => {
+      const stored = await keysRepository.insert(trx, {
+        lookup: lookupOf(secret),
+        secretHash: sha256(secret),
+        name: input.name,
+        role: input.role,
+        parties: input.parties,
+        createdBy,
+      })
+      // Never the secret nor its hash.
+      await appendAudit(trx, clock, {
+        actor: createdBy ? { keyId: createdBy } : null,
+        action: 'key.created',
+        entityType: 'api-key',
+        entityId: stored.id,
+        payload: { name: stored.name, role: stored.role, parties: stored.parties },
+      })
+      return stored
     })
     return { ...view(rec), key: secret }
   }
@@ -84,13 +100,21 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
       const now = clock.now()
       await inTransaction(db, undefined, async (trx) => {
         if (!(await keysRepository.revoke(trx, id, now))) throw notFound('API key', id)
-        await feedsRepository.revokeByOwner(trx, id, now)
+        const feeds = await feedsRepository.revokeByOwner(trx, id, now)
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'key.revoked',
+          entityType: 'api-key',
+          entityId: id,
+          payload: { revokedAt: now, feedsRevoked: feeds },
+        })
       })
     },
 
     /** The actor holding `token`, or undefined when the token is unknown or revoked. */
     async authenticate(token: string): Promise<Actor | undefined> {
-      const rec = await keysRepository.findActiveByLookup(db, lookupOf(token))
+      const lookup = lookupOf(token)
+      const rec = await active.get(lookup, () => keysRepository.findActiveByLookup(db, lookup))
       if (!rec) return undefined
       const given = sha256(token)
       if (given.length !== rec.secretHash.length || !timingSafeEqual(given, rec.secretHash)) return undefined

@@ -1,6 +1,11 @@
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { referenceRepository } from '../db/repositories/reference-repository.ts'
+import type { Actor } from '../domain/lifecycle.ts'
 import type { Party, Region, Service } from '../domain/reference.ts'
+import { appendAudit } from './audit-service.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
+import { type Clock, systemClock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem } from './errors.ts'
 
 export interface ReferenceData {
@@ -14,19 +19,32 @@ export interface ReferenceData {
  *
  * @example const problems = await reference.checkIds({ party: 'DSP', services: ['nope'] }) // [{ pointer: '/services/0', ... }]
  */
-export function createReferenceService(deps: { db: Db }) {
+export function createReferenceService(deps: { db: Db; clock?: Clock; changes?: ChangeNotifications }) {
   const { db } = deps
+  const cache = new ChangeAwareCache<'all', ReferenceData>(deps.changes, ['parties', 'regions', 'services'])
   /** Inside a transaction pass it: the embedded database has one connection, so `db` would wait for ever. */
-  async function all(trx: DbOrTx = db): Promise<ReferenceData> {
-    const parties = await referenceRepository.parties(trx)
-    const regions = await referenceRepository.regions(trx)
-    const services = await referenceRepository.services(trx)
-    return { parties, regions, services }
+  function all(trx: DbOrTx = db): Promise<ReferenceData> {
+    return cache.get('all', async () => {
+      const parties = await referenceRepository.parties(trx)
+      const regions = await referenceRepository.regions(trx)
+      const services = await referenceRepository.services(trx)
+      return { parties, regions, services }
+    })
   }
 
-  async function insertUnique(kind: string, id: string, insert: () => Promise<void>) {
+  /** Inserts and appends the audit entry in one transaction; a duplicate id is 409 (and nothing is appended). */
+  async function insertUnique(kind: string, id: string, insert: (trx: DbOrTx) => Promise<void>, actor: Actor | null, payload: unknown) {
     try {
-      await insert()
+      await db.transaction().execute(async (trx) => {
+        await insert(trx)
+        await appendAudit(trx, deps.clock ?? systemClock, {
+          actor,
+          action: `reference.${kind.toLowerCase()}-added`,
+          entityType: kind.toLowerCase(),
+          entityId: id,
+          payload,
+        })
+      })
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
         throw new AppError('conflict', 409, `${kind} already exists`, `A ${kind.toLowerCase()} with id ${id} already exists.`)
@@ -36,23 +54,23 @@ export function createReferenceService(deps: { db: Db }) {
 
   return {
     all,
-    parties: (trx: DbOrTx = db) => referenceRepository.parties(trx),
-    regions: (trx: DbOrTx = db) => referenceRepository.regions(trx),
-    services: (trx: DbOrTx = db) => referenceRepository.services(trx),
+    parties: async (trx: DbOrTx = db) => (await all(trx)).parties,
+    regions: async (trx: DbOrTx = db) => (await all(trx)).regions,
+    services: async (trx: DbOrTx = db) => (await all(trx)).services,
 
-    async addParty(p: Party): Promise<Party> {
+    async addParty(p: Party, actor: Actor | null = null): Promise<Party> {
       const known = new Set((await referenceRepository.regions(db)).map((r) => r.id))
       const bad = p.regions.flatMap((r, i) => (known.has(r) ? [] : [bodyField(`/regions/${i}`, `unknown region "${r}"`)]))
       if (bad.length) throw unknownIds(bad)
-      await insertUnique('Party', p.id, () => referenceRepository.insertParty(db, p))
+      await insertUnique('Party', p.id, (trx) => referenceRepository.insertParty(trx, p), actor, p)
       return p
     },
-    async addRegion(r: Region): Promise<Region> {
-      await insertUnique('Region', r.id, () => referenceRepository.insertRegion(db, r))
+    async addRegion(r: Region, actor: Actor | null = null): Promise<Region> {
+      await insertUnique('Region', r.id, (trx) => referenceRepository.insertRegion(trx, r), actor, r)
       return r
     },
-    async addService(s: Service): Promise<Service> {
-      await insertUnique('Service', s.id, () => referenceRepository.insertService(db, s))
+    async addService(s: Service, actor: Actor | null = null): Promise<Service> {
+      await insertUnique('Service', s.id, (trx) => referenceRepository.insertService(trx, s), actor, s)
       return s
     },
 
