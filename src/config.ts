@@ -34,6 +34,13 @@ const EnvSchema = z.object({
       'must be comma-separated host names and CIDR ranges, e.g. 127.0.0.0/8,::1/128,hooks.example.org',
     )
     .default('127.0.0.0/8,::1/128'),
+  METRICS_ENABLED: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
   SECRETS_KEY: z
     .string()
     .refine(
@@ -56,6 +63,8 @@ export interface Config {
   readonly publicBaseUrl: string
   /** Where webhook deliveries may go: host names and CIDR ranges, checked on the resolved address at send time. */
   readonly webhookAllowedHosts: readonly string[]
+  /** GET /metrics (Prometheus text): off unless METRICS_ENABLED=true; with a token, `Authorization: Bearer <token>` is required. */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined }
   /** SECRETS_KEY: keys for secrets at rest (the first seals, all open); empty when unset. */
   readonly secretsKeys: readonly Buffer[]
 }
@@ -78,7 +87,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]
     const variable = String(issue?.path[0] ?? 'environment')
     const value = cleaned[variable]
-    const shown = variable === 'ADMIN_API_KEY' || variable === 'SECRETS_KEY' || value === undefined ? '' : ` (got "${value}")`
+    const shown =
+      variable === 'ADMIN_API_KEY' || variable === 'METRICS_TOKEN' || variable === 'SECRETS_KEY' || value === undefined
+        ? ''
+        : ` (got "${value}")`
     throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown}`)
   }
   const e = parsed.data
@@ -97,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((h) => h.trim())
         .filter(Boolean),
     ),
+    metrics: Object.freeze({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
     secretsKeys: Object.freeze((e.SECRETS_KEY?.split(',') ?? []).map((k) => Buffer.from(k.trim(), 'base64'))),
   })
 }

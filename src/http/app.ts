@@ -19,6 +19,7 @@ import type { Db } from '../db/database.ts'
 import type { Clock } from '../services/clock.ts'
 import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
+import metrics, { type MetricsSettings } from './plugins/metrics.ts'
 import problems from './plugins/problems.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
 import { feedsRoutes } from './routes/feeds-routes.ts'
@@ -49,6 +50,8 @@ export interface AppDeps {
   /** pino options, or false for no logging (tests). */
   logger: boolean | { level: string }
   bodyLimit?: number
+  /** GET /metrics: off (404) unless enabled; a token makes it Bearer-only. */
+  metrics?: MetricsSettings
 }
 
 /** A route as the app declares it: what the role matrix and the OpenAPI document are checked against. */
@@ -100,6 +103,12 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
 
   await app.register(problems, { baseUrl: deps.baseUrl })
   await app.register(auth, { keys: deps.services.keys })
+  await app.register(metrics, {
+    settings: deps.metrics,
+    db: deps.db,
+    databaseKind: deps.databaseKind,
+    onAssessed: deps.services.compliance.onAssessed,
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -12,6 +12,8 @@ const EXPECTED: Record<string, Who> = {
   'GET /readyz': 'public',
   'GET /problems/:code': 'public',
   'GET /openapi.json': 'public',
+  // public to API keys; METRICS_TOKEN guards it when set, and it is 404 unless METRICS_ENABLED (test/integration/metrics.test.ts)
+  'GET /metrics': 'public',
   'GET /v1/parties': ALL,
   'GET /v1/regions': ALL,
   'GET /v1/services': ALL,
