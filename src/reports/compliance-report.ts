@@ -74,6 +74,21 @@ export interface ReportWindowInput {
   impact?: (WindowImpact & { rag?: RagResult }) | undefined
 }
 
+/**
+ * A webhook notice about a window, from the delivery log: per subscription and notice event
+ * (window.proposed, schedule.published, window.changed), when it was first sent and first acknowledged (2xx).
+ */
+export interface ReportNotice {
+  windowId: string
+  subscriptionId: string
+  /** The subscription owner's key: its name and the parties it is bound to (none for reviewers, viewers, admins). */
+  owner: string
+  parties: readonly string[]
+  event: string
+  firstSentAt: Date
+  acknowledgedAt: Date | null
+}
+
 export interface ReportInput {
   from: Date
   to: Date
@@ -101,6 +116,8 @@ export interface ReportInput {
   tzdbVersion: string
   /** What the report could not take as of asOf (e.g. reference data is the current version). */
   notes: readonly string[]
+  /** Webhook notices of the windows in scope, sent by asOf (acknowledgements after asOf left out). */
+  notices?: readonly ReportNotice[]
 }
 
 export type FindingStatus = 'open' | 'waived'
@@ -151,6 +168,8 @@ export interface ReportWindowRow {
   ruleset: { id: string; version: string }
   findings: ReportFinding[]
   waivers: WaiverRef[]
+  /** Who was sent the window's notice events by webhook and when they acknowledged them (first 2xx), by first sending. */
+  notices: NoticeRow[]
   impactSummary: {
     metersAffected: number
     premisesAffected: number
@@ -159,6 +178,15 @@ export interface ReportWindowRow {
     downtimeMinutes: number
     availabilityIfNotAgreedPercent: number
   } | null
+}
+
+export interface NoticeRow {
+  subscriptionId: string
+  owner: string
+  parties: string[]
+  event: string
+  firstSentAt: string
+  acknowledgedAt: string | null
 }
 
 export interface PartyMonthRow {
@@ -363,6 +391,26 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     else byWindow.set(w.windowId, [w])
   }
 
+  const noticesByWindow = new Map<string, NoticeRow[]>()
+  for (const n of input.notices ?? []) {
+    const row: NoticeRow = {
+      subscriptionId: n.subscriptionId,
+      owner: n.owner,
+      parties: [...n.parties],
+      event: n.event,
+      firstSentAt: iso(n.firstSentAt),
+      acknowledgedAt: n.acknowledgedAt ? iso(n.acknowledgedAt) : null,
+    }
+    const list = noticesByWindow.get(n.windowId)
+    if (list) list.push(row)
+    else noticesByWindow.set(n.windowId, [row])
+  }
+  for (const list of noticesByWindow.values())
+    list.sort(
+      (a, b) =>
+        cmp(a.firstSentAt, b.firstSentAt) || cmp(a.owner, b.owner) || cmp(a.subscriptionId, b.subscriptionId) || cmp(a.event, b.event),
+    )
+
   const sorted = [...input.windows].sort(
     (a, b) =>
       a.window.start.getTime() - b.window.start.getTime() ||
@@ -444,6 +492,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       ruleset: x.ruleset,
       findings,
       waivers: (byWindow.get(w.id) ?? []).map(waiverRef),
+      notices: noticesByWindow.get(w.id) ?? [],
       impactSummary: x.impact
         ? {
             metersAffected: Math.round(x.impact.metersAffected),

@@ -47,6 +47,7 @@ export const CSV_COLUMNS = [
   'prepayment_customers_affected',
   'availability_if_not_agreed_percent',
   'as_of_utc',
+  'acknowledged_by',
 ] as const
 
 const BOM = '\uFEFF'
@@ -61,7 +62,22 @@ export function csvField(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
-function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null): string {
+/**
+ * Who acknowledged the window's notice by webhook: `WHO@instant` per subscription (its first 2xx for
+ * any notice event), joined with `;` in order; WHO is the owner key's parties (`+`-joined) or its name.
+ */
+export function acknowledgedBy(w: ReportWindowRow): string {
+  const first = new Map<string, string>()
+  for (const n of w.notices) {
+    if (!n.acknowledgedAt) continue
+    const was = first.get(n.subscriptionId)
+    if (!was || n.acknowledgedAt < was.slice(was.lastIndexOf('@') + 1))
+      first.set(n.subscriptionId, `${n.parties.length ? n.parties.join('+') : n.owner}@${n.acknowledgedAt}`)
+  }
+  return [...first.values()].sort((a, b) => (a.slice(a.lastIndexOf('@')) < b.slice(b.lastIndexOf('@')) ? -1 : 1)).join(';')
+}
+
+function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null, acked: string): string {
   const cells: (string | number | null)[] = [
     w.id,
     w.version,
@@ -97,6 +113,7 @@ function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null): 
     w.impactSummary?.prepaymentCustomersAffected ?? null,
     w.impactSummary?.availabilityIfNotAgreedPercent ?? null,
     asOf,
+    acked,
   ]
   return cells.map(csvField).join(',')
 }
@@ -105,8 +122,9 @@ function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null): 
 export function renderCsv(report: ComplianceReport): string {
   const lines: string[] = [CSV_COLUMNS.join(',')]
   for (const w of report.windows) {
-    if (w.findings.length === 0) lines.push(row(w, null, report.asOf))
-    else for (const f of w.findings) lines.push(row(w, f, report.asOf))
+    const acked = w.notices.length ? acknowledgedBy(w) : ''
+    if (w.findings.length === 0) lines.push(row(w, null, report.asOf, acked))
+    else for (const f of w.findings) lines.push(row(w, f, report.asOf, acked))
   }
   return BOM + lines.join(CRLF) + CRLF
 }

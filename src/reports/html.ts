@@ -226,7 +226,7 @@ function monthsTable(r: ComplianceReport): string {
   ].join('\n')
 }
 
-function windowRow(w: ReportWindowRow): string {
+function windowRow(w: ReportWindowRow, zone: string): string {
   const findings = w.findings.length
     ? `<ul class="findings">${w.findings.map((f) => `<li><span class="st-${f.status}">${esc(f.severity)}</span> ${esc(f.code)}${f.waiver ? ` (waived: ${esc(f.waiver.decisionRef)})` : ''}: ${esc(f.message)}</li>`).join('')}</ul>`
     : 'none'
@@ -235,15 +235,21 @@ function windowRow(w: ReportWindowRow): string {
     ? `${fmt(i.metersAffected)} meters; ${fmt(i.prepaymentCustomersAffected)} prepayment customers; ${fmt(i.expectedFailedTopUps)} failed top-ups expected; ${fmt(i.downtimeMinutes)} min downtime → ${fmt(i.availabilityIfNotAgreedPercent)} % if not agreed`
     : ''
   const rag = w.rag ?? 'unrated'
-  return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${rag}">${esc(rag)}</span></td><td>${findings}</td><td class="small">${esc(impact)}</td></tr>`
+  const notices = w.notices
+    .map(
+      (n) =>
+        `<li>${esc(n.parties.length ? n.parties.join(', ') : n.owner)} <span class="small">${esc(n.event)}</span>: ${n.acknowledgedAt ? `acknowledged ${esc(localLabel(new Date(n.acknowledgedAt), zone))}` : `<span class="st-open">not acknowledged</span> (sent ${esc(localLabel(new Date(n.firstSentAt), zone))})`}</li>`,
+    )
+    .join('')
+  return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${rag}">${esc(rag)}</span></td><td>${findings}</td><td class="small">${esc(impact)}</td><td class="notices">${notices ? `<ul class="findings">${notices}</ul>` : ''}</td></tr>`
 }
 
 function windowsTable(r: ComplianceReport): string {
   return [
     '<section aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2>',
     '<table id="windows"><caption>One row per window, with its findings, waivers and impact (local times with GMT/BST)</caption>',
-    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">RAG</th><th scope="col">Findings</th><th scope="col">Who is hurt</th></tr></thead><tbody>',
-    ...r.windows.map(windowRow),
+    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">RAG</th><th scope="col">Findings</th><th scope="col">Who is hurt</th><th scope="col">Notice acknowledged (webhooks)</th></tr></thead><tbody>',
+    ...r.windows.map((w) => windowRow(w, r.period.zone)),
     '</tbody></table></section>',
   ].join('\n')
 }

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import { reportsRepository } from '../db/repositories/reports-repository.ts'
+import { webhooksRepository } from '../db/repositories/webhooks-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { buildCalendars, DEFAULT_RULESET, type Finding, type Ruleset, rulesetInForce } from '../domain/index.ts'
 import { ragRating } from '../domain/impact/index.ts'
@@ -21,6 +22,8 @@ import type { ReferenceService } from './reference-service.ts'
 
 /** Zone of the report's months and local times (the ruleset's and the Performance Measurement Period's). */
 export const REPORT_ZONE = 'Europe/London'
+/** The webhook events that notify a window: the report shows when each subscriber acknowledged them. */
+export const NOTICE_EVENTS = ['window.proposed', 'schedule.published', 'window.changed'] as const
 /** The longest period one report covers. */
 export const MAX_REPORT_YEARS = 5
 
@@ -192,6 +195,8 @@ export function createReportsService(deps: {
       DateTime.fromJSDate(new Date(q.to.getTime() - 1), { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
     ] as const
     const publications = await reportsRepository.publications(db, months[0], months[1], asOf)
+    // One statement for every window of the report: who was sent its notices by webhook, and acknowledged them when.
+    const notices = await webhooksRepository.noticesForWindows(db, [...ids], NOTICE_EVENTS, asOf)
     const lineage = ctx.rulesets.filter((r) => r.id === DEFAULT_RULESET.id)
     const first = rulesetInForce(lineage, DateTime.fromJSDate(q.from, { zone: REPORT_ZONE }).toISODate() ?? '1970-01-01') ?? DEFAULT_RULESET
     const used = new Set(windows.map((x) => `${x.ruleset.id}@${x.ruleset.version}`))
@@ -222,6 +227,7 @@ export function createReportsService(deps: {
       referenceData: { estate: ref.estate.versionId, topUpProfile: ref.profile.versionId, thresholds: ref.thresholds.versionId },
       tzdbVersion: deps.tzdbVersion,
       notes,
+      notices,
     })
   }
 

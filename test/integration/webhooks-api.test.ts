@@ -29,6 +29,7 @@ const secrets = new Map<string, string>() // path → secret
 let mode: 'ok' | 'fail' | 'slow' | 'redirect' = 'ok'
 let slowMs = 1500
 let onRequest: (() => void) | undefined
+const failing = new Set<string>() // paths answering 503
 const received: Received[] = []
 
 function verify(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
@@ -51,7 +52,7 @@ const receiver = createServer((req, res) => {
   req.on('end', () => {
     onRequest?.()
     const reply = () => {
-      if (mode === 'fail') return res.writeHead(503).end('down for maintenance')
+      if (mode === 'fail' || failing.has(req.url ?? '')) return res.writeHead(503).end('down for maintenance')
       if (mode === 'redirect' && req.url !== '/elsewhere') return res.writeHead(302, { location: '/elsewhere' }).end()
       const body = Buffer.concat(chunks).toString('utf8')
       const secret = secrets.get(req.url ?? '') ?? ''
@@ -139,6 +140,7 @@ t.beforeEach(async () => {
   received.length = 0
   mode = 'ok'
   onRequest = undefined
+  failing.clear()
 })
 
 t.test('subscriptions: own ones only, secret shown once, bad input named by field', async (t) => {
@@ -687,5 +689,66 @@ t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and b
   t.equal(
     (await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/replay`, headers: dsp, payload: { from: 'yesterday' } })).statusCode,
     400,
+  )
+})
+
+t.test('the compliance report shows when each subscriber acknowledged a window’s notice, as of asOf', async (t) => {
+  await subscribe(dsp, '/all')
+  await subscribe(reviewer, '/opsg', { events: ['window.proposed', 'schedule.published'] })
+  await subscribe(viewer, '/cancellations', { events: ['window.cancelled'] })
+  failing.add('/opsg')
+  const w = await createWindow({ start: '2022-05-15T00:00:00+01:00', end: '2022-05-15T04:00:00+01:00' })
+  const other = await createWindow({ start: '2022-05-20T00:00:00+01:00', end: '2022-05-20T04:00:00+01:00' })
+  await run() // 09:00: DSP acknowledges both; OPSG's receiver is down
+  ctx.clock.set('2021-10-01T10:00:00Z')
+  failing.clear()
+  await run() // 10:00: OPSG acknowledges
+  t.equal(at('/opsg').length, 2)
+  const PERIOD = `from=${encodeURIComponent('2022-05-01T00:00:00+01:00')}&to=${encodeURIComponent('2022-06-01T00:00:00+01:00')}`
+  const report = async (extra = '', format = 'json') =>
+    app.inject({ url: `/v1/reports/compliance?${PERIOD}${extra}&format=${format}`, headers: viewer })
+  const now = (await report()).json()
+  const row = now.windows.find((x: { id: string }) => x.id === w.id)
+  t.same(
+    row.notices.map((n: Record<string, unknown>) => [n.parties, n.event, n.firstSentAt, n.acknowledgedAt]),
+    [
+      [[], 'window.proposed', '2021-10-01T09:00:00.000Z', '2021-10-01T10:00:00.000Z'],
+      [['DSP'], 'window.proposed', '2021-10-01T09:00:00.000Z', '2021-10-01T09:00:00.000Z'],
+    ],
+    'one row per subscription and notice event (by first sending, then owner); a subscription not asking for notice events is absent',
+  )
+  t.match(row.notices[0], { owner: /reviewer/, subscriptionId: /^[0-9a-f-]{36}$/ })
+  t.equal(now.windows.find((x: { id: string }) => x.id === other.id).notices.length, 2, 'each window has its own notices')
+
+  const asOf = `&asOf=${encodeURIComponent('2021-10-01T09:30:00Z')}`
+  const then = (await report(asOf)).json()
+  t.same(
+    then.windows.find((x: { id: string }) => x.id === w.id).notices.map((n: Record<string, unknown>) => n.acknowledgedAt),
+    [null, '2021-10-01T09:00:00.000Z'],
+    'an acknowledgement after asOf is not shown',
+  )
+  const csv = (await report(asOf, 'csv')).body.replace(/^\uFEFF/, '').split('\r\n')
+  const header = csv[0]!.split(',')
+  t.equal(header.at(-1), 'acknowledged_by')
+  const line = csv.find((l) => l.startsWith(w.id))!
+  t.ok(line.endsWith(',DSP@2021-10-01T09:00:00.000Z'), line.slice(-80))
+  const csvNow = (await report('', 'csv')).body.split('\r\n').find((l) => l.startsWith(w.id))!
+  t.match(csvNow, /,"?DSP@2021-10-01T09:00:00\.000Z;reviewer[^@]*@2021-10-01T10:00:00\.000Z"?$/)
+  const html = (await report(asOf, 'html')).body
+  t.match(html, /Notice acknowledged/)
+  t.match(html, /DSP <span class="small">window\.proposed<\/span>: acknowledged 2021-10-01 10:00 BST/)
+  t.match(html, /not acknowledged<\/span> \(sent 2021-10-01 10:00 BST\)/)
+
+  // Publication is a notice too: sent and acknowledged after the window's proposal.
+  const pub = await app.inject({ method: 'POST', url: '/v1/schedules/2022-05/publish', headers: dsp, payload: {} })
+  t.equal(pub.statusCode, 200, pub.body)
+  ctx.clock.set('2021-10-01T11:00:00Z')
+  await run()
+  const after = (await report()).json().windows.find((x: { id: string }) => x.id === w.id)
+  t.same(
+    after.notices
+      .filter((n: { event: string }) => n.event === 'schedule.published')
+      .map((n: { acknowledgedAt: string }) => n.acknowledgedAt),
+    ['2021-10-01T11:00:00.000Z', '2021-10-01T11:00:00.000Z'],
   )
 })
