@@ -217,6 +217,28 @@ program
     },
   )
 
+const audit = program.command('audit').description('the tamper-evident audit log')
+audit
+  .command('verify')
+  .description(
+    'walk the audit chain in seq order and recompute every hash; exit 0 when intact, 1 when tampered (the first broken entry is named), 2 on bad usage',
+  )
+  .option(
+    '--expect-head <head>',
+    'a head taken earlier (HASH or SEQ:HASH, e.g. from a report provenance): catches a deleted or rewritten tail',
+  )
+  .option('--database-url <url>', 'a PostgreSQL server (default: DATABASE_URL, else the embedded database)')
+  .option('--data-dir <dir>', 'the embedded database folder (default: DATA_DIR or ./data)')
+  .option('--json', 'print the verification result as JSON')
+  .action(async (o: { expectHead?: string; databaseUrl?: string; dataDir?: string; json?: boolean }) => {
+    const { runAuditVerify } = await import('./audit.ts')
+    process.exitCode = await runAuditVerify({
+      ...o,
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    })
+  })
+
 const positiveInt = (v: string) => {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('a whole number from 1 to 16')

@@ -21,6 +21,7 @@ import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import metrics, { type MetricsSettings } from './plugins/metrics.ts'
 import problems from './plugins/problems.ts'
+import { auditRoutes } from './routes/audit-routes.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
 import { feedsRoutes } from './routes/feeds-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
@@ -139,5 +140,6 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   reportsRoutes(app, { reports: services.reports })
   webhooksRoutes(app, { webhooks: services.webhooks, baseUrl })
   slotsRoutes(app, { slots: services.slots })
+  auditRoutes(app, { audit: services.audit, baseUrl })
   return app
 }

@@ -15,14 +15,17 @@ import {
   InvalidWindowError,
   type MonthAggregate,
   type Ruleset,
+  monthKeyOf,
   rulesetInForce,
   assess,
+  zoneClock,
 } from '../domain/index.ts'
 import type { Region } from '../domain/reference.ts'
 import type { MaintenanceWindow, WindowPlan } from '../domain/window.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, invalid } from './errors.ts'
+import { isPlaceholderId } from './offline-assessment.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
 import type { WebhookOutbox } from './webhooks-service.ts'
@@ -149,7 +152,7 @@ export function createComplianceService(deps: {
       return r
     }
     if (lineage.length === 0) throw new AppError('unknown-reference', 400, 'Unknown ruleset', `There is no ruleset ${id}.`)
-    const local = DateTime.fromJSDate(start, { zone: lineage[0]!.zone }).toISODate() ?? '1970-01-01'
+    const local = zoneClock(lineage[0]!.zone).localDate(start.getTime())
     return rulesetInForce(lineage, local) ?? lineage.reduce((a, b) => (a.effectiveFrom <= b.effectiveFrom ? a : b))
   }
 
@@ -207,7 +210,7 @@ export function createComplianceService(deps: {
     const views: WindowAssessmentView[] = new Array(subjects.length)
     const months = new Map<string, MonthAggregate>()
     const provenance: Record<string, unknown>[] = []
-    const ids = subjects.flatMap((s) => (s.id ? [s.id] : []))
+    const ids = subjects.flatMap((s) => (s.id && !isPlaceholderId(s.id) ? [s.id] : []))
     const waivers = (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
     for (const [ruleset, idx] of groups) {
       const group = idx.map((i) => subjects[i]!)
@@ -301,12 +304,16 @@ export function createComplianceService(deps: {
       return out
     },
 
-    /** Dry run: assess a plan without storing anything. */
+    /**
+     * Dry run: assess a plan without storing anything. With the stored plan as background the reads
+     * share one snapshot (a transaction); a plan on its own reads only cached rules and reference data.
+     */
     async dryRun(plan: readonly WindowPlan[], opts: { withStored: boolean; rulesetVersion?: string }) {
-      return inTransaction(db, undefined, async (trx) => {
+      const run = async (trx: DbOrTx) => {
         const r = await assessPlan(trx, plan, opts)
         return { windows: r.views, months: r.months, provenance: r.provenance }
-      })
+      }
+      return opts.withStored ? inTransaction(db, undefined, run) : run(db)
     },
 
     async latest(windowId: string): Promise<WindowAssessmentView | undefined> {
@@ -337,14 +344,12 @@ function toWaiverLike(w: StoredWaiver) {
   }
 }
 
+/** Local months ('YYYY-MM') a window has minutes in. @example monthsOf(w, 'Europe/London') // ['2021-10', '2021-11'] */
 function monthsOf(w: WindowPlan, zone: string): string[] {
+  const clock = zoneClock(zone)
   const out: string[] = []
-  let m = DateTime.fromJSDate(w.start, { zone }).startOf('month')
   const end = w.end.getTime()
-  while (m.toMillis() < end) {
-    out.push(m.toFormat('yyyy-MM'))
-    m = m.plus({ months: 1 })
-  }
+  for (let mi = clock.monthIndex(w.start.getTime()); clock.startOfMonthIndex(mi) < end; mi++) out.push(monthKeyOf(mi))
   return out
 }
 

@@ -16,6 +16,17 @@ const DAY_MS = 86_400_000
  * @example preHolidayOf(calendars, regions)('2021-11-27', ['N']) // true: St Andrew's Day is on the 30th
  */
 export function preHolidayOf(calendars: CalendarSet, regions: readonly Region[]): IsPreHoliday {
+  // One function per (calendars, regions): they are immutable, so its memo lives as long as they do.
+  let perRegions = preHolidayFns.get(calendars)
+  if (!perRegions) preHolidayFns.set(calendars, (perRegions = new WeakMap()))
+  let fn = perRegions.get(regions)
+  if (!fn) perRegions.set(regions, (fn = newPreHoliday(calendars, regions)))
+  return fn
+}
+
+const preHolidayFns = new WeakMap<CalendarSet, WeakMap<readonly Region[], IsPreHoliday>>()
+
+function newPreHoliday(calendars: CalendarSet, regions: readonly Region[]): IsPreHoliday {
   const memo = new Map<string, boolean>()
   return (localDate, regionIds) => {
     const key = `${localDate}|${regionIds.join(',')}`

@@ -30,7 +30,7 @@ import type { MaintenanceWindow, WindowPlan, WindowStatus } from '../domain/wind
 import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
-import type { ReferenceService } from './reference-service.ts'
+import type { ReferenceData, ReferenceService } from './reference-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import { inTransaction } from './transactions.ts'
 import { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
@@ -244,9 +244,24 @@ export function createImpactService(deps: {
     }
   }
 
+  // The last context built: the same inputs (cached objects) give the same object, so the domain's
+  // preparation of it (memoised by identity) is done once, not per request.
+  let last: { ref: ImpactReferenceData; catalogue: unknown; isPreHoliday: IsPreHoliday; ctx: ImpactContext } | undefined
+
   async function context(trx: DbOrTx, isPreHoliday: IsPreHoliday): Promise<{ ctx: ImpactContext; ref: ImpactReferenceData }> {
     const ref = await current(trx)
     const catalogue = await deps.reference.all(trx)
+    if (last && last.ref === ref && last.catalogue === catalogue && last.isPreHoliday === isPreHoliday) return { ref, ctx: last.ctx }
+    const built = build(ref, catalogue, isPreHoliday)
+    last = { ref, catalogue, isPreHoliday, ctx: built.ctx }
+    return built
+  }
+
+  function build(
+    ref: ImpactReferenceData,
+    catalogue: ReferenceData,
+    isPreHoliday: IsPreHoliday,
+  ): { ctx: ImpactContext; ref: ImpactReferenceData } {
     return {
       ref,
       ctx: {

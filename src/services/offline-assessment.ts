@@ -64,6 +64,11 @@ export interface PlanInput {
   status?: WindowStatus | undefined
 }
 
+const PLACEHOLDER_ID_PREFIX = '00000000-0000-4000-8000-'
+
+/** True for the id a dry run gives a window without one: no stored record (waiver, history) has it. */
+export const isPlaceholderId = (id: string) => id.startsWith(PLACEHOLDER_ID_PREFIX)
+
 /**
  * The plan the engine sees for the i-th window of a dry run: defaults as for POST /v1/windows, the
  * window's own notifiedAt (else `notifiedAt`, else null: judged as notified at `now`), and the
@@ -71,7 +76,7 @@ export interface PlanInput {
  */
 export function toWindowPlan(w: PlanInput, i: number, opts: { notifiedAt?: Date } = {}): WindowPlan {
   return {
-    id: w.id ?? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    id: w.id ?? `${PLACEHOLDER_ID_PREFIX}${String(i).padStart(12, '0')}`,
     reference: w.reference,
     title: w.title,
     description: w.description ?? '',

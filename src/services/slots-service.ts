@@ -13,6 +13,7 @@ import {
   type Tolerance,
 } from '../domain/slots.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
@@ -173,6 +174,9 @@ export function createSlotsService(deps: {
      */
     async apply(id: string, body: ReplanBody, ifMatchVersion: number, actor: Actor) {
       return inTransaction(db, undefined, async (trx) => {
+        // Row locks first, the audit lock (taken by the first save) last: a concurrent edit of one of
+        // these windows, which takes its row and then the audit lock, can then never deadlock with us.
+        await trx.selectFrom('windows').select('id').where('programme_id', '=', id).orderBy('id').forUpdate().execute()
         const { programme, windows, ctx } = await readForReplan(trx, id, body, actor)
         if (programme.version !== ifMatchVersion)
           throw new AppError(
@@ -225,6 +229,17 @@ export function createSlotsService(deps: {
           .executeTakeFirst()
         if (!bumped)
           throw new AppError('stale-version', 412, 'The programme has changed', `Programme ${id} changed while re-planning; try again.`)
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'programme.replanned',
+          entityType: 'programme',
+          entityId: id,
+          payload: {
+            version: bumped.version,
+            publishedAt: body.publishedAt,
+            moved: changed.map((w) => ({ windowId: w.id, reference: w.reference, start: w.start, end: w.end, status: w.status })),
+          },
+        })
         const assessed = await deps.windows.assessed(trx, changed)
         return { programme: { id, version: bumped.version }, plan, windows: assessed }
       })
