@@ -77,7 +77,13 @@ async function main() {
   const db = await database()
   const port = 18990
   const barePort = 18999
-  const svc = start(process.execPath, ['dist/src/server.js'], { ...db.env, PORT: String(port), ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn' })
+  const svc = start(process.execPath, ['dist/src/server.js'], {
+    ...db.env,
+    PORT: String(port),
+    ADMIN_API_KEY: KEY,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_ENABLED: 'false',
+  })
   const bare = start(process.execPath, ['bench/bare-fastify.mjs', String(barePort)], {})
   const base = `http://127.0.0.1:${port}`
   try {

@@ -34,6 +34,15 @@ const EnvSchema = z.object({
       'must be comma-separated host names and CIDR ranges, e.g. 127.0.0.0/8,::1/128,hooks.example.org',
     )
     .default('127.0.0.0/8,::1/128'),
+  RATE_LIMIT_ENABLED: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(3000),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1_048_576)
+    .default(1_048_576),
   METRICS_ENABLED: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   METRICS_TOKEN: z
     .string()
@@ -63,6 +72,10 @@ export interface Config {
   readonly publicBaseUrl: string
   /** Where webhook deliveries may go: host names and CIDR ranges, checked on the resolved address at send time. */
   readonly webhookAllowedHosts: readonly string[]
+  /** Requests per API key, feed token or (without either) client address per window, counted in this instance's memory; false: no limit. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number } | false
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimitBytes: number
   /** GET /metrics (Prometheus text): off unless METRICS_ENABLED=true; with a token, `Authorization: Bearer <token>` is required. */
   readonly metrics: { readonly enabled: boolean; readonly token: string | undefined }
   /** SECRETS_KEY: keys for secrets at rest (the first seals, all open); empty when unset. */
@@ -109,6 +122,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((h) => h.trim())
         .filter(Boolean),
     ),
+    rateLimit:
+      e.RATE_LIMIT_ENABLED === 'true' ? Object.freeze({ max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000 }) : false,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
     metrics: Object.freeze({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
     secretsKeys: Object.freeze((e.SECRETS_KEY?.split(',') ?? []).map((k) => Buffer.from(k.trim(), 'base64'))),
   })

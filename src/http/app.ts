@@ -19,6 +19,7 @@ import type { Db } from '../db/database.ts'
 import type { Clock } from '../services/clock.ts'
 import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
+import hardening, { DOCS_CSP, type RateLimitSettings } from './plugins/hardening.ts'
 import metrics, { type MetricsSettings } from './plugins/metrics.ts'
 import problems from './plugins/problems.ts'
 import { auditRoutes } from './routes/audit-routes.ts'
@@ -50,9 +51,12 @@ export interface AppDeps {
   baseUrl: string
   /** pino options, or false for no logging (tests). */
   logger: boolean | { level: string }
+  /** Largest body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number
   /** GET /metrics: off (404) unless enabled; a token makes it Bearer-only. */
   metrics?: MetricsSettings
+  /** Requests per caller (API key, feed token, else address) per window; absent or false: no limit. */
+  rateLimit?: RateLimitSettings
 }
 
 /** A route as the app declares it: what the role matrix and the OpenAPI document are checked against. */
@@ -103,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
 
   await app.register(problems, { baseUrl: deps.baseUrl })
+  await app.register(hardening, { rateLimit: deps.rateLimit ?? false })
   await app.register(auth, { keys: deps.services.keys })
   await app.register(metrics, {
     settings: deps.metrics,
@@ -125,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   const { services, db, clock, baseUrl } = deps

@@ -66,6 +66,8 @@ export async function startService(env: Record<string, string>, timeoutMs = 30_0
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Tests drive many requests through one key: no throttling unless a test asks for it.
+      RATE_LIMIT_ENABLED: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

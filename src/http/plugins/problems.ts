@@ -26,6 +26,8 @@ export const PROBLEM_CODES: Record<string, string> = {
   'idempotency-in-progress': 'A request with the same Idempotency-Key is still running; retry after Retry-After seconds.',
   'database-unavailable': 'The database cannot be reached right now; retry after Retry-After seconds.',
   'method-not-allowed': 'The path exists but not with this method.',
+  'rate-limited': 'Too many requests from this API key, feed token or address in the current window; retry after Retry-After seconds.',
+  'bad-request': 'The request could not be read (headers, URL or body framing); `detail` says what.',
   'internal-error': 'Something went wrong on our side; the request id identifies it in the logs.',
 }
 
