@@ -114,6 +114,8 @@ export interface ReportInput {
   engineProvenance: readonly AssessmentProvenance[]
   referenceData: Record<string, string>
   tzdbVersion: string
+  /** The audit log's head when the report was generated: every write up to it is in the chain it seals. */
+  auditHead?: { seq: number; hash: string } | undefined
   /** What the report could not take as of asOf (e.g. reference data is the current version). */
   notes: readonly string[]
   /** Webhook notices of the windows in scope, sent by asOf (acknowledgements after asOf left out). */
@@ -254,6 +256,8 @@ export interface ComplianceReport {
     calendars: Record<string, string>
     referenceData: Record<string, string>
     tzdbVersion: string
+    /** The audit log's head (seq and SHA-256) at generation: `mwp audit verify --expect-head SEQ:HASH` proves nothing before it changed. */
+    auditHead: { seq: number; hash: string } | null
     blackoutLayers: { id: string; version: string | null }[]
     generatedAt: string
     asOf: string | null
@@ -573,6 +577,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       calendars: { ...input.calendars.versions() },
       referenceData: { ...input.referenceData },
       tzdbVersion: input.tzdbVersion,
+      auditHead: input.auditHead ? { seq: input.auditHead.seq, hash: input.auditHead.hash } : null,
       blackoutLayers: uniqueBy(
         input.engineProvenance.flatMap((p) => p.blackoutLayers),
         (l) => `${l.id}@${l.version}`,

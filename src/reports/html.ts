@@ -301,6 +301,7 @@ function provenance(r: ComplianceReport): string {
         .join('; '),
     ),
     row('tz database', p.tzdbVersion),
+    row('Audit log head', p.auditHead ? `${p.auditHead.seq}:${p.auditHead.hash}` : 'not recorded'),
     row('Blackout layers', p.blackoutLayers.map((l) => `${l.id}${l.version ? ` v${l.version}` : ''}`).join('; ')),
     row('Generated at', p.generatedAt),
     row('As of', p.asOf ?? 'current state'),

@@ -4,6 +4,7 @@ import { type FeedFilter, type FeedRecord, type FeedVersion, feedsRepository } f
 import { type BlackoutLayer, calendarsForRegions, expandLayer, NATION_CALENDAR_IDS, SEVERITY_RANK, type Severity } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { bodyField, type FieldProblem, notFound } from './errors.ts'
@@ -243,12 +244,23 @@ export function createFeedsService(deps: {
     async create(input: { name: string; filter: FeedFilter }, actor: Actor): Promise<CreatedFeed> {
       await checkFilter(input.filter)
       const token = randomBytes(24).toString('base64url')
-      const rec = await feedsRepository.insert(db, {
-        ownerKeyId: actor.keyId,
-        name: input.name,
-        filter: input.filter,
-        tokenHash: sha256(token),
-        createdAt: clock.now(),
+      const rec = await db.transaction().execute(async (trx) => {
+        const stored = await feedsRepository.insert(trx, {
+          ownerKeyId: actor.keyId,
+          name: input.name,
+          filter: input.filter,
+          tokenHash: sha256(token),
+          createdAt: clock.now(),
+        })
+        // Never the token: it is a capability.
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'feed.created',
+          entityType: 'feed',
+          entityId: stored.id,
+          payload: { name: input.name, filter: input.filter, ownerKeyId: actor.keyId },
+        })
+        return stored
       })
       return { ...rec, path: `/feeds/${token}.ics` }
     },
@@ -262,7 +274,16 @@ export function createFeedsService(deps: {
     async revoke(id: string, actor: Actor): Promise<void> {
       const feed = await feedsRepository.findActiveById(db, id)
       if (!feed || (actor.role !== 'admin' && feed.ownerKeyId !== actor.keyId)) throw notFound('Feed', id)
-      await feedsRepository.revoke(db, id, clock.now())
+      await db.transaction().execute(async (trx) => {
+        await feedsRepository.revoke(trx, id, clock.now())
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'feed.revoked',
+          entityType: 'feed',
+          entityId: id,
+          payload: { ownerKeyId: feed.ownerKeyId },
+        })
+      })
     },
 
     /**

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { expandRecurrence, RecurrenceError } from '../domain/index.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { bodyField, forbidden, invalid, notFound } from './errors.ts'
@@ -100,6 +101,18 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
           })
           .returningAll()
           .executeTakeFirstOrThrow()
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'programme.created',
+          entityType: 'programme',
+          entityId: programme.id,
+          payload: {
+            name: programme.name,
+            party: programme.party,
+            description: programme.description,
+            recurrence: input.recurrence ?? null,
+          },
+        })
         const created = []
         for (const [i, w] of inputs.entries())
           created.push(

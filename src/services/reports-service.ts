@@ -14,6 +14,7 @@ import {
   type ReportWaiver,
   type ReportWindowInput,
 } from '../reports/compliance-report.ts'
+import { auditHead } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceContext, ComplianceService } from './compliance-service.ts'
 import { type FieldProblem, invalid } from './errors.ts'
@@ -119,6 +120,8 @@ export function createReportsService(deps: {
     const asOf = q.asOf ?? null
     const generatedAt = clock.now()
     const now = asOf ?? generatedAt
+    // Read before the data: every write up to this head is reflected in the report.
+    const head = await auditHead(db)
     // Windows of the months around the period count toward cap and spacing (8 days: the spacing horizon).
     const lo = DateTime.fromJSDate(q.from, { zone: REPORT_ZONE }).startOf('month').minus({ days: 8 }).toJSDate()
     const hi = DateTime.fromJSDate(q.to, { zone: REPORT_ZONE }).endOf('month').plus({ days: 8 }).toJSDate()
@@ -226,6 +229,7 @@ export function createReportsService(deps: {
       engineProvenance: assessed.provenance as never,
       referenceData: { estate: ref.estate.versionId, topUpProfile: ref.profile.versionId, thresholds: ref.thresholds.versionId },
       tzdbVersion: deps.tzdbVersion,
+      auditHead: head,
       notes,
       notices,
     })

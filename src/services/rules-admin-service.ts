@@ -15,6 +15,7 @@ import {
   validateRuleset,
 } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, invalid, notFound } from './errors.ts'
@@ -70,7 +71,16 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
           },
         )
       const now = clock.now()
-      await complianceRepository.insertRuleset(db, r, actor.keyId, now, now)
+      await db.transaction().execute(async (trx) => {
+        await complianceRepository.insertRuleset(trx, r, actor.keyId, now, now)
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'ruleset.created',
+          entityType: 'ruleset',
+          entityId: `${r.id}@${r.version}`,
+          payload: r,
+        })
+      })
       return r
     },
 
@@ -89,11 +99,20 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
         throw new AppError('conflict', 409, 'Blackout layer exists', `A blackout layer with id ${layer.id} already exists.`, {
           errors: [bodyField('/id', 'already exists')],
         })
-      await complianceRepository.insertBlackout(db, layer, actor.keyId, clock.now())
+      await db.transaction().execute(async (trx) => {
+        await complianceRepository.insertBlackout(trx, layer, actor.keyId, clock.now())
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'blackout-layer.created',
+          entityType: 'blackout-layer',
+          entityId: layer.id,
+          payload: layer,
+        })
+      })
       return this.blackout(layer.id)
     },
     /** JSON Merge Patch of a stored (custom) layer; built-in layers change with the ruleset. */
-    async patchBlackout(id: string, patch: Record<string, unknown>, ifMatch: number | undefined) {
+    async patchBlackout(id: string, patch: Record<string, unknown>, ifMatch: number | undefined, actor: Actor | null = null) {
       const stored = (await complianceRepository.blackouts(db)).find((l) => l.id === id)
       if (!stored) {
         if ((await allLayers()).some((l) => l.id === id))
@@ -111,8 +130,17 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       }
       const found = validateBlackoutLayer(layerFromJson(merged))
       if (found.length) throw problems(found)
-      if (!(await complianceRepository.updateBlackout(db, merged as unknown as BlackoutLayer, storedVersion, clock.now())))
-        throw new AppError('stale-version', 412, 'The layer has changed', `Layer ${id} changed while you edited it.`)
+      await db.transaction().execute(async (trx) => {
+        if (!(await complianceRepository.updateBlackout(trx, merged as unknown as BlackoutLayer, storedVersion, clock.now())))
+          throw new AppError('stale-version', 412, 'The layer has changed', `Layer ${id} changed while you edited it.`)
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'blackout-layer.changed',
+          entityType: 'blackout-layer',
+          entityId: id,
+          payload: { version: storedVersion + 1, patch, layer: merged },
+        })
+      })
       return this.blackout(id)
     },
     async blackoutState(at: Date, regions?: string[]) {
@@ -132,7 +160,17 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       const o: CalendarOverride = { calendar: calendar as CalendarId, ...input }
       const found = validateOverrides([o])
       if (found.length) throw problems(found.map((p) => ({ ...p, pointer: p.pointer.replace(/^\/0/, '') })))
-      const id = await complianceRepository.insertOverride(db, o, actor.keyId, clock.now())
+      const id = await db.transaction().execute(async (trx) => {
+        const stored = await complianceRepository.insertOverride(trx, o, actor.keyId, clock.now())
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'calendar-override.added',
+          entityType: 'calendar-override',
+          entityId: stored,
+          payload: o,
+        })
+        return stored
+      })
       const ctx = await deps.compliance.loadContext(db)
       return { id, ...o, calendarVersion: ctx.calendars.versions()[o.calendar] }
     },

@@ -5,6 +5,7 @@ import { toWindow } from '../db/repositories/windows-repository.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import { snapshotOf } from '../domain/window-changes.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
@@ -73,6 +74,13 @@ export function createSchedulesService(deps: {
           windowIds: published.map((w) => w.id),
           snapshot: published.map(snapshotOf),
           recordedAt: clock.now(),
+        })
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'schedule.published',
+          entityType: 'schedule-publication',
+          entityId: publication.id,
+          payload: { month, publishedAt, backdated: input.publishedAt !== undefined, parties, windowIds: published.map((w) => w.id) },
         })
         await deps.events?.schedulePublished(trx, { month, publicationId: publication.id, publishedAt, parties, windows: published, actor })
         const withAssessments: AssessedWindow[] = await deps.windows.assessed(trx, published)

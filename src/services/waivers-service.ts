@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import type { Actor } from '../domain/lifecycle.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
@@ -73,6 +74,22 @@ export function createWaiversService(deps: {
           expiresAt: input.expiresAt ?? null,
           createdBy: actor.keyId,
           recordedAt: clock.now(),
+        })
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'waiver.granted',
+          entityType: 'waiver',
+          entityId: waiver.id,
+          payload: {
+            windowId,
+            findingKey: waiver.findingKey,
+            code: waiver.code,
+            approvedBy: waiver.approvedBy,
+            decisionRef: waiver.decisionRef,
+            decidedAt: waiver.decidedAt,
+            reason: waiver.reason,
+            expiresAt: waiver.expiresAt,
+          },
         })
         await deps.events?.waiverGranted(trx, waiver, window)
         const assessed = await deps.compliance.assessAndStore(trx, [window], input.decidedAt)

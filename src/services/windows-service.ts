@@ -4,6 +4,7 @@ import { type WindowFilter, windowsRepository } from '../db/repositories/windows
 import { type Actor, actsFor, checkTransition, isMaterialChange } from '../domain/lifecycle.ts'
 import { bumpsSequence, diffWindows, type FieldChange, snapshotOf } from '../domain/window-changes.ts'
 import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../domain/window.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
 import { checkIdsAgainst, type ReferenceService, unknownIds } from './reference-service.ts'
@@ -116,6 +117,25 @@ export function createWindowsService(deps: {
       throw invalid([bodyField(`${prefix}/programmeId`, `programme ${w.programmeId} belongs to ${p.party}, not ${w.party}`)])
   }
 
+  /** One audit entry per stored version, in the write's transaction (`window.created`, `window.changed`, …). */
+  function auditWindow(trx: DbOrTx, w: MaintenanceWindow, action: string, actor: Actor, reason: string | null, changes: FieldChange[]) {
+    return appendAudit(trx, clock, {
+      actor,
+      action: `window.${WINDOW_AUDIT_ACTIONS[action] ?? action}`,
+      entityType: 'window',
+      entityId: w.id,
+      payload: {
+        reference: w.reference,
+        party: w.party,
+        version: w.version,
+        historyAction: action,
+        reason,
+        effectiveAt: w.effectiveAt,
+        changes,
+      },
+    })
+  }
+
   /** Stores a new version of `after` if `before` is still current; 412 when someone else got there first. */
   async function save(
     trx: DbOrTx,
@@ -149,6 +169,7 @@ export function createWindowsService(deps: {
       changes,
       snapshot: snapshotOf(next),
     })
+    await auditWindow(trx, stored, action, actor, reason, changes)
     await deps.hooks?.afterChange?.(trx, { action, before, after: stored, changes, actor, reason })
     return stored
   }
@@ -171,6 +192,7 @@ export function createWindowsService(deps: {
       changes: diffWindows(undefined, w),
       snapshot: snapshotOf(w),
     })
+    await auditWindow(trx, stored, 'created', actor, null, diffWindows(undefined, w))
     await deps.hooks?.afterChange?.(trx, {
       action: 'created',
       before: undefined,
@@ -293,6 +315,16 @@ export function createWindowsService(deps: {
     /** Assess written windows through the hook and attach the assessments. */
     assessed,
   }
+}
+
+/** History actions → audit verbs: a publication or a decision is a transition like any other status change. */
+const WINDOW_AUDIT_ACTIONS: Record<string, string> = {
+  created: 'created',
+  updated: 'changed',
+  status: 'transitioned',
+  published: 'transitioned',
+  actuals: 'actuals-recorded',
+  replanned: 'replanned',
 }
 
 /** Builds the stored form of a new window (no I/O). */

@@ -72,6 +72,8 @@ const EXPECTED: Record<string, Who> = {
   'POST /v1/webhooks/:id/deliveries/:deliveryId/replay': ALL,
   'POST /v1/webhooks/:id/replay': ALL,
   'GET /v1/windows/:id/notices': ALL,
+  'GET /v1/audit': ['admin', 'reviewer'],
+  'GET /v1/audit/verify': ['admin', 'reviewer'],
 }
 
 const ctx = await buildTestApp(t)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { ReferenceService } from '../../services/reference-service.ts'
 import type { AppInstance } from '../app.ts'
-import { ANY_ROLE } from '../plugins/auth.ts'
+import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
 import { PartyId, problemResponses, RegionId, ServiceId } from '../schemas/common.ts'
 
 const PartyBody = z
@@ -58,7 +58,7 @@ export function referenceRoutes(app: AppInstance, deps: { reference: ReferenceSe
       reply
         .code(201)
         .header('location', `${deps.baseUrl}/v1/parties`)
-        .send(await reference.addParty(req.body).then((p) => ({ ...p, regions: [...p.regions] }))),
+        .send(await reference.addParty(req.body, actorOf(req)).then((p) => ({ ...p, regions: [...p.regions] }))),
   )
   app.post(
     '/v1/regions',
@@ -70,7 +70,7 @@ export function referenceRoutes(app: AppInstance, deps: { reference: ReferenceSe
       reply
         .code(201)
         .header('location', `${deps.baseUrl}/v1/regions`)
-        .send(await reference.addRegion(req.body).then((r) => ({ ...r, nations: [...r.nations] }))),
+        .send(await reference.addRegion(req.body, actorOf(req)).then((r) => ({ ...r, nations: [...r.nations] }))),
   )
   app.post(
     '/v1/services',
@@ -82,6 +82,6 @@ export function referenceRoutes(app: AppInstance, deps: { reference: ReferenceSe
       reply
         .code(201)
         .header('location', `${deps.baseUrl}/v1/services`)
-        .send(await reference.addService(req.body)),
+        .send(await reference.addService(req.body, actorOf(req))),
   )
 }

@@ -168,7 +168,10 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
     },
     async (req) => {
       const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(req.headers['if-match'] ?? '')
-      return (await rulesAdmin.patchBlackout(req.params.id, req.body, m ? Number(m[1]) : undefined)) as unknown as Record<string, unknown>
+      return (await rulesAdmin.patchBlackout(req.params.id, req.body, m ? Number(m[1]) : undefined, actorOf(req))) as unknown as Record<
+        string,
+        unknown
+      >
     },
   )
 
