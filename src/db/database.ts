@@ -73,9 +73,13 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
 }
 
 function openServer(url: string, max: number): OpenDatabase {
-  const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC' })
-  // An idle client losing its server (restart) must not crash the process; the pool replaces it.
+  // connectionTimeoutMillis: a server that does not answer at all becomes a 503, not a hung request.
+  const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000 })
+  // A client losing its server (restart, 57P01) must not crash the process: an idle one is reported
+  // on the pool; a checked-out one between queries emits 'error' on itself, and its next query fails
+  // (→ 503) and the pool drops it on release. Either way the pool opens a new connection when asked.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const changes = listenForChanges(pool, { dedicated: () => new pg.Client({ connectionString: url }) })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   pools.set(db, pool)

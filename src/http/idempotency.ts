@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Db, DbOrTx } from '../db/database.ts'
-import { idempotencyRepository } from '../db/repositories/idempotency-repository.ts'
+import { type Claim, idempotencyRepository } from '../db/repositories/idempotency-repository.ts'
 import type { Clock } from '../services/clock.ts'
 import { AppError } from '../services/errors.ts'
+import { appendingAtEnd } from '../services/audit-service.ts'
 import { actorOf } from './plugins/auth.ts'
 
 export interface HttpResult {
@@ -36,9 +37,10 @@ export function requestHashOf(url: string, body: unknown): string {
 
 /**
  * Runs a POST's write once per Idempotency-Key (scoped to API key and route, kept 24 hours).
- * The stored answer is written in the same transaction as the work, so both commit or neither:
- * the same key and body replay the first answer; another body gets 422; a duplicate while the
- * first still runs gets 409 with Retry-After; a 5xx is never stored.
+ * The key is claimed, the work done and the answer stored in one transaction, so all of it commits
+ * or none: the same key and body replay the first answer; another body gets 422; a duplicate while
+ * the first still runs gets 409 with Retry-After; a 5xx is never stored, and a request that failed
+ * (database away, process killed) leaves nothing that would hold up its retry.
  *
  * @example return idempotent({ db, clock }, req, reply, async (trx) => ({ status: 201, body: await svc.create(input, actor, { trx }) }))
  */
@@ -53,7 +55,7 @@ export async function idempotent(
     for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v)
     return reply.code(r.status).send(r.body)
   }
-  if (header === undefined) return send(await deps.db.transaction().execute(work))
+  if (header === undefined) return send(await deps.db.transaction().execute((trx) => appendingAtEnd(trx, () => work(trx))))
   const key = Array.isArray(header) ? header[0]! : header
   if (!KEY_FORMAT.test(key))
     throw new AppError('validation-failed', 400, 'Bad Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters.', {
@@ -61,46 +63,23 @@ export async function idempotent(
     })
   const scope = { apiKeyId: actorOf(req).keyId, route: `${req.method} ${req.routeOptions.url}`, key }
   const requestHash = requestHashOf(req.url, req.body)
-  const claim = await idempotencyRepository.claim(deps.db, {
-    ...scope,
-    requestHash,
-    now: deps.clock.now(),
-    ttlMs: TTL_MS,
-    staleAfterMs: STALE_MS,
-  })
-  if (claim.kind !== 'claimed' && claim.requestHash !== requestHash)
-    throw new AppError(
-      'idempotency-key-reused',
-      422,
-      'Idempotency-Key reused',
-      `The Idempotency-Key "${key}" was used before with a different request body.`,
-    )
-  if (claim.kind === 'running')
-    throw new AppError(
-      'idempotency-in-progress',
-      409,
-      'Request still running',
-      `A request with Idempotency-Key "${key}" is still being processed.`,
-      { headers: { 'retry-after': '1' } },
-    )
-  if (claim.kind === 'done') {
-    reply.header('idempotent-replayed', 'true')
-    for (const [k, v] of Object.entries(claim.response.headers)) reply.header(k, v)
-    if (!claim.response.headers['content-type']) reply.type('application/json; charset=utf-8')
-    return reply
-      .code(claim.response.statusCode)
-      .serializer((x: unknown) => x as string)
-      .send(claim.response.body)
-  }
+  const now = deps.clock.now()
+  let outcome: Exclude<Claim, { kind: 'claimed' }> | { kind: 'fresh'; result: HttpResult }
   try {
-    const result = await deps.db.transaction().execute(async (trx) => {
-      const r = await work(trx)
-      await idempotencyRepository.complete(trx, scope, { statusCode: r.status, headers: r.headers ?? {}, body: JSON.stringify(r.body) })
-      return r
+    outcome = await deps.db.transaction().execute(async (trx) => {
+      const claim = await idempotencyRepository.claim(trx, { ...scope, requestHash, now, ttlMs: TTL_MS, staleAfterMs: STALE_MS })
+      if (claim.kind !== 'claimed') return claim
+      const result = await appendingAtEnd(trx, () => work(trx))
+      await idempotencyRepository.complete(trx, scope, {
+        statusCode: result.status,
+        headers: result.headers ?? {},
+        body: JSON.stringify(result.body),
+      })
+      return { kind: 'fresh' as const, result }
     })
-    return send(result)
   } catch (err) {
-    // A 4xx answer is part of the contract and is replayed; anything else frees the key for a retry.
+    // The claim rolled back with the work. A 4xx answer is part of the contract and is replayed,
+    // so it is stored now; anything else leaves the key free for a retry.
     if (err instanceof AppError && err.status < 500) {
       const problem = {
         type: `${deps.baseUrl}/problems/${err.code}`,
@@ -113,15 +92,40 @@ export async function idempotent(
       }
       delete (problem as { headers?: unknown }).headers
       await idempotencyRepository
-        .complete(deps.db, scope, {
-          statusCode: err.status,
-          headers: { 'content-type': 'application/problem+json', ...(err.extra.headers ?? {}) },
-          body: JSON.stringify(problem),
-        })
-        .catch(() => idempotencyRepository.release(deps.db, scope))
-    } else {
-      await idempotencyRepository.release(deps.db, scope).catch(() => {})
+        .store(
+          deps.db,
+          { ...scope, requestHash, now, ttlMs: TTL_MS },
+          {
+            statusCode: err.status,
+            headers: { 'content-type': 'application/problem+json', ...(err.extra.headers ?? {}) },
+            body: JSON.stringify(problem),
+          },
+        )
+        .catch(() => {})
     }
     throw err
   }
+  if (outcome.kind === 'fresh') return send(outcome.result)
+  if (outcome.requestHash !== undefined && outcome.requestHash !== requestHash)
+    throw new AppError(
+      'idempotency-key-reused',
+      422,
+      'Idempotency-Key reused',
+      `The Idempotency-Key "${key}" was used before with a different request body.`,
+    )
+  if (outcome.kind === 'running')
+    throw new AppError(
+      'idempotency-in-progress',
+      409,
+      'Request still running',
+      `A request with Idempotency-Key "${key}" is still being processed.`,
+      { headers: { 'retry-after': '1' } },
+    )
+  reply.header('idempotent-replayed', 'true')
+  for (const [k, v] of Object.entries(outcome.response.headers)) reply.header(k, v)
+  if (!outcome.response.headers['content-type']) reply.type('application/json; charset=utf-8')
+  return reply
+    .code(outcome.response.statusCode)
+    .serializer((x: unknown) => x as string)
+    .send(outcome.response.body)
 }
