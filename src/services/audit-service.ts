@@ -37,8 +37,40 @@ const tails = new WeakMap<object, AuditHead>()
  *
  * @example await appendAudit(trx, clock, { actor, action: 'waiver.granted', entityType: 'waiver', entityId: w.id, payload: { decidedAt } })
  */
-export async function appendAudit(trx: DbOrTx, clock: Clock, rec: AuditRecord): Promise<AuditHead> {
+export async function appendAudit(trx: DbOrTx, clock: Clock, rec: AuditRecord): Promise<void> {
   if (!trx.isTransaction) throw new Error(`audit: ${rec.action} must be appended inside the write's transaction`)
+  const queue = deferred.get(trx)
+  // Recorded now, written at the end of the transaction (see appendingAtEnd).
+  if (queue) queue.push({ rec: { ...rec, payload: normalisePayload(rec.payload ?? {}) }, recordedAt: clock.now() })
+  else await appendNow(trx, rec, clock.now())
+}
+
+/** Entries waiting for the end of their transaction, by transaction. */
+const deferred = new WeakMap<object, { rec: AuditRecord; recordedAt: Date }[]>()
+
+/**
+ * Runs a write in `trx` with its audit entries appended when the work is done, just before the
+ * caller commits: the advisory lock that orders the log across instances is then held for those
+ * appends and the commit only, not for the whole write (its assessment, events and so on), so
+ * concurrent writes queue for a moment instead of for each other's whole transaction.
+ *
+ * @example return db.transaction().execute((trx) => appendingAtEnd(trx, () => windows.create(input, actor, { trx })))
+ */
+export async function appendingAtEnd<T>(trx: DbOrTx, work: () => Promise<T>): Promise<T> {
+  if (deferred.has(trx)) return work()
+  const queue: { rec: AuditRecord; recordedAt: Date }[] = []
+  deferred.set(trx, queue)
+  try {
+    const out = await work()
+    deferred.delete(trx)
+    for (const { rec, recordedAt } of queue) await appendNow(trx, rec, recordedAt)
+    return out
+  } finally {
+    deferred.delete(trx)
+  }
+}
+
+async function appendNow(trx: DbOrTx, rec: AuditRecord, recordedAt: Date): Promise<AuditHead> {
   let tail = tails.get(trx)
   if (!tail) {
     await auditRepository.lock(trx)
@@ -47,7 +79,7 @@ export async function appendAudit(trx: DbOrTx, clock: Clock, rec: AuditRecord): 
   const keyId = rec.actor?.keyId
   const content = {
     seq: tail.seq + 1,
-    recordedAt: clock.now(),
+    recordedAt,
     actor: keyId && UUID.test(keyId) ? keyId.toLowerCase() : null,
     action: rec.action,
     entityType: rec.entityType,

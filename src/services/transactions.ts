@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { Db, DbOrTx } from '../db/database.ts'
 import type { Database } from '../db/schema.ts'
+import { appendingAtEnd } from './audit-service.ts'
 
 /**
  * Runs `work` inside `trx` when the caller already holds one (e.g. the idempotency wrapper),
@@ -10,5 +11,5 @@ import type { Database } from '../db/schema.ts'
  */
 export function inTransaction<T>(db: Db, trx: DbOrTx | undefined, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (trx && trx.isTransaction) return work(trx as Transaction<Database>)
-  return db.transaction().execute(work)
+  return db.transaction().execute((t) => appendingAtEnd(t, () => work(t)))
 }
