@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { SEVERITY_RANK, type Severity } from '../domain/findings.ts'
 import { zoneClock } from '../domain/time.ts'
 import { Instant } from '../http/schemas/common.ts'
 import { DEFAULT_RULESET, type Ruleset } from '../domain/ruleset.ts'
-import { assessOffline, RulesetChoiceError, rulesetByName, rulesetFromJson, toWindowPlan } from '../services/offline-assessment.ts'
+import { assessOffline, toWindowPlan } from '../services/offline-assessment.ts'
 import type { WindowAssessmentView } from '../services/compliance-service.ts'
 import { toCsv } from './csv.ts'
 import { formatProblem, type PlanProblem, readPlan } from './plan-files.ts'
+import { rulesetChoice, rulesetProblem } from './ruleset-choice.ts'
 
 /**
  * `mwp check <plan>`: assesses a plan file offline with the service's engine and says, by its exit
@@ -76,13 +77,9 @@ export async function runCheck(file: string, o: CheckOptions): Promise<number> {
   try {
     // A file when one is there by that name, else a built-in ruleset's name; a JSON plan may name a version.
     const choice = o.ruleset ?? (plan.rulesetVersion ? `${DEFAULT_RULESET.id}@${plan.rulesetVersion}` : undefined)
-    if (choice !== undefined) ruleset = existsSync(choice) ? rulesetFromJson(readFileSync(choice, 'utf8'), choice) : rulesetByName(choice)
+    if (choice !== undefined) ruleset = rulesetChoice(choice)
   } catch (err) {
-    if (err instanceof RulesetChoiceError) {
-      o.err(`mwp check: --ruleset: ${err.message}\n${err.problems.map((p) => `  ${p.pointer || '/'}: ${p.message}\n`).join('')}`)
-      return EXIT.badInput
-    }
-    o.err(`mwp check: --ruleset ${o.ruleset}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`)
+    o.err(rulesetProblem('check', o.ruleset, err))
     return EXIT.badInput
   }
 

@@ -28,8 +28,12 @@ function fail(message: string, code = 1): never {
   process.exit(code)
 }
 
-/** Opens the configured database for a command, refusing clearly when another process holds the embedded one. */
-async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T> {
+/**
+ * Opens the configured database for a command, refusing clearly (exit 3) when another process, a
+ * running service, holds the embedded one; `hint` says what to do instead (the service's URL is
+ * guessed from the same settings, e.g. `mwp keys list --server http://127.0.0.1:8080 --key <admin key>`).
+ */
+async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>, hint: (serviceUrl: string) => string): Promise<T> {
   const { ConfigError, loadConfig } = await import('../config.ts')
   const { DatabaseInUseError, openDatabase } = await import('../db/database.ts')
   const { migrateToLatest } = await import('../db/migrator.ts')
@@ -44,8 +48,11 @@ async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>): Promise<T
   try {
     d = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
   } catch (err) {
-    if (err instanceof DatabaseInUseError)
-      fail(`${err.message}\n     For keys: mwp keys create --server http://127.0.0.1:8080 --key <admin key> ...`, 3)
+    if (err instanceof DatabaseInUseError) {
+      const { inUseMessage, serviceUrlGuess } = await import('./db-commands.ts')
+      process.stderr.write(inUseMessage(err, hint(serviceUrlGuess(config))))
+      process.exit(3)
+    }
     throw err
   }
   try {
@@ -98,9 +105,40 @@ db.command('migrate')
   .description('apply pending migrations to the configured database (DATABASE_URL, or the embedded one in DATA_DIR)')
   .action(async () => {
     const { migrateToLatest } = await import('../db/migrator.ts')
-    await withDatabase(async (d) => {
-      const applied = await migrateToLatest(d.db)
-      process.stdout.write(`${d.kind} database at ${d.location}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`)
+    await withDatabase(
+      async (d) => {
+        const applied = await migrateToLatest(d.db)
+        process.stdout.write(`${d.kind} database at ${d.location}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`)
+      },
+      () =>
+        'The running service applied the migrations when it started; to migrate this folder yourself, stop the service first (or migrate a PostgreSQL server: DATABASE_URL).',
+    )
+  })
+db.command('backup')
+  .description(
+    'copy the embedded database to a gzipped tarball (refused while a service holds it: exit 3); on PostgreSQL (DATABASE_URL) run pg_dump, or say how',
+  )
+  .option('--out <file>', 'where to write (default: mwp-backup-<UTC time>.tar.gz, or .dump for pg_dump); never overwritten')
+  .action(async (o: { out?: string }) => {
+    const { runBackup } = await import('./db-commands.ts')
+    process.exitCode = await runBackup({
+      ...(o.out ? { file: o.out } : {}),
+      now: () => new Date(),
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    })
+  })
+db.command('restore')
+  .description('create an embedded database from a mwp db backup tarball, in a folder that holds none yet')
+  .argument('<file>', 'the tarball written by mwp db backup')
+  .option('--data-dir <dir>', 'the folder to create it in (default: DATA_DIR, ./data)')
+  .action(async (file: string, o: { dataDir?: string }) => {
+    const { runRestore } = await import('./db-commands.ts')
+    process.exitCode = await runRestore(file, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      now: () => new Date(),
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
     })
   })
 
@@ -124,7 +162,10 @@ serverOptions(
   const input = { name: o.name, role: o.role, ...(o.party ? { parties: o.party } : {}) }
   const created = o.server
     ? ((await http(o.server, o.key ?? fail('--key is needed with --server'), 'POST', '/v1/keys', input)) as { id: string; key: string })
-    : await withDatabase(async (d) => (await services(d)).keys.create(input, null))
+    : await withDatabase(
+        async (d) => (await services(d)).keys.create(input, null),
+        (url) => `Ask the running service instead: mwp keys create ... --server ${url} --key <admin key>`,
+      )
   process.stdout.write(`${created.key}\n`)
   process.stderr.write(
     `key ${created.id} (${o.role}${o.party ? ` for ${o.party.join(', ')}` : ''}) — the secret above is shown only once\n`,
@@ -134,14 +175,21 @@ serverOptions(
 serverOptions(keys.command('list').description('list keys (never their secrets)')).action(async (o: { server?: string; key?: string }) => {
   const items = o.server
     ? ((await http(o.server, o.key ?? fail('--key is needed with --server'), 'GET', '/v1/keys')) as { items: unknown[] }).items
-    : await withDatabase(async (d) => (await services(d)).keys.list())
+    : await withDatabase(
+        async (d) => (await services(d)).keys.list(),
+        (url) => `Ask the running service instead: mwp keys list --server ${url} --key <admin key>`,
+      )
   process.stdout.write(`${JSON.stringify(items, null, 2)}\n`)
 })
 
 serverOptions(keys.command('revoke').description('revoke a key by id').argument('<id>', 'the key id')).action(
   async (id: string, o: { server?: string; key?: string }) => {
     if (o.server) await http(o.server, o.key ?? fail('--key is needed with --server'), 'DELETE', `/v1/keys/${id}`)
-    else await withDatabase(async (d) => (await services(d)).keys.revoke(id, { keyId: 'cli', role: 'admin', parties: [] }))
+    else
+      await withDatabase(
+        async (d) => (await services(d)).keys.revoke(id, { keyId: 'cli', role: 'admin', parties: [] }),
+        (url) => `Ask the running service instead: mwp keys revoke ${id} --server ${url} --key <admin key>`,
+      )
     process.stdout.write(`revoked ${id}\n`)
   },
 )
@@ -234,6 +282,44 @@ audit
     const { runAuditVerify } = await import('./audit.ts')
     process.exitCode = await runAuditVerify({
       ...o,
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    })
+  })
+
+program
+  .command('slots')
+  .description(
+    'find compliant slots for a window offline (no server, no database: built-in rules, a plan file as the windows already planned), or ask a running service (--server); exit 0 when --count were found, 1 when fewer (the answer says why), 2 on bad input, 3 when the service could not be asked',
+  )
+  .requiredOption('--duration <iso>', 'ISO 8601 duration of real time, e.g. PT6H')
+  .requiredOption('--from <instant>', 'RFC 3339 instant: slots start at or after it')
+  .requiredOption('--to <instant>', 'RFC 3339 instant: slots end by it (at most two years after --from)')
+  .option('--party <party>', 'the party doing the work', 'DSP')
+  .option('--services <list>', 'comma-separated services affected (default: none named)')
+  .option('--regions <list>', "comma-separated regions affected (default: the party's regions)")
+  .option('--count <n>', 'how many alternative slots, 1 to 100', '5')
+  .option('--notified-at <instant>', 'when the slot would be notified (default: now)')
+  .addOption(
+    new Option('--tolerate <severity>', 'the most severe finding tolerated (warning: no breach and no objection)')
+      .choices(['none', 'info', 'warning', 'objection'])
+      .default('warning'),
+  )
+  .option('--plan <file>', 'windows already planned (.json, .csv or .ics, as mwp check reads them): cap, overlap and spacing count them')
+  .option(
+    '--ruleset <file|name>',
+    'a ruleset JSON file, or a built-in ruleset: default, or id@version (default: the version in force at --from)',
+  )
+  .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
+  .option('--server <url>', 'ask a running service (GET /v1/slots) instead of searching offline')
+  .addOption(new Option('--key <key>', 'an API key for --server (any role)').env('MWP_API_KEY'))
+  .action(async (o: Record<string, string | undefined>) => {
+    const { runSlots } = await import('./slots.ts')
+    process.exitCode = await runSlots({
+      ...(o as unknown as Parameters<typeof runSlots>[0]),
+      pretty: process.stdout.isTTY === true,
+      tzdbVersion: process.versions.tz ?? 'unknown',
+      now: () => new Date(),
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(t),
     })

@@ -163,3 +163,63 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+
+export class NoEmbeddedDatabaseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`There is no embedded database in ${dataDir} (DATA_DIR).`)
+    this.name = 'NoEmbeddedDatabaseError'
+  }
+}
+
+export class DataDirNotEmptyError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`${dataDir} already holds an embedded database; restore into a new DATA_DIR (nothing was changed).`)
+    this.name = 'DataDirNotEmptyError'
+  }
+}
+
+/**
+ * A gzipped tarball of the embedded database (PGlite `dumpDataDir`), taken under the same lock as
+ * openDatabase: a process holding the database (a running service) makes it throw DatabaseInUseError.
+ *
+ * @example writeFileSync('mwp-backup.tar.gz', await backupEmbedded('./data'))
+ */
+export async function backupEmbedded(dataDir: string): Promise<Uint8Array> {
+  const dir = resolve(dataDir)
+  if (!existsSync(join(dir, 'pg', 'PG_VERSION'))) throw new NoEmbeddedDatabaseError(dir)
+  const release = takeLock(dir)
+  try {
+    const pgl = await PGlite.create(join(dir, 'pg'))
+    try {
+      const tarball = await pgl.dumpDataDir('gzip')
+      return new Uint8Array(await tarball.arrayBuffer())
+    } finally {
+      await pgl.close()
+    }
+  } finally {
+    release()
+  }
+}
+
+/**
+ * Creates the embedded database in `dataDir` from a backupEmbedded tarball; refuses a folder that
+ * already holds one (DataDirNotEmptyError).
+ *
+ * @example await restoreEmbedded(readFileSync('mwp-backup.tar.gz'), './data-restored')
+ */
+export async function restoreEmbedded(tarball: Uint8Array, dataDir: string): Promise<void> {
+  const dir = resolve(dataDir)
+  if (existsSync(join(dir, 'pg', 'PG_VERSION'))) throw new DataDirNotEmptyError(dir)
+  mkdirSync(dir, { recursive: true })
+  const release = takeLock(dir)
+  try {
+    const pgl = await PGlite.create(join(dir, 'pg'), { loadDataDir: new Blob([tarball]) })
+    try {
+      await pgl.query('select 1')
+    } finally {
+      await pgl.close()
+    }
+  } finally {
+    release()
+  }
+}

@@ -23,10 +23,12 @@ import {
   type ImpactContext,
 } from '../domain/impact/index.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
+import type { SlotContext, SlotsResult } from '../domain/slots.ts'
 import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../domain/window.ts'
 import type { ComplianceContext, WindowAssessmentView } from './compliance-service.ts'
 import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
+import { checkSlotRange, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
 
 /**
  * Assesses a plan offline: no server, no database. The same domain engine and the same wiring as a
@@ -223,16 +225,7 @@ function inForce(start: Date): Ruleset {
  * REDUNDANCY_LOSS findings and the RAG rating are made by the same code as on the API).
  */
 async function offlineImpact(subjects: readonly WindowPlan[], views: WindowAssessmentView[], ctx: ComplianceContext): Promise<void> {
-  const impactCtx: ImpactContext = {
-    estate: DEFAULT_ESTATE,
-    profile: DEFAULT_TOP_UP_PROFILE,
-    thresholds: DEFAULT_IMPACT_THRESHOLDS,
-    parties: [...DEFAULT_PARTIES],
-    regions: [...DEFAULT_REGIONS],
-    services: [...DEFAULT_SERVICES],
-    zone: 'Europe/London',
-    isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions),
-  }
+  const impactCtx = offlineImpactContext(ctx.calendars)
   const reference = { version: 1, versionId: 'default' }
   const overlaps = detectOverlaps(
     subjects.map((w, i) => ({
@@ -256,6 +249,67 @@ async function offlineImpact(subjects: readonly WindowPlan[], views: WindowAsses
   })
   // No database is touched offline, so no transaction is passed.
   await impactAttacher({ impactFor })(undefined as never, subjects, views, ctx)
+}
+
+/** The impact model with the reference data a fresh service ships with. */
+function offlineImpactContext(calendars: CalendarSet): ImpactContext {
+  return {
+    estate: DEFAULT_ESTATE,
+    profile: DEFAULT_TOP_UP_PROFILE,
+    thresholds: DEFAULT_IMPACT_THRESHOLDS,
+    parties: [...DEFAULT_PARTIES],
+    regions: [...DEFAULT_REGIONS],
+    services: [...DEFAULT_SERVICES],
+    zone: 'Europe/London',
+    isPreHoliday: preHolidayOf(calendars, DEFAULT_REGIONS),
+  }
+}
+
+/** The stored plan is read this far around a search range by the service (the cap month and the spacing horizon). */
+const SLOT_MARGIN_MS = 40 * DAY_MS
+
+export interface OfflineSlotOptions {
+  now: Date
+  tzdbVersion: string
+  /** The ruleset to search under; else the built-in version in force at `from`. */
+  ruleset?: Ruleset
+  /** Windows already planned (cap, overlap, spacing): a plan file's windows; cancelled and rejected ones are ignored. */
+  plan?: readonly WindowPlan[]
+  maxWindowHours?: number
+  clock?: () => number
+}
+
+/**
+ * `GET /v1/slots` offline: the same checks and search (src/services/slot-search.ts) over the
+ * built-in rulesets, default blackout layers and shipped reference data, with `plan` as the windows
+ * already planned. Throws AppError (invalid) for a request the API would answer with 400.
+ *
+ * @example
+ * const r = findSlotsOffline({ durationMinutes: 360, from, to, party: 'DSP', count: 3, tolerate: 'warning' },
+ *   { now: new Date(), tzdbVersion: 'unknown' })
+ * r.slots.map((s) => s.localStart)
+ */
+export function findSlotsOffline(q: SlotQuery, opts: OfflineSlotOptions): SlotsResult & { ruleset: { id: string; version: string } } {
+  checkSlotRange(q, opts.maxWindowHours ?? 72)
+  const regions = slotRegions(q, { parties: DEFAULT_PARTIES, regions: DEFAULT_REGIONS, services: DEFAULT_SERVICES })
+  calendarsMemo ??= buildCalendars()
+  const ruleset = opts.ruleset ?? inForce(q.from)
+  const lo = q.from.getTime() - SLOT_MARGIN_MS
+  const hi = q.to.getTime() + SLOT_MARGIN_MS
+  const background = (opts.plan ?? []).filter(
+    (w) => w.status !== 'cancelled' && w.status !== 'rejected' && w.end.getTime() > lo && w.start.getTime() < hi,
+  )
+  const ctx: SlotContext = {
+    now: opts.now,
+    ruleset,
+    calendars: calendarsMemo,
+    blackouts: defaultBlackoutLayers(ruleset),
+    regions: [...DEFAULT_REGIONS],
+    background,
+    impact: offlineImpactContext(calendarsMemo),
+    tzdbVersion: opts.tzdbVersion,
+  }
+  return searchSlots(q, regions, ctx, opts.clock)
 }
 
 /** 'YYYY-MM' keys of the local months a window has minutes in (as the service's compliance view lists them). */

@@ -3,23 +3,16 @@ import { complianceRepository } from '../db/repositories/compliance-repository.t
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import type { FindingCode } from '../domain/findings.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
-import {
-  findSlots,
-  type ReplanResult,
-  replan,
-  type SlotContext,
-  SlotRequestError,
-  type SlotsResult,
-  type Tolerance,
-} from '../domain/slots.ts'
+import { type ReplanResult, replan, type SlotContext, type SlotsResult } from '../domain/slots.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
-import { AppError, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
+import { AppError, forbidden, invalid, notFound } from './errors.ts'
 import { preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
 import type { ReferenceService } from './reference-service.ts'
+import { checkSlotRange, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
 import { inTransaction } from './transactions.ts'
 import type { WindowsService } from './windows-service.ts'
 
@@ -29,24 +22,12 @@ const MARGIN_MS = 40 * DAY_MS
 /** Re-planning searches up to three years after publication unless told otherwise. */
 const DEFAULT_HORIZON_MS = 3 * 365 * DAY_MS + DAY_MS
 
-export interface SlotQuery {
-  durationMinutes: number
-  from: Date
-  to: Date
-  party: string
-  services?: string[] | undefined
-  regions?: string[] | undefined
-  count: number
-  notifiedAt?: Date | undefined
-  tolerate: Tolerance
-}
+export type { SlotQuery } from './slot-search.ts'
 
 export interface ReplanBody {
   publishedAt: Date
   until?: Date | undefined
 }
-
-const query = (pointer: string, message: string): FieldProblem => ({ pointer, in: 'query', message })
 
 /**
  * Compliant slots and programme re-planning: reads the rules, calendars, blackouts, stored plan and
@@ -124,42 +105,12 @@ export function createSlotsService(deps: {
 
   return {
     async find(q: SlotQuery): Promise<SlotsResult & { ruleset: { id: string; version: string } }> {
-      const problems: FieldProblem[] = []
-      if (!(q.durationMinutes > 0)) problems.push(query('/duration', 'the duration must be positive'))
-      else if (q.durationMinutes > deps.maxWindowHours * 60)
-        problems.push(query('/duration', `at most ${deps.maxWindowHours} hours (MAX_WINDOW_HOURS)`))
-      if (q.to.getTime() <= q.from.getTime()) problems.push(query('/to', 'to must be after from'))
-      else if (q.to.getTime() - q.from.getTime() > 731 * DAY_MS) problems.push(query('/to', 'the range may span at most two years'))
-      if (problems.length) throw invalid(problems)
+      checkSlotRange(q, deps.maxWindowHours)
       const { ctx, regions } = await inTransaction(db, undefined, async (trx) => {
-        const ref = await deps.reference.all(trx)
-        const party = ref.parties.find((p) => p.id === q.party)
-        if (!party) throw invalid([query('/party', `unknown party ${q.party}`)])
-        const unknownRegions = (q.regions ?? []).filter((r) => !ref.regions.some((x) => x.id === r))
-        if (unknownRegions.length) throw invalid([query('/regions', `unknown regions ${unknownRegions.join(', ')}`)])
-        const unknownServices = (q.services ?? []).filter((s) => !ref.services.some((x) => x.id === s))
-        if (unknownServices.length) throw invalid([query('/services', `unknown services ${unknownServices.join(', ')}`)])
-        return { ctx: await contextFor(trx, q.from, q.from, q.to, []), regions: q.regions?.length ? q.regions : [...party.regions] }
+        const regions = slotRegions(q, await deps.reference.all(trx))
+        return { ctx: await contextFor(trx, q.from, q.from, q.to, []), regions }
       })
-      try {
-        const r = findSlots(
-          {
-            durationMinutes: q.durationMinutes,
-            from: q.from,
-            to: q.to,
-            count: q.count,
-            notifiedAt: q.notifiedAt ?? null,
-            tolerate: q.tolerate,
-            template: { party: q.party, services: q.services ?? [], regions, impact: 'outage' },
-            limits: { maxAssessments: 2000, timeBudgetMs: 10_000, clock: () => performance.now() },
-          },
-          ctx,
-        )
-        return { ...r, ruleset: { id: ctx.ruleset.id, version: ctx.ruleset.version } }
-      } catch (err) {
-        if (err instanceof SlotRequestError) throw invalid([query(`/${err.field}`, err.message)])
-        throw err
-      }
+      return searchSlots(q, regions, ctx)
     },
 
     /** A proposed schedule for the programme; nothing is stored. */

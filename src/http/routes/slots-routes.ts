@@ -7,7 +7,8 @@ import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
 import { csv, IdParams, Instant, PartyId, problemResponses, RegionId, ServiceId } from '../schemas/common.ts'
 
-const SlotsQuery = z
+/** The query of GET /v1/slots; `mwp slots` validates its options with it too. */
+export const SlotsQuery = z
   .object({
     duration: z.string().max(40).meta({ description: 'ISO 8601 duration of real time, e.g. PT6H', example: 'PT6H' }),
     from: Instant,
@@ -46,7 +47,8 @@ const ReplanOut = z
 /** Dates → ISO strings, recursively (answers are plain JSON). */
 const json = <T>(v: T): Record<string, unknown> => JSON.parse(JSON.stringify(v)) as Record<string, unknown>
 
-function durationMinutes(text: string): number {
+/** Minutes of an ISO 8601 duration; problem+json (invalid) when it is not one. @example durationMinutes('PT6H') // 360 */
+export function durationMinutes(text: string): number {
   const d = Duration.fromISO(text)
   if (!d.isValid) throw invalid([{ pointer: '/duration', in: 'query', message: "must be an ISO 8601 duration such as 'PT6H'" }])
   return d.as('minutes')
