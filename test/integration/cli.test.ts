@@ -163,7 +163,19 @@ t.test('check: a bad row 7 is named with its row and column, and the other 13 ar
 })
 
 t.test('--help for every command, and --version', async (t) => {
-  for (const cmd of [[], ['check'], ['import'], ['export'], ['serve'], ['db', 'migrate'], ['keys', 'create'], ['demo']]) {
+  for (const cmd of [
+    [],
+    ['check'],
+    ['import'],
+    ['export'],
+    ['serve'],
+    ['db', 'migrate'],
+    ['db', 'backup'],
+    ['db', 'restore'],
+    ['keys', 'create'],
+    ['slots'],
+    ['demo'],
+  ]) {
     const r = await mwp([...cmd, '--help'])
     t.equal(r.code, 0, `mwp ${cmd.join(' ')} --help`)
     t.match(r.out, /^Usage: mwp/)
