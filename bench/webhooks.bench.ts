@@ -183,9 +183,7 @@ process.stdout.write(
     INSERT INTO webhook_deliveries (event_id, subscription_id, ordering_key, state, created_at, next_attempt_at, attempt_count, attempts, acknowledged_at)
     SELECT e.id, s.id, 'k', 'delivered', ${at}::timestamptz, ${at}::timestamptz, 1, jsonb_build_array(jsonb_build_object('at', ${at}::text)), ${at}::timestamptz
     FROM outbox_events e CROSS JOIN webhook_subscriptions s
-    WHERE e.type IN ('window.proposed', 'schedule.published') AND e.subject NOT LIKE 'windows/%' OR (e.type = 'window.proposed' AND e.data = '{}'::jsonb)`.execute(
-    database.db,
-  )
+    WHERE e.data = '{}'::jsonb`.execute(database.db)
   const runs: number[] = []
   let rows = 0
   for (let i = 0; i < 5; i++) {
