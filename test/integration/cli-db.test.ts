@@ -40,7 +40,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const adminKey = `mwp-test-admin-${'k'.repeat(24)}`
 const dbEnv = await serviceDatabaseEnv()
 t.teardown(() => dbEnv.cleanup())
-const svc = await startService({ ...dbEnv.env, ADMIN_API_KEY: adminKey })
+const svc = await startService({ ...dbEnv.env, ADMIN_API_KEY: adminKey }, 120_000)
 t.teardown(() => void svc.child.kill('SIGKILL'))
 // What the command line is given: the same database settings as the service, and its port (for the hint).
 const env = { ...dbEnv.env, PORT: String(svc.port) }

@@ -218,7 +218,7 @@ t.test('--server asks GET /v1/slots of a running service, and agrees with the of
   const adminKey = `mwp-test-admin-${'s'.repeat(24)}`
   const dbEnv = await serviceDatabaseEnv()
   t.teardown(() => dbEnv.cleanup())
-  const svc = await startService({ ...dbEnv.env, ADMIN_API_KEY: adminKey })
+  const svc = await startService({ ...dbEnv.env, ADMIN_API_KEY: adminKey }, 120_000)
   t.teardown(() => void svc.child.kill('SIGKILL'))
 
   const args = [...SPRING, ...NOTIFIED, ...PREPAYMENT, '--count', '4', '--format', 'json']
