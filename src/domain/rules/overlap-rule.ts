@@ -68,22 +68,26 @@ export const overlapRule: RuleFamily = {
     const ring = new Int32Array(MAX_LISTED)
     const sel = new Int32Array(MAX_LISTED)
     const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
-    for (const p of ctx.subjects) {
-      const self = p.slot
-      if (self < 0 || list[self] !== p) continue
-      const ps = p.s
+    // Subjects in start order (not input order): neighbours in time list mostly the same windows, so
+    // their data stays in cache (in input order every listed window was a cache miss on large plans).
+    // Each window's findings are sorted at the end, so the order of emission does not matter.
+    for (let self = 0; self < n; self++) {
+      const p = list[self]!
+      if (p.index < 0) continue // background: counts, gets no finding
+      const ps = starts[self]!
+      const pe = ends[self]!
       const mask = masks[self]!
       let lo = 0
       let hi = n
       while (lo < hi) {
         const mid = (lo + hi) >>> 1
-        if (starts[mid]! < p.e) lo = mid + 1
+        if (starts[mid]! < pe) lo = mid + 1
         else hi = mid
       }
       let count = 0
       if (useGroups) {
         for (let g = 0; g < G; g++)
-          if ((gMask[g]! & mask) !== 0) count += countBelow(gStarts[g]!, p.e, false) - countBelow(gEnds[g]!, ps, true)
+          if ((gMask[g]! & mask) !== 0) count += countBelow(gStarts[g]!, pe, false) - countBelow(gEnds[g]!, ps, true)
         count-- // the window itself
         if (count === 0) continue
         // The first MAX_LISTED overlapping windows in participants order: forward from the first
@@ -120,8 +124,9 @@ export const overlapRule: RuleFamily = {
       const shared: number[] = new Array(listedN)
       let text = ''
       for (let i = 0; i < listedN; i++) {
-        const q = list[sel[i]!]!
-        const sh = (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS
+        const j = sel[i]!
+        const q = list[j]!
+        const sh = (Math.min(pe, ends[j]!) - Math.max(ps, starts[j]!)) / MINUTE_MS
         overlapping[i] = q.w.reference
         parties[i] = q.w.party
         shared[i] = sh

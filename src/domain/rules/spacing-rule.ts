@@ -21,59 +21,67 @@ export const spacingRule: RuleFamily = {
       if (!arr) byParty.set(p.w.party, (arr = []))
       arr.push(p) // participants are sorted by start already
     }
-    for (const p of ctx.subjects) {
-      if (!p.planned || !sp.impacts.value.includes(p.w.impact)) continue
-      const arr = byParty.get(p.w.party)
-      if (!arr) continue
-      // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
-      const lo = lowerBound(arr, p.s - min, true)
-      const hi = lowerBound(arr, p.s + min, false)
-      const count = hi - lo - 1
-      let nearest: PreparedWindow | null = null
-      if (count > 0) {
-        // candidates: the nearest start at or before p.s and the nearest at or after (ties by order)
-        const at = lowerBound(arr, p.s, false)
-        const cands: PreparedWindow[] = []
-        for (let j = at - 1; j >= lo && cands.length < 1; j--) if (arr[j] !== p) cands.push(arr[j]!)
-        for (let j = at; j < hi && arr[j]!.s === p.s; j++) if (arr[j] !== p) cands.push(arr[j]!)
-        for (let j = at; j < hi; j++)
-          if (arr[j] !== p && arr[j]!.s > p.s) {
-            cands.push(arr[j]!)
-            break
-          }
-        for (const q of cands) {
-          const dq = Math.abs(q.s - p.s)
-          const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
-          if (dq < dn || (dq === dn && nearest && tieBreak(q, nearest) < 0)) nearest = q
-        }
+    // Per party, subjects in start order (their neighbours stay in cache); starts in a typed array for
+    // the binary searches. Each window's findings are sorted at the end: emission order does not matter.
+    for (const arr of byParty.values()) {
+      const starts = Float64Array.from(arr, (p) => p.s)
+      for (const p of arr) {
+        if (p.index < 0) continue // background: counts, gets no finding
+        emitSpacing(ctx, p, arr, starts, min)
       }
-      if (!nearest) continue
-      const gapH = Math.abs(nearest.s - p.s) / HOUR_MS
-      ctx.emit(p, {
-        code: 'MIN_SPACING',
-        severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
-        ruleId: 'spacing',
-        provenance: sp.minHoursBetweenStarts.provenance,
-        message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.w.reference} (${nearest.w.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
-        evidence: {
-          nearest: nearest.w.reference,
-          party: p.w.party,
-          hoursBetweenStarts: gapH,
-          minHoursBetweenStarts: sp.minHoursBetweenStarts.value,
-          windowsTooClose: count,
-        },
-      })
     }
   },
 }
 
+function emitSpacing(ctx: RuleContext, p: PreparedWindow, arr: readonly PreparedWindow[], starts: Float64Array, min: number): void {
+  const sp = ctx.ruleset.spacing
+  // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
+  const lo = lowerBound(starts, p.s - min, true)
+  const hi = lowerBound(starts, p.s + min, false)
+  const count = hi - lo - 1
+  let nearest: PreparedWindow | null = null
+  if (count > 0) {
+    // candidates: the nearest start at or before p.s and the nearest at or after (ties by order)
+    const at = lowerBound(starts, p.s, false)
+    const cands: PreparedWindow[] = []
+    for (let j = at - 1; j >= lo && cands.length < 1; j--) if (arr[j] !== p) cands.push(arr[j]!)
+    for (let j = at; j < hi && arr[j]!.s === p.s; j++) if (arr[j] !== p) cands.push(arr[j]!)
+    for (let j = at; j < hi; j++)
+      if (arr[j] !== p && arr[j]!.s > p.s) {
+        cands.push(arr[j]!)
+        break
+      }
+    for (const q of cands) {
+      const dq = Math.abs(q.s - p.s)
+      const dn = nearest ? Math.abs(nearest.s - p.s) : Infinity
+      if (dq < dn || (dq === dn && nearest && tieBreak(q, nearest) < 0)) nearest = q
+    }
+  }
+  if (!nearest) return
+  const gapH = Math.abs(nearest.s - p.s) / HOUR_MS
+  ctx.emit(p, {
+    code: 'MIN_SPACING',
+    severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
+    ruleId: 'spacing',
+    provenance: sp.minHoursBetweenStarts.provenance,
+    message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.w.reference} (${nearest.w.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
+    evidence: {
+      nearest: nearest.w.reference,
+      party: p.w.party,
+      hoursBetweenStarts: gapH,
+      minHoursBetweenStarts: sp.minHoursBetweenStarts.value,
+      windowsTooClose: count,
+    },
+  })
+}
+
 /** First index whose start is > x (strict) or ≥ x (not strict). */
-function lowerBound(arr: readonly PreparedWindow[], x: number, strict: boolean): number {
+function lowerBound(starts: Float64Array, x: number, strict: boolean): number {
   let lo = 0
-  let hi = arr.length
+  let hi = starts.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (strict ? arr[mid]!.s <= x : arr[mid]!.s < x) lo = mid + 1
+    if (strict ? starts[mid]! <= x : starts[mid]! < x) lo = mid + 1
     else hi = mid
   }
   return lo
