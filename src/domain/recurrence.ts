@@ -82,6 +82,13 @@ export function parseRRule(text: string): Record<string, unknown> {
     throw new RecurrenceError(`invalid rrule: ${(e as Error).message}`, 'rrule')
   }
   if (opts.freq === undefined || opts.freq === null) throw new RecurrenceError('invalid rrule: FREQ is missing or unknown', 'rrule')
+  // Windows and blackouts recur at most daily, at the start time given beside the rule: a sub-daily
+  // rule (FREQ=SECONDLY with no end) would expand for ever, or into hundreds of overlapping windows.
+  if ((opts.freq as number) > RRule.DAILY || /(^|;)\s*BY(HOUR|MINUTE|SECOND)\s*=/i.test(body))
+    throw new RecurrenceError(
+      'invalid rrule: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY, without BYHOUR, BYMINUTE or BYSECOND (the time of day is startTime)',
+      'rrule',
+    )
   if (opts.tzid || /(^|;)\s*TZID\s*=/i.test(body)) throw new RecurrenceError('rrule must not carry TZID; give the zone separately', 'rrule')
   if (opts.dtstart || /(^|;)\s*DTSTART\s*=/i.test(body))
     throw new RecurrenceError('rrule must not carry DTSTART; give dtstart separately', 'rrule')

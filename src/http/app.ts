@@ -21,7 +21,7 @@ import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import hardening, { DOCS_CSP, type RateLimitSettings } from './plugins/hardening.ts'
 import metrics, { type MetricsSettings } from './plugins/metrics.ts'
-import problems from './plugins/problems.ts'
+import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems.ts'
 import { auditRoutes } from './routes/audit-routes.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
 import { feedsRoutes } from './routes/feeds-routes.ts'
@@ -86,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    frameworkErrors: frameworkErrors(deps.baseUrl),
+    clientErrorHandler: clientErrorHandler(deps.baseUrl),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)

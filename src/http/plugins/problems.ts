@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
@@ -27,6 +29,8 @@ export const PROBLEM_CODES: Record<string, string> = {
   'database-unavailable': 'The database cannot be reached right now; retry after Retry-After seconds.',
   'method-not-allowed': 'The path exists but not with this method.',
   'rate-limited': 'Too many requests from this API key, feed token or address in the current window; retry after Retry-After seconds.',
+  'uri-too-long': 'A path segment is longer than the service accepts (200 characters).',
+  'headers-too-large': 'The request line and headers are larger than the service reads (16 KiB).',
   'bad-request': 'The request could not be read (headers, URL or body framing); `detail` says what.',
   'internal-error': 'Something went wrong on our side; the request id identifies it in the logs.',
 }
@@ -46,6 +50,49 @@ export function sendProblem(
     .type(PROBLEM_TYPE)
     .serializer(JSON.stringify)
     .send({ type: `${baseUrl}/problems/${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra })
+}
+
+/**
+ * Fastify's own refusals before any route runs (a URL it cannot decode, a path parameter over
+ * `maxParamLength`), as problem+json like every other error.
+ *
+ * @example Fastify({ frameworkErrors: frameworkErrors(baseUrl) })
+ */
+export function frameworkErrors(baseUrl: string) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    return sendProblem(reply, req, baseUrl, {
+      status: tooLong ? 414 : err.statusCode && err.statusCode < 500 ? err.statusCode : 400,
+      code: tooLong ? 'uri-too-long' : 'bad-request',
+      title: tooLong ? 'URI too long' : 'Bad request',
+      detail: tooLong ? 'A path segment is longer than 200 characters.' : `The URL cannot be read: ${err.message}`,
+    })
+  }
+}
+
+/**
+ * Node's HTTP parser refusals (headers over 16 KiB, a malformed request line) answered as
+ * problem+json on the socket, then closed.
+ *
+ * @example Fastify({ clientErrorHandler: clientErrorHandler(baseUrl) })
+ */
+export function clientErrorHandler(baseUrl: string) {
+  return (err: Error & { code?: string }, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const code = status === 431 ? 'headers-too-large' : 'bad-request'
+    const title = STATUS_CODES[status] ?? 'Bad Request'
+    const body = JSON.stringify({
+      type: `${baseUrl}/problems/${code}`,
+      title,
+      status,
+      detail: `The request could not be read (${err.code ?? 'client error'}).`,
+      code,
+    })
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
 }
 
 const CONNECTION_ERRORS = new Set([
