@@ -105,6 +105,9 @@ export interface LayerProblem {
 }
 
 /** Problems in a layer (untrusted JSON allowed); [] when usable. */
+/** Instants a layer may name: the years the service plans in (as the API's instants). */
+const inPlanningYears = (ms: number) => ms >= Date.UTC(1970, 0, 1) && ms < Date.UTC(2200, 0, 1)
+
 export function validateBlackoutLayer(input: unknown): LayerProblem[] {
   const out: LayerProblem[] = []
   const add = (pointer: string, message: string) => out.push({ pointer, message })
@@ -145,6 +148,7 @@ export function validateBlackoutLayer(input: unknown): LayerProblem[] {
       const e = x?.end instanceof Date ? x.end.getTime() : NaN
       if (Number.isNaN(s) || Number.isNaN(e)) add(`/periods/${i}`, 'start and end must be instants')
       else if (e <= s) add(`/periods/${i}/end`, 'end must be after start')
+      else if (!inPlanningYears(s) || !inPlanningYears(e)) add(`/periods/${i}`, 'start and end must lie between the years 1970 and 2199')
     })
   } else if (l.periods !== undefined) add('/periods', 'must be a list')
   if (l.recurrence !== undefined) {
@@ -155,10 +159,13 @@ export function validateBlackoutLayer(input: unknown): LayerProblem[] {
       add('/recurrence/rrule', (e as Error).message)
     }
     if (!isIsoDate(r?.dtstart)) add('/recurrence/dtstart', 'must be an ISO date')
+    else if (!inPlanningYears(Date.parse(r.dtstart as string))) add('/recurrence/dtstart', 'must lie between the years 1970 and 2199')
     if (!isHhMm(r?.startTime)) add('/recurrence/startTime', "must be 'HH:MM'")
     if (typeof r?.zone !== 'string' || !isValidZone(r.zone)) add('/recurrence/zone', 'unknown IANA zone')
     const d = typeof r?.duration === 'string' ? Duration.fromISO(r.duration) : null
     if (!d || !d.isValid || d.as('minutes') <= 0) add('/recurrence/duration', "must be a positive ISO 8601 duration, e.g. 'PT6H'")
+    // Each occurrence is looked for this far back before any instant: a longer one scans centuries.
+    else if (d.as('days') > 366) add('/recurrence/duration', 'must be at most a year (P1Y)')
   }
   if (l.holidays !== undefined) {
     const h = l.holidays as Record<string, unknown>

@@ -68,7 +68,8 @@ export const ProgrammeBody = z
     recurrence: z
       .object({
         rrule: z.string().min(1).max(500),
-        dtstart: z.iso.date(),
+        // Occurrences run at most five years on: they stay within the years an instant may name.
+        dtstart: z.iso.date().refine((d) => d >= '1970-01-01' && d < '2195-01-01', 'must lie between the years 1970 and 2194'),
         startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
         endTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
         zone: z.string().max(64),
