@@ -22,6 +22,7 @@ import {
 import { toWindow } from '../db/repositories/windows-repository.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
+import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import { type ReferenceService, unknownIds } from './reference-service.ts'
@@ -603,15 +604,26 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
         )
       const id = randomUUID()
       const secret = `whsec_${randomBytes(32).toString('base64')}`
-      const stored = await webhooksRepository.insertSubscription(db, {
-        id,
-        ownerKeyId: actor.keyId,
-        url: input.url,
-        events: [...new Set(input.events)],
-        filter: input.filter ?? {},
-        description: input.description ?? '',
-        secret: keyring.seal(secret, secretContext(id)),
-        createdAt: clock.now(),
+      const stored = await db.transaction().execute(async (trx) => {
+        const s = await webhooksRepository.insertSubscription(trx, {
+          id,
+          ownerKeyId: actor.keyId,
+          url: input.url,
+          events: [...new Set(input.events)],
+          filter: input.filter ?? {},
+          description: input.description ?? '',
+          secret: keyring.seal(secret, secretContext(id)),
+          createdAt: clock.now(),
+        })
+        // Never the signing secret.
+        await appendAudit(trx, clock, {
+          actor,
+          action: 'webhook.created',
+          entityType: 'webhook',
+          entityId: id,
+          payload: { url: s.url, events: s.events, filter: s.filter, description: s.description },
+        })
+        return s
       })
       return { ...stored, secret }
     },
@@ -651,23 +663,29 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       await owned(id, actor)
       await checkInput(patch)
       const now = clock.now()
-      const s = await webhooksRepository.updateSubscription(db, id, {
-        ...(patch.url !== undefined ? { url: patch.url } : {}),
-        ...(patch.events !== undefined ? { events: [...new Set(patch.events)] } : {}),
-        ...(patch.filter !== undefined ? { filter: patch.filter } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.enabled === true ? { enabled: true, failingSince: null, disabledAt: null, disabledReason: null } : {}),
-        ...(patch.enabled === false ? { enabled: false, disabledAt: now, disabledReason: `disabled by key ${actor.keyId}` } : {}),
-        updatedAt: now,
+      return db.transaction().execute(async (trx) => {
+        const s = await webhooksRepository.updateSubscription(trx, id, {
+          ...(patch.url !== undefined ? { url: patch.url } : {}),
+          ...(patch.events !== undefined ? { events: [...new Set(patch.events)] } : {}),
+          ...(patch.filter !== undefined ? { filter: patch.filter } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.enabled === true ? { enabled: true, failingSince: null, disabledAt: null, disabledReason: null } : {}),
+          ...(patch.enabled === false ? { enabled: false, disabledAt: now, disabledReason: `disabled by key ${actor.keyId}` } : {}),
+          updatedAt: now,
+        })
+        if (!s) throw notFound('Webhook', id)
+        await appendAudit(trx, clock, { actor, action: 'webhook.changed', entityType: 'webhook', entityId: id, payload: { patch } })
+        return s
       })
-      if (!s) throw notFound('Webhook', id)
-      return s
     },
 
     /** Deletes a subscription; what it still had to send is cancelled, its delivery log stays. */
     async remove(id: string, actor: Actor): Promise<void> {
       await owned(id, actor)
-      await db.transaction().execute((trx) => webhooksRepository.deleteSubscription(trx, id, clock.now()))
+      await db.transaction().execute(async (trx) => {
+        await webhooksRepository.deleteSubscription(trx, id, clock.now())
+        await appendAudit(trx, clock, { actor, action: 'webhook.deleted', entityType: 'webhook', entityId: id })
+      })
     },
 
     /** Queues a `webhook.test` event for this subscription only. */
