@@ -84,8 +84,16 @@ export async function main(): Promise<void> {
     closing = true
     app.log.info({ signal }, 'shutting down: finishing in-flight requests')
     try {
-      await dispatcher?.stop()
-      await app.close()
+      // The dispatcher and the HTTP server stop together. In-flight requests finish; a keep-alive
+      // connection is closed as soon as it is idle (one that a client or balancer keeps open would
+      // otherwise hold the close until its keep-alive timeout).
+      const httpClosed = app.close()
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+      try {
+        await Promise.all([dispatcher?.stop(), httpClosed])
+      } finally {
+        clearInterval(sweep)
+      }
     } finally {
       await database.close()
       app.log.info('closed')
