@@ -29,6 +29,8 @@ const SERVER_JS = process.env.MWP_SERVER_JS ?? join(ROOT, 'dist/src/server.js')
 const ADMIN_KEY = 'fault-admin-key-0123456789abcdef'
 /** A request that has no final answer after this long counts as never answered. */
 const GIVE_UP_MS = 240_000
+/** Every ABANDON_EVERY-th window's first attempt drops its connection before the answer, then retries. */
+const ABANDON_EVERY = 25
 const RUN = `fault-${Date.now().toString(36)}`
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -81,7 +83,7 @@ async function startInstance(name: string, port: number, databaseUrl: string): P
       PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'error',
       RATE_LIMIT_ENABLED: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +91,7 @@ async function startInstance(name: string, port: number, databaseUrl: string): P
   children.add(child)
   let out = ''
   const keep = (d: Buffer) => {
-    out = (out + d.toString()).slice(-20_000)
+    out = (out + d.toString()).slice(-200_000)
   }
   child.stdout!.on('data', keep)
   child.stderr!.on('data', keep)
@@ -122,9 +124,21 @@ interface InFlight {
 }
 const inFlight = new Set<InFlight>()
 
-function send(inst: Instance, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Outcome> {
+function send(
+  inst: Instance,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  abandonAfterMs?: number,
+): Promise<Outcome> {
   const entry = { instance: inst.name, startedAt: performance.now() } as InFlight
-  entry.done = new Promise<Outcome>((resolve) => {
+  entry.done = new Promise<Outcome>((resolveOnce) => {
+    let settled = false
+    const resolve = (o: Outcome) => {
+      settled = true
+      resolveOnce(o)
+    }
     const req = request(
       `${inst.base}${path}`,
       {
@@ -143,6 +157,15 @@ function send(inst: Instance, method: string, path: string, body?: string, heade
     )
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })))
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }))
+    // A client that gives up on its answer (a timeout, a dropped connection): the work may commit.
+    if (abandonAfterMs !== undefined)
+      req.on('finish', () =>
+        setTimeout(() => {
+          if (settled) return // answered already: the socket may serve another request by now
+          resolve({ error: 'ABANDONED' })
+          req.destroy()
+        }, abandonAfterMs),
+      )
     req.end(body)
   })
   inFlight.add(entry)
@@ -155,6 +178,7 @@ function send(inst: Instance, method: string, path: string, body?: string, heade
 const stats = {
   requests: 0,
   retries: 0,
+  abandoned: 0,
   replayed: 0,
   statuses: new Map<number, number>(),
   networkErrors: new Map<string, number>(),
@@ -243,7 +267,12 @@ async function submit(i: number): Promise<Result> {
     if (crashes.length) return { ok: false, why: 'an instance crashed', attempts: attempt }
     const inst = slots[prefer]!
     stats.requests++
-    const res = await send(inst, 'POST', '/v1/windows', body, headers)
+    const abandon = attempt === 1 && i % ABANDON_EVERY === 0 ? 5 + (i % 7) * 5 : undefined
+    const res = await send(inst, 'POST', '/v1/windows', body, headers, abandon)
+    if ('error' in res && res.error === 'ABANDONED') {
+      stats.abandoned++
+      continue // at once: the first attempt may still be running
+    }
     if ('error' in res) {
       bump(stats.networkErrors, res.error)
       prefer = 1 - prefer // as a load balancer would: try the other instance
@@ -369,6 +398,8 @@ async function rollingRestart() {
   sigterm.exitCode = await Promise.race([b.exited, sleep(30_000).then(() => -1)])
   sigterm.exitMs = performance.now() - t0
   b.agent.destroy()
+  // With FAULT_LOG_LEVEL=info: how the shutdown went, from the instance's own log.
+  for (const line of b.output().split('\n')) if (/shutting down|"closed"/.test(line)) t.comment(`B: ${line.slice(0, 300)}`)
   const again = await startInstance('B2', b.port, pgUrl)
   slots[1] = again
   sigterm.restartedPid = again.child.pid
@@ -433,7 +464,7 @@ const fmt = (m: Map<string | number, number>) =>
 const summary = [
   `load and faults: ${TOTAL} windows, ${CLIENTS} clients, 2 instances, PostgreSQL 15 on port ${PGPORT}`,
   `windows in the database: ${counts.n} (distinct references ${counts.refs}, duplicates ${counts.n - counts.refs}, missing ${missing.length}); through the API: ${apiItems} in ${apiPages} pages (${apiIds.size} distinct ids)`,
-  `client requests: ${TOTAL} windows, ${stats.requests} HTTP requests, ${stats.retries} retries (at most ${maxAttempts} attempts for one window), ${stats.replayed} answered by an idempotent replay, ${failedResults.length} without a final 201`,
+  `client requests: ${TOTAL} windows, ${stats.requests} HTTP requests, ${stats.retries} retries (at most ${maxAttempts} attempts for one window), ${stats.abandoned} first attempts abandoned by the client before the answer, ${stats.replayed} answered by an idempotent replay, ${failedResults.length} without a final 201`,
   `HTTP statuses: ${fmt(stats.statuses)}; network errors: ${fmt(stats.networkErrors)}`,
   `503 database-unavailable: ${stats.dbUnavailable} (${outage.db503During} in the outage), ${stats.dbUnavailableBad.length} without Retry-After; 503 from a closing instance: ${stats.closing503}; 409 idempotency-in-progress: ${stats.inProgress409}; other 5xx: ${stats.status500.length}`,
   `database outage: stop took ${(outage.stopMs / 1000).toFixed(1)} s, away ${(outage.downMs / 1000).toFixed(1)} s, /readyz 503 ${readyDown.length} of ${outage.probes.length} probes (${readyDown.filter((p) => p.retryAfter).length} with Retry-After), ready again ${(outage.recoverMs / 1000).toFixed(1)} s after the start, no service restarted`,
@@ -450,6 +481,7 @@ t.test('exactly one window per submission, none lost, none duplicated', async (t
   t.equal(apiItems, TOTAL, 'windows listed through the API')
   t.equal(apiIds.size, TOTAL, 'distinct ids through the API')
   t.equal(idMismatch, 0, 'every client holds the id the database has for its reference')
+  t.ok(stats.replayed > 0, `retries after an abandoned attempt were answered by a replay (${stats.replayed})`)
 })
 
 t.test('every client request eventually answered', async (t) => {
