@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { buildApp, type AppInstance } from '../../src/http/app.ts'
+import { type AppDeps, buildApp, type AppInstance } from '../../src/http/app.ts'
 import type { Role } from '../../src/domain/lifecycle.ts'
 import { createServices, type Services } from '../../src/services/index.ts'
 import { fixedClock } from './clock.ts'
@@ -28,7 +28,10 @@ export interface TestApp {
  *
  * @example const { app, admin } = await buildTestApp(t)
  */
-export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: Test,
+  opts: { now?: string; maxWindowHours?: number; rateLimit?: AppDeps['rateLimit']; bodyLimit?: number } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase()
   const clock = fixedClock(opts.now ?? '2021-10-01T09:00:00Z')
   const services = createServices({
@@ -39,7 +42,17 @@ export async function buildTestApp(t: Test, opts: { now?: string; maxWindowHours
     webhooks: { secretsKeys: [TEST_SECRETS_KEY] },
     changes: database.changes,
   })
-  const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false })
+  // No rate limit unless a test asks for one: fuzzers and the role matrix send thousands of requests.
+  const app = await buildApp({
+    db: database.db,
+    databaseKind: database.kind,
+    services,
+    clock,
+    baseUrl: BASE_URL,
+    logger: false,
+    rateLimit: opts.rateLimit ?? false,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+  })
   t.teardown(async () => {
     await app.close()
     await database.close()
