@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import t from 'tap'
 import type { Role } from '../../src/domain/lifecycle.ts'
 import type { WindowStatus } from '../../src/domain/window.ts'
@@ -337,4 +338,198 @@ t.test('keys: created once with the secret, listed without it, revoked keys stop
     t.equal(r.statusCode, 400, JSON.stringify(body))
     t.equal(r.json().errors[0].pointer, pointer)
   }
+})
+
+// ---------------------------------------------------------------------------------------------
+// Own and other party over every route, feed tokens on the JSON API, viewers and planning data.
+
+/** How a DSP resource answers a submitter of another party (CSP-N), route by route. */
+type OtherParty = 'refused' | 'not-found' | 'allowed'
+const OTHER_PARTY: Record<string, OtherParty> = {
+  'POST /v1/windows': 'refused',
+  'PATCH /v1/windows/:id': 'refused',
+  'POST /v1/windows/:id/status': 'refused',
+  'POST /v1/windows/:id/actuals': 'refused',
+  'POST /v1/programmes': 'refused',
+  'POST /v1/programmes/:id/replan': 'refused',
+  'POST /v1/programmes/:id/replan/apply': 'refused',
+  'POST /v1/schedules/:month/publish': 'refused',
+  // feeds and webhooks belong to the key that made them: another key cannot even see them
+  'DELETE /v1/feeds/:id': 'not-found',
+  'GET /v1/webhooks/:id': 'not-found',
+  'PATCH /v1/webhooks/:id': 'not-found',
+  'DELETE /v1/webhooks/:id': 'not-found',
+  'POST /v1/webhooks/:id/test': 'not-found',
+  'GET /v1/webhooks/:id/deliveries': 'not-found',
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/replay': 'not-found',
+  'POST /v1/webhooks/:id/replay': 'not-found',
+}
+
+/** A fingerprint of planning data and subscriptions: counts, versions and the last change of each. */
+async function fingerprint() {
+  const r = await sql<{ f: string }>`SELECT concat_ws('|',
+      (SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '') FROM windows),
+      (SELECT count(*) FROM window_versions), (SELECT count(*) FROM programmes), (SELECT count(*) FROM schedule_publications),
+      (SELECT count(*) FROM waivers), (SELECT count(*) FROM rulesets), (SELECT count(*) || ':' || coalesce(max(version), 0) FROM blackout_layers),
+      (SELECT count(*) FROM calendar_overrides), (SELECT count(*) FROM reference_data), (SELECT count(*) FROM parties),
+      (SELECT count(*) FROM regions), (SELECT count(*) FROM services), (SELECT count(*) FROM assessments),
+      (SELECT count(*) || ':' || count(revoked_at) FROM api_keys), (SELECT count(*) || ':' || count(revoked_at) FROM feeds),
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM webhook_subscriptions), (SELECT count(*) FROM webhook_deliveries)
+    ) AS f`.execute(ctx.db)
+  return r.rows[0]!.f
+}
+
+/** The DSP's own things, made by its submitter: a window, a programme, a feed, a webhook with a delivery. */
+async function dspResources() {
+  const w = await aStoredWindow()
+  const p = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/programmes',
+      headers: keys.submitter,
+      payload: {
+        name: 'DSP refresh',
+        party: 'DSP',
+        windows: [{ ...aWindow({ reference: `P-${Math.random().toString(36).slice(2, 8)}` }), party: undefined }],
+      },
+    })
+  ).json() as { programme: { id: string; version?: number } }
+  const feed = (await app.inject({ method: 'POST', url: '/v1/feeds', headers: keys.submitter, payload: { name: 'DSP' } })).json() as {
+    id: string
+    url: string
+  }
+  const hook = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: keys.submitter,
+      payload: { url: 'http://127.0.0.1:9/dsp', events: ['window.changed'] },
+    })
+  ).json() as { id: string }
+  const delivery = (await app.inject({ method: 'POST', url: `/v1/webhooks/${hook.id}/test`, headers: keys.submitter })).json() as {
+    id: string
+  }
+  return { w, programme: p.programme, feed, hook, delivery }
+}
+
+/** A request for a route with ids filled in and a body that would be accepted from the right caller. */
+function requestFor(route: string, r: Awaited<ReturnType<typeof dspResources>>) {
+  const [method, path] = route.split(' ') as [string, string]
+  const isProgramme = path.startsWith('/v1/programmes')
+  const id = path.startsWith('/v1/feeds') ? r.feed.id : path.startsWith('/v1/webhooks') ? r.hook.id : isProgramme ? r.programme.id : r.w.id
+  const url = path.replace(':id', id).replace(':deliveryId', r.delivery.id).replace(':month', '2022-05')
+  const bodies: Record<string, unknown> = {
+    'POST /v1/windows': aWindow({ reference: `X-${Math.random().toString(36).slice(2, 8)}` }),
+    'PATCH /v1/windows/:id': { title: 'taken over' },
+    'POST /v1/windows/:id/status': { to: 'cancelled', reason: 'not mine' },
+    'POST /v1/windows/:id/actuals': { actualStart: '2022-05-15T00:00:00+01:00' },
+    'POST /v1/programmes': { name: 'x', party: 'DSP', windows: [{ ...aWindow({ reference: 'PX-1' }), party: undefined }] },
+    'POST /v1/programmes/:id/replan': { publishedAt: '2021-10-01T09:00:00Z' },
+    'POST /v1/programmes/:id/replan/apply': { publishedAt: '2021-10-01T09:00:00Z' },
+    'POST /v1/schedules/:month/publish': { parties: ['DSP'] },
+    'PATCH /v1/webhooks/:id': { description: 'taken over', enabled: false },
+    'POST /v1/webhooks/:id/replay': { from: '2021-01-01T00:00:00Z' },
+  }
+  const payload = bodies[route] ?? (method === 'GET' || method === 'DELETE' ? undefined : {})
+  const ifMatch = isProgramme ? `"${r.programme.version ?? 1}"` : `"${r.w.version}"`
+  return { method: method as 'GET', url, headers: { 'if-match': ifMatch }, ...(payload ? { payload } : {}) }
+}
+
+t.test('other party × every route: another party’s submitter is refused or finds nothing, and changes nothing', async (t) => {
+  const submitterRoutes = Object.entries(EXPECTED)
+    .filter(([, who]) => who !== 'public' && who.includes('submitter'))
+    .map(([route]) => route)
+  const scoped = submitterRoutes.filter((r) => r.includes(':') || r.startsWith('POST ') || r.startsWith('PATCH '))
+  for (const route of scoped)
+    if (!(route in OTHER_PARTY))
+      t.ok(
+        (route.startsWith('GET ') && !route.startsWith('GET /v1/webhooks/')) || /^POST \/v1\/(assessments|feeds|webhooks)$/.test(route),
+        `${route}: a read (open to every role) or the caller's own subscription, else it needs an OTHER_PARTY entry`,
+      )
+  for (const [route, expected] of Object.entries(OTHER_PARTY)) {
+    t.ok(submitterRoutes.includes(route), `${route} is a submitter route`)
+    const r = await dspResources()
+    const before = await fingerprint()
+    const req = requestFor(route, r)
+    const res = await app.inject({ ...req, headers: { ...req.headers, ...other } })
+    if (expected === 'refused') t.equal(res.statusCode, 403, `${route} by another party: 403 ${res.body.slice(0, 160)}`)
+    else t.equal(res.statusCode, 404, `${route} by another key: 404 ${res.body.slice(0, 160)}`)
+    t.match(res.headers['content-type'], /problem\+json/)
+    t.equal(await fingerprint(), before, `${route}: nothing changed`)
+    t.equal((await app.inject({ url: r.feed.url.replace(/^https?:\/\/[^/]+/, '') })).statusCode, 200, 'the DSP feed still serves')
+    // the same request from the DSP's own submitter gets past the party check
+    const own = await app.inject({ ...req, headers: { ...req.headers, ...keys.submitter } })
+    t.notOk([401, 403, 404].includes(own.statusCode), `${route} by the owner: ${own.statusCode} ${own.body.slice(0, 160)}`)
+  }
+  const r = await dspResources()
+  const feeds = (await app.inject({ url: '/v1/feeds', headers: other })).json().items as { id: string }[]
+  t.notOk(
+    feeds.some((f) => f.id === r.feed.id),
+    'another key does not list the DSP feed',
+  )
+  const hooks = (await app.inject({ url: '/v1/webhooks', headers: other })).json().items as { id: string }[]
+  t.notOk(
+    hooks.some((h) => h.id === r.hook.id),
+    'nor its webhooks',
+  )
+  for (const who of [keys.submitter, other]) {
+    const before = await fingerprint()
+    for (const req of [
+      { method: 'GET' as const, url: '/v1/keys' },
+      { method: 'POST' as const, url: '/v1/keys', payload: { name: 'mine', role: 'admin' } },
+      { method: 'DELETE' as const, url: `/v1/keys/${keys.viewer.keyId}` },
+      { method: 'DELETE' as const, url: `/v1/keys/${who.keyId}` },
+    ])
+      t.equal((await app.inject({ ...req, headers: who })).statusCode, 403, `a submitter never touches a key: ${req.method} ${req.url}`)
+    t.equal(await fingerprint(), before)
+  }
+})
+
+t.test('a feed token is a capability for its .ics only: as a Bearer key on the JSON API it is 401', async (t) => {
+  const feed = (await app.inject({ method: 'POST', url: '/v1/feeds', headers: keys.submitter, payload: { name: 'token test' } })).json()
+  const token = (feed.url as string).split('/feeds/')[1]!.replace(/\.ics$/, '')
+  t.equal((await app.inject({ url: `/feeds/${token}.ics` })).statusCode, 200, 'the token serves its feed')
+  const w = await aStoredWindow()
+  for (const [method, url] of [
+    ['GET', '/v1/windows'],
+    ['GET', `/v1/windows/${w.id}`],
+    ['GET', '/v1/feeds'],
+    ['POST', '/v1/feeds'],
+    ['GET', '/v1/reports/compliance?from=2022-01-01T00:00:00Z&to=2022-02-01T00:00:00Z'],
+    ['PATCH', `/v1/windows/${w.id}`],
+    ['GET', '/v1/keys'],
+  ] as const) {
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, 'if-match': '"1"' },
+      ...(method === 'GET' ? {} : { payload: { name: 'x', title: 'x' } }),
+    })
+    t.equal(res.statusCode, 401, `${method} ${url} with the feed token`)
+    t.match(res.headers['content-type'], /problem\+json/)
+  }
+  const apiKey = keys.viewer.authorization!.replace(/^Bearer /, '')
+  t.equal((await app.inject({ url: `/feeds/${apiKey}.ics` })).statusCode, 404, 'nor is an API key a feed token')
+})
+
+t.test('viewers never change planning data, whatever route they try', async (t) => {
+  const r = await dspResources()
+  const before = await fingerprint()
+  const answers: string[] = []
+  for (const route of Object.keys(EXPECTED)) {
+    const [method] = route.split(' ')
+    if (method === 'GET') continue
+    const req = requestFor(route, r)
+    const res = await app.inject({ ...req, headers: { ...req.headers, ...keys.viewer } })
+    answers.push(`${route} ${res.statusCode}`)
+    t.ok(res.statusCode < 500, `${route}: ${res.statusCode}`)
+  }
+  // a viewer may keep its own feeds and webhooks and dry-run a plan; none of that is planning data
+  const planning = (f: string) => f.split('|').slice(0, 14).join('|')
+  t.equal(planning(await fingerprint()), planning(before), `planning data unchanged after ${answers.length} write attempts`)
+  const allowed = answers.filter((a) => !/ (401|403|404)$/.test(a))
+  t.ok(
+    allowed.every((a) => /^POST \/v1\/(assessments|feeds|webhooks) /.test(a)),
+    `only the viewer's own subscriptions and dry runs succeeded: ${allowed.join(', ')}`,
+  )
 })
