@@ -17,6 +17,7 @@ import {
 } from 'fastify-type-provider-zod'
 import type { Db } from '../db/database.ts'
 import type { Clock } from '../services/clock.ts'
+import { AppError } from '../services/errors.ts'
 import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import hardening, { DOCS_CSP, type RateLimitSettings } from './plugins/hardening.ts'
@@ -85,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
     bodyLimit: deps.bodyLimit ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    return503OnClosing: false,
     frameworkErrors: frameworkErrors(deps.baseUrl),
     clientErrorHandler: clientErrorHandler(deps.baseUrl),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -102,6 +103,26 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   })
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
+  })
+  // Once the instance is stopping (SIGTERM → app.close()), a new request is refused as problem+json
+  // with Retry-After and Connection: close, so the client retries elsewhere; requests already
+  // running finish.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return
+    reply.header('connection', 'close')
+    throw new AppError(
+      'shutting-down',
+      503,
+      'Shutting down',
+      'This instance is stopping; retry the request (another instance will answer).',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    )
   })
 
   // Only JSON bodies are accepted (415 otherwise); JSON Merge Patch bodies are JSON.

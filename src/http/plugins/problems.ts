@@ -27,6 +27,7 @@ export const PROBLEM_CODES: Record<string, string> = {
   'idempotency-key-reused': 'The Idempotency-Key was already used with a different request body.',
   'idempotency-in-progress': 'A request with the same Idempotency-Key is still running; retry after Retry-After seconds.',
   'database-unavailable': 'The database cannot be reached right now; retry after Retry-After seconds.',
+  'shutting-down': 'This instance is stopping (a restart or a deployment); retry after Retry-After seconds, another instance will answer.',
   'method-not-allowed': 'The path exists but not with this method.',
   'rate-limited': 'Too many requests from this API key, feed token or address in the current window; retry after Retry-After seconds.',
   'uri-too-long': 'A path segment is longer than the service accepts (200 characters).',
