@@ -47,6 +47,9 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
   return {
     async create(input: ProgrammeInput, actor: Actor) {
       if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
+      // Checked before the programme row is written (its party is a foreign key).
+      if (!(await db.selectFrom('parties').select('id').where('id', '=', input.party).executeTakeFirst()))
+        throw invalid([bodyField('/party', `unknown party "${input.party}"`)])
       if (!!input.windows === !!input.recurrence)
         throw invalid([bodyField('/windows', 'give either windows or recurrence, not both or neither')])
       let inputs: WindowInput[]

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Instant } from './common.ts'
+import { Instant, PartyId } from './common.ts'
 
 import { WindowCreate } from './windows.ts'
 
@@ -27,7 +27,7 @@ export const DryRunBody = z
 export const PublishBody = z
   .object({
     publishedAt: Instant.optional().meta({ description: 'Admin only: the business time of a past publication (loading history)' }),
-    parties: z.array(z.string().max(32)).max(20).optional(),
+    parties: z.array(z.string().max(32)).min(1).max(20).optional().meta({ description: 'Default: every party the key plans for' }),
   })
   .strict()
 
@@ -62,7 +62,7 @@ const ProgrammeWindow = WindowCreate.omit({ party: true, programmeId: true })
 export const ProgrammeBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    party: z.string().max(32),
+    party: PartyId,
     description: z.string().max(10_000).optional(),
     windows: z.array(ProgrammeWindow).min(1).max(500).optional(),
     recurrence: z
