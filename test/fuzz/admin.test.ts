@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { buildTestApp } from '../helpers/test-app.ts'
-import { EPOCH, PARTIES, REGIONS, rfc3339, SERVICES, text, title, windowBody, ZONES } from './arbitraries.ts'
+import { EPOCH, PARTIES, REGIONS, rfc3339, text, title, windowBody, ZONES } from './arbitraries.ts'
 import { BUDGET, enc, fuzz, headerNoise, junkString, mutate, mutation, pick, qs, type Res, type Step, sometimes } from './kit.ts'
 
 // Rules (rulesets, blackout layers, calendar overrides), reference data (parties, regions,

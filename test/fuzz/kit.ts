@@ -281,7 +281,7 @@ export interface Tally {
   ok: number
   ms: number
   byStatus: Record<string, number>
-  byLabel: Record<string, { n: number; ok: number }>
+  byLabel: Record<string, { n: number; ok: number; ms: number }>
 }
 
 /**
@@ -315,6 +315,7 @@ export async function fuzz<S>(
   const one = async (req: Req) => {
     const write = opts.readOnly || (req.method !== 'GET' && req.method !== 'HEAD')
     if (write && before === null) before = await writes()
+    const started = performance.now()
     const res = (await ctx.app.inject({
       method: req.method,
       url: req.url,
@@ -325,7 +326,8 @@ export async function fuzz<S>(
     const okay = res.statusCode < 300
     if (okay) tally.ok++
     tally.byStatus[res.statusCode] = (tally.byStatus[res.statusCode] ?? 0) + 1
-    const l = (tally.byLabel[req.label] ??= { n: 0, ok: 0 })
+    const l = (tally.byLabel[req.label] ??= { n: 0, ok: 0, ms: 0 })
+    l.ms += performance.now() - started
     l.n++
     if (okay) l.ok++
     const wrong = violation(req, res)
@@ -381,7 +383,7 @@ export async function fuzz<S>(
   )
   t.comment(
     `  by route: ${Object.entries(tally.byLabel)
-      .map(([k, v]) => `${k} ${v.ok}/${v.n}`)
+      .map(([k, v]) => `${k} ${v.ok}/${v.n} (${(v.ms / v.n).toFixed(1)} ms)`)
       .join(', ')}`,
   )
   if (counterSeen !== null && !opts.readOnly) t.ok(counterSeen, `${family}: the write counter saw the first successful write`)
