@@ -115,6 +115,57 @@ export class InvalidWindowError extends Error {
 /** Characters of finding messages joined into one string (≥ 128 KiB: a large heap object). */
 const MESSAGE_CHUNK = 1 << 17
 
+/** Codes whose messages hold characters beyond Latin-1 ('–' in local time spans, '…'). */
+const WIDE_CODES: ReadonlySet<string> = new Set([
+  'OVERLAP',
+  'PERMITTED_HOURS',
+  'CLOCK_CHANGE_NIGHT',
+  'WINTER',
+  'PREPAYMENT_PEAK',
+  'BANK_HOLIDAY',
+  'RELEASE_FREEZE',
+  'BLACKOUT',
+])
+
+/**
+ * Collects finding keys or messages and writes them as slices of one flat string per
+ * MESSAGE_CHUNK characters (see assess). `add` leaves the field empty until the chunk is flushed.
+ */
+class ChunkWriter {
+  private text = ''
+  private chars = 0
+  private readonly findings: Finding[] = []
+  /** Per entry: length, and 1 for a key or 0 for a message. */
+  private readonly meta: number[] = []
+
+  add(f: Finding, isKey: boolean, s: string, length: number): void {
+    this.findings.push(f)
+    this.meta.push(length, isKey ? 1 : 0)
+    this.text = `${this.text}${s}`
+    this.chars += length
+    if (this.chars >= MESSAGE_CHUNK) this.flush()
+  }
+
+  flush(): void {
+    const n = this.findings.length
+    if (n === 0) return
+    const chunk = flat(this.text)
+    let off = 0
+    for (let i = 0; i < n; i++) {
+      const f = this.findings[i]!
+      const len = this.meta[2 * i]!
+      const part = chunk.slice(off, off + len)
+      off += len
+      if (this.meta[2 * i + 1] === 1) f.key = part
+      else f.message = part
+    }
+    this.findings.length = 0
+    this.meta.length = 0
+    this.text = ''
+    this.chars = 0
+  }
+}
+
 const NOT_COUNTED_SUBJECT = new Set(['rejected', 'cancelled'])
 const NOT_COUNTED_BACKGROUND = new Set(['draft', 'rejected', 'cancelled'])
 
@@ -216,29 +267,13 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   // assessment's memory; as tens of thousands of separate strings every young-generation GC had
   // to copy them (twice), while a chunk is one large object the GC moves without copying and a
   // slice is a small fixed-size object. A retained message keeps at most its chunk alive.
-  const pendingFindings: Finding[] = []
-  let pendingText = ''
-  const pendingLengths: number[] = []
-  let pendingChars = 0
-  const flushMessages = () => {
-    if (pendingFindings.length === 0) return
-    const chunk = flat(pendingText)
-    let off = 0
-    for (let i = 0; i < pendingFindings.length; i++) {
-      const f = pendingFindings[i]!
-      const keyLen = pendingLengths[2 * i]!
-      const len = pendingLengths[2 * i + 1]!
-      f.key = chunk.slice(off, off + keyLen)
-      off += keyLen
-      f.message = chunk.slice(off, off + len)
-      off += len
-    }
-    pendingFindings.length = 0
-    pendingText = ''
-    pendingLengths.length = 0
-    pendingChars = 0
-  }
-
+  // Two chunk streams: keys and the messages of rules that write only Latin-1 go to `narrow` (a
+  // one-byte string, half the memory), messages that carry an en dash or an ellipsis to `wide` (a
+  // two-byte string). A slice has its chunk's width, so one wide character would otherwise make every
+  // key and message two-byte, for the engine and for every consumer (JSON, CSV, HTML). A message in
+  // the wrong stream only costs memory, never changes a value.
+  const narrow = new ChunkWriter()
+  const wide = new ChunkWriter()
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
     // The key stays a rope until the chunk is written (it goes into the chunk too).
     const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
@@ -258,11 +293,10 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const wv = f.waivable && waivers.size > 0 ? waivers.get(key) : undefined
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) out[p.index]!.push(f)
-    pendingFindings.push(f)
-    pendingText = `${pendingText}${key}${ref}: ${a.message}`
-    pendingLengths.push(key.length, len)
-    pendingChars += key.length + len
-    if (pendingChars >= MESSAGE_CHUNK) flushMessages()
+    narrow.add(f, true, key, key.length)
+    const text = `${ref}: ${a.message}`
+    if (WIDE_CODES.has(a.code)) wide.add(f, false, text, len)
+    else narrow.add(f, false, text, len)
     return f
   }
 
@@ -279,7 +313,8 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     cache: new Map(),
   }
   for (const family of RULE_FAMILIES) family.run(rc)
-  flushMessages()
+  narrow.flush()
+  wide.flush()
 
   const summary: Record<Severity, number> = { breach: 0, objection: 0, warning: 0, info: 0 }
   const windows: WindowAssessment[] = prepared.map((p, i) => {
