@@ -270,8 +270,23 @@ const COUNTED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['proposed', 'n
 const AGREED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['agreed', 'in-progress', 'completed'])
 const round2 = (x: number) => Math.round(x * 100) / 100
 
+/** Per zone: epoch ms → local label (windows share a few thousand distinct instants). */
+const labelCache = new Map<string, Map<number, string>>()
+
 /** Local time with the zone's abbreviation: `2021-11-14 00:00 GMT` (Europe/London: GMT or BST). */
 export function localLabel(d: Date, zone: string): string {
+  const ms = d.getTime()
+  let byMs = labelCache.get(zone)
+  if (!byMs) labelCache.set(zone, (byMs = new Map()))
+  let v = byMs.get(ms)
+  if (v === undefined) {
+    if (byMs.size >= 100_000) byMs.clear()
+    byMs.set(ms, (v = formatLocalLabel(d, zone)))
+  }
+  return v
+}
+
+function formatLocalLabel(d: Date, zone: string): string {
   const offset = zoneClock(zone).offsetAt(d.getTime())
   const l = new Date(d.getTime() + offset * 60_000)
   const abs = Math.abs(offset)
@@ -325,7 +340,17 @@ function unionWithin(spans: [number, number][], lo: number, hi: number): number 
   return total / 60_000
 }
 
-const iso = (d: Date) => d.toISOString()
+const isoCache = new Map<number, string>()
+/** `d.toISOString()`, cached per instant (starts and ends repeat across windows). */
+const iso = (d: Date): string => {
+  const ms = d.getTime()
+  let v = isoCache.get(ms)
+  if (v === undefined) {
+    if (isoCache.size >= 100_000) isoCache.clear()
+    isoCache.set(ms, (v = d.toISOString()))
+  }
+  return v
+}
 
 function waiverRef(w: {
   id?: string
@@ -415,13 +440,16 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         cmp(a.firstSentAt, b.firstSentAt) || cmp(a.owner, b.owner) || cmp(a.subscriptionId, b.subscriptionId) || cmp(a.event, b.event),
     )
 
-  const sorted = [...input.windows].sort(
-    (a, b) =>
-      a.window.start.getTime() - b.window.start.getTime() ||
-      cmp(a.window.party, b.window.party) ||
-      cmp(a.window.reference, b.window.reference) ||
-      cmp(a.window.id, b.window.id),
-  )
+  // Sorted by start (read once per window, not per comparison), party, reference, id.
+  const starts = input.windows.map((x) => x.window.start.getTime())
+  const sorted = input.windows
+    .map((_, i) => i)
+    .sort((i, j) => {
+      const a = input.windows[i]!.window
+      const b = input.windows[j]!.window
+      return starts[i]! - starts[j]! || cmp(a.party, b.party) || cmp(a.reference, b.reference) || cmp(a.id, b.id)
+    })
+    .map((i) => input.windows[i]!)
   const summary: ComplianceReport['summary'] = {
     windows: sorted.length,
     windowsByRag: { red: 0, amber: 0, green: 0, unrated: 0 },
@@ -433,7 +461,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   const rows: ReportWindowRow[] = sorted.map((x) => {
     const w = x.window
     const findings: ReportFinding[] = x.findings.map((f) => {
-      const stored = waiversByKey.get(f.key)
+      const stored = f.waiver ? waiversByKey.get(f.key) : undefined
       const waiver = f.waiver ? waiverRef({ ...f.waiver, ...(stored ? { id: stored.id } : {}) }) : null
       const status: FindingStatus = waiver ? 'waived' : 'open'
       summary.findings.total++
@@ -643,13 +671,13 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         month,
         monthMinutes: (hi - lo) / 60_000,
         windows: touching.length,
-        services: [...new Set(touching.flatMap((x) => x.window.services))].sort(),
+        services: servicesOf(touching),
         plannedMinutes: round2(planned),
         capMinutes: cap,
         remainingMinutes: round2(cap - planned),
         overCap: planned > cap,
-        windowsInWinter: touching.filter((x) => x.findings.some((f) => f.code === 'WINTER')).length,
-        windowsInTopUpPeak: touching.filter((x) => x.findings.some((f) => f.code === 'PREPAYMENT_PEAK')).length,
+        windowsInWinter: countWith(touching, 'WINTER'),
+        windowsInTopUpPeak: countWith(touching, 'PREPAYMENT_PEAK'),
         downtimeMinutes: round2(a ? a.plannedNotAgreedMinutes + a.plannedAgreedMinutes : 0),
         availabilityIfNotAgreedPercent: round2(a?.availabilityPercent ?? 100),
         availabilityAsPlannedPercent: round2(b?.availabilityPercent ?? 100),
@@ -657,6 +685,26 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     }
   }
   return out
+}
+
+/** Distinct services of the windows, sorted. */
+function servicesOf(windows: readonly ReportWindowInput[]): string[] {
+  const seen = new Set<string>()
+  for (const x of windows) for (const s of x.window.services) seen.add(s)
+  return [...seen].sort()
+}
+
+/** Windows with at least one finding of the code. */
+function countWith(windows: readonly ReportWindowInput[], code: FindingCode): number {
+  let n = 0
+  for (const x of windows) {
+    for (const f of x.findings)
+      if (f.code === code) {
+        n++
+        break
+      }
+  }
+  return n
 }
 
 const SEV_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>

@@ -11,6 +11,7 @@
  * @example renderCsv(report).split('\r\n')[0] // 'window_id,reference,party,…'
  */
 import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
+import { TextChunks } from './text-chunks.ts'
 
 export const CSV_COLUMNS = [
   'window_id',
@@ -58,9 +59,13 @@ export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return ''
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : ''
   let s = v
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+  const c = s.charCodeAt(0) // NaN for ''
+  // = + - @ TAB CR
+  if (c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13) s = `'${s}`
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
+
+const NEEDS_QUOTES = /[",\r\n]/
 
 /**
  * Who acknowledged the window's notice by webhook: `WHO@instant` per subscription (its first 2xx for
@@ -77,7 +82,8 @@ export function acknowledgedBy(w: ReportWindowRow): string {
   return [...first.values()].sort((a, b) => (a.slice(a.lastIndexOf('@')) < b.slice(b.lastIndexOf('@')) ? -1 : 1)).join(';')
 }
 
-function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null, acked: string): string {
+/** The window's columns before the finding columns (window_id … ruleset), CSV-encoded, with a trailing comma. */
+function windowHead(w: ReportWindowRow): string {
   const cells: (string | number | null)[] = [
     w.id,
     w.version,
@@ -99,32 +105,37 @@ function row(w: ReportWindowRow, f: ReportFinding | null, asOf: string | null, a
     w.realMinutes,
     w.rag,
     `${w.ruleset.id}@${w.ruleset.version}`,
-    f?.key ?? null,
-    f?.code ?? null,
-    f?.severity ?? null,
-    f?.status ?? null,
-    f?.message ?? null,
-    f?.rule.id ?? null,
-    f?.rule.provenance ?? null,
-    f?.waiver?.decisionRef ?? null,
-    f?.waiver?.approvedBy ?? null,
-    f?.waiver?.decidedAt ?? null,
-    w.impactSummary?.metersAffected ?? null,
-    w.impactSummary?.prepaymentCustomersAffected ?? null,
-    w.impactSummary?.availabilityIfNotAgreedPercent ?? null,
-    asOf,
-    acked,
   ]
-  return cells.map(csvField).join(',')
+  let out = ''
+  for (const c of cells) out += `${csvField(c)},`
+  return out
 }
 
-/** The report as RFC 4180 CSV text (UTF-8 with BOM, CRLF, trailing CRLF). */
+/** The window's columns after the finding columns (meters_affected … acknowledged_by), with a leading comma. */
+function windowTail(w: ReportWindowRow, asOf: string | null, acked: string): string {
+  return `,${csvField(w.impactSummary?.metersAffected ?? null)},${csvField(w.impactSummary?.prepaymentCustomersAffected ?? null)},${csvField(w.impactSummary?.availabilityIfNotAgreedPercent ?? null)},${csvField(asOf)},${csvField(acked)}`
+}
+
+/** The finding columns (finding_key … waiver_decided_at_utc); empty cells without a finding. */
+function findingCells(f: ReportFinding | null): string {
+  if (f === null) return ',,,,,,,,,'
+  return `${csvField(f.key)},${csvField(f.code)},${csvField(f.severity)},${csvField(f.status)},${csvField(f.message)},${csvField(f.rule.id)},${csvField(f.rule.provenance)},${csvField(f.waiver?.decisionRef ?? null)},${csvField(f.waiver?.approvedBy ?? null)},${csvField(f.waiver?.decidedAt ?? null)}`
+}
+
+/**
+ * The report as RFC 4180 CSV text (UTF-8 with BOM, CRLF, trailing CRLF). The window's own columns
+ * are encoded once per window, not once per finding row; TextChunks builds the text.
+ */
 export function renderCsv(report: ComplianceReport): string {
-  const lines: string[] = [CSV_COLUMNS.join(',')]
+  const lines = new TextChunks(CRLF)
+  lines.add(BOM + CSV_COLUMNS.join(','))
   for (const w of report.windows) {
     const acked = w.notices.length ? acknowledgedBy(w) : ''
-    if (w.findings.length === 0) lines.push(row(w, null, report.asOf, acked))
-    else for (const f of w.findings) lines.push(row(w, f, report.asOf, acked))
+    const head = windowHead(w)
+    const tail = windowTail(w, report.asOf, acked)
+    if (w.findings.length === 0) lines.add(head + findingCells(null) + tail)
+    else for (const f of w.findings) lines.add(head + findingCells(f) + tail)
   }
-  return BOM + lines.join(CRLF) + CRLF
+  lines.add('')
+  return lines.text()
 }

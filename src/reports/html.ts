@@ -13,6 +13,7 @@
 import { DateTime } from 'luxon'
 import type { ComplianceReport, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
 import { localLabel } from './compliance-report.ts'
+import { TextChunks } from './text-chunks.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
@@ -57,6 +58,7 @@ const SEVERITIES = ['breach', 'objection', 'warning', 'info'] as const
 /** en-GB number, at most two decimals: 16300000 → '16,300,000' (toLocaleString is ~50× slower). */
 export function fmt(n: number): string {
   const r = Math.round(n * 100) / 100
+  if (Number.isInteger(r) && r > -1000 && r < 1000) return String(r) // no separator, no decimals
   const [int = '0', dec] = String(Math.abs(r)).split('.')
   let out = ''
   for (let i = int.length; i > 0; i -= 3) out = int.slice(Math.max(0, i - 3), i) + (out ? `,${out}` : '')
@@ -66,7 +68,7 @@ export function fmt(n: number): string {
 /** The report as one self-contained HTML page. */
 export function renderHtml(report: ComplianceReport): string {
   const zone = report.period.zone
-  const out: string[] = []
+  const out = new TextChunks('\n')
   const localOf = (isoText: string) => localLabel(new Date(isoText), zone)
   out.push(
     '<!doctype html>',
@@ -86,18 +88,23 @@ export function renderHtml(report: ComplianceReport): string {
     '</header>',
     '<main>',
   )
-  out.push(timeline(report))
-  out.push(summary(report))
-  out.push(monthsTable(report))
-  out.push(windowsTable(report))
-  out.push(registerTable(report))
-  out.push(publicationsTable(report))
-  out.push(provenance(report))
+  // Every section pushes its lines into `out`: one join builds the page (no section is copied twice).
+  timeline(report, out)
+  summary(report, out)
+  monthsTable(report, out)
+  windowsTable(report, out)
+  registerTable(report, out)
+  publicationsTable(report, out)
+  provenance(report, out)
   out.push('</main>', '</body>', '</html>', '')
-  return out.join('\n')
+  return out.text()
 }
 
-function timeline(r: ComplianceReport): string {
+function pushAll(out: TextChunks, xs: readonly string[]): void {
+  out.addAll(xs)
+}
+
+function timeline(r: ComplianceReport, out: TextChunks): void {
   const from = Date.parse(r.period.from)
   const to = Date.parse(r.period.to)
   const zone = r.period.zone
@@ -111,7 +118,8 @@ function timeline(r: ComplianceReport): string {
   const span = Math.max(1, to - from)
   const x = (t: number) => left + ((Math.min(Math.max(t, from), to) - from) / span) * width
   const px = (n: number) => (Math.round(n * 10) / 10).toString()
-  const parts: string[] = []
+  const parts = out
+  parts.push('<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>')
   const bars = r.windows.length
   const breaches = r.windows.filter((w) => w.findings.some((f) => f.severity === 'breach')).length
   const desc =
@@ -174,8 +182,8 @@ function timeline(r: ComplianceReport): string {
     '<li><span class="sw sw-top-up-peak"></span>Top-up peak</li>',
     '<li><span class="sw sw-bank-holiday"></span>Bank holiday</li>',
     '</ul></figcaption></figure>',
+    '</section>',
   )
-  return `<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>\n${parts.join('\n')}\n</section>`
 }
 
 function shade(s: ShadedPeriod, x: (t: number) => number, y: number, h: number, px: (n: number) => string, zone: string): string {
@@ -185,13 +193,13 @@ function shade(s: ShadedPeriod, x: (t: number) => number, y: number, h: number, 
   return `<rect class="shade shade-${s.kind}" data-kind="${s.kind}" x="${px(a)}" y="${y}" width="${px(b - a)}" height="${h}"${s.kind === 'bank-holiday' ? '' : ' fill-opacity="0.75"'}><title>${esc(title)}</title></rect>`
 }
 
-function summary(r: ComplianceReport): string {
+function summary(r: ComplianceReport, out: TextChunks): void {
   const s = r.summary
   const rows = Object.entries(s.findings.byCode).map(
     ([code, n]) =>
       `<tr><th scope="row">${esc(code)}</th>${SEVERITIES.map((sev) => `<td class="num">${n[sev]}</td>`).join('')}<td class="num">${SEVERITIES.reduce((a, sev) => a + n[sev], 0)}</td></tr>`,
   )
-  return [
+  pushAll(out, [
     '<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>',
     '<table id="summary"><caption>Windows and breaches</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th></tr></thead><tbody>',
     `<tr><th scope="row">Breaches</th><td class="num">${s.breaches.open}</td><td class="num">${s.breaches.waived}</td><td class="num">${s.breaches.remediated}</td></tr>`,
@@ -199,12 +207,12 @@ function summary(r: ComplianceReport): string {
     '</tbody></table>',
     `<p>${s.windows} window(s): <span class="rag rag-red">${s.windowsByRag.red}</span> red, <span class="rag rag-amber">${s.windowsByRag.amber}</span> amber, <span class="rag rag-green">${s.windowsByRag.green}</span> green, ${s.windowsByRag.unrated} not rated. ${s.findings.total} finding(s).</p>`,
     `<table id="findings-by-code"><caption>Findings by code and severity</caption><thead><tr><th scope="col">Code</th>${SEVERITIES.map((x) => `<th scope="col" class="num">${x}</th>`).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>`,
-    ...rows,
-    '</tbody></table></section>',
-  ].join('\n')
+  ])
+  pushAll(out, rows)
+  out.push('</tbody></table></section>')
 }
 
-function monthsTable(r: ComplianceReport): string {
+function monthsTable(r: ComplianceReport, out: TextChunks): void {
   const rows = r.months.map(
     (m) =>
       `<tr><th scope="row">${esc(m.party)}</th><td>${esc(m.month)}</td><td class="num">${m.windows}</td><td class="num${m.overCap ? ' over' : ''}">${fmt(m.plannedMinutes)}</td><td class="num">${fmt(m.capMinutes)}</td><td class="num${m.remainingMinutes < 0 ? ' over' : ''}">${fmt(m.remainingMinutes)}</td><td class="num">${m.windowsInWinter}</td><td class="num">${m.windowsInTopUpPeak}</td><td class="num">${fmt(m.availabilityIfNotAgreedPercent)} %</td><td class="num">${fmt(m.availabilityAsPlannedPercent)} %</td><td class="small">${esc(m.services.join(', '))}</td></tr>`,
@@ -213,17 +221,19 @@ function monthsTable(r: ComplianceReport): string {
     (m) =>
       `<tr><th scope="row">${esc(m.month)}</th><td class="num">${m.windows}</td><td class="num">${fmt(m.plannedMinutes)}</td><td class="num">${fmt(m.capMinutes)}</td><td class="num">${fmt(m.remainingMinutes)}</td><td>${esc(m.status)}</td></tr>`,
   )
-  return [
+  out.push(
     '<section aria-labelledby="h-months"><h2 id="h-months">Monthly outage budget</h2>',
     '<table id="months"><caption>Per party and month: planned minutes (real minutes) against the monthly cap; availability effect (PM 2.1 style)</caption>',
     '<thead><tr><th scope="col">Party</th><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col" class="num">In winter</th><th scope="col" class="num">In top-up peak</th><th scope="col" class="num">Availability if not agreed</th><th scope="col" class="num">Availability as planned</th><th scope="col">Services</th></tr></thead><tbody>',
-    ...rows,
+  )
+  pushAll(out, rows)
+  out.push(
     '</tbody></table>',
     '<table id="gb-months"><caption>GB-wide totals (the cap rule’s figures; overlapping windows counted once)</caption>',
     '<thead><tr><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col">Status</th></tr></thead><tbody>',
-    ...gb,
-    '</tbody></table></section>',
-  ].join('\n')
+  )
+  pushAll(out, gb)
+  out.push('</tbody></table></section>')
 }
 
 function windowRow(w: ReportWindowRow, zone: string): string {
@@ -244,33 +254,33 @@ function windowRow(w: ReportWindowRow, zone: string): string {
   return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${rag}">${esc(rag)}</span></td><td>${findings}</td><td class="small">${esc(impact)}</td><td class="notices">${notices ? `<ul class="findings">${notices}</ul>` : ''}</td></tr>`
 }
 
-function windowsTable(r: ComplianceReport): string {
-  return [
+function windowsTable(r: ComplianceReport, out: TextChunks): void {
+  out.push(
     '<section aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2>',
     '<table id="windows"><caption>One row per window, with its findings, waivers and impact (local times with GMT/BST)</caption>',
     '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">RAG</th><th scope="col">Findings</th><th scope="col">Who is hurt</th><th scope="col">Notice acknowledged (webhooks)</th></tr></thead><tbody>',
-    ...r.windows.map((w) => windowRow(w, r.period.zone)),
-    '</tbody></table></section>',
-  ].join('\n')
+  )
+  for (const w of r.windows) out.push(windowRow(w, r.period.zone))
+  out.push('</tbody></table></section>')
 }
 
-function registerTable(r: ComplianceReport): string {
+function registerTable(r: ComplianceReport, out: TextChunks): void {
   const rows = r.breachRegister.map(
     (e) =>
       `<tr><th scope="row">${esc(e.reference)}</th><td>${esc(e.party)}</td><td>${esc(e.code)}</td><td>${esc(e.severity)}</td><td class="st-${e.status}">${esc(e.status)}</td><td>${e.waiver ? `${esc(e.waiver.decisionRef)} (${esc(e.waiver.approvedBy)}, ${esc(e.waiver.decidedAt)})` : e.remediatedAt ? `last seen ${esc(e.remediatedAt)}` : ''}</td><td class="small">${esc(e.message)}</td></tr>`,
   )
-  return [
+  out.push(
     '<section aria-labelledby="h-register"><h2 id="h-register">Breach register</h2>',
     '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference) or remediated</caption>',
     '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Waiver / remediation</th><th scope="col">Finding</th></tr></thead><tbody>',
-    ...rows,
-    '</tbody></table></section>',
-  ].join('\n')
+  )
+  pushAll(out, rows)
+  out.push('</tbody></table></section>')
 }
 
-function publicationsTable(r: ComplianceReport): string {
+function publicationsTable(r: ComplianceReport, out: TextChunks): void {
   const zone = r.period.zone
-  return [
+  pushAll(out, [
     '<section aria-labelledby="h-publications"><h2 id="h-publications">Schedule publications</h2>',
     '<table id="publications"><thead><tr><th scope="col">Month</th><th scope="col">Published</th><th scope="col">Parties</th></tr></thead><tbody>',
     ...r.publications.map(
@@ -278,13 +288,13 @@ function publicationsTable(r: ComplianceReport): string {
         `<tr><th scope="row">${esc(p.month)}</th><td>${esc(localLabel(new Date(p.publishedAt), zone))}</td><td>${esc(p.parties.join(', '))}</td></tr>`,
     ),
     '</tbody></table></section>',
-  ].join('\n')
+  ])
 }
 
-function provenance(r: ComplianceReport): string {
+function provenance(r: ComplianceReport, out: TextChunks): void {
   const p = r.provenance
   const row = (k: string, v: string) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`
-  return [
+  pushAll(out, [
     '<section aria-labelledby="h-provenance"><h2 id="h-provenance">Provenance</h2>',
     '<table id="provenance"><tbody>',
     row('Rulesets', p.rulesets.map((x) => `${x.id} ${x.version} (from ${x.effectiveFrom}, ${x.status})`).join('; ')),
@@ -308,5 +318,5 @@ function provenance(r: ComplianceReport): string {
     row('Time basis', p.timeBasis),
     ...p.notes.map((n) => row('Note', n)),
     '</tbody></table></section>',
-  ].join('\n')
+  ])
 }
