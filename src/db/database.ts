@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely'
 import pg from 'pg'
 import { type ChangeNotifications, listenForChanges } from './change-notifications.ts'
 import type { Database } from './schema.ts'
+import { parseTimestamptz } from './timestamps.ts'
 
 export type Db = Kysely<Database>
 /** Either the database or an open transaction: every repository function takes one of these. */
@@ -57,6 +58,9 @@ export class DatabaseInUseError extends Error {
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 // A calendar date stays the string it is ('2021-11-30'), never a Date at some zone's midnight.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v)
+// Timestamps in a UTC session are read from their digits (pg's general parser for anything else).
+const generalTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (s: string) => Date
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => parseTimestamptz(v, generalTimestamptz))
 
 /**
  * Opens the database the configuration names: a PostgreSQL server when `databaseUrl` is set,
