@@ -2,9 +2,13 @@
  * Feed HTTP benchmark: 10,000 stored windows (a quarter with a stored assessment), one feed over all
  * of them, timed through app.inject against the real database:
  * - cold 200: a new feed each run, so nothing is cached (queries + render + hash);
- * - warm 200: the same feed again (version query + cached body);
- * - 304: If-None-Match with the current ETag (version query only);
+ * - warm 200: the same feed again (validated feed: the cached body, no query);
+ * - 304: If-None-Match with the current ETag (validated feed: no query);
+ * - 304 after a change elsewhere: a draft (never in a feed) edited before each request, so each one
+ *   validates the feed again with the aggregate query and finds the cached body;
  * - bare route: GET /healthz, for comparison.
+ * The services hear committed changes as the server's do (database.changes), which is what lets an
+ * unchanged feed be answered from memory.
  * Prints median / min wall-clock times; asserts nothing.
  *
  * Run: node --import tsx bench/feed-http.bench.ts [windows=10000] [runs=30]
@@ -23,7 +27,7 @@ const runs = Number(process.argv[3] ?? 30)
 await buildTemplate()
 const database = await openTestDatabase()
 const clock = fixedClock('2021-10-01T09:00:00Z')
-const services = createServices({ db: database.db, clock, maxWindowHours: 72 })
+const services = createServices({ db: database.db, clock, maxWindowHours: 72, changes: database.changes })
 const app = await buildApp({
   db: database.db,
   databaseKind: database.kind,
@@ -172,6 +176,21 @@ const warmEtag = String((await app.inject({ url: path })).headers.etag)
 if (warmEtag !== etag) throw new Error('ETag differs between feeds of the same content')
 await time('GET feed, If-None-Match → 304', () => app.inject({ url: path, headers: { 'if-none-match': etag } }), 304)
 await time('HEAD feed', () => app.inject({ method: 'HEAD', url: path }), 200)
+// A window outside the feed's windows' content (a draft: never shown) changes before each request:
+// the feed's ETag stays, but each request must validate the feed again with the aggregate query.
+const draft = await database.db.selectFrom('windows').select('id').where('status', '=', 'draft').executeTakeFirstOrThrow()
+await time(
+  'GET feed, 304 after a change elsewhere',
+  () => app.inject({ url: path, headers: { 'if-none-match': etag } }),
+  304,
+  async () => {
+    await database.db
+      .updateTable('windows')
+      .set({ title: `draft ${Math.random()}` })
+      .where('id', '=', draft.id)
+      .execute()
+  },
+)
 await time('GET /healthz (bare route)', () => app.inject({ url: '/healthz' }), 200)
 
 await app.close()

@@ -4,6 +4,7 @@ import * as m0002 from './0002_compliance.ts'
 import * as m0003 from './0003_webhooks.ts'
 import * as m0004 from './0004_audit.ts'
 import * as m0006 from './0006_change_notifications.ts'
+import * as m0007 from './0007_feed_change_notifications.ts'
 
 /** Every migration, in order. Add new files here; never edit a merged one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_webhooks': m0003,
   '0004_audit': m0004,
   '0006_change_notifications': m0006,
+  '0007_feed_change_notifications': m0007,
 }

@@ -1,10 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db, DbOrTx } from '../db/database.ts'
-import { type FeedFilter, type FeedRecord, type FeedVersion, feedsRepository } from '../db/repositories/feeds-repository.ts'
+import { ALL_TABLES, type ChangeNotifications } from '../db/change-notifications.ts'
+import {
+  FEED_RETENTION_DAYS,
+  type FeedFilter,
+  type FeedRecord,
+  type FeedVersion,
+  feedsRepository,
+} from '../db/repositories/feeds-repository.ts'
 import { type BlackoutLayer, calendarsForRegions, expandLayer, NATION_CALENDAR_IDS, SEVERITY_RANK, type Severity } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import { appendAudit } from './audit-service.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { bodyField, type FieldProblem, notFound } from './errors.ts'
@@ -25,6 +33,25 @@ const CACHE_ENTRIES = 32
 /** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
 const HOLIDAY_LABEL = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/
 const CACHE_BYTES = 64 * 1024 * 1024
+const HOUR_MS = 3_600_000
+/**
+ * Tables a feed's body depends on. A committed change to any of them (announced by the database:
+ * migrations 0006 and 0007) ends every feed's validation; so does a moment in which changes could
+ * have been missed.
+ */
+const FEED_TABLES: readonly string[] = [
+  'windows',
+  'assessments',
+  'blackout_layers',
+  'calendar_overrides',
+  'rulesets',
+  'parties',
+  'services',
+  'regions',
+  'reference_data',
+  'feeds',
+  'api_keys',
+]
 
 export interface FeedAnswer {
   status: 200 | 304
@@ -84,10 +111,41 @@ export function createFeedsService(deps: {
   clock: Clock
   reference: Pick<ReferenceService, 'all'>
   compliance: Pick<ComplianceService, 'loadContext' | 'rulesetFor' | 'blackoutsFor'>
+  /** Committed changes heard from the database: lets an unchanged feed be answered without a query. */
+  changes?: ChangeNotifications | undefined
 }) {
   const { db, clock } = deps
   const cache = new Map<string, { etag: string; body: Uint8Array; lastModified: Date }>()
   let cachedBytes = 0
+
+  // The cheap path. After the aggregate query has validated a feed (its digest `key` names the
+  // cached body), the feed stays valid — the same query would give the same digest — until a change
+  // to one of FEED_TABLES is committed (any instance: the database announces it) or time alone could
+  // change the feed (a cancelled window's 30 days end, the blackout range moves at midnight UTC), at
+  // most an hour. Meanwhile a request reads nothing from the database: the token's feed is cached
+  // too (until feeds or api_keys change). While changes could be missed (`changes.live` false, or
+  // no notifications at all) every request takes the aggregate query.
+  let generation = 0
+  const validated = new Map<string, { generation: number; from: number; until: number; baseUrl: string; key: string }>()
+  deps.changes?.subscribe((table) => {
+    if (table !== ALL_TABLES && !FEED_TABLES.includes(table)) return
+    generation++
+    validated.clear()
+  })
+  const feedsByToken = new ChangeAwareCache<string, FeedRecord | undefined>(deps.changes, ['feeds', 'api_keys'], {
+    keep: (f) => f !== undefined,
+    maxEntries: 10_000,
+  })
+
+  /** Until when (epoch ms) a feed validated at `now` with version `v` can only change through a committed write. */
+  function validUntil(v: FeedVersion, now: number, withBlackouts: boolean): number {
+    let until = now + HOUR_MS
+    // A cancelled or rejected window leaves 30 days after its end (an hour early: never late).
+    if (v.firstRetiringEnd) until = Math.min(until, v.firstRetiringEnd.getTime() + FEED_RETENTION_DAYS * DAY_MS - HOUR_MS)
+    // blackoutRange() moves with the UTC day.
+    if (withBlackouts) until = Math.min(until, (Math.floor(now / DAY_MS) + 1) * DAY_MS)
+    return until
+  }
 
   function remember(key: string, v: { etag: string; body: Uint8Array; lastModified: Date }) {
     if (v.body.byteLength > CACHE_BYTES / 4) return
@@ -291,9 +349,32 @@ export function createFeedsService(deps: {
      * body. 404 for an unknown or revoked token (or a revoked owner key).
      */
     async render(token: string, opts: { baseUrl: string; ifNoneMatch?: string | undefined }): Promise<FeedAnswer> {
-      const feed = /^[A-Za-z0-9_-]{32,128}$/.test(token) ? await feedsRepository.findActiveByTokenHash(db, sha256(token)) : undefined
+      const feed = await (async () => {
+        if (!/^[A-Za-z0-9_-]{32,128}$/.test(token)) return undefined
+        const hash = sha256(token)
+        return feedsByToken.get(hash.toString('base64url'), () => feedsRepository.findActiveByTokenHash(db, hash))
+      })()
       if (!feed) throw notFound('Feed', 'for this address')
       const now = clock.now()
+      const t = now.getTime()
+      const answer = (hit: { etag: string; body: Uint8Array; lastModified: Date }): FeedAnswer =>
+        matchesIfNoneMatch(opts.ifNoneMatch, hit.etag)
+          ? { status: 304, etag: hit.etag, lastModified: hit.lastModified }
+          : { status: 200, body: hit.body, etag: hit.etag, lastModified: hit.lastModified }
+
+      const live = deps.changes?.live === true
+      const valid = live ? validated.get(feed.id) : undefined
+      if (valid && valid.generation === generation && valid.baseUrl === opts.baseUrl && t >= valid.from && t < valid.until) {
+        const hit = cache.get(valid.key)
+        if (hit) {
+          cache.delete(valid.key) // LRU: move to the end
+          cache.set(valid.key, hit)
+          return answer(hit)
+        }
+      }
+
+      // Read before the query: a change committed after it was read ends this validation.
+      const validatedAt = generation
       const v = await feedsRepository.version(db, feed.filter, now)
       const withBlackouts = !!(feed.filter.includeBlackouts || feed.filter.includeBankHolidays)
       const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null)
@@ -319,8 +400,9 @@ export function createFeedsService(deps: {
         hit = { body, etag: `"${sha256(body).toString('base64url').slice(0, 32)}"`, lastModified }
         remember(key, hit)
       }
-      if (matchesIfNoneMatch(opts.ifNoneMatch, hit.etag)) return { status: 304, etag: hit.etag, lastModified: hit.lastModified }
-      return { status: 200, body: hit.body, etag: hit.etag, lastModified: hit.lastModified }
+      if (live && validatedAt === generation)
+        validated.set(feed.id, { generation: validatedAt, from: t, until: validUntil(v, t, withBlackouts), baseUrl: opts.baseUrl, key })
+      return answer(hit)
     },
 
     /** Revokes every feed of a key (called when the key is revoked), inside the caller's transaction if given. */

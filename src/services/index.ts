@@ -66,7 +66,7 @@ export function createServices(deps: {
   const waivers = createWaiversService({ db: deps.db, clock: deps.clock, compliance, events: webhooks.outbox })
   const programmes = createProgrammesService({ db: deps.db, clock: deps.clock, windows, compliance })
   const rulesAdmin = createRulesAdminService({ db: deps.db, clock: deps.clock, compliance })
-  const feeds = createFeedsService({ db: deps.db, clock: deps.clock, reference, compliance })
+  const feeds = createFeedsService({ db: deps.db, clock: deps.clock, reference, compliance, changes })
   const reports = createReportsService({
     db: deps.db,
     clock: deps.clock,

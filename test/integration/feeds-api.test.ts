@@ -1,5 +1,6 @@
 import ICAL from 'ical.js'
 import nodeIcal from 'node-ical'
+import { sql } from 'kysely'
 import t from 'tap'
 import { aWindow, buildTestApp } from '../helpers/test-app.ts'
 
@@ -194,6 +195,57 @@ t.test('UID stable and SEQUENCE increasing across an edit; 304 while unchanged, 
   t.equal(cancelled.statusCode, 200)
   t.equal(parse(cancelled.body).find((e) => e.uid === `${w.id}@mwp`)!.status, 'CANCELLED')
 })
+
+t.test(
+  'an unchanged feed is answered from memory until a change is committed: an edit (even in SQL) or a window leaving the filter changes the ETag',
+  async (t) => {
+    const w = await window({ reference: 'DSP-C1' })
+    const n = await window({ party: 'CSP-N', reference: 'N-C1', regions: ['N'], services: ['service-requests'] }, cspN)
+    const feed = await createFeed({ name: 'north', filter: { regions: ['N'] } })
+    const first = await app.inject({ url: feed.path })
+    t.same(
+      parse(first.body)
+        .map((e) => e.uid)
+        .sort(),
+      [w.id, n.id].map((id) => `${id}@mwp`).sort(),
+    )
+    const etag = String(first.headers.etag)
+    // Validated by the first request; these are answered without reading the windows.
+    for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: feed.path, headers: { 'if-none-match': etag } })).statusCode, 304)
+    t.equal((await app.inject({ url: feed.path })).headers.etag, etag)
+
+    // A change another instance (or psql) commits, under a standing clock: the database announces it.
+    await ctx.db.updateTable('windows').set({ title: 'Renamed in SQL', version: sql`version + 1` }).where('id', '=', w.id).execute()
+    const renamed = await app.inject({ url: feed.path, headers: { 'if-none-match': etag } })
+    t.equal(renamed.statusCode, 200, 'the edit is seen')
+    t.not(renamed.headers.etag, etag)
+    t.match(parse(renamed.body).find((e) => e.uid === `${w.id}@mwp`)!.summary, /Renamed in SQL/)
+    const etag2 = String(renamed.headers.etag)
+    t.equal((await app.inject({ url: feed.path, headers: { 'if-none-match': etag2 } })).statusCode, 304, 'validated again')
+
+    // A window leaving the filter (its regions no longer include N).
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${n.id}`,
+      headers: { ...cspN, 'if-match': `"${n.version}"`, 'content-type': 'application/merge-patch+json' },
+      payload: JSON.stringify({ regions: ['C'] }),
+    })
+    t.equal(patch.statusCode, 200, patch.body)
+    const left = await app.inject({ url: feed.path, headers: { 'if-none-match': etag2 } })
+    t.equal(left.statusCode, 200, 'the feed changed')
+    t.not(left.headers.etag, etag2)
+    t.same(
+      parse(left.body).map((e) => e.uid),
+      [`${w.id}@mwp`],
+      'the window that left is gone',
+    )
+
+    // A new stored assessment of a shown window (its findings are in the description) is seen too.
+    const etag3 = String(left.headers.etag)
+    await ctx.db.deleteFrom('assessments').where('window_id', '=', w.id).execute()
+    t.equal((await app.inject({ url: feed.path, headers: { 'if-none-match': etag3 } })).statusCode, 200, 'assessments changed')
+  },
+)
 
 t.test('HEAD: headers and length of GET, no body; 304 too', async (t) => {
   await window({ reference: 'DSP-H' })

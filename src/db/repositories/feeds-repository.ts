@@ -40,6 +40,8 @@ export interface FeedVersion {
   context: string
   /** Latest change to blackout layers or calendar overrides; null when none. */
   contextChangedAt: Date | null
+  /** Earliest end of a shown cancelled or rejected window (it leaves the feed 30 days later); null when none. */
+  firstRetiringEnd: Date | null
 }
 
 /** Per-window latest stored assessment, reduced to what a feed shows. */
@@ -58,6 +60,8 @@ const toRecord = (r: Row): FeedRecord => ({
   revokedAt: r.revoked_at,
 })
 
+/** How long a cancelled or rejected window stays in a feed after its end. */
+export const FEED_RETENTION_DAYS = 30
 const RETENTION = sql`interval '30 days'`
 
 /** The feed's window predicate: filter lists, never drafts, cancelled/rejected only until 30 days after their end. */
@@ -146,7 +150,9 @@ export const feedsRepository = {
   /** One cheap aggregate over the shown windows and their assessments, for ETag and Last-Modified. */
   async version(db: DbOrTx, f: FeedFilter, now: Date): Promise<FeedVersion> {
     const w = shown(
-      db.selectFrom('windows').select(['windows.id', 'windows.version', 'windows.updated_at', 'windows.start_at', 'windows.end_at']),
+      db
+        .selectFrom('windows')
+        .select(['windows.id', 'windows.version', 'windows.updated_at', 'windows.start_at', 'windows.end_at', 'windows.status']),
       f,
       now,
     )
@@ -165,6 +171,7 @@ export const feedsRepository = {
         sql<number>`coalesce(sum(w.version), 0)::bigint`.as('version_sum'),
         sql<Date | null>`min(w.start_at)`.as('min_start'),
         sql<Date | null>`max(w.end_at)`.as('max_end'),
+        sql<Date | null>`min(w.end_at) filter (where w.status in ('cancelled', 'rejected'))`.as('first_retiring_end'),
         sql<number>`(select an from a)`.as('an'),
         sql<Date | null>`(select amax from a)`.as('amax'),
         sql<string>`concat_ws('/',
@@ -187,6 +194,7 @@ export const feedsRepository = {
       maxAssessedAt: r.amax,
       context: r.ctx,
       contextChangedAt: r.ctx_at,
+      firstRetiringEnd: r.first_retiring_end,
     }
   },
 
