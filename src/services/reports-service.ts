@@ -207,7 +207,11 @@ export function createReportsService(deps: {
     const ref = await deps.impact.current(db)
     const notes = [
       `Reference data (estate ${ref.estate.versionId}, top-up profile ${ref.profile.versionId}, thresholds ${ref.thresholds.versionId}) is the version in force when the report was generated, also for an asOf report.`,
-      ...(asOf ? ['Custom blackout layers are taken with their current definition when created by asOf (layer history is not kept).'] : []),
+      ...(asOf
+        ? [
+            'Custom blackout layers are not versioned by business time: a layer counts when it was created (createdAt) at or before asOf, with its current definition and version (a later change shows through; the audit log keeps it). The default layers follow the ruleset version in force.',
+          ]
+        : []),
       'Drafts are not part of the report; cancelled and rejected windows are listed without findings.',
     ]
     return buildComplianceReport({
