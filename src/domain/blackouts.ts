@@ -140,7 +140,8 @@ export function validateBlackoutLayer(input: unknown): LayerProblem[] {
     add('/effectiveTo', `effectiveTo (${l.effectiveTo}) is before effectiveFrom (${l.effectiveFrom})`)
   }
   const sources = ['periods', 'recurrence', 'holidays'].filter((k) => l[k] !== undefined)
-  if (sources.length !== 1) add('', 'give exactly one of periods, recurrence, holidays')
+  // Named at /periods, the first of the three: a client shows the message beside a field.
+  if (sources.length !== 1) add('/periods', 'give exactly one of periods, recurrence, holidays')
   if (Array.isArray(l.periods)) {
     l.periods.forEach((per: unknown, i: number) => {
       const x = per as Record<string, unknown>

@@ -132,12 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   await app.register(problems, { baseUrl: deps.baseUrl })
   await app.register(hardening, { rateLimit: deps.rateLimit ?? false })
   await app.register(auth, { keys: deps.services.keys })
-  await app.register(metrics, {
-    settings: deps.metrics,
-    db: deps.db,
-    databaseKind: deps.databaseKind,
-    onAssessed: deps.services.compliance.onAssessed,
-  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -154,6 +148,13 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
     transformObject: jsonSchemaTransformObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  // After swagger, so that /metrics is in the OpenAPI document.
+  await app.register(metrics, {
+    settings: deps.metrics,
+    db: deps.db,
+    databaseKind: deps.databaseKind,
+    onAssessed: deps.services.compliance.onAssessed,
+  })
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   const { services, db, clock, baseUrl } = deps
