@@ -88,3 +88,33 @@ export async function startService(env: Record<string, string>, timeoutMs = 30_0
   child.kill('SIGKILL')
   throw new Error(`service not ready in ${timeoutMs} ms: ${out}`)
 }
+
+/** What a finished `mwp` run printed and how it exited. */
+export interface CliRun {
+  code: number | null
+  out: string
+  err: string
+}
+
+/**
+ * Runs the `mwp` command line from its sources, as a child process with a clean environment (PATH
+ * and HOME, plus `env`): no DATABASE_URL or DATA_DIR unless the test gives them.
+ *
+ * @example const r = await runMwp(['check', 'examples/opsg-58-plan.json', '--format', 'json']); r.code // 1
+ */
+export function runMwp(args: string[], opts: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, out, err }))
+    opts.onSpawn?.(child)
+  })
+}

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { sql } from 'kysely'
 import t from 'tap'
 import { type Db, openDatabase } from '../../src/db/database.ts'
@@ -7,7 +5,7 @@ import { createServices, type Services } from '../../src/services/index.ts'
 import type { WindowInput } from '../../src/services/windows-service.ts'
 import { fixedClock } from '../helpers/clock.ts'
 import { aWindow } from '../helpers/test-app.ts'
-import { ROOT, serviceDatabaseEnv } from '../helpers/subprocess.ts'
+import { runMwp, serviceDatabaseEnv } from '../helpers/subprocess.ts'
 
 // `mwp audit verify` as an operator runs it (every kind of tampering is tested through GET
 // /v1/audit/verify, which runs the same function; here the intact case, one edit, a lost tail): a child process on the real database (a copy of the
@@ -20,23 +18,8 @@ t.teardown(() => database.cleanup())
 const url = database.env.DATABASE_URL
 const where = url ? ['--database-url', url] : ['--data-dir', database.env.DATA_DIR!]
 
-function mwp(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      // No DATABASE_URL nor DATA_DIR: the command is told where the database is.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out, err }))
-  })
-}
-const verify = (...extra: string[]) => mwp(['audit', 'verify', ...where, ...extra])
+// No DATABASE_URL nor DATA_DIR in the child: the command is told where the database is.
+const verify = (...extra: string[]) => runMwp(['audit', 'verify', ...where, ...extra])
 
 /** Opens the database in this process for `work`, and closes it again (the CLI needs it free). */
 async function withDb<T>(work: (db: Db, services: Services) => Promise<T>): Promise<T> {

@@ -1,36 +1,16 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.ts'
-import { ROOT, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { type CliRun, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // The commands that need the database, as a planner runs them beside a service: refused clearly while
 // a running service holds the embedded database (exit 3, with what to do instead), through the service
 // with --server, directly once it has stopped (or always, on PostgreSQL); and mwp db backup / restore.
 
-interface Run {
-  code: number | null
-  out: string
-  err: string
-}
-
-function mwp(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out, err }))
-  })
-}
+type Run = CliRun
+const mwp = (args: string[], env: Record<string, string>) => runMwp(args, { env })
 
 t.setTimeout(6 * 60_000)
 const server = process.env.DATABASE_URL !== undefined

@@ -1,35 +1,15 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ROOT, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { type CliRun, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // `mwp slots` as a planner runs it: offline (no server, no database) with the service's own search,
 // and through a running service with --server; output shapes, exit codes, the explanation when
 // nothing fits, and agreement between the two.
 
-interface Run {
-  code: number | null
-  out: string
-  err: string
-}
-
-function mwp(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'slots', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out, err }))
-  })
-}
+type Run = CliRun
+const mwp = (args: string[], env: Record<string, string> = {}) => runMwp(['slots', ...args], { env })
 
 t.setTimeout(5 * 60_000)
 const dir = mkdtempSync(join(tmpdir(), 'mwp-cli-slots-'))

@@ -1,37 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { parseCsv } from '../../src/cli/csv.ts'
 import { type PlanRecord, writePlanCsv } from '../../src/cli/plan-files.ts'
-import { ROOT, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { type CliRun, ROOT, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // The command line as a planner runs it: a child process, its exit code, its stdout and stderr.
 // `check` needs nothing else; import and export talk to a real service started here.
 
-interface Run {
-  code: number | null
-  out: string
-  err: string
-}
-
-function mwp(args: string[], opts: { onSpawn?: (c: ChildProcess) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out, err }))
-    opts.onSpawn?.(child)
-  })
-}
+type Run = CliRun
+const mwp = (args: string[], opts: { onSpawn?: (c: ChildProcess) => void } = {}) => runMwp(args, opts)
 
 // 10,000 windows are created one request at a time (each assessed against the stored plan): minutes, not seconds.
 t.setTimeout(Number(process.env.MWP_CLI_IMPORT_ROWS ?? 0) > 2_000 ? 30 * 60_000 : 8 * 60_000)
