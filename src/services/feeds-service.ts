@@ -116,6 +116,8 @@ export function createFeedsService(deps: {
 }) {
   const { db, clock } = deps
   const cache = new Map<string, { etag: string; body: Uint8Array; lastModified: Date }>()
+  /** Renders under way, by the same key as `cache`. */
+  const rendering = new Map<string, Promise<{ etag: string; body: Uint8Array; lastModified: Date }>>()
   let cachedBytes = 0
 
   // The cheap path. After the aggregate query has validated a feed (its digest `key` names the
@@ -396,9 +398,19 @@ export function createFeedsService(deps: {
         cache.delete(key) // LRU: move to the end
         cache.set(key, hit)
       } else {
-        const body = await render(feed, v, opts.baseUrl, now, lastModified)
-        hit = { body, etag: `"${sha256(body).toString('base64url').slice(0, 32)}"`, lastModified }
-        remember(key, hit)
+        // One render per body: requests that arrive while it is being rendered wait for it.
+        let pending = rendering.get(key)
+        if (!pending) {
+          pending = render(feed, v, opts.baseUrl, now, lastModified)
+            .then((body) => {
+              const rendered = { body, etag: `"${sha256(body).toString('base64url').slice(0, 32)}"`, lastModified }
+              remember(key, rendered)
+              return rendered
+            })
+            .finally(() => rendering.delete(key))
+          rendering.set(key, pending)
+        }
+        hit = await pending
       }
       if (live && validatedAt === generation)
         validated.set(feed.id, { generation: validatedAt, from: t, until: validUntil(v, t, withBlackouts), baseUrl: opts.baseUrl, key })
