@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { type WindowFilter, windowsRepository } from '../db/repositories/windows-repository.ts'
 import { type Actor, actsFor, checkTransition, isMaterialChange } from '../domain/lifecycle.ts'
 import { bumpsSequence, diffWindows, type FieldChange, snapshotOf } from '../domain/window-changes.ts'
 import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
+import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } from './errors.ts'
 import { checkIdsAgainst, type ReferenceService, unknownIds } from './reference-service.ts'
@@ -42,7 +44,8 @@ export interface StatusChange {
 /** Hooks run inside the write transaction: storing the assessment, lapsing waivers. */
 export interface WindowWriteHooks {
   /** Returns each written window's assessment by id, to be carried in the answer. */
-  afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[]): Promise<Map<string, unknown>>
+  /** `created`: the windows were created in this transaction (nothing about them is stored yet). */
+  afterWrite?(trx: DbOrTx, windows: MaintenanceWindow[], opts: { created: boolean }): Promise<Map<string, unknown>>
   /** A material change takes the window's waivers away. */
   afterMaterialChange?(trx: DbOrTx, window: MaintenanceWindow): Promise<void>
   /**
@@ -78,12 +81,19 @@ export function createWindowsService(deps: {
   reference: ReferenceService
   maxWindowHours: number
   hooks?: WindowWriteHooks
+  /** Committed changes heard from the database: lets windows read by id be kept in memory. */
+  changes?: ChangeNotifications
 }) {
   const { db, clock } = deps
+  // Windows read by id, kept until any window changes (in this instance or another): reading a
+  // window is the commonest request, and a stored window changes far less often than it is read.
+  const byId = new ChangeAwareCache<string, MaintenanceWindow | undefined>(deps.changes, ['windows'], {
+    keep: (w) => w !== undefined,
+  })
 
   /** Runs the afterWrite hook and attaches each window's assessment. */
-  async function assessed(trx: DbOrTx, windows: MaintenanceWindow[]): Promise<AssessedWindow[]> {
-    const found = (await deps.hooks?.afterWrite?.(trx, windows)) ?? new Map<string, unknown>()
+  async function assessed(trx: DbOrTx, windows: MaintenanceWindow[], created = false): Promise<AssessedWindow[]> {
+    const found = (await deps.hooks?.afterWrite?.(trx, windows, { created })) ?? new Map<string, unknown>()
     return windows.map((w) => (found.has(w.id) ? { ...w, assessment: found.get(w.id) } : w))
   }
 
@@ -227,15 +237,22 @@ export function createWindowsService(deps: {
       return inTransaction(
         db,
         opts.trx,
-        async (trx) => (await assessed(trx, [await createUnassessed(input, actor, trx, opts.prefix ?? '')]))[0]!,
+        async (trx) => (await assessed(trx, [await createUnassessed(input, actor, trx, opts.prefix ?? '')], true))[0]!,
       )
     },
 
     /** Creates one window inside the caller's transaction without assessing it (programmes assess them together). */
     createUnassessed,
 
+    /** The stored window (from memory while no window has changed since it was read). */
     async get(id: string): Promise<MaintenanceWindow> {
-      return load(db, id)
+      // Frozen: one object serves many requests, so nobody may change it.
+      const w = await byId.get(id, async () => {
+        const found = await windowsRepository.findById(db, id)
+        return found && Object.freeze(found)
+      })
+      if (!w) throw notFound('Window', id)
+      return w
     },
 
     async list(filter: WindowFilter): Promise<MaintenanceWindow[]> {

@@ -64,6 +64,35 @@ t.test('a calendar override written by SQL changes the next dry run', async (t) 
   t.not(JSON.stringify(second), JSON.stringify(first), 'the override is seen without a restart')
 })
 
+t.test('a window read by id is served from memory until a window changes, by SQL or through the API', async (t) => {
+  t.teardown(() => ctx.reset())
+  const created = await app.inject({ method: 'POST', url: '/v1/windows', headers: ctx.admin, payload: aWindow({ reference: 'CACHE-1' }) })
+  t.equal(created.statusCode, 201, created.body)
+  const id = created.json().id as string
+  const read = async () => {
+    const res = await app.inject({ url: `/v1/windows/${id}`, headers: ctx.admin })
+    return { status: res.statusCode, title: res.statusCode === 200 ? (res.json().title as string) : '', etag: res.headers.etag }
+  }
+  const first = await read()
+  t.same(await read(), first, 'the same answer twice (the second from memory)')
+  await sql`UPDATE windows SET title = 'changed by SQL' WHERE id = ${id}`.execute(db)
+  t.equal((await read()).title, 'changed by SQL', 'a change made behind the service is seen at once')
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${id}`,
+    headers: { ...ctx.admin, 'content-type': 'application/merge-patch+json', 'if-match': first.etag },
+    payload: { title: 'patched' },
+  })
+  t.equal(patched.statusCode, 200, patched.body)
+  const after = await read()
+  t.equal(after.title, 'patched', 'a change through the API is seen at once')
+  t.equal(after.etag, patched.headers.etag, 'with the new version')
+  await sql`DELETE FROM assessments WHERE window_id = ${id}`.execute(db)
+  await sql`DELETE FROM window_versions WHERE window_id = ${id}`.execute(db)
+  await sql`DELETE FROM windows WHERE id = ${id}`.execute(db)
+  t.equal((await read()).status, 404, 'a deleted window is gone at once')
+})
+
 // Two instances and a killed listener need a PostgreSQL server (the embedded database is one process).
 if (ctx.kind === 'embedded') t.comment('instance-to-instance notification tests run on the PostgreSQL pass')
 else
