@@ -195,7 +195,15 @@ export function createComplianceService(deps: {
   async function assessPlan(
     trx: DbOrTx,
     subjects: readonly WindowPlan[],
-    opts: { withStored: boolean; rulesetId?: string; rulesetVersion?: string; now?: Date; ctx?: ComplianceContext },
+    opts: {
+      withStored: boolean
+      rulesetId?: string
+      rulesetVersion?: string
+      now?: Date
+      ctx?: ComplianceContext
+      /** The subjects were created in this transaction: no waivers can name them yet. */
+      created?: boolean
+    },
   ): Promise<{ views: WindowAssessmentView[]; months: MonthAggregate[]; provenance: Record<string, unknown>[] }> {
     const ctx = opts.ctx ?? (await loadContext(trx))
     const now = opts.now ?? clock.now()
@@ -211,7 +219,7 @@ export function createComplianceService(deps: {
     const months = new Map<string, MonthAggregate>()
     const provenance: Record<string, unknown>[] = []
     const ids = subjects.flatMap((s) => (s.id && !isPlaceholderId(s.id) ? [s.id] : []))
-    const waivers = (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
+    const waivers = opts.created || ids.length === 0 ? [] : (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
     for (const [ruleset, idx] of groups) {
       const group = idx.map((i) => subjects[i]!)
       const background = opts.withStored ? await complianceRepository.planBetween(trx, ...backgroundRange(group, ruleset.zone), ids) : []
@@ -272,16 +280,19 @@ export function createComplianceService(deps: {
       trx: DbOrTx,
       windows: readonly MaintenanceWindow[],
       effectiveAt?: Date,
+      opts: { created?: boolean } = {},
     ): Promise<Map<string, WindowAssessmentView>> {
       const out = new Map<string, WindowAssessmentView>()
       const live = windows.filter((w) => w.status !== 'rejected' && w.status !== 'cancelled')
       if (live.length === 0) return out
-      const { views } = await assessPlan(trx, live, { withStored: true })
+      // Windows created in this transaction have no waivers and no earlier assessment to compare.
+      const created = opts.created ?? false
+      const { views } = await assessPlan(trx, live, { withStored: true, created })
       const now = clock.now()
       for (const [i, view] of views.entries()) {
         const w = live[i]!
         // Before the new assessment is stored: a breach or objection the previous one lacked is announced.
-        await deps.events?.findingsAssessed(trx, w, view.findings)
+        if (!created) await deps.events?.findingsAssessed(trx, w, view.findings)
         await complianceRepository.insertAssessment(trx, {
           windowId: w.id,
           windowVersion: w.version,

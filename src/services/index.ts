@@ -54,8 +54,9 @@ export function createServices(deps: {
     clock: deps.clock,
     reference,
     maxWindowHours: deps.maxWindowHours,
+    ...(changes ? { changes } : {}),
     hooks: {
-      afterWrite: (trx, ws) => compliance.assessAndStore(trx, ws),
+      afterWrite: (trx, ws, opts) => compliance.assessAndStore(trx, ws, undefined, opts),
       afterMaterialChange: async (trx, w) => void (await compliance.lapseWaivers(trx, w.id, 'material change to the window')),
       afterChange: (trx, change) => webhooks.outbox.windowChanged(trx, change),
     },

@@ -1,7 +1,6 @@
 import type { BlackoutLayer, CalendarOverride, Finding, Ruleset } from '../../domain/index.ts'
-import type { WindowPlan } from '../../domain/window.ts'
+import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
-import { toWindow } from './windows-repository.ts'
 
 export interface StoredRuleset {
   ruleset: Ruleset
@@ -302,14 +301,38 @@ export const complianceRepository = {
   },
 
   /** Stored windows that count toward the plan between two instants (the background of an assessment). */
+  /**
+   * The stored plan overlapping [from, to) that rules count (not draft, rejected or cancelled), as
+   * background for an assessment: only the fields that rules looking across windows read (who, what,
+   * where, when, status); the texts are left empty, so a month of windows is a small read.
+   */
   async planBetween(db: DbOrTx, from: Date, to: Date, excludeIds: readonly string[]): Promise<WindowPlan[]> {
     let q = db
       .selectFrom('windows')
-      .selectAll()
+      .select(['id', 'reference', 'party', 'kind', 'impact', 'services', 'regions', 'start_at', 'end_at', 'zone', 'status'])
       .where('end_at', '>', from)
       .where('start_at', '<', to)
       .where('status', 'not in', ['draft', 'rejected', 'cancelled'])
     if (excludeIds.length) q = q.where('id', 'not in', [...excludeIds])
-    return (await q.execute()).map(toWindow)
+    return (await q.execute()).map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      title: '',
+      description: '',
+      justification: null,
+      riskToService: null,
+      party: r.party,
+      changeRef: null,
+      programmeId: null,
+      kind: r.kind as WindowKind,
+      impact: r.impact as Impact,
+      services: r.services,
+      regions: r.regions,
+      start: r.start_at,
+      end: r.end_at,
+      zone: r.zone,
+      notifiedAt: null,
+      status: r.status as WindowStatus,
+    }))
   },
 }
