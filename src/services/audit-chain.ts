@@ -99,6 +99,22 @@ export function entryHash(e: AuditEntryContent): string {
   return createHash('sha256').update(body).digest('hex')
 }
 
+/**
+ * The canonical JSON that `entryHash` hashes, in two pieces around what only the writer holding the
+ * append lock knows: `${beforePrev}${prevHash}${beforeSeq}${seq}}` is that text (the database joins
+ * and hashes it: migration 0008).
+ *
+ * @example const p = entryHashParts(e); sha256(`${p.beforePrev}${e.prevHash}${p.beforeSeq}${e.seq}}`) === entryHash(e)
+ */
+export function entryHashParts(e: Omit<AuditEntryContent, 'seq' | 'prevHash'>): { beforePrev: string; beforeSeq: string } {
+  // The keys sort as action, actor, entityId, entityType, payload, then prevHash, recordedAt, seq.
+  const first = canonicalJson({ action: e.action, actor: e.actor, entityId: e.entityId, entityType: e.entityType, payload: e.payload })
+  return {
+    beforePrev: `${first.slice(0, -1)},"prevHash":"`,
+    beforeSeq: `","recordedAt":${JSON.stringify(e.recordedAt.toISOString())},"seq":`,
+  }
+}
+
 /** What was wrong at the first broken entry. */
 export type BreakKind =
   /** the entry's stored hash is not the hash of its content: the row was edited */

@@ -5,7 +5,7 @@ import {
   type AuditHead,
   chainVerifier,
   type ExpectedHead,
-  entryHash,
+  entryHashParts,
   GENESIS_HASH,
   normalisePayload,
   type VerifyResult,
@@ -25,9 +25,6 @@ export interface AuditRecord {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** The tail already read (under the lock) by each open transaction: later appends in it skip the lock and the read. */
-const tails = new WeakMap<object, AuditHead>()
 
 /**
  * Appends one entry to the audit log inside the caller's write transaction, so the entry commits
@@ -71,27 +68,17 @@ export async function appendingAtEnd<T>(trx: DbOrTx, work: () => Promise<T>): Pr
 }
 
 async function appendNow(trx: DbOrTx, rec: AuditRecord, recordedAt: Date): Promise<AuditHead> {
-  let tail = tails.get(trx)
-  if (!tail) {
-    await auditRepository.lock(trx)
-    tail = (await auditRepository.tail(trx)) ?? { seq: 0, hash: GENESIS_HASH }
-  }
   const keyId = rec.actor?.keyId
   const content = {
-    seq: tail.seq + 1,
     recordedAt,
     actor: keyId && UUID.test(keyId) ? keyId.toLowerCase() : null,
     action: rec.action,
     entityType: rec.entityType,
     entityId: rec.entityId,
     payload: normalisePayload(rec.payload ?? {}),
-    prevHash: tail.hash,
   }
-  const hash = entryHash(content)
-  await auditRepository.insert(trx, { ...content, actorKeyId: content.actor, hash })
-  const head = { seq: content.seq, hash }
-  tails.set(trx, head)
-  return head
+  // The seq, the previous hash and so the hash are settled in the database, under the lock.
+  return auditRepository.append(trx, { ...content, actorKeyId: content.actor, ...entryHashParts(content) })
 }
 
 /** The current head: the last entry's seq and hash (seq 0 and 64 zeros while the log is empty). */

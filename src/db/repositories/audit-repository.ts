@@ -45,32 +45,27 @@ const toRow = (r: Row): AuditRow => ({
 
 /** All SQL about the audit log. Rows are only ever inserted (a trigger refuses UPDATE and DELETE). */
 export const auditRepository = {
-  /** Takes the append lock until the transaction ends; call only inside a transaction. */
-  async lock(trx: DbOrTx): Promise<void> {
-    await sql`SELECT pg_advisory_xact_lock(${sql.lit(AUDIT_LOCK_KEY)}::bigint)`.execute(trx)
-  },
-
   /** The last entry's seq and hash, or undefined while the log is empty. */
   async tail(db: DbOrTx): Promise<{ seq: number; hash: string } | undefined> {
     const r = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst()
     return r && { seq: Number(r.seq), hash: r.hash }
   },
 
-  async insert(trx: DbOrTx, e: AuditRow): Promise<void> {
-    await trx
-      .insertInto('audit_log')
-      .values({
-        seq: e.seq,
-        recorded_at: e.recordedAt,
-        actor_key_id: e.actorKeyId,
-        action: e.action,
-        entity_type: e.entityType,
-        entity_id: e.entityId,
-        payload: JSON.stringify(e.payload),
-        prev_hash: e.prevHash,
-        hash: e.hash,
-      })
-      .execute()
+  /**
+   * Appends the next entry in one round trip (migration 0008): under the advisory lock, held to
+   * commit, the function reads the tail, hashes `${beforePrev}${tail hash}${beforeSeq}${seq}}` and
+   * inserts. Call only inside the write's transaction.
+   */
+  async append(
+    trx: DbOrTx,
+    e: Omit<AuditRow, 'seq' | 'prevHash' | 'hash'> & { beforePrev: string; beforeSeq: string },
+  ): Promise<{ seq: number; hash: string }> {
+    const r = await sql<{ seq: string; hash: string }>`
+      SELECT seq, hash FROM mwp_audit_append(${sql.lit(AUDIT_LOCK_KEY)}::bigint, ${e.beforePrev}, ${e.beforeSeq},
+        ${e.recordedAt}, ${e.actorKeyId}, ${e.action}, ${e.entityType}, ${e.entityId}, ${JSON.stringify(e.payload)}::jsonb)
+    `.execute(trx)
+    const row = r.rows[0]!
+    return { seq: Number(row.seq), hash: row.hash }
   },
 
   /** Entries in seq order after `afterSeq`, optionally recorded in [from, to). */

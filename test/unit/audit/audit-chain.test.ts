@@ -5,6 +5,7 @@ import {
   canonicalJson,
   chainVerifier,
   entryHash,
+  entryHashParts,
   GENESIS_HASH,
   normalisePayload,
   parseExpectedHead,
@@ -94,6 +95,29 @@ t.test('the hash is SHA-256 of the canonical serialisation of the eight fields',
     ['prevHash', 'f'.repeat(64)],
   ] as const)
     t.not(entryHash({ ...e, [field]: value }), entryHash(e), `${field} is covered`)
+})
+
+t.test('the pieces the database joins around the previous hash and seq make the same hash', async (t) => {
+  for (const e of [
+    ...chain(5),
+    {
+      seq: 123_456_789,
+      recordedAt: new Date('2022-03-27T01:00:00.999Z'),
+      actor: null,
+      action: 'window.changed',
+      entityType: 'window',
+      entityId: 'é–€😀',
+      payload: { title: 'Ünïcödé – “quoted” \\ back\nslash', list: [], nested: { b: [1, { a: null }] } },
+      prevHash: 'a'.repeat(64),
+    },
+  ]) {
+    const p = entryHashParts(e)
+    const joined = `${p.beforePrev}${e.prevHash}${p.beforeSeq}${e.seq}}`
+    t.equal(sha256(joined), entryHash(e), `seq ${e.seq}`)
+    const { seq, recordedAt, actor, action, entityType, entityId, payload, prevHash } = e
+    const fields = { seq, recordedAt: recordedAt.toISOString(), actor, action, entityType, entityId, payload, prevHash }
+    t.equal(joined, canonicalJson(fields), 'the text is the canonical JSON of the eight fields')
+  }
 })
 
 t.test('payloads are normalised to what jsonb gives back', async (t) => {
