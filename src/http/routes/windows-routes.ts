@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Db } from '../../db/database.ts'
+import type { MaintenanceWindow } from '../../domain/window.ts'
 import type { Clock } from '../../services/clock.ts'
 import { AppError } from '../../services/errors.ts'
 import type { WindowsService } from '../../services/windows-service.ts'
@@ -12,6 +13,7 @@ import {
   StatusChangeBody,
   toWindowDto,
   WindowCreate,
+  type WindowDto,
   WindowListQuery,
   WindowOut,
   WindowPatchBody,
@@ -116,7 +118,7 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     },
     async (req, reply) => {
       const w = await windows.get(req.params.id)
-      return reply.header('etag', etagOf(w.version)).send(toWindowDto(w))
+      return reply.header('etag', etagOf(w.version)).send(dtoOfRead(w))
     },
   )
 
@@ -196,4 +198,19 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
       })),
     }),
   )
+}
+
+const readDtos = new WeakMap<MaintenanceWindow, WindowDto>()
+
+/**
+ * The DTO of a window read by id. A frozen window is one the service keeps in memory (unchanged
+ * until it is dropped), so its DTO is made once and kept as long as that window object lives.
+ *
+ * @example reply.send(dtoOfRead(await windows.get(id)))
+ */
+function dtoOfRead(w: MaintenanceWindow): WindowDto {
+  if (!Object.isFrozen(w)) return toWindowDto(w)
+  let dto = readDtos.get(w)
+  if (!dto) readDtos.set(w, (dto = toWindowDto(w)))
+  return dto
 }
