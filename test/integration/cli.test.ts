@@ -13,8 +13,11 @@ import { type CliRun, ROOT, runMwp, serviceDatabaseEnv, startService } from '../
 type Run = CliRun
 const mwp = (args: string[], opts: { onSpawn?: (c: ChildProcess) => void } = {}) => runMwp(args, opts)
 
-// 10,000 windows are created one request at a time (each assessed against the stored plan): minutes, not seconds.
-t.setTimeout(Number(process.env.MWP_CLI_IMPORT_ROWS ?? 0) > 2_000 ? 30 * 60_000 : 8 * 60_000)
+// The import test's size: the issue's 10,000 rows against a PostgreSQL server; 1,500 on the embedded
+// database, whose one connection makes each create wait for the one before (the same code either way).
+// MWP_CLI_IMPORT_ROWS sets it. Each row is a create assessed against the stored plan: a minute or two.
+const N = Number(process.env.MWP_CLI_IMPORT_ROWS ?? (process.env.DATABASE_URL ? 10_000 : 1_500))
+t.setTimeout(N > 2_000 ? 30 * 60_000 : 8 * 60_000)
 
 const dir = mkdtempSync(join(tmpdir(), 'mwp-cli-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -166,9 +169,6 @@ t.test('--help for every command, and --version', async (t) => {
 
 // ---------- against a running service ----------
 
-// 1,500 rows in the suite so that CI stays within its budget (creating a window stores its assessment:
-// about 15–30 ms each here). The full 10,000-row run: MWP_CLI_IMPORT_ROWS=10000 npx tap test/integration/cli.test.ts
-const N = Number(process.env.MWP_CLI_IMPORT_ROWS ?? 1_500)
 const PARTIES: [string, string[]][] = [
   ['DSP', ['N', 'C', 'S']],
   ['CSP-N', ['N']],
