@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { Db } from '../../db/database.ts'
 import type { MaintenanceWindow } from '../../domain/window.ts'
@@ -13,7 +14,6 @@ import {
   StatusChangeBody,
   toWindowDto,
   WindowCreate,
-  type WindowDto,
   WindowListQuery,
   WindowOut,
   WindowPatchBody,
@@ -118,7 +118,9 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
     },
     async (req, reply) => {
       const w = await windows.get(req.params.id)
-      return reply.header('etag', etagOf(w.version)).send(dtoOfRead(w))
+      // Written already (bodyOfRead): sent as it is.
+      const raw = reply as FastifyReply
+      return raw.header('etag', etagOf(w.version)).type('application/json; charset=utf-8').serializer(asIs).send(bodyOfRead(w))
     },
   )
 
@@ -200,17 +202,20 @@ export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService;
   )
 }
 
-const readDtos = new WeakMap<MaintenanceWindow, WindowDto>()
+const readBodies = new WeakMap<MaintenanceWindow, string>()
+const asIs = (body: unknown) => body as string
 
 /**
- * The DTO of a window read by id. A frozen window is one the service keeps in memory (unchanged
- * until it is dropped), so its DTO is made once and kept as long as that window object lives.
+ * The JSON body of a window read by id, as the route's response schema writes it (zod encode, then
+ * JSON.stringify, as the serializer does). A frozen window is one the service keeps in memory,
+ * unchanged until it is dropped, so its body is written once and kept as long as that object lives.
  *
- * @example reply.send(dtoOfRead(await windows.get(id)))
+ * @example reply.serializer(asIs).send(bodyOfRead(await windows.get(id)))
  */
-function dtoOfRead(w: MaintenanceWindow): WindowDto {
-  if (!Object.isFrozen(w)) return toWindowDto(w)
-  let dto = readDtos.get(w)
-  if (!dto) readDtos.set(w, (dto = toWindowDto(w)))
-  return dto
+function bodyOfRead(w: MaintenanceWindow): string {
+  const write = () => JSON.stringify(z.encode(WindowOut, toWindowDto(w)))
+  if (!Object.isFrozen(w)) return write()
+  let body = readBodies.get(w)
+  if (!body) readBodies.set(w, (body = write()))
+  return body
 }
