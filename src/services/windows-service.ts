@@ -191,17 +191,18 @@ export function createWindowsService(deps: {
     const w = buildWindow(input, actor, { partyRegions: party?.regions ?? [] }, clock.now())
     await validate(trx, w, prefix)
     await checkProgramme(trx, w, prefix)
-    const stored = await windowsRepository.insert(trx, w).catch((e) => insertReferenceConflict(e, w, prefix))
-    await windowsRepository.insertVersion(trx, w.id, {
-      version: 1,
-      action: 'created',
-      reason: null,
-      changedBy: actor.keyId,
-      effectiveAt: w.effectiveAt,
-      recordedAt: w.recordedAt,
-      changes: diffWindows(undefined, w),
-      snapshot: snapshotOf(w),
-    })
+    const stored = await windowsRepository
+      .insertWithVersion(trx, w, {
+        version: 1,
+        action: 'created',
+        reason: null,
+        changedBy: actor.keyId,
+        effectiveAt: w.effectiveAt,
+        recordedAt: w.recordedAt,
+        changes: diffWindows(undefined, w),
+        snapshot: snapshotOf(w),
+      })
+      .catch((e) => insertReferenceConflict(e, w, prefix))
     await auditWindow(trx, stored, 'created', actor, null, diffWindows(undefined, w))
     await deps.hooks?.afterChange?.(trx, {
       action: 'created',

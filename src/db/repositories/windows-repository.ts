@@ -35,6 +35,18 @@ export const toWindow = (r: Row): MaintenanceWindow => ({
   updatedAt: r.updated_at,
 })
 
+const versionColumns = (windowId: string, v: Omit<WindowVersion, 'recordedAt'> & { recordedAt?: Date }) => ({
+  window_id: windowId,
+  version: v.version,
+  action: v.action,
+  reason: v.reason,
+  changed_by: v.changedBy,
+  effective_at: v.effectiveAt,
+  recorded_at: v.recordedAt ?? new Date(),
+  changes: JSON.stringify(v.changes),
+  snapshot: JSON.stringify(v.snapshot),
+})
+
 const toColumns = (w: MaintenanceWindow) => ({
   party: w.party,
   reference: w.reference,
@@ -90,11 +102,21 @@ export interface WindowFilter {
 
 /** All SQL about windows and their version history. */
 export const windowsRepository = {
-  async insert(db: DbOrTx, w: MaintenanceWindow): Promise<MaintenanceWindow> {
+  /**
+   * Inserts a new window and its first history row in one statement (one round trip; the version's
+   * foreign key is checked at the end of the statement, when the window is there).
+   */
+  async insertWithVersion(db: DbOrTx, w: MaintenanceWindow, v: WindowVersion): Promise<MaintenanceWindow> {
     const row = await db
-      .insertInto('windows')
-      .values({ id: w.id, ...toColumns(w) })
-      .returningAll()
+      .with('w', (qb) =>
+        qb
+          .insertInto('windows')
+          .values({ id: w.id, ...toColumns(w) })
+          .returningAll(),
+      )
+      .with('v', (qb) => qb.insertInto('window_versions').values(versionColumns(w.id, v)).returning('window_id'))
+      .selectFrom('w')
+      .selectAll()
       .executeTakeFirstOrThrow()
     return toWindow(row)
   },
@@ -134,20 +156,7 @@ export const windowsRepository = {
     return rows.map(toWindow)
   },
   async insertVersion(db: DbOrTx, windowId: string, v: Omit<WindowVersion, 'recordedAt'> & { recordedAt?: Date }): Promise<void> {
-    await db
-      .insertInto('window_versions')
-      .values({
-        window_id: windowId,
-        version: v.version,
-        action: v.action,
-        reason: v.reason,
-        changed_by: v.changedBy,
-        effective_at: v.effectiveAt,
-        recorded_at: v.recordedAt ?? new Date(),
-        changes: JSON.stringify(v.changes),
-        snapshot: JSON.stringify(v.snapshot),
-      })
-      .execute()
+    await db.insertInto('window_versions').values(versionColumns(windowId, v)).execute()
   },
   async history(db: DbOrTx, windowId: string): Promise<WindowVersion[]> {
     const rows = await db.selectFrom('window_versions').selectAll().where('window_id', '=', windowId).orderBy('version').execute()
