@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
-import { reportsRepository } from '../db/repositories/reports-repository.ts'
+import { reportsRepository, type StoredSeriousFinding } from '../db/repositories/reports-repository.ts'
 import { webhooksRepository } from '../db/repositories/webhooks-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { buildCalendars, DEFAULT_RULESET, type Finding, type Ruleset, rulesetInForce } from '../domain/index.ts'
@@ -154,8 +154,9 @@ export function createReportsService(deps: {
       if (!inScope(w)) return
       const view = assessed.views[i]!
       const findings: Finding[] = view.findings.map((f) => {
-        const { waiver: _old, ...rest } = f
         const wv = f.waivable ? waiverByKey.get(f.key) : undefined
+        if (!wv && !f.waiver) return f
+        const { waiver: _old, ...rest } = f
         return wv
           ? {
               ...rest,
@@ -192,7 +193,7 @@ export function createReportsService(deps: {
     })
 
     const ids = new Set(windows.map((x) => x.window.id))
-    const remediated = remediatedFindings(await reportsRepository.storedFindings(db, [...ids], asOf), windows)
+    const remediated = remediatedFindings(await reportsRepository.storedBreachesAndObjections(db, [...ids], asOf), windows)
     const months = [
       DateTime.fromJSDate(q.from, { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
       DateTime.fromJSDate(new Date(q.to.getTime() - 1), { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
@@ -265,28 +266,22 @@ function toReportWaiver(w: StoredWaiver): ReportWaiver {
   }
 }
 
-/** Breaches and objections of earlier stored assessments that the window no longer has. */
-function remediatedFindings(
-  stored: { windowId: string; effectiveAt: Date; findings: Finding[] }[],
-  windows: readonly ReportWindowInput[],
-): RemediatedFinding[] {
+/** Breaches and objections of earlier stored assessments that the window no longer has (the last one seen of each key). */
+function remediatedFindings(stored: readonly StoredSeriousFinding[], windows: readonly ReportWindowInput[]): RemediatedFinding[] {
   const current = new Map(windows.map((x) => [x.window.id, new Set(x.findings.map((f) => f.key))]))
   const gone = new Map<string, RemediatedFinding>()
-  for (const s of stored) {
-    const now = current.get(s.windowId)
-    if (!now) continue
-    for (const f of s.findings) {
-      if ((f.severity !== 'breach' && f.severity !== 'objection') || now.has(f.key)) continue
-      gone.set(f.key, {
-        key: f.key,
-        code: f.code,
-        severity: f.severity,
-        windowId: s.windowId,
-        reference: f.reference,
-        message: f.message,
-        lastSeenAt: s.effectiveAt,
-      })
-    }
+  for (const f of stored) {
+    const now = current.get(f.windowId)
+    if (!now || now.has(f.key)) continue
+    gone.set(f.key, {
+      key: f.key,
+      code: f.code,
+      severity: f.severity,
+      windowId: f.windowId,
+      reference: f.reference,
+      message: f.message,
+      lastSeenAt: f.effectiveAt,
+    })
   }
   return [...gone.values()]
 }

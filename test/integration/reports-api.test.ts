@@ -24,6 +24,8 @@ type Entry = {
   severity: string
   status: string
   reference: string
+  message: string
+  remediatedAt: string | null
   waiver: { decisionRef: string; id: string } | null
 }
 type PartyMonth = {
@@ -271,6 +273,49 @@ t.test('asOf before and after a waiver, and after a ruleset change', async (t) =
     (await json(`${PERIOD}&${asOfQ('2021-10-12T11:00:00Z')}`)).months.find((m) => m.month === '2021-11')!.plannedMinutes,
     720,
     'as of 12 Oct: six hours',
+  )
+})
+
+t.test('a breach fixed later is remediated, quoting the stored finding', async (t) => {
+  const programme = await loadOpsg58()
+  const first = programme.windows[0]!
+  const open = withCode(await json(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`), 'NOTICE_PERIOD', 'breach').find(
+    (e) => e.reference === first.reference,
+  )!
+  t.equal(open.status, 'open')
+
+  // 7 Oct 2021: window 1 moves to July 2022, with nine months' notice: no notice breach any more.
+  ctx.clock.set('2021-10-07T09:00:00Z')
+  const w1 = (await app.inject({ url: `/v1/windows/${first.id}`, headers: viewer })).json()
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${first.id}`,
+    headers: { ...dsp, 'if-match': `"${w1.version}"` },
+    payload: { start: '2022-07-17T00:00:00+01:00', end: '2022-07-17T06:00:00+01:00' },
+  })
+  t.equal(moved.statusCode, 200, moved.body.slice(0, 300))
+  ctx.clock.set('2021-10-07T10:00:00Z')
+
+  const now = await json(PERIOD)
+  t.notOk(
+    withCode(now, 'NOTICE_PERIOD', 'breach').some((e) => e.key === open.key && e.status === 'open'),
+    'no longer found on the window',
+  )
+  const remediated = now.breachRegister.filter((e) => e.status === 'remediated' && e.code === 'NOTICE_PERIOD')
+  t.same(
+    remediated.map((e) => [e.key, e.reference, e.severity, e.message, e.remediatedAt]),
+    [[open.key, first.reference, 'breach', open.message, '2021-10-05T17:00:00.000Z']],
+    'remediated: the stored key, reference and message, last seen on the assessment stored at publication',
+  )
+  t.equal(
+    now.summary.breaches.remediated,
+    now.breachRegister.filter((e) => e.status === 'remediated' && e.severity === 'breach').length,
+    'the summary counts every remediated breach of the register',
+  )
+  const before = await json(`${PERIOD}&${asOfQ('2021-10-06T09:00:00Z')}`)
+  t.notOk(
+    before.breachRegister.some((e) => e.status === 'remediated'),
+    'as of the day before the move nothing is remediated',
   )
 })
 

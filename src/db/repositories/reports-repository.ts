@@ -1,4 +1,5 @@
-import type { Finding } from '../../domain/findings.ts'
+import { sql } from 'kysely'
+import type { Severity } from '../../domain/findings.ts'
 import type { MaintenanceWindow } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 
@@ -19,6 +20,17 @@ export function windowFromSnapshot(s: Record<string, unknown>): MaintenanceWindo
     createdAt: date(s.createdAt)!,
     updatedAt: date(s.updatedAt)!,
   }
+}
+
+/** A breach or objection of a stored assessment, with the business time of that assessment. */
+export interface StoredSeriousFinding {
+  windowId: string
+  effectiveAt: Date
+  key: string
+  code: string
+  severity: Extract<Severity, 'breach' | 'objection'>
+  reference: string
+  message: string
 }
 
 /**
@@ -96,23 +108,37 @@ export const reportsRepository = {
     return rows.map((r) => ({ month: r.month, publishedAt: r.published_at, parties: r.parties }))
   },
 
-  /** Findings of stored assessments of the windows, with business time ≤ asOf (all when null). */
-  async storedFindings(
-    db: DbOrTx,
-    windowIds: readonly string[],
-    asOf: Date | null,
-  ): Promise<{ windowId: string; effectiveAt: Date; findings: Finding[] }[]> {
+  /**
+   * The breaches and objections of the stored assessments of the windows, with business time ≤ asOf
+   * (all when null), oldest first. The database picks them out of each stored result: the rest of a
+   * result (warnings, evidence, months, impact) is never sent, parsed or kept.
+   */
+  async storedBreachesAndObjections(db: DbOrTx, windowIds: readonly string[], asOf: Date | null): Promise<StoredSeriousFinding[]> {
     if (windowIds.length === 0) return []
-    let q = db
-      .selectFrom('assessments')
-      .select(['window_id', 'effective_at', 'result'])
-      .where('window_id', 'in', [...windowIds])
-    if (asOf) q = q.where('effective_at', '<=', asOf)
-    const rows = await q.orderBy('effective_at').execute()
-    return rows.map((r) => ({
+    const rows = await sql<{
+      window_id: string
+      effective_at: Date
+      key: string
+      code: string
+      severity: 'breach' | 'objection'
+      reference: string
+      message: string
+    }>`
+      SELECT a.window_id, a.effective_at, f->>'key' AS key, f->>'code' AS code, f->>'severity' AS severity,
+             f->>'reference' AS reference, f->>'message' AS message
+      FROM assessments a
+      CROSS JOIN LATERAL jsonb_path_query(a.result, '$.findings[*] ? (@.severity == "breach" || @.severity == "objection")') AS f
+      WHERE a.window_id = ANY(${[...windowIds]}::uuid[])
+        AND (${asOf?.toISOString() ?? null}::timestamptz IS NULL OR a.effective_at <= ${asOf?.toISOString() ?? null}::timestamptz)
+      ORDER BY a.effective_at, a.recorded_at`.execute(db)
+    return rows.rows.map((r) => ({
       windowId: r.window_id,
       effectiveAt: r.effective_at,
-      findings: ((r.result as { findings?: Finding[] }).findings ?? []) as Finding[],
+      key: r.key,
+      code: r.code,
+      severity: r.severity,
+      reference: r.reference,
+      message: r.message,
     }))
   },
 
