@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import { reportsRepository, type StoredSeriousFinding } from '../db/repositories/reports-repository.ts'
@@ -20,6 +21,7 @@ import type { ComplianceContext, ComplianceService } from './compliance-service.
 import { type FieldProblem, invalid } from './errors.ts'
 import type { ImpactService } from './impact-service.ts'
 import type { ReferenceService } from './reference-service.ts'
+import { SingleFlight } from './single-flight.ts'
 
 /** Zone of the report's months and local times (the ruleset's and the Performance Measurement Period's). */
 export const REPORT_ZONE = 'Europe/London'
@@ -50,6 +52,12 @@ const query = (pointer: string, message: string): FieldProblem => ({ pointer, in
  * `now = asOf`. Windows of the months around the period count toward cap and spacing; the report
  * shows only those in the period (and party/programme). Drafts are not in the report.
  *
+ * A report takes a while (10,000 windows: reads, assessment, impact). Identical reports asked for
+ * while one is being produced (same from, to, party, programme and asOf, as instants) share it, and
+ * share each rendering of it, as long as no change has been committed since it started (the
+ * database announces every change to what a report reads: see SingleFlight). Nothing is kept after
+ * that: a report depends on the current time, so the next request produces its own.
+ *
  * @example const report = await reports.complianceReport({ from, to, asOf: new Date('2021-10-05T17:00:00Z') })
  */
 export function createReportsService(deps: {
@@ -59,8 +67,12 @@ export function createReportsService(deps: {
   impact: Pick<ImpactService, 'current'>
   reference: Pick<ReferenceService, 'parties'>
   tzdbVersion: string
+  /** Committed changes heard from the database: lets identical concurrent requests share one report. */
+  changes?: ChangeNotifications | undefined
 }) {
   const { db, clock } = deps
+  /** Reports being produced, with their renderings (by renderer), by normalised query. Feeds are the only announced table a report does not read. */
+  const producing = new SingleFlight<ProducedReport>(deps.changes, { ignoredTables: ['feeds'] })
 
   async function validate(q: ComplianceReportQuery): Promise<string[]> {
     const problems: FieldProblem[] = []
@@ -115,8 +127,23 @@ export function createReportsService(deps: {
     }
   }
 
-  async function complianceReport(q: ComplianceReportQuery): Promise<ComplianceReport> {
+  /** The report of a valid query: one being produced for the same query when it may be shared, else a new one. */
+  async function produce(q: ComplianceReportQuery): Promise<ProducedReport> {
+    // Validated per request (a joiner's asOf is checked against its own now, its programme must exist).
     const parties = await validate(q)
+    const key = JSON.stringify([q.from.getTime(), q.to.getTime(), q.party ?? null, q.programme ?? null, q.asOf?.getTime() ?? null])
+    return producing.run(key, async () => ({ report: await build(q, parties), renderings: new Map() }))
+  }
+
+  /** The report, rendered by `render`: once for every request sharing the report (pass the same function for the same format). */
+  async function renderedReport<T>(q: ComplianceReportQuery, render: (report: ComplianceReport) => T) {
+    const produced = await produce(q)
+    let body = produced.renderings.get(render) as T | undefined
+    if (body === undefined) produced.renderings.set(render, (body = render(produced.report)))
+    return { report: produced.report, body }
+  }
+
+  async function build(q: ComplianceReportQuery, parties: readonly string[]): Promise<ComplianceReport> {
     const asOf = q.asOf ?? null
     const generatedAt = clock.now()
     const now = asOf ?? generatedAt
@@ -240,7 +267,18 @@ export function createReportsService(deps: {
     })
   }
 
-  return { complianceReport }
+  return {
+    complianceReport: async (q: ComplianceReportQuery): Promise<ComplianceReport> => (await produce(q)).report,
+    renderedReport,
+    /** Reports being produced that a request may still join, and how many requests joined one so far. */
+    sharing: () => ({ producing: producing.size, joined: producing.joined }),
+  }
+}
+
+/** A report being produced and its renderings so far, by renderer. */
+interface ProducedReport {
+  report: ComplianceReport
+  renderings: Map<(report: ComplianceReport) => unknown, unknown>
 }
 
 /** A waiver is in effect at `at` when decided by then, not lapsed by then (asOf) or not lapsed at all (now), and not expired. */
