@@ -6,6 +6,7 @@ import * as m0004 from './0004_audit.ts'
 import * as m0006 from './0006_change_notifications.ts'
 import * as m0007 from './0007_feed_change_notifications.ts'
 import * as m0008 from './0008_report_change_notifications.ts'
+import * as m0009 from './0009_assessment_serious_finding_keys.ts'
 
 /** Every migration, in order. Add new files here; never edit a merged one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0006_change_notifications': m0006,
   '0007_feed_change_notifications': m0007,
   '0008_report_change_notifications': m0008,
+  '0009_assessment_serious_finding_keys': m0009,
 }

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon'
 import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
-import { reportsRepository, type StoredSeriousFinding } from '../db/repositories/reports-repository.ts'
+import { reportsRepository } from '../db/repositories/reports-repository.ts'
 import { webhooksRepository } from '../db/repositories/webhooks-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { buildCalendars, DEFAULT_RULESET, type Finding, type Ruleset, rulesetInForce } from '../domain/index.ts'
@@ -220,7 +220,7 @@ export function createReportsService(deps: {
     })
 
     const ids = new Set(windows.map((x) => x.window.id))
-    const remediated = remediatedFindings(await reportsRepository.storedBreachesAndObjections(db, [...ids], asOf), windows)
+    const remediated = await remediatedFindings(db, [...ids], asOf, windows)
     const months = [
       DateTime.fromJSDate(q.from, { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
       DateTime.fromJSDate(new Date(q.to.getTime() - 1), { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
@@ -304,24 +304,41 @@ function toReportWaiver(w: StoredWaiver): ReportWaiver {
   }
 }
 
-/** Breaches and objections of earlier stored assessments that the window no longer has (the last one seen of each key). */
-function remediatedFindings(stored: readonly StoredSeriousFinding[], windows: readonly ReportWindowInput[]): RemediatedFinding[] {
+/**
+ * Breaches and objections of earlier stored assessments (business time ≤ asOf) that the window no
+ * longer has, each as last seen. Reads the keys of every stored assessment, then the findings of only
+ * those assessments where a gone key was last seen (usually none).
+ */
+async function remediatedFindings(
+  db: Db,
+  windowIds: readonly string[],
+  asOf: Date | null,
+  windows: readonly ReportWindowInput[],
+): Promise<RemediatedFinding[]> {
   const current = new Map(windows.map((x) => [x.window.id, new Set(x.findings.map((f) => f.key))]))
-  const gone = new Map<string, RemediatedFinding>()
-  for (const f of stored) {
-    const now = current.get(f.windowId)
-    if (!now || now.has(f.key)) continue
-    gone.set(f.key, {
-      key: f.key,
-      code: f.code,
-      severity: f.severity,
-      windowId: f.windowId,
-      reference: f.reference,
-      message: f.message,
-      lastSeenAt: f.effectiveAt,
-    })
+  // Oldest first: the last assessment holding a gone key is where it was last seen.
+  const lastSeenIn = new Map<string, string>()
+  for (const s of await reportsRepository.storedSeriousKeys(db, windowIds, asOf)) {
+    const now = current.get(s.windowId)
+    if (!now) continue
+    for (const key of s.keys) if (!now.has(key)) lastSeenIn.set(key, s.assessmentId)
   }
-  return [...gone.values()]
+  if (lastSeenIn.size === 0) return []
+  const out: RemediatedFinding[] = []
+  for (const f of await reportsRepository.storedSeriousFindings(db, [...new Set(lastSeenIn.values())]))
+    if (lastSeenIn.get(f.key) === f.assessmentId) {
+      lastSeenIn.delete(f.key)
+      out.push({
+        key: f.key,
+        code: f.code,
+        severity: f.severity,
+        windowId: f.windowId,
+        reference: f.reference,
+        message: f.message,
+        lastSeenAt: f.effectiveAt,
+      })
+    }
+  return out
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>

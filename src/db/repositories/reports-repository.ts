@@ -22,8 +22,17 @@ export function windowFromSnapshot(s: Record<string, unknown>): MaintenanceWindo
   }
 }
 
+/** The keys of the breaches and objections of one stored assessment. */
+export interface StoredSeriousKeys {
+  assessmentId: string
+  windowId: string
+  effectiveAt: Date
+  keys: string[]
+}
+
 /** A breach or objection of a stored assessment, with the business time of that assessment. */
 export interface StoredSeriousFinding {
+  assessmentId: string
   windowId: string
   effectiveAt: Date
   key: string
@@ -109,13 +118,27 @@ export const reportsRepository = {
   },
 
   /**
-   * The breaches and objections of the stored assessments of the windows, with business time ≤ asOf
-   * (all when null), oldest first. The database picks them out of each stored result: the rest of a
-   * result (warnings, evidence, months, impact) is never sent, parsed or kept.
+   * Which breaches and objections each stored assessment of the windows had (their keys, kept beside
+   * the result by the database: migration 0009), with business time ≤ asOf (all when null), oldest
+   * first; assessments without any are left out. No stored result is read.
    */
-  async storedBreachesAndObjections(db: DbOrTx, windowIds: readonly string[], asOf: Date | null): Promise<StoredSeriousFinding[]> {
+  async storedSeriousKeys(db: DbOrTx, windowIds: readonly string[], asOf: Date | null): Promise<StoredSeriousKeys[]> {
     if (windowIds.length === 0) return []
+    let q = db
+      .selectFrom('assessments')
+      .select(['id', 'window_id', 'effective_at', 'serious_finding_keys'])
+      .where(sql<boolean>`window_id = ANY(${[...windowIds]}::uuid[])`)
+      .where(sql<boolean>`serious_finding_keys <> '[]'::jsonb`)
+    if (asOf) q = q.where('effective_at', '<=', asOf)
+    const rows = await q.orderBy('effective_at').orderBy('recorded_at').execute()
+    return rows.map((r) => ({ assessmentId: r.id, windowId: r.window_id, effectiveAt: r.effective_at, keys: r.serious_finding_keys }))
+  },
+
+  /** The breaches and objections of these stored assessments, picked out of their results by the database. */
+  async storedSeriousFindings(db: DbOrTx, assessmentIds: readonly string[]): Promise<StoredSeriousFinding[]> {
+    if (assessmentIds.length === 0) return []
     const rows = await sql<{
+      assessment_id: string
       window_id: string
       effective_at: Date
       key: string
@@ -124,14 +147,13 @@ export const reportsRepository = {
       reference: string
       message: string
     }>`
-      SELECT a.window_id, a.effective_at, f->>'key' AS key, f->>'code' AS code, f->>'severity' AS severity,
-             f->>'reference' AS reference, f->>'message' AS message
+      SELECT a.id AS assessment_id, a.window_id, a.effective_at, f->>'key' AS key, f->>'code' AS code,
+             f->>'severity' AS severity, f->>'reference' AS reference, f->>'message' AS message
       FROM assessments a
       CROSS JOIN LATERAL jsonb_path_query(a.result, '$.findings[*] ? (@.severity == "breach" || @.severity == "objection")') AS f
-      WHERE a.window_id = ANY(${[...windowIds]}::uuid[])
-        AND (${asOf?.toISOString() ?? null}::timestamptz IS NULL OR a.effective_at <= ${asOf?.toISOString() ?? null}::timestamptz)
-      ORDER BY a.effective_at, a.recorded_at`.execute(db)
+      WHERE a.id = ANY(${[...assessmentIds]}::uuid[])`.execute(db)
     return rows.rows.map((r) => ({
+      assessmentId: r.assessment_id,
       windowId: r.window_id,
       effectiveAt: r.effective_at,
       key: r.key,
