@@ -6,6 +6,8 @@ import * as m0004 from './0004_audit.ts'
 import * as m0006 from './0006_change_notifications.ts'
 import * as m0007 from './0007_feed_change_notifications.ts'
 import * as m0008 from './0008_audit_append_function.ts'
+import * as m0009 from './0009_report_change_notifications.ts'
+import * as m0010 from './0010_assessment_serious_finding_keys.ts'
 
 /** Every migration, in order. Add new files here; never edit a merged one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0006_change_notifications': m0006,
   '0007_feed_change_notifications': m0007,
   '0008_audit_append_function': m0008,
+  '0009_report_change_notifications': m0009,
+  '0010_assessment_serious_finding_keys': m0010,
 }

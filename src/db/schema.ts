@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely'
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely'
 
 /** Row types as the database holds them; repositories map them to domain types. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -139,6 +139,8 @@ export interface AssessmentsTable {
   provenance: Json<unknown>
   effective_at: Timestamp
   recorded_at: DefaultTimestamp
+  /** Keys of the result's breaches and objections, computed by the database (migration 0010). */
+  serious_finding_keys: GeneratedAlways<string[]>
 }
 export interface WaiversTable {
   id: Generated<string>

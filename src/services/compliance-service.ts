@@ -213,7 +213,9 @@ export function createComplianceService(deps: {
         ...(opts.rulesetId ? { id: opts.rulesetId } : {}),
         ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}),
       })
-      groups.set(r, [...(groups.get(r) ?? []), i])
+      const group = groups.get(r)
+      if (group) group.push(i)
+      else groups.set(r, [i])
     })
     const views: WindowAssessmentView[] = new Array(subjects.length)
     const months = new Map<string, MonthAggregate>()
@@ -236,7 +238,8 @@ export function createComplianceService(deps: {
       for (const m of result.months) months.set(m.month, m)
       result.windows.forEach((wa, j) => {
         const w = group[j]!
-        const touched = result.months.filter((m) => monthsOf(w, ruleset.zone).includes(m.month))
+        const mine = monthsOf(w, ruleset.zone)
+        const touched = result.months.filter((m) => mine.includes(m.month))
         views[idx[j]!] = {
           windowId: w.id ?? null,
           windowVersion: (w as Partial<MaintenanceWindow>).version ?? null,

@@ -75,6 +75,7 @@ export function createServices(deps: {
     impact,
     reference,
     tzdbVersion: deps.tzdbVersion ?? 'unknown',
+    changes,
   })
   const slots = createSlotsService({
     db: deps.db,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import { reportsRepository } from '../db/repositories/reports-repository.ts'
@@ -20,6 +21,7 @@ import type { ComplianceContext, ComplianceService } from './compliance-service.
 import { type FieldProblem, invalid } from './errors.ts'
 import type { ImpactService } from './impact-service.ts'
 import type { ReferenceService } from './reference-service.ts'
+import { SingleFlight } from './single-flight.ts'
 
 /** Zone of the report's months and local times (the ruleset's and the Performance Measurement Period's). */
 export const REPORT_ZONE = 'Europe/London'
@@ -50,6 +52,12 @@ const query = (pointer: string, message: string): FieldProblem => ({ pointer, in
  * `now = asOf`. Windows of the months around the period count toward cap and spacing; the report
  * shows only those in the period (and party/programme). Drafts are not in the report.
  *
+ * A report takes a while (10,000 windows: reads, assessment, impact). Identical reports asked for
+ * while one is being produced (same from, to, party, programme and asOf, as instants) share it, and
+ * share each rendering of it, as long as no change has been committed since it started (the
+ * database announces every change to what a report reads: see SingleFlight). Nothing is kept after
+ * that: a report depends on the current time, so the next request produces its own.
+ *
  * @example const report = await reports.complianceReport({ from, to, asOf: new Date('2021-10-05T17:00:00Z') })
  */
 export function createReportsService(deps: {
@@ -59,8 +67,12 @@ export function createReportsService(deps: {
   impact: Pick<ImpactService, 'current'>
   reference: Pick<ReferenceService, 'parties'>
   tzdbVersion: string
+  /** Committed changes heard from the database: lets identical concurrent requests share one report. */
+  changes?: ChangeNotifications | undefined
 }) {
   const { db, clock } = deps
+  /** Reports being produced, with their renderings (by renderer), by normalised query. Feeds are the only announced table a report does not read. */
+  const producing = new SingleFlight<ProducedReport>(deps.changes, { ignoredTables: ['feeds'] })
 
   async function validate(q: ComplianceReportQuery): Promise<string[]> {
     const problems: FieldProblem[] = []
@@ -115,8 +127,23 @@ export function createReportsService(deps: {
     }
   }
 
-  async function complianceReport(q: ComplianceReportQuery): Promise<ComplianceReport> {
+  /** The report of a valid query: one being produced for the same query when it may be shared, else a new one. */
+  async function produce(q: ComplianceReportQuery): Promise<ProducedReport> {
+    // Validated per request (a joiner's asOf is checked against its own now, its programme must exist).
     const parties = await validate(q)
+    const key = JSON.stringify([q.from.getTime(), q.to.getTime(), q.party ?? null, q.programme ?? null, q.asOf?.getTime() ?? null])
+    return producing.run(key, async () => ({ report: await build(q, parties), renderings: new Map() }))
+  }
+
+  /** The report, rendered by `render`: once for every request sharing the report (pass the same function for the same format). */
+  async function renderedReport<T>(q: ComplianceReportQuery, render: (report: ComplianceReport) => T) {
+    const produced = await produce(q)
+    let body = produced.renderings.get(render) as T | undefined
+    if (body === undefined) produced.renderings.set(render, (body = render(produced.report)))
+    return { report: produced.report, body }
+  }
+
+  async function build(q: ComplianceReportQuery, parties: readonly string[]): Promise<ComplianceReport> {
     const asOf = q.asOf ?? null
     const generatedAt = clock.now()
     const now = asOf ?? generatedAt
@@ -154,8 +181,9 @@ export function createReportsService(deps: {
       if (!inScope(w)) return
       const view = assessed.views[i]!
       const findings: Finding[] = view.findings.map((f) => {
-        const { waiver: _old, ...rest } = f
         const wv = f.waivable ? waiverByKey.get(f.key) : undefined
+        if (!wv && !f.waiver) return f
+        const { waiver: _old, ...rest } = f
         return wv
           ? {
               ...rest,
@@ -192,7 +220,7 @@ export function createReportsService(deps: {
     })
 
     const ids = new Set(windows.map((x) => x.window.id))
-    const remediated = remediatedFindings(await reportsRepository.storedFindings(db, [...ids], asOf), windows)
+    const remediated = await remediatedFindings(db, [...ids], asOf, windows)
     const months = [
       DateTime.fromJSDate(q.from, { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
       DateTime.fromJSDate(new Date(q.to.getTime() - 1), { zone: REPORT_ZONE }).toFormat('yyyy-MM'),
@@ -239,7 +267,18 @@ export function createReportsService(deps: {
     })
   }
 
-  return { complianceReport }
+  return {
+    complianceReport: async (q: ComplianceReportQuery): Promise<ComplianceReport> => (await produce(q)).report,
+    renderedReport,
+    /** Reports being produced that a request may still join, and how many requests joined one so far. */
+    sharing: () => ({ producing: producing.size, joined: producing.joined }),
+  }
+}
+
+/** A report being produced and its renderings so far, by renderer. */
+interface ProducedReport {
+  report: ComplianceReport
+  renderings: Map<(report: ComplianceReport) => unknown, unknown>
 }
 
 /** A waiver is in effect at `at` when decided by then, not lapsed by then (asOf) or not lapsed at all (now), and not expired. */
@@ -265,30 +304,41 @@ function toReportWaiver(w: StoredWaiver): ReportWaiver {
   }
 }
 
-/** Breaches and objections of earlier stored assessments that the window no longer has. */
-function remediatedFindings(
-  stored: { windowId: string; effectiveAt: Date; findings: Finding[] }[],
+/**
+ * Breaches and objections of earlier stored assessments (business time ≤ asOf) that the window no
+ * longer has, each as last seen. Reads the keys of every stored assessment, then the findings of only
+ * those assessments where a gone key was last seen (usually none).
+ */
+async function remediatedFindings(
+  db: Db,
+  windowIds: readonly string[],
+  asOf: Date | null,
   windows: readonly ReportWindowInput[],
-): RemediatedFinding[] {
+): Promise<RemediatedFinding[]> {
   const current = new Map(windows.map((x) => [x.window.id, new Set(x.findings.map((f) => f.key))]))
-  const gone = new Map<string, RemediatedFinding>()
-  for (const s of stored) {
+  // Oldest first: the last assessment holding a gone key is where it was last seen.
+  const lastSeenIn = new Map<string, string>()
+  for (const s of await reportsRepository.storedSeriousKeys(db, windowIds, asOf)) {
     const now = current.get(s.windowId)
     if (!now) continue
-    for (const f of s.findings) {
-      if ((f.severity !== 'breach' && f.severity !== 'objection') || now.has(f.key)) continue
-      gone.set(f.key, {
+    for (const key of s.keys) if (!now.has(key)) lastSeenIn.set(key, s.assessmentId)
+  }
+  if (lastSeenIn.size === 0) return []
+  const out: RemediatedFinding[] = []
+  for (const f of await reportsRepository.storedSeriousFindings(db, [...new Set(lastSeenIn.values())]))
+    if (lastSeenIn.get(f.key) === f.assessmentId) {
+      lastSeenIn.delete(f.key)
+      out.push({
         key: f.key,
         code: f.code,
         severity: f.severity,
-        windowId: s.windowId,
+        windowId: f.windowId,
         reference: f.reference,
         message: f.message,
-        lastSeenAt: s.effectiveAt,
+        lastSeenAt: f.effectiveAt,
       })
     }
-  }
-  return [...gone.values()]
+  return out
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { DEFAULT_RULESET } from '../../src/domain/index.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
@@ -15,6 +16,26 @@ const viewer = await ctx.keyFor('viewer')
 const PUBLISHED_AT = '2021-10-05T18:00:00+01:00'
 const PERIOD = 'from=2021-11-01T00:00:00Z&to=2022-08-01T00:00:00%2B01:00'
 const goldenDir = new URL('../fixtures/golden/', import.meta.url)
+/** Every table a report reads (the service's own reads and those of the compliance, impact and reference services). */
+const REPORT_TABLES = [
+  'windows',
+  'window_versions',
+  'assessments',
+  'waivers',
+  'schedule_publications',
+  'programmes',
+  'rulesets',
+  'calendar_overrides',
+  'blackout_layers',
+  'reference_data',
+  'parties',
+  'regions',
+  'services',
+  'audit_log',
+  'webhook_subscriptions',
+  'webhook_deliveries',
+  'api_keys',
+]
 
 type Finding = { key: string; code: string; severity: string; status: string; waiver: { decisionRef: string } | null }
 type Row = { id: string; reference: string; findings: Finding[]; rag: string | null }
@@ -24,6 +45,8 @@ type Entry = {
   severity: string
   status: string
   reference: string
+  message: string
+  remediatedAt: string | null
   waiver: { decisionRef: string; id: string } | null
 }
 type PartyMonth = {
@@ -272,6 +295,171 @@ t.test('asOf before and after a waiver, and after a ruleset change', async (t) =
     720,
     'as of 12 Oct: six hours',
   )
+})
+
+t.test('a breach fixed later is remediated, quoting the stored finding', async (t) => {
+  const programme = await loadOpsg58()
+  const first = programme.windows[0]!
+  const open = withCode(await json(`${PERIOD}&${asOfQ(PUBLISHED_AT)}`), 'NOTICE_PERIOD', 'breach').find(
+    (e) => e.reference === first.reference,
+  )!
+  t.equal(open.status, 'open')
+
+  // 7 Oct 2021: window 1 moves to July 2022, with nine months' notice: no notice breach any more.
+  ctx.clock.set('2021-10-07T09:00:00Z')
+  const w1 = (await app.inject({ url: `/v1/windows/${first.id}`, headers: viewer })).json()
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${first.id}`,
+    headers: { ...dsp, 'if-match': `"${w1.version}"` },
+    payload: { start: '2022-07-17T00:00:00+01:00', end: '2022-07-17T06:00:00+01:00' },
+  })
+  t.equal(moved.statusCode, 200, moved.body.slice(0, 300))
+  ctx.clock.set('2021-10-07T10:00:00Z')
+
+  const now = await json(PERIOD)
+  t.notOk(
+    withCode(now, 'NOTICE_PERIOD', 'breach').some((e) => e.key === open.key && e.status === 'open'),
+    'no longer found on the window',
+  )
+  const remediated = now.breachRegister.filter((e) => e.status === 'remediated' && e.code === 'NOTICE_PERIOD')
+  t.same(
+    remediated.map((e) => [e.key, e.reference, e.severity, e.message, e.remediatedAt]),
+    [[open.key, first.reference, 'breach', open.message, '2021-10-05T17:00:00.000Z']],
+    'remediated: the stored key, reference and message, last seen on the assessment stored at publication',
+  )
+  t.equal(
+    now.summary.breaches.remediated,
+    now.breachRegister.filter((e) => e.status === 'remediated' && e.severity === 'breach').length,
+    'the summary counts every remediated breach of the register',
+  )
+  const before = await json(`${PERIOD}&${asOfQ('2021-10-06T09:00:00Z')}`)
+  t.notOk(
+    before.breachRegister.some((e) => e.status === 'remediated'),
+    'as of the day before the move nothing is remediated',
+  )
+})
+
+/**
+ * Counts the reports produced (each assesses its windows once) and can hold a report after its
+ * assessment until released, so that requests can be sent while it is being produced.
+ */
+function watchProduction(t: Test) {
+  const compliance = ctx.services.compliance
+  const original = compliance.assessPlan
+  let release: () => void = () => {}
+  let held = Promise.resolve()
+  let assessed: () => void = () => {}
+  const watch = {
+    produced: 0,
+    /** Holds the next report; resolves once it has assessed its windows. */
+    hold(): Promise<void> {
+      held = new Promise<void>((r) => (release = r))
+      return new Promise<void>((r) => (assessed = r))
+    },
+    release: () => release(),
+    joined: () => ctx.services.reports.sharing().joined,
+    async until(what: string, ok: () => boolean) {
+      for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10))
+      if (!ok()) throw new Error(`timed out waiting until ${what}`)
+    },
+  }
+  compliance.assessPlan = async (...args) => {
+    watch.produced++
+    const views = await original(...args)
+    assessed()
+    await held
+    return views
+  }
+  t.teardown(() => {
+    compliance.assessPlan = original
+  })
+  return watch
+}
+
+t.test('identical requests share one report while it is produced, until a change is committed', async (t) => {
+  const programme = await loadOpsg58()
+  const watch = watchProduction(t)
+
+  // Five requests for one report (the same instants written two ways, JSON and CSV) while it is produced: one production.
+  const q = `${PERIOD}&${asOfQ(PUBLISHED_AT)}`
+  let started = watch.hold()
+  const first = report(q)
+  await started
+  const joinedBefore = watch.joined()
+  const others = [
+    report(q),
+    report(q),
+    report(`from=2021-11-01T00:00:00%2B00:00&to=2022-07-31T23:00:00Z&${asOfQ('2021-10-05T17:00:00Z')}`),
+    report(`${q}&format=csv`),
+  ]
+  await watch.until('four requests joined', () => watch.joined() === joinedBefore + 4)
+  watch.release()
+  const answers = await Promise.all([first, ...others])
+  t.same(
+    answers.map((r) => r.statusCode),
+    [200, 200, 200, 200, 200],
+  )
+  t.equal(watch.produced, 1, 'one report produced for five requests')
+  t.equal(new Set(answers.slice(0, 4).map((r) => r.body)).size, 1, 'the JSON answers are the same bytes')
+  t.match(answers[4]!.headers['content-type'], /^text\/csv/, 'the CSV is rendered from the same report')
+  t.equal(ctx.services.reports.sharing().producing, 0, 'nothing kept once answered')
+
+  // Afterwards a request produces its own report.
+  watch.produced = 0
+  t.equal((await report(q)).statusCode, 200)
+  t.equal(watch.produced, 1, 'a request after the report was answered produces a new one')
+
+  // A change committed while a report is produced: requests before it join, requests after it produce their own.
+  watch.produced = 0
+  started = watch.hold()
+  const before = report(PERIOD)
+  await started
+  const joinedAtStart = watch.joined()
+  const joiner = report(PERIOD)
+  await watch.until('a request joined', () => watch.joined() === joinedAtStart + 1)
+  const w1 = programme.windows[0]!
+  const current = (await app.inject({ url: `/v1/windows/${w1.id}`, headers: viewer })).json()
+  const renamed = await app.inject({
+    method: 'PATCH',
+    url: `/v1/windows/${w1.id}`,
+    headers: { ...dsp, 'if-match': `"${current.version}"` },
+    payload: { title: 'Renamed while a report was produced' },
+  })
+  t.equal(renamed.statusCode, 200, 'renamed')
+  const after = report(PERIOD)
+  await watch.until('the request after the change produces its own report', () => watch.produced === 2)
+  watch.release()
+  const [a, b, c] = await Promise.all([before, joiner, after])
+  const titleOf = (r: { json(): unknown }) =>
+    (r.json() as { windows: { id: string; title: string }[] }).windows.find((w) => w.id === w1.id)!.title
+  t.equal(watch.produced, 2, 'two reports produced for three requests')
+  t.equal(a.body, b.body, 'the request before the change shared the report under way')
+  t.not(titleOf(a), 'Renamed while a report was produced', 'that report was read before the change')
+  t.equal(titleOf(c), 'Renamed while a report was produced', 'the request after the change sees it')
+  t.equal(watch.joined(), joinedAtStart + 1, 'the request after the change did not join')
+})
+
+t.test('a change committed to any table a report reads, from any path, ends sharing', async (t) => {
+  await loadOpsg58()
+  const watch = watchProduction(t)
+  const q = `${PERIOD}&${asOfQ(PUBLISHED_AT)}`
+  // A statement-level trigger announces even a statement that touches no row (here: plain SQL, as psql would send).
+  for (const table of REPORT_TABLES) {
+    watch.produced = 0
+    const started = watch.hold()
+    const first = report(q)
+    await started
+    await sql`DELETE FROM ${sql.table(table)} WHERE false`.execute(ctx.db)
+    const second = report(q)
+    await watch.until(`a request after a change to ${table} produces its own report`, () => watch.produced === 2)
+    watch.release()
+    t.same(
+      (await Promise.all([first, second])).map((r) => r.statusCode),
+      [200, 200],
+      table,
+    )
+  }
 })
 
 t.test('format by parameter or Accept; any role', async (t) => {

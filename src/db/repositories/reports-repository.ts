@@ -1,4 +1,5 @@
-import type { Finding } from '../../domain/findings.ts'
+import { sql } from 'kysely'
+import type { Severity } from '../../domain/findings.ts'
 import type { MaintenanceWindow } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 
@@ -19,6 +20,26 @@ export function windowFromSnapshot(s: Record<string, unknown>): MaintenanceWindo
     createdAt: date(s.createdAt)!,
     updatedAt: date(s.updatedAt)!,
   }
+}
+
+/** The keys of the breaches and objections of one stored assessment. */
+export interface StoredSeriousKeys {
+  assessmentId: string
+  windowId: string
+  effectiveAt: Date
+  keys: string[]
+}
+
+/** A breach or objection of a stored assessment, with the business time of that assessment. */
+export interface StoredSeriousFinding {
+  assessmentId: string
+  windowId: string
+  effectiveAt: Date
+  key: string
+  code: string
+  severity: Extract<Severity, 'breach' | 'objection'>
+  reference: string
+  message: string
 }
 
 /**
@@ -96,23 +117,50 @@ export const reportsRepository = {
     return rows.map((r) => ({ month: r.month, publishedAt: r.published_at, parties: r.parties }))
   },
 
-  /** Findings of stored assessments of the windows, with business time ≤ asOf (all when null). */
-  async storedFindings(
-    db: DbOrTx,
-    windowIds: readonly string[],
-    asOf: Date | null,
-  ): Promise<{ windowId: string; effectiveAt: Date; findings: Finding[] }[]> {
+  /**
+   * Which breaches and objections each stored assessment of the windows had (their keys, kept beside
+   * the result by the database: migration 0010), with business time ≤ asOf (all when null), oldest
+   * first; assessments without any are left out. No stored result is read.
+   */
+  async storedSeriousKeys(db: DbOrTx, windowIds: readonly string[], asOf: Date | null): Promise<StoredSeriousKeys[]> {
     if (windowIds.length === 0) return []
     let q = db
       .selectFrom('assessments')
-      .select(['window_id', 'effective_at', 'result'])
-      .where('window_id', 'in', [...windowIds])
+      .select(['id', 'window_id', 'effective_at', 'serious_finding_keys'])
+      .where(sql<boolean>`window_id = ANY(${[...windowIds]}::uuid[])`)
+      .where(sql<boolean>`serious_finding_keys <> '[]'::jsonb`)
     if (asOf) q = q.where('effective_at', '<=', asOf)
-    const rows = await q.orderBy('effective_at').execute()
-    return rows.map((r) => ({
+    const rows = await q.orderBy('effective_at').orderBy('recorded_at').execute()
+    return rows.map((r) => ({ assessmentId: r.id, windowId: r.window_id, effectiveAt: r.effective_at, keys: r.serious_finding_keys }))
+  },
+
+  /** The breaches and objections of these stored assessments, picked out of their results by the database. */
+  async storedSeriousFindings(db: DbOrTx, assessmentIds: readonly string[]): Promise<StoredSeriousFinding[]> {
+    if (assessmentIds.length === 0) return []
+    const rows = await sql<{
+      assessment_id: string
+      window_id: string
+      effective_at: Date
+      key: string
+      code: string
+      severity: 'breach' | 'objection'
+      reference: string
+      message: string
+    }>`
+      SELECT a.id AS assessment_id, a.window_id, a.effective_at, f->>'key' AS key, f->>'code' AS code,
+             f->>'severity' AS severity, f->>'reference' AS reference, f->>'message' AS message
+      FROM assessments a
+      CROSS JOIN LATERAL jsonb_path_query(a.result, '$.findings[*] ? (@.severity == "breach" || @.severity == "objection")') AS f
+      WHERE a.id = ANY(${[...assessmentIds]}::uuid[])`.execute(db)
+    return rows.rows.map((r) => ({
+      assessmentId: r.assessment_id,
       windowId: r.window_id,
       effectiveAt: r.effective_at,
-      findings: ((r.result as { findings?: Finding[] }).findings ?? []) as Finding[],
+      key: r.key,
+      code: r.code,
+      severity: r.severity,
+      reference: r.reference,
+      message: r.message,
     }))
   },
 

@@ -1,8 +1,10 @@
+import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { renderCsv } from '../../reports/csv.ts'
 import { renderHtml } from '../../reports/html.ts'
 import { AppError } from '../../services/errors.ts'
 import type { ReportsService } from '../../services/reports-service.ts'
+import type { ComplianceReport } from '../../reports/compliance-report.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE } from '../plugins/auth.ts'
 import { Instant, PartyId, problemResponses, Uuid } from '../schemas/common.ts'
@@ -10,6 +12,18 @@ import { Instant, PartyId, problemResponses, Uuid } from '../schemas/common.ts'
 const FORMATS = ['json', 'csv', 'html'] as const
 type Format = (typeof FORMATS)[number]
 const MEDIA: Record<Format, string> = { json: 'application/json', csv: 'text/csv', html: 'text/html' }
+/**
+ * The report's body in each format, as the UTF-8 bytes sent: rendered once for every request sharing
+ * the report (the reports service keeps one rendering per function), and sent as bytes so that no
+ * request encodes the text again. JSON is the model as is.
+ */
+const BODY: Record<Format, (report: ComplianceReport) => Buffer> = {
+  json: (report) => Buffer.from(JSON.stringify(report)),
+  csv: (report) => Buffer.from(renderCsv(report)),
+  html: (report) => Buffer.from(renderHtml(report)),
+}
+/** Sends the body's bytes as they are (fastify does not serialize a Buffer; the 200 schema documents the text they encode). */
+const sendBytes = (reply: FastifyReply, body: Buffer) => reply.send(body)
 
 const ReportQuery = z
   .object({
@@ -80,21 +94,17 @@ export function reportsRoutes(app: AppInstance, deps: { reports: ReportsService 
           },
         )
       const { from, to, party, programme, asOf } = req.query
-      const report = await deps.reports.complianceReport({ from, to, party, programme, asOf })
+      const { report, body } = await deps.reports.renderedReport({ from, to, party, programme, asOf }, BODY[format])
       reply.header('vary', 'accept').header('cache-control', 'no-store')
       if (format === 'csv') {
         const name = `mwp-compliance-${report.period.months[0] ?? ''}-${report.period.months.at(-1) ?? ''}${report.asOf ? `-asof-${report.asOf.slice(0, 10)}` : ''}.csv`
-        return reply
-          .type('text/csv; charset=utf-8; header=present')
-          .header('content-disposition', `inline; filename="${name}"`)
-          .send(renderCsv(report))
-      }
-      if (format === 'html')
-        return reply
+        reply.type('text/csv; charset=utf-8; header=present').header('content-disposition', `inline; filename="${name}"`)
+      } else if (format === 'html')
+        reply
           .type('text/html; charset=utf-8')
           .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-          .send(renderHtml(report))
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(report))
+      else reply.type('application/json; charset=utf-8')
+      return sendBytes(reply, body)
     },
   )
 }
