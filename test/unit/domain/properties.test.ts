@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { assess } from '../../../src/domain/assess.ts'
 import { buildCalendars, NATION_CALENDAR_IDS } from '../../../src/domain/calendars.ts'
-import { SEVERITY_RANK } from '../../../src/domain/findings.ts'
+import { compareFindings, SEVERITY_RANK, worstSeverity } from '../../../src/domain/findings.ts'
 import type { WindowPlan } from '../../../src/domain/window.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
@@ -68,6 +68,24 @@ t.test('findings do not depend on the order of windows', async (t) => {
     { numRuns: 100 },
   )
   t.pass('order-independent')
+})
+
+t.test("each window's findings are in compareFindings order, worstSeverity the most severe", async (t) => {
+  fc.assert(
+    fc.property(fc.array(arbWindow, { minLength: 1, maxLength: 14 }), (gens) => {
+      const a = assess(gens.map(toWindow), ctx)
+      return a.windows.every((w) => {
+        const sorted = [...w.findings].sort(compareFindings)
+        return w.findings.every((f, i) => f === sorted[i]) && w.worstSeverity === worstSeverity(w.findings)
+      })
+    }),
+    { numRuns: 100 },
+  )
+  const many = assess([aWindow('2021-11-14', '22:00', '23:30', { notifiedAt: null }), aWindow('2021-11-14', '22:30', '23:00')], ctx)
+  t.ok(
+    many.windows.some((w) => new Set(w.findings.map((f) => f.severity)).size > 1),
+    'not vacuous: mixed severities',
+  )
 })
 
 /** True when a local date is within 3 days before to 1 day after a holiday of any nation. */
