@@ -324,17 +324,25 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
     const ref = p.w.reference
     const len = ref.length + 2 + a.message.length
-    const f: Finding = {
-      key,
-      code: a.code,
-      severity: a.severity,
-      reference: ref,
-      message: '',
-      evidence: a.evidence,
-      rule: ruleOf(a.ruleId, a.version ?? r.version, a.provenance),
-      waivable: waivable.has(a.code),
-    }
-    if (p.w.id !== undefined) f.windowId = p.w.id
+    const id = p.w.id
+    const rule = ruleOf(a.ruleId, a.version ?? r.version, a.provenance)
+    const canWaive = waivable.has(a.code)
+    // windowId is written in the literal, not added afterwards: an added property gives each finding
+    // a separate properties array (one more heap object per finding). The key order is the same.
+    const f: Finding =
+      id === undefined
+        ? { key, code: a.code, severity: a.severity, reference: ref, message: '', evidence: a.evidence, rule, waivable: canWaive }
+        : {
+            key,
+            code: a.code,
+            severity: a.severity,
+            reference: ref,
+            message: '',
+            evidence: a.evidence,
+            rule,
+            waivable: canWaive,
+            windowId: id,
+          }
     const wv = f.waivable && waivers.size > 0 ? waivers.get(key) : undefined
     if (wv) f.waiver = wv as Waiver
     if (p.index >= 0) {
@@ -369,15 +377,15 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const perWindow = findingsPerWindow(prepared.length, emitted, emittedWindow, emittedRank)
   const windows: WindowAssessment[] = prepared.map((p, i) => {
     const findings = perWindow[i]!
-    const wa: WindowAssessment = {
-      reference: p.w.reference,
-      assessed: p.participates,
-      realMinutes: p.e > p.s ? (p.e - p.s) / MINUTE_MS : 0,
-      worstSeverity: findings[0]?.severity ?? null, // sorted by severity first
-      findings,
-    }
-    if (p.w.id !== undefined) wa.windowId = p.w.id
-    return wa
+    const reference = p.w.reference
+    const assessed = p.participates
+    const realMinutes = p.e > p.s ? (p.e - p.s) / MINUTE_MS : 0
+    const worst = findings[0]?.severity ?? null // sorted by severity first
+    // windowId in the literal, as for findings.
+    const id = p.w.id
+    return id === undefined
+      ? { reference, assessed, realMinutes, worstSeverity: worst, findings }
+      : { reference, assessed, realMinutes, worstSeverity: worst, findings, windowId: id }
   })
 
   // Month aggregates: every month with counted minutes or touched by an assessed planned subject.
