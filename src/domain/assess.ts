@@ -214,6 +214,61 @@ function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** Order of windows with the same start and end: reference, id, then subject index. */
+function compareTies(a: PreparedWindow, b: PreparedWindow): number {
+  return cmpStr(a.w.reference, b.w.reference) || cmpStr(a.w.id ?? '', b.w.id ?? '') || a.index - b.index
+}
+
+/**
+ * The windows sorted by (start, end, reference, id, subject index), as
+ * `windows.sort((a, b) => a.s - b.s || a.e - b.e || compareTies(a, b))` (stable) would.
+ *
+ * That sort called its comparator 1.5 million times on 100,000 windows, each call reading two
+ * window objects scattered over the heap (~75 ms, 30× the time for 10,000). Here a merge sort orders
+ * positions by start and end copied into two typed arrays, then an insertion sort puts each run of
+ * equal (start, end) — a few windows — in compareTies order.
+ *
+ * @example inStartOrder([w0900, w0800]) // [w0800, w0900]
+ */
+export function inStartOrder(windows: readonly PreparedWindow[]): PreparedWindow[] {
+  const n = windows.length
+  const s = new Float64Array(n)
+  const e = new Float64Array(n)
+  let from = new Int32Array(n)
+  let to = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    s[i] = windows[i]!.s
+    e[i] = windows[i]!.e
+    from[i] = i
+  }
+  // Bottom-up merge sort of positions by (s, e); stable: equal keys keep their order.
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n)
+      const hi = Math.min(lo + 2 * width, n)
+      let i = lo
+      let j = mid
+      let k = lo
+      while (i < mid && j < hi) {
+        const a = from[i]!
+        const b = from[j]!
+        to[k++] = s[b]! < s[a]! || (s[b] === s[a] && e[b]! < e[a]!) ? from[j++]! : from[i++]!
+      }
+      while (i < mid) to[k++] = from[i++]!
+      while (j < hi) to[k++] = from[j++]!
+    }
+    ;[from, to] = [to, from]
+  }
+  const out: PreparedWindow[] = new Array(n)
+  for (let k = 0; k < n; k++) {
+    const p = windows[from[k]!]!
+    let y = k - 1
+    for (; y >= 0 && out[y]!.s === p.s && out[y]!.e === p.e && compareTies(p, out[y]!) < 0; y--) out[y + 1] = out[y]!
+    out[y + 1] = p
+  }
+  return out
+}
+
 /**
  * Assesses `subjects` against a ruleset; answers in the same order as `subjects`.
  * Pure: the same inputs give the same answer, whatever the order of the windows.
@@ -254,9 +309,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const prepared = subjects.map((w, i) => prepare(w, i, !NOT_COUNTED_SUBJECT.has(w.status)))
   const background = (ctx.background ?? []).filter((w) => !NOT_COUNTED_BACKGROUND.has(w.status)).map((w) => prepare(w, -1, true))
   const active = prepared.filter((p) => p.participates)
-  const participants = [...active, ...background].sort(
-    (a, b) => a.s - b.s || a.e - b.e || cmpStr(a.w.reference, b.w.reference) || cmpStr(a.w.id ?? '', b.w.id ?? '') || a.index - b.index,
-  )
+  const participants = inStartOrder([...active, ...background])
 
   let lo = Infinity
   let hi = -Infinity

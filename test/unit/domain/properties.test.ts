@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { assess } from '../../../src/domain/assess.ts'
+import { assess, inStartOrder } from '../../../src/domain/assess.ts'
 import { buildCalendars, NATION_CALENDAR_IDS } from '../../../src/domain/calendars.ts'
 import { compareFindings, SEVERITY_RANK, worstSeverity } from '../../../src/domain/findings.ts'
+import type { PreparedWindow } from '../../../src/domain/rules/types.ts'
 import type { WindowPlan } from '../../../src/domain/window.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
@@ -86,6 +87,32 @@ t.test("each window's findings are in compareFindings order, worstSeverity the m
     many.windows.some((w) => new Set(w.findings.map((f) => f.severity)).size > 1),
     'not vacuous: mixed severities',
   )
+})
+
+t.test('inStartOrder sorts as a stable sort by (start, end, reference, id, index)', async (t) => {
+  const arbPrepared = fc.record({
+    s: fc.integer({ min: 0, max: 5 }),
+    len: fc.integer({ min: 0, max: 3 }),
+    reference: fc.constantFrom('A', 'B', 'C'),
+    id: fc.option(fc.constantFrom('x', 'y')),
+    index: fc.integer({ min: -1, max: 3 }),
+  })
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  fc.assert(
+    fc.property(fc.array(arbPrepared, { maxLength: 40 }), (gens) => {
+      const ws = gens.map(
+        (g) =>
+          ({ s: g.s, e: g.s + g.len, index: g.index, w: { reference: g.reference, id: g.id ?? undefined } }) as unknown as PreparedWindow,
+      )
+      const expected = [...ws].sort(
+        (a, b) => a.s - b.s || a.e - b.e || cmp(a.w.reference, b.w.reference) || cmp(a.w.id ?? '', b.w.id ?? '') || a.index - b.index,
+      )
+      const actual = inStartOrder(ws)
+      return actual.length === expected.length && actual.every((p, i) => p === expected[i])
+    }),
+    { numRuns: 300 },
+  )
+  t.pass('same order')
 })
 
 /** True when a local date is within 3 days before to 1 day after a holiday of any nation. */
