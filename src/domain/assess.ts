@@ -25,6 +25,7 @@ import type { CalendarId, CalendarSet } from './calendars.ts'
 import {
   compareFindings,
   type Finding,
+  type FindingCode,
   findingKey,
   findingRank,
   type FindingRule,
@@ -372,9 +373,21 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   // the wrong stream only costs memory, never changes a value.
   const narrow = new ChunkWriter()
   const wide = new ChunkWriter()
+  // findingKey(subject, code, ruleId, qualifier) is `${subject}${findingKey('', code, ruleId, qualifier)}`:
+  // the part after the subject is built once per (code, rule, qualifier), so a key is a rope of two.
+  const keyTails = new Map<string, Map<string, Map<string, string>>>()
+  const keyTail = (code: FindingCode, ruleId: string, qualifier = ''): string => {
+    let byRule = keyTails.get(code)
+    if (!byRule) keyTails.set(code, (byRule = new Map()))
+    let byQualifier = byRule.get(ruleId)
+    if (!byQualifier) byRule.set(ruleId, (byQualifier = new Map()))
+    let v = byQualifier.get(qualifier)
+    if (v === undefined) byQualifier.set(qualifier, (v = flat(findingKey('', code, ruleId, qualifier))))
+    return v
+  }
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
     // The key stays a rope until the chunk is written (it goes into the chunk too).
-    const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
+    const key = `${p.subject}${keyTail(a.code, a.ruleId, a.qualifier)}`
     const ref = p.w.reference
     const len = ref.length + 2 + a.message.length
     const id = p.w.id
