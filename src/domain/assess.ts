@@ -34,7 +34,7 @@ import {
   type Waiver,
 } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
-import { capTotals, lastMonthOf } from './rules/monthly-cap-rule.ts'
+import { capTotals, countsTowardCap, lastMonthOf } from './rules/monthly-cap-rule.ts'
 import { RULE_FAMILIES } from './rules/registry.ts'
 import { type EmitArgs, flat, type PreparedWindow, type RuleContext } from './rules/types.ts'
 import type { Ruleset } from './ruleset.ts'
@@ -459,14 +459,20 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const cap = r.cap.minutesPerMonth.value
   const headroom = Math.min(r.cap.headroomMinutes.value, cap)
   const monthSet = new Set<number>(totals.keys())
-  for (const p of active) {
-    if (!p.planned || !(p.e > p.s)) continue
-    for (let m = p.startMonth, last = lastMonthOf(p, clock); m <= last; m++) monthSet.add(m)
-  }
-  const counts = new Map<number, number>()
-  for (const p of rc.cache.get('cap:windows') as PreparedWindow[]) {
-    if (!(p.e > p.s)) continue
-    for (let m = p.startMonth, last = lastMonthOf(p, clock); m <= last; m++) counts.set(m, (counts.get(m) ?? 0) + 1)
+  const counts = new Map<number, number>() // windows counted toward the cap, per month
+  // In memory order (subjects, then background), not start order: on large plans, visiting the
+  // windows in start order was a cache miss per window.
+  for (const list of [active, background]) {
+    for (const p of list) {
+      if (!(p.e > p.s)) continue
+      const subject = p.index >= 0
+      const counted = countsTowardCap(p, r)
+      if (!counted && !(subject && p.planned)) continue
+      for (let m = p.startMonth, last = lastMonthOf(p, clock); m <= last; m++) {
+        if (subject && p.planned) monthSet.add(m)
+        if (counted) counts.set(m, (counts.get(m) ?? 0) + 1)
+      }
+    }
   }
   const months: MonthAggregate[] = [...monthSet]
     .sort((a, b) => a - b)
