@@ -3,7 +3,8 @@
  * (3 parties, 12 months, every rule family: notice, content, hours, clock changes, duration, cap,
  * blackouts incl. bank holidays, overlap, spacing) and prints a table. No assertions on time.
  *
- *   node --import tsx bench/engine.bench.ts
+ *   node --import tsx bench/engine.bench.ts                # 1,000, 10,000 and 100,000 windows
+ *   node --import tsx bench/engine.bench.ts 100000 [runs]  # one size alone (its own heap), optional run count
  */
 import { assess } from '../src/domain/assess.ts'
 import { defaultBlackoutLayers } from '../src/domain/blackouts.ts'
@@ -78,10 +79,12 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!
 }
 
+const [sizeArg, runsArg] = process.argv.slice(2).map(Number)
+const sizes = sizeArg ? [sizeArg] : [1_000, 10_000, 100_000]
 const rows: { n: number; ms: number; min: number; findings: number }[] = []
-for (const n of [1_000, 10_000, 100_000]) {
+for (const n of sizes) {
   const p = plan(n)
-  const runs = n >= 100_000 ? 5 : 15
+  const runs = runsArg || (n >= 100_000 ? 5 : 15)
   for (let i = 0; i < 2; i++) assess(p, ctx) // warm-up
   const times: number[] = []
   let findings = 0

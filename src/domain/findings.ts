@@ -106,6 +106,19 @@ export function compareFindings(a: Finding, b: Finding): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 }
 
+/** Position of each finding code in string order (the order compareFindings uses). */
+const CODE_ORDER: ReadonlyMap<string, number> = new Map([...FINDING_CODE_LIST].sort().map((c, i) => [c, i]))
+
+/**
+ * One number per (severity, code), in compareFindings order: two findings of different ranks
+ * compare as their ranks do; findings of the same rank compare by key.
+ *
+ * @example findingRank('breach', 'MONTHLY_CAP') < findingRank('breach', 'NOTICE_PERIOD') // true
+ */
+export function findingRank(severity: Severity, code: FindingCode): number {
+  return SEVERITY_RANK[severity] * FINDING_CODE_LIST.length + CODE_ORDER.get(code)!
+}
+
 /** The most severe severity of a list, or null when empty. */
 export function worstSeverity(findings: readonly Finding[]): Severity | null {
   let best: Severity | null = null

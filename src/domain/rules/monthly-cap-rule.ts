@@ -10,6 +10,7 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
+import type { Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
 import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
@@ -56,13 +57,17 @@ export function lastMonthOf(p: PreparedWindow, clock: ZoneClock): number {
   return p.e <= clock.startOfMonthIndex(p.startMonth + 1) ? p.startMonth : clock.monthIndex(p.e - 1)
 }
 
+/** Whether a participating window counts toward the cap: Planned Maintenance with a counted impact. */
+export function countsTowardCap(p: PreparedWindow, ruleset: Ruleset): boolean {
+  return p.planned && ruleset.cap.impacts.value.includes(p.w.impact)
+}
+
 /** Windows that count toward the cap under a ruleset, sorted by start (participants order). */
 export function capWindows(ctx: RuleContext): PreparedWindow[] {
   const key = 'cap:windows'
   let v = ctx.cache.get(key) as PreparedWindow[] | undefined
   if (!v) {
-    const impacts = ctx.ruleset.cap.impacts.value
-    v = ctx.participants.filter((p) => p.planned && impacts.includes(p.w.impact))
+    v = ctx.participants.filter((p) => countsTowardCap(p, ctx.ruleset))
     ctx.cache.set(key, v)
   }
   return v

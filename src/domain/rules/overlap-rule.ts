@@ -65,6 +65,21 @@ export const overlapRule: RuleFamily = {
       }
       for (const e of gEnds) e.sort() // starts are already sorted (list order)
     }
+    // Message parts repeated across findings, built once per assessment: the head per count, and per
+    // shared-minutes value the tail of an entry with the separator of the next one (or without).
+    const heads = new Map<number, string>()
+    const head = (count: number) => {
+      let v = heads.get(count)
+      if (v === undefined) heads.set(count, (v = flat(`overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: `)))
+      return v
+    }
+    const tails = new Map<number, string>()
+    const tail = (sh: number, last: boolean) => {
+      const k = last ? -1 - sh : sh // sh ≥ 0
+      let v = tails.get(k)
+      if (v === undefined) tails.set(k, (v = flat(`${sh} min shared)${last ? '' : '; '}`)))
+      return v
+    }
     const ring = new Int32Array(MAX_LISTED)
     const sel = new Int32Array(MAX_LISTED)
     const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
@@ -117,7 +132,8 @@ export const overlapRule: RuleFamily = {
         for (let i = 0; i < Math.min(count, MAX_LISTED); i++) sel[i] = ring[(count - 1 - i) % MAX_LISTED]!
       }
       if (count === 0) continue
-      // The listed windows, earliest first; each entry's fixed text is cached on the window.
+      // The listed windows, earliest first; each entry's fixed text is cached on the window, so an
+      // entry adds two parts to the message rope (entry, tail).
       const listedN = Math.min(count, MAX_LISTED)
       const overlapping: string[] = new Array(listedN)
       const parties: string[] = new Array(listedN)
@@ -131,14 +147,14 @@ export const overlapRule: RuleFamily = {
         parties[i] = q.w.party
         shared[i] = sh
         const entry = q.listText ?? (q.listText = flat(`${q.w.reference} (${q.w.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `))
-        text = i === 0 ? `${entry}${sh} min shared)` : `${text}; ${entry}${sh} min shared)`
+        text = `${text}${entry}${tail(sh, i === listedN - 1)}`
       }
       ctx.emit(p, {
         code: 'OVERLAP',
         severity,
         ruleId: 'overlap',
         provenance: impacts.provenance,
-        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${text}${count > MAX_LISTED ? '; …' : ''}`,
+        message: `${head(count)}${text}${count > MAX_LISTED ? '; …' : ''}`,
         evidence: {
           overlapping,
           overlappingParties: parties,

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { assess } from '../../../src/domain/assess.ts'
+import { assess, inStartOrder } from '../../../src/domain/assess.ts'
 import { buildCalendars, NATION_CALENDAR_IDS } from '../../../src/domain/calendars.ts'
-import { SEVERITY_RANK } from '../../../src/domain/findings.ts'
+import { compareFindings, SEVERITY_RANK, worstSeverity } from '../../../src/domain/findings.ts'
+import type { PreparedWindow } from '../../../src/domain/rules/types.ts'
 import type { WindowPlan } from '../../../src/domain/window.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
@@ -68,6 +69,50 @@ t.test('findings do not depend on the order of windows', async (t) => {
     { numRuns: 100 },
   )
   t.pass('order-independent')
+})
+
+t.test("each window's findings are in compareFindings order, worstSeverity the most severe", async (t) => {
+  fc.assert(
+    fc.property(fc.array(arbWindow, { minLength: 1, maxLength: 14 }), (gens) => {
+      const a = assess(gens.map(toWindow), ctx)
+      return a.windows.every((w) => {
+        const sorted = [...w.findings].sort(compareFindings)
+        return w.findings.every((f, i) => f === sorted[i]) && w.worstSeverity === worstSeverity(w.findings)
+      })
+    }),
+    { numRuns: 100 },
+  )
+  const many = assess([aWindow('2021-11-14', '22:00', '23:30', { notifiedAt: null }), aWindow('2021-11-14', '22:30', '23:00')], ctx)
+  t.ok(
+    many.windows.some((w) => new Set(w.findings.map((f) => f.severity)).size > 1),
+    'not vacuous: mixed severities',
+  )
+})
+
+t.test('inStartOrder sorts as a stable sort by (start, end, reference, id, index)', async (t) => {
+  const arbPrepared = fc.record({
+    s: fc.integer({ min: 0, max: 5 }),
+    len: fc.integer({ min: 0, max: 3 }),
+    reference: fc.constantFrom('A', 'B', 'C'),
+    id: fc.option(fc.constantFrom('x', 'y')),
+    index: fc.integer({ min: -1, max: 3 }),
+  })
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  fc.assert(
+    fc.property(fc.array(arbPrepared, { maxLength: 40 }), (gens) => {
+      const ws = gens.map(
+        (g) =>
+          ({ s: g.s, e: g.s + g.len, index: g.index, w: { reference: g.reference, id: g.id ?? undefined } }) as unknown as PreparedWindow,
+      )
+      const expected = [...ws].sort(
+        (a, b) => a.s - b.s || a.e - b.e || cmp(a.w.reference, b.w.reference) || cmp(a.w.id ?? '', b.w.id ?? '') || a.index - b.index,
+      )
+      const actual = inStartOrder(ws)
+      return actual.length === expected.length && actual.every((p, i) => p === expected[i])
+    }),
+    { numRuns: 300 },
+  )
+  t.pass('same order')
 })
 
 /** True when a local date is within 3 days before to 1 day after a holiday of any nation. */
