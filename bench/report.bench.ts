@@ -75,6 +75,10 @@ for (let i = 0; i < count; i++) {
   })
 }
 
+// In the order the report service assesses them (subjects by start, then id): the engine's findings
+// and the report's inputs are then allocated in report order, as in the service.
+windows.sort((x, y) => x.start.getTime() - y.start.getTime() || (x.id < y.id ? -1 : 1))
+
 const calendars = buildCalendars()
 let t = performance.now()
 const a = assess(windows, {

@@ -457,9 +457,12 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     breaches: { open: 0, waived: 0, remediated: 0 },
     objections: { open: 0, waived: 0, remediated: 0 },
   }
-  const register: BreachRegisterEntry[] = []
-  const rows: ReportWindowRow[] = sorted.map((x) => {
+  // The register in row order: each row's breaches and objections (and remediated findings of the
+  // window; of a window out of scope: with the first row), each group by severity, code and key.
+  const registerGroups: BreachRegisterEntry[][] = Array.from({ length: Math.max(sorted.length, 1) }, () => [])
+  const rows: ReportWindowRow[] = sorted.map((x, position) => {
     const w = x.window
+    const group = registerGroups[position]!
     const findings: ReportFinding[] = x.findings.map((f) => {
       const stored = f.waiver ? waiversByKey.get(f.key) : undefined
       const waiver = f.waiver ? waiverRef({ ...f.waiver, ...(stored ? { id: stored.id } : {}) }) : null
@@ -470,7 +473,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       byCode[f.severity]++
       if (f.severity === 'breach' || f.severity === 'objection') {
         summary[f.severity === 'breach' ? 'breaches' : 'objections'][status]++
-        register.push({
+        group.push({
           key: f.key,
           windowId: w.id,
           reference: w.reference,
@@ -537,12 +540,13 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         : null,
     }
   })
-  const inScope = new Map(sorted.map((x) => [x.window.id, x.window]))
+  const positionOf = new Map(sorted.map((x, i) => [x.window.id, i]))
   for (const r of [...input.remediated].sort((a, b) => cmp(a.windowId, b.windowId) || cmp(a.key, b.key))) {
     if (r.severity !== 'breach' && r.severity !== 'objection') continue
-    const w = inScope.get(r.windowId)
+    const position = positionOf.get(r.windowId)
+    const w = position === undefined ? undefined : sorted[position]!.window
     summary[r.severity === 'breach' ? 'breaches' : 'objections'].remediated++
-    register.push({
+    registerGroups[position ?? 0]!.push({
       key: r.key,
       windowId: r.windowId,
       reference: r.reference,
@@ -555,14 +559,11 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       remediatedAt: iso(r.lastSeenAt),
     })
   }
-  const order = new Map(rows.map((r, i) => [r.id, i]))
-  register.sort(
-    (a, b) =>
-      (order.get(a.windowId) ?? 0) - (order.get(b.windowId) ?? 0) ||
-      severityRank(a.severity) - severityRank(b.severity) ||
-      cmp(a.code, b.code) ||
-      cmp(a.key, b.key),
-  )
+  const register: BreachRegisterEntry[] = []
+  for (const group of registerGroups) {
+    if (group.length > 1) group.sort(compareRegisterEntries)
+    for (const e of group) register.push(e)
+  }
   // Findings by code in a fixed order (the engine's list).
   summary.findings.byCode = Object.fromEntries(
     FINDING_CODE_LIST.filter((c) => summary.findings.byCode[c]).map((c) => [c, summary.findings.byCode[c]!]),
@@ -621,22 +622,42 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
 function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], months: readonly string[]): PartyMonthRow[] {
   const zone = input.zone
   const out: PartyMonthRow[] = []
-  const rulesetOf = new Map(input.rulesets.map((r) => [`${r.id}@${r.version}`, r]))
   const spans = months.map((m) => monthSpan(m, zone))
+  const rulesetById = new Map<string, Map<string, Ruleset>>()
+  for (const r of input.rulesets) {
+    const versions = rulesetById.get(r.id) ?? new Map<string, Ruleset>()
+    versions.set(r.version, r)
+    rulesetById.set(r.id, versions)
+  }
+  const capImpactsOf = new Map<Ruleset | undefined, ReadonlySet<string>>()
+  const capImpacts = (r: Ruleset | undefined): ReadonlySet<string> => {
+    let v = capImpactsOf.get(r)
+    if (!v) capImpactsOf.set(r, (v = new Set<string>(r?.cap.impacts.value ?? ['degraded', 'outage'])))
+    return v
+  }
   const byParty = new Map<string, ReportWindowInput[]>()
   for (const x of windows) {
     const list = byParty.get(x.window.party)
     if (list) list.push(x)
     else byParty.set(x.window.party, [x])
   }
+  const now = input.asOf ?? input.generatedAt
   for (const party of input.parties) {
     const mine = byParty.get(party) ?? []
-    // Windows of the party by month index (a window touching two months is in both).
+    // Windows of the party by month index (a window touching two months is in both), with the
+    // ruleset that judged each (when it is one of the report's): months are consecutive, so a
+    // window's months are found by search, not by testing every month.
     const buckets: ReportWindowInput[][] = months.map(() => [])
+    const bucketRuleset: (Ruleset | undefined)[] = months.map(() => undefined)
     for (const x of mine) {
       const s = x.window.start.getTime()
       const e = x.window.end.getTime()
-      for (let i = 0; i < spans.length; i++) if (s < spans[i]![1] && e > spans[i]![0]) buckets[i]!.push(x)
+      const ruleset = rulesetById.get(x.ruleset.id)?.get(x.ruleset.version)
+      for (let i = firstSpanEndingAfter(spans, s); i < spans.length && spans[i]![0] < e; i++) {
+        if (!(e > spans[i]![0] && s < spans[i]![1])) continue
+        buckets[i]!.push(x)
+        bucketRuleset[i] ??= ruleset
+      }
     }
     const counted = mine.filter((x) => COUNTED.has(x.window.status))
     const avWindows = (agreedAsIs: boolean): AvailabilityWindow[] =>
@@ -648,24 +669,24 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         end: x.window.end,
         agreed: agreedAsIs && AGREED.has(x.window.status),
       }))
-    const now = input.asOf ?? input.generatedAt
-    const ifNot = availabilityByMonth(avWindows(false), { zone, now, party })
-    const asPlanned = availabilityByMonth(avWindows(true), { zone, now, party })
+    const ifNot = new Map(availabilityByMonth(avWindows(false), { zone, now, party }).rows.map((r) => [r.month, r]))
+    const asPlanned = new Map(availabilityByMonth(avWindows(true), { zone, now, party }).rows.map((r) => [r.month, r]))
     for (const [mi, month] of months.entries()) {
       const [lo, hi] = spans[mi]!
       const touching = buckets[mi]!
-      const ruleset = touching.map((x) => rulesetOf.get(`${x.ruleset.id}@${x.ruleset.version}`)).find(Boolean) ?? input.rulesets[0]
-      const capImpacts = new Set<string>(ruleset?.cap.impacts.value ?? ['degraded', 'outage'])
+      // The first touching window's known ruleset judges the month, else the one in force at the start.
+      const ruleset = bucketRuleset[mi] ?? input.rulesets[0]
+      const impacts = capImpacts(ruleset)
       const cap = ruleset ? (ruleset.cap.perParty.value[party] ?? ruleset.cap.minutesPerMonth.value) : 0
       const planned = unionWithin(
         touching
-          .filter((x) => COUNTED.has(x.window.status) && x.window.kind === 'planned' && capImpacts.has(x.window.impact))
+          .filter((x) => COUNTED.has(x.window.status) && x.window.kind === 'planned' && impacts.has(x.window.impact))
           .map((x) => [x.window.start.getTime(), x.window.end.getTime()]),
         lo,
         hi,
       )
-      const a = ifNot.rows.find((r) => r.month === month)
-      const b = asPlanned.rows.find((r) => r.month === month)
+      const a = ifNot.get(month)
+      const b = asPlanned.get(month)
       out.push({
         party,
         month,
@@ -685,6 +706,18 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     }
   }
   return out
+}
+
+/** Index of the first of the consecutive, sorted spans whose end is after `ms` (spans.length if none). */
+function firstSpanEndingAfter(spans: readonly [number, number][], ms: number): number {
+  let lo = 0
+  let hi = spans.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (spans[mid]![1] > ms) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 /** Distinct services of the windows, sorted. */
@@ -709,6 +742,11 @@ function countWith(windows: readonly ReportWindowInput[], code: FindingCode): nu
 
 const SEV_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>
 const severityRank = (s: Severity) => SEV_RANK[s]
+
+/** Within one window's register entries: severity, code, key. */
+function compareRegisterEntries(a: BreachRegisterEntry, b: BreachRegisterEntry): number {
+  return severityRank(a.severity) - severityRank(b.severity) || cmp(a.code, b.code) || cmp(a.key, b.key)
+}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
