@@ -19,7 +19,6 @@
  * const report = buildComplianceReport({ from, to, zone: 'Europe/London', windows, ... })
  * report.months.find((m) => m.party === 'DSP' && m.month === '2021-11')?.plannedMinutes // 720
  */
-import { DateTime } from 'luxon'
 import type { CalendarId, CalendarSet } from '../domain/calendars.ts'
 import { type Finding, FINDING_CODE_LIST, type FindingCode, SEVERITIES, type Severity } from '../domain/findings.ts'
 import type { AssessmentProvenance, MonthAggregate } from '../domain/assess.ts'
@@ -27,7 +26,7 @@ import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/a
 import type { RagResult } from '../domain/impact/rag.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
-import { zoneClock } from '../domain/time.ts'
+import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, zoneClock } from '../domain/time.ts'
 import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
 
 export const REPORT_KIND = 'mwp.compliance-report'
@@ -305,19 +304,18 @@ const p2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 
 /** Local months ('YYYY-MM') touched by [from, to). */
 export function monthsBetween(from: Date, to: Date, zone: string): string[] {
+  const clock = zoneClock(zone)
   const out: string[] = []
-  let m = DateTime.fromJSDate(from, { zone }).startOf('month')
   const end = to.getTime()
-  while (m.toMillis() < end) {
-    out.push(m.toFormat('yyyy-MM'))
-    m = m.plus({ months: 1 })
-  }
+  for (let mi = clock.monthIndex(from.getTime()); clock.startOfMonthIndex(mi) < end; mi++) out.push(monthKeyOf(mi))
   return out
 }
 
+/** Start and end instants of a local month 'YYYY-MM'. */
 function monthSpan(month: string, zone: string): [number, number] {
-  const s = DateTime.fromFormat(month, 'yyyy-MM', { zone })
-  return [s.toMillis(), s.plus({ months: 1 }).toMillis()]
+  const clock = zoneClock(zone)
+  const mi = monthIndexOf(month)
+  return [clock.startOfMonthIndex(mi), clock.startOfMonthIndex(mi + 1)]
 }
 
 /** Length of the union of spans, clipped to [lo, hi). */
@@ -373,20 +371,25 @@ function waiverRef(w: {
 /** Winter, top-up peaks (ruleset) and bank holidays (primary and strict calendars) inside [from, to). */
 export function shadedPeriods(ruleset: Ruleset, calendars: CalendarSet, from: Date, to: Date, zone: string): ShadedPeriod[] {
   const out: ShadedPeriod[] = []
-  const lo = DateTime.fromJSDate(from, { zone })
-  const hi = DateTime.fromJSDate(to, { zone })
-  const clip = (kind: ShadedPeriod['kind'], label: string, s: DateTime, e: DateTime) => {
-    const a = Math.max(s.toMillis(), from.getTime())
-    const b = Math.min(e.toMillis(), to.getTime())
+  const clock = zoneClock(zone)
+  const firstYear = Math.floor(clock.monthIndex(from.getTime()) / 12)
+  const lastYear = Math.floor(clock.monthIndex(to.getTime()) / 12)
+  /** Local days [startDay, endDay) clipped to the period. */
+  const clip = (kind: ShadedPeriod['kind'], label: string, startDay: number, endDay: number) => {
+    const a = Math.max(clock.startOfDay(startDay), from.getTime())
+    const b = Math.min(clock.startOfDay(endDay), to.getTime())
     if (b > a) out.push({ kind, label, start: new Date(a).toISOString(), end: new Date(b).toISOString() })
   }
-  /** A yearly MM-DD..MM-DD range (inclusive days, may cross the new year) starting in `year`. */
+  /** A yearly MM-DD..MM-DD range (inclusive days, may cross the new year) starting in `year`; a date the year lacks (02-29) skips that year. */
   const yearly = (kind: ShadedPeriod['kind'], label: string, fromMd: string, toMd: string) => {
-    for (let y = lo.year - 1; y <= hi.year; y++) {
-      const s = DateTime.fromISO(`${y}-${fromMd}`, { zone })
-      let e = DateTime.fromISO(`${y}-${toMd}`, { zone }).plus({ days: 1 })
-      if (e <= s) e = e.plus({ years: 1 })
-      if (s.isValid && e.isValid) clip(kind, label, s, e)
+    for (let y = firstYear - 1; y <= lastYear; y++) {
+      const s = `${y}-${fromMd}`
+      const e = `${y}-${toMd}`
+      if (!isIsoDate(s) || !isIsoDate(e)) continue
+      const startDay = dayIndexOf(s)
+      let endDay = dayIndexOf(e) + 1
+      if (endDay <= startDay) endDay = sameDayNextYear(endDay)
+      clip(kind, label, startDay, endDay)
     }
   }
   yearly('winter', 'Winter (OPSG objection)', ruleset.seasonal.winter.from.value, ruleset.seasonal.winter.to.value)
@@ -394,13 +397,22 @@ export function shadedPeriods(ruleset: Ruleset, calendars: CalendarSet, from: Da
   const seen = new Map<string, string>()
   const ids: CalendarId[] = [ruleset.workingDays.primaryCalendar.value, ruleset.workingDays.strictCalendar.value]
   for (const id of ids)
-    for (let y = lo.year; y <= hi.year; y++) for (const h of calendars.get(id).holidays(y)) if (!seen.has(h.date)) seen.set(h.date, h.name)
+    for (let y = firstYear; y <= lastYear; y++) for (const h of calendars.get(id).holidays(y)) if (!seen.has(h.date)) seen.set(h.date, h.name)
   for (const [date, name] of [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const s = DateTime.fromISO(date, { zone })
-    clip('bank-holiday', name, s, s.plus({ days: 1 }))
+    const day = dayIndexOf(date)
+    clip('bank-holiday', name, day, day + 1)
   }
   out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
   return out
+}
+
+/** The same month and day a year later (29 February becomes 28 February). @example sameDayNextYear(dayIndexOf('2024-02-29')) // dayIndexOf('2025-02-28') */
+function sameDayNextYear(day: number): number {
+  const d = new Date(day * DAY_MS)
+  const y = d.getUTCFullYear() + 1
+  const m = d.getUTCMonth()
+  const lastOfMonth = new Date(Date.UTC(y, m + 1, 0)).getUTCDate()
+  return Date.UTC(y, m, Math.min(d.getUTCDate(), lastOfMonth)) / DAY_MS
 }
 
 const emptySeverities = (): Record<Severity, number> => ({ breach: 0, objection: 0, warning: 0, info: 0 })
