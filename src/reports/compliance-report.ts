@@ -654,6 +654,13 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     else byParty.set(x.window.party, [x])
   }
   const now = input.asOf ?? input.generatedAt
+  // Which of WINTER and PREPAYMENT_PEAK each window has (its findings read once, not once per month and code).
+  const flags = new Map<ReportWindowInput, number>()
+  for (const x of windows) {
+    let f = 0
+    for (const finding of x.findings) f |= finding.code === 'WINTER' ? IN_WINTER : finding.code === 'PREPAYMENT_PEAK' ? IN_TOP_UP_PEAK : 0
+    flags.set(x, f)
+  }
   for (const party of input.parties) {
     const mine = byParty.get(party) ?? []
     // Windows of the party by month index (a window touching two months is in both), with the
@@ -681,8 +688,9 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         end: x.window.end,
         agreed: agreedAsIs && AGREED.has(x.window.status),
       }))
-    const ifNot = new Map(availabilityByMonth(avWindows(false), { zone, now, party }).rows.map((r) => [r.month, r]))
-    const asPlanned = new Map(availabilityByMonth(avWindows(true), { zone, now, party }).rows.map((r) => [r.month, r]))
+    const view = { zone, now, party, listWindowIds: false }
+    const ifNot = new Map(availabilityByMonth(avWindows(false), view).rows.map((r) => [r.month, r]))
+    const asPlanned = new Map(availabilityByMonth(avWindows(true), view).rows.map((r) => [r.month, r]))
     for (const [mi, month] of months.entries()) {
       const [lo, hi] = spans[mi]!
       const touching = buckets[mi]!
@@ -709,8 +717,8 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         capMinutes: cap,
         remainingMinutes: round2(cap - planned),
         overCap: planned > cap,
-        windowsInWinter: countWith(touching, 'WINTER'),
-        windowsInTopUpPeak: countWith(touching, 'PREPAYMENT_PEAK'),
+        windowsInWinter: countWith(touching, flags, IN_WINTER),
+        windowsInTopUpPeak: countWith(touching, flags, IN_TOP_UP_PEAK),
         downtimeMinutes: round2(a ? a.plannedNotAgreedMinutes + a.plannedAgreedMinutes : 0),
         availabilityIfNotAgreedPercent: round2(a?.availabilityPercent ?? 100),
         availabilityAsPlannedPercent: round2(b?.availabilityPercent ?? 100),
@@ -739,16 +747,13 @@ function servicesOf(windows: readonly ReportWindowInput[]): string[] {
   return [...seen].sort()
 }
 
-/** Windows with at least one finding of the code. */
-function countWith(windows: readonly ReportWindowInput[], code: FindingCode): number {
+const IN_WINTER = 1
+const IN_TOP_UP_PEAK = 2
+
+/** Windows with a finding of the flagged code (IN_WINTER: a WINTER finding, IN_TOP_UP_PEAK: a PREPAYMENT_PEAK one). */
+function countWith(windows: readonly ReportWindowInput[], flags: ReadonlyMap<ReportWindowInput, number>, flag: number): number {
   let n = 0
-  for (const x of windows) {
-    for (const f of x.findings)
-      if (f.code === code) {
-        n++
-        break
-      }
-  }
+  for (const x of windows) if ((flags.get(x) ?? 0) & flag) n++
   return n
 }
 

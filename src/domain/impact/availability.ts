@@ -39,6 +39,8 @@ export interface MonthViewOptions {
   month?: string
   /** Only this party. */
   party?: string
+  /** List each row's windowIds (default true; false leaves them empty and saves the work). */
+  listWindowIds?: boolean
 }
 
 export interface PartyMonthAvailability {
@@ -124,19 +126,23 @@ export function availabilityByMonth(windows: readonly AvailabilityWindow[], opti
         problems: [{ code: 'INVALID_MONTH', pointer: '/month', message: 'expected YYYY-MM' }],
       }
   }
-  const buckets = new Map<string, Bucket>()
+  const listIds = options.listWindowIds ?? true
+  // By party, then by month span (the clock's span objects are shared per month).
+  const buckets = new Map<string, Map<MonthSpan, Bucket>>()
   const add = (w: AvailabilityWindow, s: number, e: number, kind: 'agreed' | 'notAgreed' | 'overrun'): void => {
     const from = only ? Math.max(s, only.start) : s
     const to = only ? Math.min(e, only.end) : e
+    let months: Map<MonthSpan, Bucket> | undefined
     for (const piece of clock.splitByMonth(from, to)) {
-      const key = `${w.party}\u0000${piece.month.key}`
-      let b = buckets.get(key)
+      months ??= buckets.get(w.party)
+      if (!months) buckets.set(w.party, (months = new Map()))
+      let b = months.get(piece.month)
       if (!b) {
         b = { party: w.party, month: piece.month, agreed: [], notAgreed: [], overrun: [], ids: new Set() }
-        buckets.set(key, b)
+        months.set(piece.month, b)
       }
       b[kind].push([piece.start, piece.end])
-      b.ids.add(w.id)
+      if (listIds) b.ids.add(w.id)
     }
   }
   windows.forEach((w, i) => {
@@ -169,16 +175,12 @@ export function availabilityByMonth(windows: readonly AvailabilityWindow[], opti
     }
   })
   if (only && options.party !== undefined && buckets.size === 0) {
-    buckets.set('', {
-      party: options.party,
-      month: only,
-      agreed: [],
-      notAgreed: [],
-      overrun: [],
-      ids: new Set(),
-    })
+    buckets.set(
+      options.party,
+      new Map([[only, { party: options.party, month: only, agreed: [], notAgreed: [], overrun: [], ids: new Set<string>() }]]),
+    )
   }
-  const rows = [...buckets.values()].map((b): PartyMonthAvailability => {
+  const rows = [...buckets.values()].flatMap((months) => [...months.values()]).map((b): PartyMonthAvailability => {
     const agreed = merge(b.agreed)
     const notAgreed = merge(b.notAgreed)
     const overrun = merge(b.overrun)

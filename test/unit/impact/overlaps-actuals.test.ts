@@ -363,6 +363,17 @@ t.test('month view', async (t) => {
     t.equal(n.plannedNotAgreedMinutes, 420)
     t.equal(n.monthMinutes, 44_700)
     t.equal(n.availabilityPercent.toFixed(2), '99.06')
+
+    // Without window ids: the same figures, ids left empty.
+    const lean = availabilityByMonth(
+      [
+        w('a', { actualStart: at('2021-11-14T00:00:00Z'), actualEnd: at('2021-11-14T06:45:00Z') }),
+        w('b', { agreed: false, start: at('2021-11-28T00:00:00Z'), end: at('2021-11-28T06:00:00Z') }),
+      ],
+      { zone: 'Europe/London', now, listWindowIds: false },
+    )
+    t.same(lean.rows[0]!.windowIds, [])
+    t.same({ ...lean.rows[0]!, windowIds: dsp.windowIds }, dsp)
   })
 
   t.test('overlapping windows of one party count once; agreed time wins', async (t) => {
