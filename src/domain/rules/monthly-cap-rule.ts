@@ -59,7 +59,7 @@ export function lastMonthOf(p: PreparedWindow, clock: ZoneClock): number {
 
 /** Whether a participating window counts toward the cap: Planned Maintenance with a counted impact. */
 export function countsTowardCap(p: PreparedWindow, ruleset: Ruleset): boolean {
-  return p.planned && ruleset.cap.impacts.value.includes(p.w.impact)
+  return p.planned && ruleset.cap.impacts.value.includes(p.impact)
 }
 
 /** Windows that count toward the cap under a ruleset, sorted by start (participants order). */
@@ -119,7 +119,7 @@ export const monthlyCapRule: RuleFamily = {
       { scope: 'all', label: 'GB-wide, overlapping windows counted once', limit, totals: capTotals(ctx), months: new Map(), member: null },
     ]
     for (const [party, lim] of Object.entries(cap.perParty.value)) {
-      const member = (p: PreparedWindow) => p.w.party === party
+      const member = (p: PreparedWindow) => p.party === party
       groups.push({
         scope: `party:${party}`,
         label: `party ${party}`,
@@ -130,7 +130,7 @@ export const monthlyCapRule: RuleFamily = {
       })
     }
     for (const [service, lim] of Object.entries(cap.perService.value)) {
-      const member = (p: PreparedWindow) => p.w.services.includes(service)
+      const member = (p: PreparedWindow) => p.services.includes(service)
       groups.push({
         scope: `service:${service}`,
         label: `service ${service}`,
@@ -166,7 +166,7 @@ export const monthlyCapRule: RuleFamily = {
       return v
     }
     for (const p of ctx.subjects) {
-      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.w.impact)) continue
+      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.impact)) continue
       const last = lastMonthOf(p, ctx.clock)
       for (const g of groups) {
         if (g.member !== null && !g.member(p)) continue
