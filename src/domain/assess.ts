@@ -581,7 +581,10 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const findings = perWindow[i]!
     const reference = w.reference
     const assessed = participating[i] === 1
-    const realMinutes = ends[i]! > starts[i]! ? (ends[i]! - starts[i]!) / MINUTE_MS : 0
+    const minutes = ends[i]! > starts[i]! ? (ends[i]! - starts[i]!) / MINUTE_MS : 0
+    // A whole number as a small integer: a fraction computed by division is stored as a separate
+    // heap number per window (100,000 more objects for the GC on the large plan).
+    const realMinutes = minutes === (minutes | 0) ? minutes | 0 : minutes
     const worst = findings[0]?.severity ?? null // sorted by severity first
     // windowId in the literal, as for findings.
     const id = w.id

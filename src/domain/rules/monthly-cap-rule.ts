@@ -10,6 +10,7 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
+import type { Evidence } from '../findings.ts'
 import type { Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
 import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
@@ -102,6 +103,11 @@ interface CapMonth {
   breach: boolean
   /** Breach: the message up to the window's own minutes; warning: the whole message. */
   text: string
+  /**
+   * Evidence per own-minutes value, shared by the findings of the month that have it (read-only
+   * data): one object per distinct value instead of one per finding.
+   */
+  evidence: Map<number, Evidence>
 }
 
 export const monthlyCapRule: RuleFamily = {
@@ -155,6 +161,7 @@ export const monthlyCapRule: RuleFamily = {
           total,
           head,
           breach,
+          evidence: new Map(),
           text: flat(
             breach
               ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${prov}) by ${total - g.limit}; this window contributes `
@@ -174,14 +181,9 @@ export const monthlyCapRule: RuleFamily = {
           const cm = monthOf(g, m)
           if (cm === null) continue
           const own = ownMinutesIn(p, m, ctx.clock)
-          ctx.emit(p, {
-            code: 'MONTHLY_CAP',
-            severity: cm.breach ? breachSeverity : 'warning',
-            ruleId: 'monthly-cap',
-            provenance: prov,
-            qualifier: cm.qualifier,
-            message: cm.breach ? `${cm.text}${own}` : cm.text,
-            evidence: {
+          let evidence = cm.evidence.get(own)
+          if (evidence === undefined) {
+            evidence = {
               month: cm.month,
               scope: g.scope,
               plannedMinutes: cm.total,
@@ -189,7 +191,17 @@ export const monthlyCapRule: RuleFamily = {
               headroomMinutes: cm.head,
               remainingMinutes: g.limit - cm.total,
               windowMinutesInMonth: own,
-            },
+            }
+            cm.evidence.set(own, evidence)
+          }
+          ctx.emit(p, {
+            code: 'MONTHLY_CAP',
+            severity: cm.breach ? breachSeverity : 'warning',
+            ruleId: 'monthly-cap',
+            provenance: prov,
+            qualifier: cm.qualifier,
+            message: cm.breach ? `${cm.text}${own}` : cm.text,
+            evidence,
           })
         }
       }
