@@ -29,7 +29,7 @@ export const blackoutRule: RuleFamily = {
     }
     for (const p of ctx.subjects) {
       if (!p.planned || !(p.e > p.s)) continue
-      const hits = ctx.blackouts.hits(p.w, p.s, p.e)
+      const hits = ctx.blackouts.hits(p, p.s, p.e)
       if (hits.length === 0) continue
       const span = `${startText(p)}–${fmtWallTime(p.eWall)} (${zone}) falls in '`
       for (const hit of hits) {

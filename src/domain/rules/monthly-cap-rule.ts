@@ -10,6 +10,7 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
+import type { Evidence } from '../findings.ts'
 import type { Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
 import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
@@ -59,7 +60,7 @@ export function lastMonthOf(p: PreparedWindow, clock: ZoneClock): number {
 
 /** Whether a participating window counts toward the cap: Planned Maintenance with a counted impact. */
 export function countsTowardCap(p: PreparedWindow, ruleset: Ruleset): boolean {
-  return p.planned && ruleset.cap.impacts.value.includes(p.w.impact)
+  return p.planned && ruleset.cap.impacts.value.includes(p.impact)
 }
 
 /** Windows that count toward the cap under a ruleset, sorted by start (participants order). */
@@ -102,6 +103,11 @@ interface CapMonth {
   breach: boolean
   /** Breach: the message up to the window's own minutes; warning: the whole message. */
   text: string
+  /**
+   * Evidence per own-minutes value, shared by the findings of the month that have it (read-only
+   * data): one object per distinct value instead of one per finding.
+   */
+  evidence: Map<number, Evidence>
 }
 
 export const monthlyCapRule: RuleFamily = {
@@ -119,7 +125,7 @@ export const monthlyCapRule: RuleFamily = {
       { scope: 'all', label: 'GB-wide, overlapping windows counted once', limit, totals: capTotals(ctx), months: new Map(), member: null },
     ]
     for (const [party, lim] of Object.entries(cap.perParty.value)) {
-      const member = (p: PreparedWindow) => p.w.party === party
+      const member = (p: PreparedWindow) => p.party === party
       groups.push({
         scope: `party:${party}`,
         label: `party ${party}`,
@@ -130,7 +136,7 @@ export const monthlyCapRule: RuleFamily = {
       })
     }
     for (const [service, lim] of Object.entries(cap.perService.value)) {
-      const member = (p: PreparedWindow) => p.w.services.includes(service)
+      const member = (p: PreparedWindow) => p.services.includes(service)
       groups.push({
         scope: `service:${service}`,
         label: `service ${service}`,
@@ -155,6 +161,7 @@ export const monthlyCapRule: RuleFamily = {
           total,
           head,
           breach,
+          evidence: new Map(),
           text: flat(
             breach
               ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${prov}) by ${total - g.limit}; this window contributes `
@@ -166,7 +173,7 @@ export const monthlyCapRule: RuleFamily = {
       return v
     }
     for (const p of ctx.subjects) {
-      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.w.impact)) continue
+      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.impact)) continue
       const last = lastMonthOf(p, ctx.clock)
       for (const g of groups) {
         if (g.member !== null && !g.member(p)) continue
@@ -174,14 +181,9 @@ export const monthlyCapRule: RuleFamily = {
           const cm = monthOf(g, m)
           if (cm === null) continue
           const own = ownMinutesIn(p, m, ctx.clock)
-          ctx.emit(p, {
-            code: 'MONTHLY_CAP',
-            severity: cm.breach ? breachSeverity : 'warning',
-            ruleId: 'monthly-cap',
-            provenance: prov,
-            qualifier: cm.qualifier,
-            message: cm.breach ? `${cm.text}${own}` : cm.text,
-            evidence: {
+          let evidence = cm.evidence.get(own)
+          if (evidence === undefined) {
+            evidence = {
               month: cm.month,
               scope: g.scope,
               plannedMinutes: cm.total,
@@ -189,7 +191,17 @@ export const monthlyCapRule: RuleFamily = {
               headroomMinutes: cm.head,
               remainingMinutes: g.limit - cm.total,
               windowMinutesInMonth: own,
-            },
+            }
+            cm.evidence.set(own, evidence)
+          }
+          ctx.emit(p, {
+            code: 'MONTHLY_CAP',
+            severity: cm.breach ? breachSeverity : 'warning',
+            ruleId: 'monthly-cap',
+            provenance: prov,
+            qualifier: cm.qualifier,
+            message: cm.breach ? `${cm.text}${own}` : cm.text,
+            evidence,
           })
         }
       }

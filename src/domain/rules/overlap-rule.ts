@@ -14,8 +14,7 @@ export const overlapRule: RuleFamily = {
   codes: ['OVERLAP'],
   run(ctx: RuleContext) {
     const impacts = ctx.ruleset.overlap.impacts
-    for (const p of ctx.participants) p.slot = -1
-    const list = ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.w.impact))
+    const list = ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.impact))
     const n = list.length
     const starts = new Float64Array(n)
     const ends = new Float64Array(n)
@@ -30,14 +29,13 @@ export const overlapRule: RuleFamily = {
       ends[i] = p.e
       m = Math.max(m, p.e)
       maxEnd[i] = m
-      p.slot = i
       let mask = 0
-      for (const r of p.w.regions) {
+      for (const r of p.regions) {
         let b = bit.get(r)
         if (b === undefined) bit.set(r, (b = Math.min(bit.size, 31)))
         mask |= 1 << b
       }
-      masks[i] = p.w.regions.length === 0 ? -1 : mask
+      masks[i] = p.regions.length === 0 ? -1 : mask
     })
     // Counting without a pairwise scan: per distinct region mask, the windows overlapping [ps, pe)
     // are (#starts < pe) − (#ends ≤ ps) (every listed window has e > s). With few distinct masks
@@ -143,10 +141,10 @@ export const overlapRule: RuleFamily = {
         const j = sel[i]!
         const q = list[j]!
         const sh = (Math.min(pe, ends[j]!) - Math.max(ps, starts[j]!)) / MINUTE_MS
-        overlapping[i] = q.w.reference
-        parties[i] = q.w.party
+        overlapping[i] = q.reference
+        parties[i] = q.party
         shared[i] = sh
-        const entry = q.listText ?? (q.listText = flat(`${q.w.reference} (${q.w.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `))
+        const entry = q.listText ?? (q.listText = flat(`${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `))
         text = `${text}${entry}${tail(sh, i === listedN - 1)}`
       }
       ctx.emit(p, {

@@ -16,9 +16,9 @@ export const spacingRule: RuleFamily = {
     if (min <= 0) return
     const byParty = new Map<string, PreparedWindow[]>()
     for (const p of ctx.participants) {
-      if (!p.planned || !sp.impacts.value.includes(p.w.impact)) continue
-      let arr = byParty.get(p.w.party)
-      if (!arr) byParty.set(p.w.party, (arr = []))
+      if (!p.planned || !sp.impacts.value.includes(p.impact)) continue
+      let arr = byParty.get(p.party)
+      if (!arr) byParty.set(p.party, (arr = []))
       arr.push(p) // participants are sorted by start already
     }
     // Per party, subjects in start order (their neighbours stay in cache); starts in a typed array for
@@ -64,10 +64,10 @@ function emitSpacing(ctx: RuleContext, p: PreparedWindow, arr: readonly Prepared
     severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
     ruleId: 'spacing',
     provenance: sp.minHoursBetweenStarts.provenance,
-    message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.w.reference} (${nearest.w.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
+    message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.reference} (${nearest.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
     evidence: {
-      nearest: nearest.w.reference,
-      party: p.w.party,
+      nearest: nearest.reference,
+      party: p.party,
       hoursBetweenStarts: gapH,
       minHoursBetweenStarts: sp.minHoursBetweenStarts.value,
       windowsTooClose: count,
@@ -88,7 +88,7 @@ function lowerBound(starts: Float64Array, x: number, strict: boolean): number {
 }
 
 function tieBreak(a: PreparedWindow, b: PreparedWindow): number {
-  return a.s - b.s || (a.w.reference < b.w.reference ? -1 : a.w.reference > b.w.reference ? 1 : 0)
+  return a.s - b.s || (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0)
 }
 
 function fmtHours(h: number): string {

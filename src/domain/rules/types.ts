@@ -8,14 +8,22 @@ import type { Evidence, Finding, FindingCode, Provenance, Severity } from '../fi
 import type { Region } from '../reference.ts'
 import type { Ruleset } from '../ruleset.ts'
 import { monthKeyOf, type ZoneClock } from '../time.ts'
-import type { WindowPlan } from '../window.ts'
+import type { Impact, WindowPlan } from '../window.ts'
 
+/** A window that takes part in the assessment (a counted subject or background window). */
 export interface PreparedWindow {
   w: WindowPlan
   /** Index in the subjects list, or -1 for a background window. */
   index: number
   /** window id, else reference: the subject part of finding keys. */
   subject: string
+  /** Plan fields the rules read, copied from `w`: a pass over the windows then reads one object per window. */
+  reference: string
+  id: string | undefined
+  party: string
+  impact: Impact
+  regions: readonly string[]
+  services: readonly string[]
   /** Start and end, epoch ms. */
   s: number
   e: number
@@ -25,12 +33,8 @@ export interface PreparedWindow {
   /** Local day index and month index (year*12 + month-1) of the start. */
   startDay: number
   startMonth: number
-  /** Takes part in cap, overlap and spacing. */
-  participates: boolean
   /** Planned Maintenance (not emergency). */
   planned: boolean
-  /** Scratch slot a rule may use for its own index (set per rule run; -1 when unused). */
-  slot: number
   /** Lazily cached 'YYYY-MM-DD HH:MM' of sWall and eWall, 'HH:MM' of eWall (see startText/endText). */
   sText: string | null
   eText: string | null
@@ -58,7 +62,7 @@ export interface RuleContext {
   regions: readonly Region[]
   clock: ZoneClock
   blackouts: PreparedBlackouts
-  /** Subjects (index ≥ 0), rejected and cancelled ones excluded. */
+  /** Subjects (index ≥ 0), rejected and cancelled ones excluded, in participants order. */
   subjects: readonly PreparedWindow[]
   /** Subjects and background windows that take part in cross-window rules, sorted by (s, e, reference, id). */
   participants: readonly PreparedWindow[]
