@@ -116,17 +116,11 @@ export class InvalidWindowError extends Error {
 /** Characters of finding messages joined into one string (≥ 128 KiB: a large heap object). */
 const MESSAGE_CHUNK = 1 << 17
 
-/** Codes whose messages hold characters beyond Latin-1 ('–' in local time spans, '…'). */
-const WIDE_CODES: ReadonlySet<string> = new Set([
-  'OVERLAP',
-  'PERMITTED_HOURS',
-  'CLOCK_CHANGE_NIGHT',
-  'WINTER',
-  'PREPAYMENT_PEAK',
-  'BANK_HOLIDAY',
-  'RELEASE_FREEZE',
-  'BLACKOUT',
-])
+/**
+ * Codes whose messages quote blackout layers: names and legal bases an operator may write in any
+ * characters. The engine's own words and the holiday names are Latin-1.
+ */
+const WIDE_CODES: ReadonlySet<string> = new Set(['WINTER', 'PREPAYMENT_PEAK', 'BANK_HOLIDAY', 'RELEASE_FREEZE', 'BLACKOUT'])
 
 /**
  * Collects finding keys or messages and writes them as slices of one flat string per
@@ -503,10 +497,10 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   // to copy them (twice), while a chunk is one large object the GC moves without copying and a
   // slice is a small fixed-size object. A retained message keeps at most its chunk alive.
   // Two chunk streams: keys and the messages of rules that write only Latin-1 go to `narrow` (a
-  // one-byte string, half the memory), messages that carry an en dash or an ellipsis to `wide` (a
-  // two-byte string). A slice has its chunk's width, so one wide character would otherwise make every
-  // key and message two-byte, for the engine and for every consumer (JSON, CSV, HTML). A message in
-  // the wrong stream only costs memory, never changes a value.
+  // one-byte string, half the memory), messages that quote blackout layers to `wide` (two-byte only
+  // when a layer's text holds a character beyond Latin-1). A slice has its chunk's width, so one wide
+  // character would otherwise make every key and message two-byte, for the engine and for every
+  // consumer (JSON, CSV, HTML). A message in the wrong stream only costs memory, never changes a value.
   const narrow = new ChunkWriter()
   const wide = new ChunkWriter()
   // findingKey(subject, code, ruleId, qualifier) is `${subject}${findingKey('', code, ruleId, qualifier)}`:

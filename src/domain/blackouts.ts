@@ -225,7 +225,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     severity: 'objection',
     scope: {},
     owner: 'OPSG',
-    legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct–31 Mar (R17)',
+    legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct to 31 Mar (R17)',
     provenance: w.from.provenance,
     recurrence: { ...annualLayerRecurrence(w.from.value, zone), duration: annualDuration(w.from.value, w.to.value) },
     version,
@@ -248,7 +248,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
   const epMin = parseHhMm(ep.to.value) - parseHhMm(ep.from.value)
   layers.push({
     id: 'evening-peak',
-    name: `Daily evening top-up peak (${ep.from.value}–${ep.to.value})`,
+    name: `Daily evening top-up peak (${ep.from.value} to ${ep.to.value})`,
     category: 'prepayment-peak',
     severity: 'warning',
     scope: {},

@@ -144,7 +144,7 @@ export const overlapRule: RuleFamily = {
         overlapping[i] = q.reference
         parties[i] = q.party
         shared[i] = sh
-        const entry = q.listText ?? (q.listText = flat(`${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `))
+        const entry = q.listText ?? (q.listText = flat(`${q.reference} (${q.party}, ${startText(q)} to ${fmtWallTime(q.eWall)}, `))
         text = `${text}${entry}${tail(sh, i === listedN - 1)}`
       }
       ctx.emit(p, {
@@ -152,7 +152,7 @@ export const overlapRule: RuleFamily = {
         severity,
         ruleId: 'overlap',
         provenance: impacts.provenance,
-        message: `${head(count)}${text}${count > MAX_LISTED ? '; …' : ''}`,
+        message: `${head(count)}${text}${count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''}`,
         evidence: {
           overlapping,
           overlappingParties: parties,

@@ -20,7 +20,7 @@ export const permittedHoursRule: RuleFamily = {
     const preferred = ph.preferredWeekdays.value
     const zone = ctx.ruleset.zone
     const severity = ctx.ruleset.severities.PERMITTED_HOURS ?? 'warning'
-    const outsideTail = flat(`outside the permitted hours ${ph.from.value}–${ph.to.value} local`)
+    const outsideTail = flat(`outside the permitted hours ${ph.from.value} to ${ph.to.value} local`)
     const preferredNames = preferred.map((d) => DAY_NAMES[d]!)
     const preferredText = preferredNames.join(', ')
     for (const p of ctx.subjects) {
@@ -28,7 +28,7 @@ export const permittedHoursRule: RuleFamily = {
       const day0 = p.startDay * DAY_MS
       const inside = p.sWall >= day0 + from && p.eWall <= day0 + to && p.eWall > p.sWall
       const localStart = startText(p)
-      const span = `${localStart}–${fmtWallTime(p.eWall)}`
+      const span = `${localStart} to ${fmtWallTime(p.eWall)}`
       if (!inside) {
         const localEnd = endText(p)
         ctx.emit(p, {
