@@ -397,7 +397,8 @@ export function shadedPeriods(ruleset: Ruleset, calendars: CalendarSet, from: Da
   const seen = new Map<string, string>()
   const ids: CalendarId[] = [ruleset.workingDays.primaryCalendar.value, ruleset.workingDays.strictCalendar.value]
   for (const id of ids)
-    for (let y = firstYear; y <= lastYear; y++) for (const h of calendars.get(id).holidays(y)) if (!seen.has(h.date)) seen.set(h.date, h.name)
+    for (let y = firstYear; y <= lastYear; y++)
+      for (const h of calendars.get(id).holidays(y)) if (!seen.has(h.date)) seen.set(h.date, h.name)
   for (const [date, name] of [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const day = dayIndexOf(date)
     clip('bank-holiday', name, day, day + 1)

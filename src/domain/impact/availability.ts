@@ -180,29 +180,31 @@ export function availabilityByMonth(windows: readonly AvailabilityWindow[], opti
       new Map([[only, { party: options.party, month: only, agreed: [], notAgreed: [], overrun: [], ids: new Set<string>() }]]),
     )
   }
-  const rows = [...buckets.values()].flatMap((months) => [...months.values()]).map((b): PartyMonthAvailability => {
-    const agreed = merge(b.agreed)
-    const notAgreed = merge(b.notAgreed)
-    const overrun = merge(b.overrun)
-    const agreedMs = agreed.reduce((a, [s, e]) => a + e - s, 0)
-    const notAgreedMs = lengthMinus(notAgreed, agreed)
-    const overrunMs = lengthMinus(overrun, merge([...agreed, ...notAgreed]))
-    const unscheduled = (notAgreedMs + overrunMs) / MINUTE_MS
-    const availabilityPercent = 100 * (1 - unscheduled / b.month.minutes)
-    return {
-      party: b.party,
-      month: b.month.key,
-      monthMinutes: b.month.minutes,
-      plannedAgreedMinutes: agreedMs / MINUTE_MS,
-      plannedNotAgreedMinutes: notAgreedMs / MINUTE_MS,
-      overrunMinutes: overrunMs / MINUTE_MS,
-      unscheduledMinutes: unscheduled,
-      availabilityPercent,
-      thresholdPercent: threshold,
-      belowThreshold: availabilityPercent < threshold,
-      windowIds: [...b.ids].sort(),
-    }
-  })
+  const rows = [...buckets.values()]
+    .flatMap((months) => [...months.values()])
+    .map((b): PartyMonthAvailability => {
+      const agreed = merge(b.agreed)
+      const notAgreed = merge(b.notAgreed)
+      const overrun = merge(b.overrun)
+      const agreedMs = agreed.reduce((a, [s, e]) => a + e - s, 0)
+      const notAgreedMs = lengthMinus(notAgreed, agreed)
+      const overrunMs = lengthMinus(overrun, merge([...agreed, ...notAgreed]))
+      const unscheduled = (notAgreedMs + overrunMs) / MINUTE_MS
+      const availabilityPercent = 100 * (1 - unscheduled / b.month.minutes)
+      return {
+        party: b.party,
+        month: b.month.key,
+        monthMinutes: b.month.minutes,
+        plannedAgreedMinutes: agreedMs / MINUTE_MS,
+        plannedNotAgreedMinutes: notAgreedMs / MINUTE_MS,
+        overrunMinutes: overrunMs / MINUTE_MS,
+        unscheduledMinutes: unscheduled,
+        availabilityPercent,
+        thresholdPercent: threshold,
+        belowThreshold: availabilityPercent < threshold,
+        windowIds: [...b.ids].sort(),
+      }
+    })
   rows.sort((a, b) => (a.party < b.party ? -1 : a.party > b.party ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : 0))
   return { rows, problems }
 }

@@ -13,7 +13,13 @@ t.test('monthsBetween: local months touched by [from, to), in the zone', async (
 })
 
 t.test('shadedPeriods: winter, top-up peaks and bank holidays at local midnights, clipped to the period', async (t) => {
-  const shading = shadedPeriods(DEFAULT_RULESET, buildCalendars(), new Date('2021-11-01T00:00:00Z'), new Date('2022-05-01T00:00:00Z'), LONDON)
+  const shading = shadedPeriods(
+    DEFAULT_RULESET,
+    buildCalendars(),
+    new Date('2021-11-01T00:00:00Z'),
+    new Date('2022-05-01T00:00:00Z'),
+    LONDON,
+  )
   const winter = shading.filter((p) => p.kind === 'winter')
   // Winter 1 Oct–31 Mar: clipped at the period's start; ends at local midnight of 1 April 2022 (BST).
   t.same(
@@ -26,7 +32,10 @@ t.test('shadedPeriods: winter, top-up peaks and bank holidays at local midnights
   const easter = shading.find((p) => p.kind === 'bank-holiday' && p.label.includes('Easter Monday'))
   t.same(easter && [easter.start, easter.end], ['2022-04-17T23:00:00.000Z', '2022-04-18T23:00:00.000Z'])
   // Sorted by start, then kind.
-  t.same(shading, [...shading].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)))
+  t.same(
+    shading,
+    [...shading].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)),
+  )
 })
 
 t.test('shadedPeriods: a range across the new year ending on 28 February of a leap year ends on 28 February the next year', async (t) => {
@@ -34,7 +43,11 @@ t.test('shadedPeriods: a range across the new year ending on 28 February of a le
     ...DEFAULT_RULESET,
     seasonal: {
       ...DEFAULT_RULESET.seasonal,
-      winter: { ...DEFAULT_RULESET.seasonal.winter, from: { ...DEFAULT_RULESET.seasonal.winter.from, value: '03-01' }, to: { ...DEFAULT_RULESET.seasonal.winter.to, value: '02-28' } },
+      winter: {
+        ...DEFAULT_RULESET.seasonal.winter,
+        from: { ...DEFAULT_RULESET.seasonal.winter.from, value: '03-01' },
+        to: { ...DEFAULT_RULESET.seasonal.winter.to, value: '02-28' },
+      },
     },
   }
   const shading = shadedPeriods(ruleset, buildCalendars(), new Date('2024-03-01T00:00:00Z'), new Date('2025-03-02T00:00:00Z'), 'UTC')
