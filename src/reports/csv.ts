@@ -8,7 +8,7 @@
  * Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, TAB or CR) are
  * prefixed with an apostrophe (OWASP "CSV injection"); numbers are written as numbers.
  *
- * @example renderCsv(report).split('\r\n')[0] // 'window_id,reference,party,…'
+ * @example renderCsv(report).text().split('\r\n')[0] // 'window_id,reference,party,…'
  */
 import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
 import { TextChunks } from './text-chunks.ts'
@@ -123,10 +123,11 @@ function findingCells(f: ReportFinding | null): string {
 }
 
 /**
- * The report as RFC 4180 CSV text (UTF-8 with BOM, CRLF, trailing CRLF). The window's own columns
- * are encoded once per window, not once per finding row; TextChunks builds the text.
+ * The report as RFC 4180 CSV text (UTF-8 with BOM, CRLF, trailing CRLF), in UTF-8 chunks
+ * (`.bytes()`) or as one string (`.text()`). The window's own columns are encoded once per window,
+ * not once per finding row.
  */
-export function renderCsv(report: ComplianceReport): string {
+export function renderCsv(report: ComplianceReport): TextChunks {
   const lines = new TextChunks(CRLF)
   lines.add(BOM + CSV_COLUMNS.join(','))
   for (const w of report.windows) {
@@ -137,5 +138,5 @@ export function renderCsv(report: ComplianceReport): string {
     else for (const f of w.findings) lines.add(head + findingCells(f) + tail)
   }
   lines.add('')
-  return lines.text()
+  return lines
 }

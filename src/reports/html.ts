@@ -8,7 +8,7 @@
  * Hooks for tests and tools: bars are `rect.bar`, shaded periods `rect.shade`, breach markers
  * `.breach-marker`, and each table has an id (`windows`, `register`, `months`, …).
  *
- * @example renderHtml(report).startsWith('<!doctype html>') // true
+ * @example renderHtml(report).text().startsWith('<!doctype html>') // true
  */
 import { DateTime } from 'luxon'
 import type { ComplianceReport, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
@@ -65,8 +65,8 @@ export function fmt(n: number): string {
   return `${r < 0 ? '-' : ''}${out}${dec ? `.${dec}` : ''}`
 }
 
-/** The report as one self-contained HTML page. */
-export function renderHtml(report: ComplianceReport): string {
+/** The report as one self-contained HTML page, in UTF-8 chunks (`.bytes()`) or as one string (`.text()`). */
+export function renderHtml(report: ComplianceReport): TextChunks {
   const zone = report.period.zone
   const out = new TextChunks('\n')
   const localOf = (isoText: string) => localLabel(new Date(isoText), zone)
@@ -97,7 +97,7 @@ export function renderHtml(report: ComplianceReport): string {
   publicationsTable(report, out)
   provenance(report, out)
   out.push('</main>', '</body>', '</html>', '')
-  return out.text()
+  return out
 }
 
 function pushAll(out: TextChunks, xs: readonly string[]): void {

@@ -476,6 +476,10 @@ t.test('format by parameter or Accept; any role', async (t) => {
   )
   t.match((await report(q, { ...viewer, accept: 'application/json' })).headers['content-type'], /^application\/json/)
   t.match((await report(q, { ...viewer, accept: '*/*' })).headers['content-type'], /^application\/json/)
+  for (const format of ['json', 'csv', 'html']) {
+    const r = await report(`${q}&format=${format}`)
+    t.equal(Number(r.headers['content-length']), r.rawPayload.length, `${format}: sent in chunks, with its length`)
+  }
   const none = await report(q, { ...viewer, accept: 'image/png' })
   t.equal(none.statusCode, 406)
   t.match(none.headers['content-type'], /problem\+json/)

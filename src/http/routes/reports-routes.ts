@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { renderCsv } from '../../reports/csv.ts'
 import { renderHtml } from '../../reports/html.ts'
+import { renderJson } from '../../reports/json.ts'
 import { AppError } from '../../services/errors.ts'
 import type { ReportsService } from '../../services/reports-service.ts'
 import type { ComplianceReport } from '../../reports/compliance-report.ts'
@@ -13,17 +15,26 @@ const FORMATS = ['json', 'csv', 'html'] as const
 type Format = (typeof FORMATS)[number]
 const MEDIA: Record<Format, string> = { json: 'application/json', csv: 'text/csv', html: 'text/html' }
 /**
- * The report's body in each format, as the UTF-8 bytes sent: rendered once for every request sharing
+ * The report's body in each format, as the UTF-8 chunks sent: rendered once for every request sharing
  * the report (the reports service keeps one rendering per function), and sent as bytes so that no
- * request encodes the text again. JSON is the model as is.
+ * request encodes the text again. JSON is the model as is (the text of JSON.stringify).
  */
-const BODY: Record<Format, (report: ComplianceReport) => Buffer> = {
-  json: (report) => Buffer.from(JSON.stringify(report)),
-  csv: (report) => Buffer.from(renderCsv(report)),
-  html: (report) => Buffer.from(renderHtml(report)),
+const BODY: Record<Format, (report: ComplianceReport) => Body> = {
+  json: (report) => body(renderJson(report).bytes()),
+  csv: (report) => body(renderCsv(report).bytes()),
+  html: (report) => body(renderHtml(report).bytes()),
 }
-/** Sends the body's bytes as they are (fastify does not serialize a Buffer; the 200 schema documents the text they encode). */
-const sendBytes = (reply: FastifyReply, body: Buffer) => reply.send(body)
+interface Body {
+  chunks: readonly Buffer[]
+  byteLength: number
+}
+const body = (chunks: readonly Buffer[]): Body => ({ chunks, byteLength: chunks.reduce((n, c) => n + c.length, 0) })
+/**
+ * Sends the body's chunks as they are, with their length (fastify does not serialize a stream; the
+ * 200 schema documents the text they encode). Each request reads the shared chunks through its own stream.
+ */
+const sendBytes = (reply: FastifyReply, b: Body) =>
+  reply.header('content-length', b.byteLength).send(Readable.from(b.chunks, { objectMode: false }))
 
 const ReportQuery = z
   .object({

@@ -110,7 +110,7 @@ function input(): ReportInput {
 }
 
 const report = buildComplianceReport(input())
-const html = renderHtml(report)
+const html = renderHtml(report).text()
 const count = (re: RegExp) => (html.match(re) ?? []).length
 
 t.test('self-contained: nothing fetched from another host', async (t) => {
@@ -167,7 +167,7 @@ t.test('tables with headers; local times with GMT/BST', async (t) => {
 })
 
 t.test('CSV: RFC 4180 quoting, CRLF, BOM, formula guard', async (t) => {
-  const csv = renderCsv(report)
+  const csv = renderCsv(report).text()
   t.ok(csv.startsWith('\uFEFFwindow_id,'))
   t.ok(csv.endsWith('\r\n'))
   t.notOk(/[^\r]\n/.test(csv))
@@ -177,7 +177,7 @@ t.test('CSV: RFC 4180 quoting, CRLF, BOM, formula guard', async (t) => {
     'quotes doubled inside a quoted field',
   )
   t.equal(csv.split('\r\n').length - 2, 2 + 1 + 1 + 1, 'one row per finding, one for a window without findings')
-  const guarded = renderCsv({ ...report, windows: [{ ...report.windows[2]!, title: '=HYPERLINK("x")' }] })
+  const guarded = renderCsv({ ...report, windows: [{ ...report.windows[2]!, title: '=HYPERLINK("x")' }] }).text()
   t.match(guarded, /,"'=HYPERLINK\(""x""\)",/, 'a formula is neutralised')
 })
 
