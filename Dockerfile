@@ -8,4 +8,4 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
 USER node
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/src/server.js"]

@@ -97,7 +97,9 @@ for (const n of sizes) {
   rows.push({ n, ms: median(times), min: Math.min(...times), findings })
 }
 
-console.log(`compliance engine (node ${process.version}, tz ${ctx.tzdbVersion})`)
+console.log(
+  `compliance engine (node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ')}, tz ${ctx.tzdbVersion})`,
+)
 console.log('| windows | median ms | min ms | windows/s (median) | findings | growth per 10x (median) |')
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: |')
 rows.forEach((r, i) => {

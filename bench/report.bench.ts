@@ -161,7 +161,9 @@ function time(label: string, f: () => number, target?: number) {
 }
 
 const findings = a.windows.reduce((n, w) => n + w.findings.length, 0)
-console.log(`report benchmark: ${count} windows, ${findings} findings, ${runs} runs (Node ${process.version})`)
+console.log(
+  `report benchmark: ${count} windows, ${findings} findings, ${runs} runs (Node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ')})`,
+)
 console.log(`(setup) engine assess: ${assessMs.toFixed(1)} ms; impact + RAG: ${impactMs.toFixed(1)} ms`)
 const byteLength = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0)
 time('model only', () => buildComplianceReport(input).windows.length)
