@@ -1,32 +1,16 @@
 /**
- * Epoch-millisecond local-time arithmetic for one IANA zone, fast enough for the impact hot path.
- *
- * luxon is asked for the zone offset twice per UTC day (per hour on a day with a transition) and once per
- * local month for the month's bounds; everything after that is integer arithmetic on epoch ms. An hour whose offset changes
- * inside it (a zone with a non-hour transition instant) records the exact transition instant, so
- * the arithmetic stays exact for every zone, not only Europe/London (whose changes fall at 01:00 UTC).
- *
- * The caches are memoisation of pure functions of (zone, instant), shared per zone. They grow with
- * the span of time asked about (one entry per UTC day, per local day, per local month).
+ * Local-time views the impact model needs (offsets in ms, local days, local months and month
+ * pieces), built on the domain's zone clock (`../time.ts`): its per-year transition table is the one
+ * source of offsets, so the engine, the impact model and the reports agree on every clock change.
+ * The caches here are memoisation of pure functions of (zone, day or month), shared per zone.
  *
  * @example
  * const clock = zoneClock('Europe/London')
  * clock.monthAt(Date.parse('2021-10-31T12:00:00Z')).minutes // 44_700 (25-hour day on 31 Oct)
  */
-import { DateTime } from 'luxon'
+import { DAY_MS, HOUR_MS, InvalidZoneError, MINUTE_MS, type ZoneClock as DomainClock, zoneClock as domainClock } from '../time.ts'
 
-export const MINUTE_MS = 60_000
-export const HOUR_MS = 3_600_000
-export const DAY_MS = 86_400_000
-
-export interface HourEntry {
-  /** Offset (ms, local − UTC) at the start of the UTC hour. */
-  offset: number
-  /** Instant inside the hour when the offset changes; NaN when it does not. */
-  changeAt: number
-  /** Offset from `changeAt` to the end of the hour. */
-  offsetAfter: number
-}
+export { DAY_MS, HOUR_MS, MINUTE_MS }
 
 export interface DayInfo {
   /** Local date YYYY-MM-DD. */
@@ -59,84 +43,38 @@ export interface MonthPiece {
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
+/** How far ahead offsetSpan looks for the next clock change (a walk asks again after it). */
+const SPAN_HORIZON_MS = 7 * DAY_MS
+
 export class ZoneClock {
   readonly zone: string
-  private readonly utcDays = new Map<number, HourEntry | HourEntry[]>()
+  private readonly clock: DomainClock
   private readonly days = new Map<number, DayInfo>()
   private readonly months = new Map<number, MonthSpan>()
 
   constructor(zone: string) {
-    if (!DateTime.fromMillis(0, { zone }).isValid) throw new RangeError(`unknown time zone: ${zone}`)
+    try {
+      this.clock = domainClock(zone)
+    } catch (e) {
+      if (e instanceof InvalidZoneError) throw new RangeError(`unknown time zone: ${zone}`)
+      throw e
+    }
     this.zone = zone
   }
 
-  private luxonOffset(ms: number): number {
-    return DateTime.fromMillis(ms, { zone: this.zone }).offset * MINUTE_MS
-  }
-
   /**
-   * Offset facts for the UTC day with index `d`: one shared entry when the offset is the same at both
-   * ends of the day (tz rules change at most once a day), else one entry per hour.
-   */
-  private dayEntries(d: number): HourEntry | HourEntry[] {
-    let e = this.utcDays.get(d)
-    if (e) return e
-    const start = d * DAY_MS
-    const first = this.luxonOffset(start)
-    if (this.luxonOffset(start + DAY_MS - 1) === first) {
-      e = { offset: first, changeAt: Number.NaN, offsetAfter: first }
-    } else {
-      e = []
-      for (let h = 0; h < 24; h++) e.push(this.computeHour(d * 24 + h))
-    }
-    this.utcDays.set(d, e)
-    return e
-  }
-
-  private computeHour(h: number): HourEntry {
-    const start = h * HOUR_MS
-    const offset = this.luxonOffset(start)
-    const last = this.luxonOffset(start + HOUR_MS - 1)
-    let changeAt = Number.NaN
-    if (last !== offset) {
-      // Binary search over whole minutes: tz transitions fall on minute boundaries.
-      let lo = 0
-      let hi = 59
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (this.luxonOffset(start + (mid + 1) * MINUTE_MS) === offset) lo = mid + 1
-        else hi = mid
-      }
-      changeAt = start + (lo + 1) * MINUTE_MS
-    }
-    return { offset, changeAt, offsetAfter: last }
-  }
-
-  /** Offset facts for the UTC hour with index `h` (= floor(ms / HOUR_MS)). */
-  hourEntry(h: number): HourEntry {
-    const d = Math.floor(h / 24)
-    const e = this.dayEntries(d)
-    return Array.isArray(e) ? (e[h - d * 24] as HourEntry) : e
-  }
-
-  /**
-   * The offset in force at `ms` and the instant up to which it certainly stays in force (the end of
-   * the UTC hour or day, or the transition); lets callers walk a long interval with few lookups.
+   * The offset (ms) in force at `ms` and an instant up to which it certainly stays in force (the
+   * next clock change, or a week on); lets callers walk a long interval with few lookups.
+   * @example zoneClock('Europe/London').offsetSpan(Date.parse('2021-10-30T12:00:00Z')) // { offset: 3_600_000, until: Date.parse('2021-10-31T01:00:00Z') }
    */
   offsetSpan(ms: number): { offset: number; until: number } {
-    const d = Math.floor(ms / DAY_MS)
-    const e = this.dayEntries(d)
-    if (!Array.isArray(e)) return { offset: e.offset, until: (d + 1) * DAY_MS }
-    const h = Math.floor(ms / HOUR_MS)
-    const he = e[h - d * 24] as HourEntry
-    if (Number.isNaN(he.changeAt) || ms >= he.changeAt) return { offset: he.offsetAfter, until: (h + 1) * HOUR_MS }
-    return { offset: he.offset, until: Math.min((h + 1) * HOUR_MS, he.changeAt) }
+    const next = this.clock.firstTransitionBetween(ms + 1, ms + SPAN_HORIZON_MS)
+    return { offset: this.clock.offsetAt(ms) * MINUTE_MS, until: next ? next.at : ms + SPAN_HORIZON_MS }
   }
 
   /** Offset (ms) in force at instant `ms`. */
   offsetAt(ms: number): number {
-    const e = this.hourEntry(Math.floor(ms / HOUR_MS))
-    return ms >= e.changeAt ? e.offsetAfter : e.offset
+    return this.clock.offsetAt(ms) * MINUTE_MS
   }
 
   /** Facts about the local day with index `d` (= floor(localMs / DAY_MS), local ms = ms + offset). */
@@ -163,9 +101,8 @@ export class ZoneClock {
     const k = year * 12 + month - 1
     let span = this.months.get(k)
     if (span) return span
-    const first = DateTime.fromObject({ year, month, day: 1 }, { zone: this.zone })
-    const start = first.toMillis()
-    const end = first.plus({ months: 1 }).toMillis()
+    const start = this.clock.startOfMonth(year, month)
+    const end = this.clock.startOfMonth(year, month + 1)
     span = { key: `${year}-${pad2(month)}`, start, end, minutes: (end - start) / MINUTE_MS }
     this.months.set(k, span)
     return span

@@ -150,10 +150,16 @@ t.test('clock: real minutes of local months', async (t) => {
   t.throws(() => zoneClock('Mars/Olympus'), RangeError)
   // A zone whose offset changes inside a UTC hour (Adelaide, +10:30 → +9:30 at 03:00 local).
   const adl = zoneClock('Australia/Adelaide')
-  const h = Math.floor(Date.parse('2022-04-02T16:00:00Z') / 3_600_000)
-  const e = adl.hourEntry(h)
-  t.equal(e.changeAt, Date.parse('2022-04-02T16:30:00Z'), 'transition found to the minute')
-  t.equal(e.offset - e.offsetAfter, 3_600_000)
+  const before = adl.offsetSpan(Date.parse('2022-04-02T16:00:00Z'))
+  t.equal(before.until, Date.parse('2022-04-02T16:30:00Z'), 'transition found to the minute')
+  t.equal(before.offset, 10.5 * 3_600_000)
+  const after = adl.offsetSpan(before.until)
+  t.equal(after.offset, 9.5 * 3_600_000, 'an hour less from the transition on')
+  t.ok(after.until > before.until, 'the next span starts after the transition')
+  // London: the offset holds until the next clock change.
+  const london = zoneClock('Europe/London')
+  t.same(london.offsetSpan(Date.parse('2021-10-30T12:00:00Z')), { offset: 3_600_000, until: Date.parse('2021-10-31T01:00:00Z') })
+  t.equal(london.monthSpan(2021, 12).end, Date.parse('2022-01-01T00:00:00Z'), 'December ends at the new year')
 })
 
 t.test('per-window impact: hand-computed vectors', async (t) => {
