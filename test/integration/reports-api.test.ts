@@ -479,6 +479,10 @@ t.test('format by parameter or Accept; any role', async (t) => {
   for (const format of ['json', 'csv', 'html']) {
     const r = await report(`${q}&format=${format}`)
     t.equal(Number(r.headers['content-length']), r.rawPayload.length, `${format}: sent in chunks, with its length`)
+    const head = await app.inject({ method: 'HEAD', url: `/v1/reports/compliance?${q}&format=${format}`, headers: viewer })
+    t.equal(head.statusCode, 200, `${format}: HEAD answers`)
+    t.equal(head.rawPayload.length, 0, `${format}: HEAD sends no body`)
+    t.equal(head.headers['content-length'], r.headers['content-length'], `${format}: HEAD gives the length of the body`)
   }
   const none = await report(q, { ...viewer, accept: 'image/png' })
   t.equal(none.statusCode, 406)
