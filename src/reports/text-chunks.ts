@@ -35,13 +35,6 @@ export class TextChunks {
     if (this.pending.length >= CHUNK) this.flush()
   }
 
-  /** Appends text to the current line (no separator before it). */
-  append(text: string): void {
-    if (this.lines === 0) this.lines = 1
-    this.pending = `${this.pending}${text}`
-    if (this.pending.length >= CHUNK) this.flush()
-  }
-
   /** Appends lines in order. */
   addAll(lines: readonly string[]): void {
     for (const l of lines) this.add(l)
@@ -53,7 +46,7 @@ export class TextChunks {
   }
 
   /** The lines joined with the separator, as UTF-8 chunks (a line may span two chunks). */
-  bytes(): Buffer[] {
+  bytes(): readonly Buffer[] {
     this.flush()
     return this.chunks
   }
