@@ -45,7 +45,7 @@ export class TextChunks {
     for (const l of lines) this.add(l)
   }
 
-  /** The lines joined with the separator, as UTF-8 chunks (a line may span two chunks). */
+  /** The lines joined with the separator, as UTF-8 chunks (each holds whole lines; a later chunk starts with the separator). */
   bytes(): readonly Buffer[] {
     this.flush()
     return this.chunks
