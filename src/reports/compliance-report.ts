@@ -553,7 +553,8 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         : null,
     }
   })
-  const positionOf = new Map(sorted.map((x, i) => [x.window.id, i]))
+  // Row positions by window id, for the remediated findings only (most reports have none).
+  const positionOf = new Map(input.remediated.length > 0 ? sorted.map((x, i) => [x.window.id, i]) : [])
   for (const r of [...input.remediated].sort((a, b) => cmp(a.windowId, b.windowId) || cmp(a.key, b.key))) {
     if (r.severity !== 'breach' && r.severity !== 'objection') continue
     const position = positionOf.get(r.windowId)
@@ -655,13 +656,6 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     else byParty.set(x.window.party, [x])
   }
   const now = input.asOf ?? input.generatedAt
-  // Which of WINTER and PREPAYMENT_PEAK each window has (its findings read once, not once per month and code).
-  const flags = new Map<ReportWindowInput, number>()
-  for (const x of windows) {
-    let f = 0
-    for (const finding of x.findings) f |= finding.code === 'WINTER' ? IN_WINTER : finding.code === 'PREPAYMENT_PEAK' ? IN_TOP_UP_PEAK : 0
-    flags.set(x, f)
-  }
   for (const party of input.parties) {
     const mine = byParty.get(party) ?? []
     // Windows of the party by month index (a window touching two months is in both), with the
@@ -669,7 +663,16 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
     // window's months are found by search, not by testing every month.
     const buckets: ReportWindowInput[][] = months.map(() => [])
     const bucketRuleset: (Ruleset | undefined)[] = months.map(() => undefined)
+    // Per month, the windows with a WINTER finding and those with a PREPAYMENT_PEAK one.
+    const inWinter = new Int32Array(months.length)
+    const inTopUpPeak = new Int32Array(months.length)
     for (const x of mine) {
+      let winter = 0
+      let topUpPeak = 0
+      for (const f of x.findings) {
+        if (f.code === 'WINTER') winter = 1
+        else if (f.code === 'PREPAYMENT_PEAK') topUpPeak = 1
+      }
       const s = x.window.start.getTime()
       const e = x.window.end.getTime()
       const ruleset = rulesetById.get(x.ruleset.id)?.get(x.ruleset.version)
@@ -677,6 +680,8 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         if (!(e > spans[i]![0] && s < spans[i]![1])) continue
         buckets[i]!.push(x)
         bucketRuleset[i] ??= ruleset
+        inWinter[i]! += winter
+        inTopUpPeak[i]! += topUpPeak
       }
     }
     const counted = mine.filter((x) => COUNTED.has(x.window.status))
@@ -718,8 +723,8 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         capMinutes: cap,
         remainingMinutes: round2(cap - planned),
         overCap: planned > cap,
-        windowsInWinter: countWith(touching, flags, IN_WINTER),
-        windowsInTopUpPeak: countWith(touching, flags, IN_TOP_UP_PEAK),
+        windowsInWinter: inWinter[mi]!,
+        windowsInTopUpPeak: inTopUpPeak[mi]!,
         downtimeMinutes: round2(a ? a.plannedNotAgreedMinutes + a.plannedAgreedMinutes : 0),
         availabilityIfNotAgreedPercent: round2(a?.availabilityPercent ?? 100),
         availabilityAsPlannedPercent: round2(b?.availabilityPercent ?? 100),
@@ -746,16 +751,6 @@ function servicesOf(windows: readonly ReportWindowInput[]): string[] {
   const seen = new Set<string>()
   for (const x of windows) for (const s of x.window.services) seen.add(s)
   return [...seen].sort()
-}
-
-const IN_WINTER = 1
-const IN_TOP_UP_PEAK = 2
-
-/** Windows with a finding of the flagged code (IN_WINTER: a WINTER finding, IN_TOP_UP_PEAK: a PREPAYMENT_PEAK one). */
-function countWith(windows: readonly ReportWindowInput[], flags: ReadonlyMap<ReportWindowInput, number>, flag: number): number {
-  let n = 0
-  for (const x of windows) if ((flags.get(x) ?? 0) & flag) n++
-  return n
 }
 
 const SEV_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>
