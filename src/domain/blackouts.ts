@@ -495,7 +495,7 @@ export class PreparedBlackouts {
     readonly layers: readonly BlackoutLayer[],
     from: Date,
     to: Date,
-    private readonly calendars: CalendarSet,
+    calendars: CalendarSet,
     private readonly regions: readonly Region[] = DEFAULT_REGIONS,
   ) {
     // Expand over whole UTC years and reuse the expansion for the same layer object and calendars:

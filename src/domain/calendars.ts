@@ -222,14 +222,12 @@ class Calendar implements WorkingDayCalendar {
     return new Date(dayIdx * 86_400_000).getUTCFullYear()
   }
 
-  private lastYear = -1
   private lastTable: YearTable | null = null
   private nonWorkingIdx(dayIdx: number): boolean {
     const lt = this.lastTable
     if (lt && dayIdx >= lt.firstDay && dayIdx < lt.firstDay + lt.flags.length) return lt.flags[dayIdx - lt.firstDay] === 1
     const y = this.yearOf(dayIdx)
     const t = this.table(y)
-    this.lastYear = y
     this.lastTable = t
     return t.flags[dayIdx - t.firstDay] === 1
   }

@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.ts'
-import { type CliRun, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // The commands that need the database, as a planner runs them beside a service: refused clearly while
 // a running service holds the embedded database (exit 3, with what to do instead), through the service
 // with --server, directly once it has stopped (or always, on PostgreSQL); and mwp db backup / restore.
 
-type Run = CliRun
 const mwp = (args: string[], env: Record<string, string>) => runMwp(args, { env })
 
 t.setTimeout(6 * 60_000)

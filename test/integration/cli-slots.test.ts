@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { type CliRun, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // `mwp slots` as a planner runs it: offline (no server, no database) with the service's own search,
 // and through a running service with --server; output shapes, exit codes, the explanation when
 // nothing fits, and agreement between the two.
 
-type Run = CliRun
 const mwp = (args: string[], env: Record<string, string> = {}) => runMwp(['slots', ...args], { env })
 
 t.setTimeout(5 * 60_000)

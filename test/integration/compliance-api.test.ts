@@ -20,8 +20,6 @@ type F = {
   evidence: Record<string, unknown>
 }
 type A = { reference: string; findings: F[]; months: { month: string; plannedMinutes: number; status: string }[] }
-const codes = (a: A, severity?: string) =>
-  [...new Set(a.findings.filter((f) => !severity || f.severity === severity).map((f) => f.code))].sort()
 const has = (a: A, code: string, severity: string) => a.findings.some((f) => f.code === code && f.severity === severity)
 
 t.beforeEach(async () => {

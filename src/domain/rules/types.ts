@@ -90,6 +90,7 @@ export function flat(s: string): string {
   flatSink ^= Number(s)
   return s
 }
+// biome-ignore lint/correctness/noUnusedVariables: only written, so that the conversion in flat() is kept
 let flatSink = 0
 
 const DAY = 86_400_000

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon'
+import { IANAZone } from 'luxon'
 import { z } from 'zod'
 import { zoneClock } from '../../domain/time.ts'
 

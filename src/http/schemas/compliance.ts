@@ -3,8 +3,6 @@ import { Instant, PartyId } from './common.ts'
 
 import { WindowCreate } from './windows.ts'
 
-import { AssessmentOut, MonthOut } from './assessment.ts'
-
 export { AssessmentOut, FindingOut, MonthOut } from './assessment.ts'
 
 /** A dry-run window: shaped as for POST /v1/windows, plus its own notifiedAt and status. */

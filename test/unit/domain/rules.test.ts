@@ -213,7 +213,7 @@ t.test('blackout state at an instant and the next change', async (t) => {
   t.same(
     winter.map((x) => [x.start.toISOString(), x.end.toISOString()]),
     [
-      ['2020-10-01T00:00:00.000Z', '2021-04-01T00:00:00.000Z'].map((s, i) =>
+      ['2020-10-01T00:00:00.000Z', '2021-04-01T00:00:00.000Z'].map((_s, i) =>
         i === 0 ? '2020-09-30T23:00:00.000Z' : '2021-03-31T23:00:00.000Z',
       ),
       ['2021-09-30T23:00:00.000Z', '2022-03-31T23:00:00.000Z'],
