@@ -2,10 +2,13 @@
  * Compliance engine benchmark: assesses generated plans of 1,000, 10,000 and 100,000 windows
  * (3 parties, 12 months, every rule family: notice, content, hours, clock changes, duration, cap,
  * blackouts incl. bank holidays, overlap, spacing) and prints a table. No assertions on time.
+ * Beside the times it prints, per run, the GC pauses and the minor page faults (fresh memory pages
+ * touched): the part of the growth that is memory, not rule work.
  *
  *   node --import tsx bench/engine.bench.ts                # 1,000, 10,000 and 100,000 windows
  *   node --import tsx bench/engine.bench.ts 100000 [runs]  # one size alone (its own heap), optional run count
  */
+import { PerformanceObserver } from 'node:perf_hooks'
 import { assess } from '../src/domain/assess.ts'
 import { defaultBlackoutLayers } from '../src/domain/blackouts.ts'
 import { buildCalendars } from '../src/domain/calendars.ts'
@@ -79,32 +82,47 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!
 }
 
+// Where the time beyond the engine's own work goes: GC pauses, and fresh memory pages touched
+// (minor page faults, costly on virtual machines that hand freed pages back to the host).
+const gcPauses: { start: number; ms: number }[] = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration })
+}).observe({ entryTypes: ['gc'] })
+
 const [sizeArg, runsArg] = process.argv.slice(2).map(Number)
 const sizes = sizeArg ? [sizeArg] : [1_000, 10_000, 100_000]
-const rows: { n: number; ms: number; min: number; findings: number }[] = []
+const rows: { n: number; ms: number; min: number; findings: number; gcMs: number; faults: number }[] = []
 for (const n of sizes) {
   const p = plan(n)
   const runs = runsArg || (n >= 100_000 ? 5 : 15)
   for (let i = 0; i < 2; i++) assess(p, ctx) // warm-up
   const times: number[] = []
   let findings = 0
+  const faults0 = process.resourceUsage().minorPageFault
+  const loopStart = performance.now()
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now()
     const a = assess(p, ctx)
     times.push(performance.now() - t0)
     findings = a.windows.reduce((s, w) => s + w.findings.length, 0)
   }
-  rows.push({ n, ms: median(times), min: Math.min(...times), findings })
+  const loopEnd = performance.now()
+  const faults = (process.resourceUsage().minorPageFault - faults0) / runs
+  await new Promise((resolve) => setTimeout(resolve, 50)) // GC entries are delivered asynchronously
+  const gcMs = gcPauses.filter((g) => g.start >= loopStart && g.start < loopEnd).reduce((s, g) => s + g.ms, 0) / runs
+  rows.push({ n, ms: median(times), min: Math.min(...times), findings, gcMs, faults })
 }
 
 console.log(
   `compliance engine (node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ')}, tz ${ctx.tzdbVersion})`,
 )
-console.log('| windows | median ms | min ms | windows/s (median) | findings | growth per 10x (median) |')
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: |')
+console.log(
+  '| windows | median ms | min ms | windows/s (median) | findings | growth per 10x (median) | GC pauses ms/run | page faults/run |',
+)
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 rows.forEach((r, i) => {
   const growth = i === 0 ? '-' : `${(r.ms / rows[i - 1]!.ms).toFixed(1)}x`
   console.log(
-    `| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} |`,
+    `| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} | ${r.gcMs.toFixed(0)} | ${Math.round(r.faults).toLocaleString('en-GB')} |`,
   )
 })
