@@ -100,10 +100,6 @@ export function renderHtml(report: ComplianceReport): TextChunks {
   return out
 }
 
-function pushAll(out: TextChunks, xs: readonly string[]): void {
-  out.addAll(xs)
-}
-
 function timeline(r: ComplianceReport, out: TextChunks): void {
   const from = Date.parse(r.period.from)
   const to = Date.parse(r.period.to)
@@ -199,7 +195,7 @@ function summary(r: ComplianceReport, out: TextChunks): void {
     ([code, n]) =>
       `<tr><th scope="row">${esc(code)}</th>${SEVERITIES.map((sev) => `<td class="num">${n[sev]}</td>`).join('')}<td class="num">${SEVERITIES.reduce((a, sev) => a + n[sev], 0)}</td></tr>`,
   )
-  pushAll(out, [
+  out.addAll([
     '<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>',
     '<table id="summary"><caption>Windows and breaches</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th></tr></thead><tbody>',
     `<tr><th scope="row">Breaches</th><td class="num">${s.breaches.open}</td><td class="num">${s.breaches.waived}</td><td class="num">${s.breaches.remediated}</td></tr>`,
@@ -208,7 +204,7 @@ function summary(r: ComplianceReport, out: TextChunks): void {
     `<p>${s.windows} window(s): <span class="rag rag-red">${s.windowsByRag.red}</span> red, <span class="rag rag-amber">${s.windowsByRag.amber}</span> amber, <span class="rag rag-green">${s.windowsByRag.green}</span> green, ${s.windowsByRag.unrated} not rated. ${s.findings.total} finding(s).</p>`,
     `<table id="findings-by-code"><caption>Findings by code and severity</caption><thead><tr><th scope="col">Code</th>${SEVERITIES.map((x) => `<th scope="col" class="num">${x}</th>`).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>`,
   ])
-  pushAll(out, rows)
+  out.addAll(rows)
   out.push('</tbody></table></section>')
 }
 
@@ -226,13 +222,13 @@ function monthsTable(r: ComplianceReport, out: TextChunks): void {
     '<table id="months"><caption>Per party and month: planned minutes (real minutes) against the monthly cap; availability effect (PM 2.1 style)</caption>',
     '<thead><tr><th scope="col">Party</th><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col" class="num">In winter</th><th scope="col" class="num">In top-up peak</th><th scope="col" class="num">Availability if not agreed</th><th scope="col" class="num">Availability as planned</th><th scope="col">Services</th></tr></thead><tbody>',
   )
-  pushAll(out, rows)
+  out.addAll(rows)
   out.push(
     '</tbody></table>',
     '<table id="gb-months"><caption>GB-wide totals (the cap rule’s figures; overlapping windows counted once)</caption>',
     '<thead><tr><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col">Status</th></tr></thead><tbody>',
   )
-  pushAll(out, gb)
+  out.addAll(gb)
   out.push('</tbody></table></section>')
 }
 
@@ -274,13 +270,13 @@ function registerTable(r: ComplianceReport, out: TextChunks): void {
     '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference) or remediated</caption>',
     '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Waiver / remediation</th><th scope="col">Finding</th></tr></thead><tbody>',
   )
-  pushAll(out, rows)
+  out.addAll(rows)
   out.push('</tbody></table></section>')
 }
 
 function publicationsTable(r: ComplianceReport, out: TextChunks): void {
   const zone = r.period.zone
-  pushAll(out, [
+  out.addAll([
     '<section aria-labelledby="h-publications"><h2 id="h-publications">Schedule publications</h2>',
     '<table id="publications"><thead><tr><th scope="col">Month</th><th scope="col">Published</th><th scope="col">Parties</th></tr></thead><tbody>',
     ...r.publications.map(
@@ -294,7 +290,7 @@ function publicationsTable(r: ComplianceReport, out: TextChunks): void {
 function provenance(r: ComplianceReport, out: TextChunks): void {
   const p = r.provenance
   const row = (k: string, v: string) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`
-  pushAll(out, [
+  out.addAll([
     '<section aria-labelledby="h-provenance"><h2 id="h-provenance">Provenance</h2>',
     '<table id="provenance"><tbody>',
     row('Rulesets', p.rulesets.map((x) => `${x.id} ${x.version} (from ${x.effectiveFrom}, ${x.status})`).join('; ')),
