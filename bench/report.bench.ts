@@ -17,7 +17,7 @@ import {
   DEFAULT_IMPACT_THRESHOLDS,
   DEFAULT_TOP_UP_PROFILE,
   type ImpactContext,
-  ragRating,
+  impactRating,
 } from '../src/domain/impact/index.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../src/domain/reference.ts'
 import { DEFAULT_RULESET } from '../src/domain/ruleset.ts'
@@ -105,18 +105,15 @@ t = performance.now()
 const inputs: ReportWindowInput[] = windows.map((w, i) => {
   const wa = a.windows[i]!
   const imp = assessImpact(w, ictx)
-  const rag = ragRating(
-    wa.findings.map((f) => ({ severity: f.severity, waived: !!f.waiver, code: f.code })),
-    imp,
-    DEFAULT_IMPACT_THRESHOLDS,
-  )
+  const rating = impactRating(imp, DEFAULT_IMPACT_THRESHOLDS)
   return {
     window: w,
     findings: wa.findings,
     worstSeverity: wa.worstSeverity,
+    compliance: wa.compliance,
     realMinutes: wa.realMinutes,
     ruleset: { id: DEFAULT_RULESET.id, version: DEFAULT_RULESET.version },
-    impact: { ...imp, rag },
+    impact: { ...imp, rating },
   }
 })
 const impactMs = performance.now() - t

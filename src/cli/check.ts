@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { SEVERITY_RANK, type Severity } from '../domain/findings.ts'
+import { type Certainty, SEVERITY_RANK, type Severity } from '../domain/findings.ts'
 import { zoneClock } from '../domain/time.ts'
 import { Instant } from '../http/schemas/common.ts'
 import { DEFAULT_RULESET, type Ruleset } from '../domain/ruleset.ts'
@@ -12,7 +12,8 @@ import { rulesetChoice, rulesetProblem } from './ruleset-choice.ts'
 /**
  * `mwp check <plan>`: assesses a plan file offline with the service's engine and says, by its exit
  * code, whether it passes: 2 when a row could not be read (every other row is still checked), else 1
- * when an unwaived finding is at or above `failOn`, else 0.
+ * when an unwaived finding is at or above `failOn`, else 0. A breach on an assumed limit
+ * (unconfirmed) counts as an objection there unless `strict`: the pipeline fails on what is known.
  *
  * @example mwp check examples/opsg-58-plan.csv --format json | jq '.summary'
  */
@@ -26,6 +27,8 @@ export interface CheckOptions {
   ruleset?: string
   notifiedAt?: string
   failOn: FailOn
+  /** Count unconfirmed breaches as breaches for failOn. */
+  strict?: boolean
   format: CheckFormat
   /** Colour and symbols for a terminal. */
   color: boolean
@@ -50,7 +53,13 @@ interface RowResult {
   party: string
 }
 
-type Rag = { rating?: string }
+type ImpactRated = { rating?: { rating?: string } }
+const impactRatingOf = (v: WindowAssessmentView) => (v.impact as ImpactRated | undefined)?.rating?.rating
+
+/** The severity a finding counts as for --fail-on: an unconfirmed breach as an objection unless strict. */
+function failSeverity(f: { severity: Severity; certainty: Certainty }, strict: boolean): Severity {
+  return f.severity === 'breach' && f.certainty === 'unconfirmed' && !strict ? 'objection' : f.severity
+}
 
 /** Runs the check and answers the exit code; writes the report through `out`, problems through `err`. */
 export async function runCheck(file: string, o: CheckOptions): Promise<number> {
@@ -97,12 +106,18 @@ export async function runCheck(file: string, o: CheckOptions): Promise<number> {
   }))
 
   const limit = SEVERITY_RANK[o.failOn]
+  const strict = o.strict === true
   const counts: Record<Severity, number> = { breach: 0, objection: 0, warning: 0, info: 0 }
+  const byCertainty: Record<Certainty, Record<Severity, number>> = {
+    confirmed: { breach: 0, objection: 0, warning: 0, info: 0 },
+    unconfirmed: { breach: 0, objection: 0, warning: 0, info: 0 },
+  }
   let failing = 0
   for (const r of results)
     for (const f of r.view.findings) {
       counts[f.severity]++
-      if (!f.waiver && SEVERITY_RANK[f.severity] <= limit) failing++
+      byCertainty[f.certainty][f.severity]++
+      if (!f.waiver && SEVERITY_RANK[failSeverity(f, strict)] <= limit) failing++
     }
   const badRows = new Set(plan.problems.map((p) => p.row)).size
   const exitCode = plan.problems.length ? EXIT.badInput : failing ? EXIT.findings : EXIT.ok
@@ -114,7 +129,9 @@ export async function runCheck(file: string, o: CheckOptions): Promise<number> {
     badRows,
     problems: plan.problems.length,
     findings: counts,
+    findingsByCertainty: byCertainty,
     failOn: o.failOn,
+    strict,
     failing,
     exitCode,
     now: now.toISOString(),
@@ -149,9 +166,11 @@ export const CHECK_CSV_COLUMNS = [
   'end',
   'assessed',
   'worstSeverity',
-  'rag',
+  'compliance',
+  'impactRating',
   'realMinutes',
   'breach',
+  'unconfirmedBreach',
   'objection',
   'warning',
   'info',
@@ -171,9 +190,11 @@ function checkCsv(results: readonly RowResult[]): string {
         r.end.toISOString(),
         String(r.view.assessed),
         r.view.worstSeverity ?? '',
-        ((r.view.impact as { rag?: Rag } | undefined)?.rag?.rating ?? '') as string,
+        r.view.compliance.rating,
+        impactRatingOf(r.view) ?? '',
         String(r.view.realMinutes),
         n('breach'),
+        String(r.view.findings.filter((f) => f.severity === 'breach' && f.certainty === 'unconfirmed').length),
         n('objection'),
         n('warning'),
         n('info'),
@@ -194,7 +215,9 @@ function table(
     checked: number
     badRows: number
     findings: Record<Severity, number>
+    findingsByCertainty: Record<Certainty, Record<Severity, number>>
     failOn: string
+    strict: boolean
     failing: number
     exitCode: number
     now: string
@@ -203,26 +226,39 @@ function table(
   color: boolean,
 ): string {
   const paint = (c: keyof typeof ANSI, s: string) => (color ? `${ANSI[c]}${s}${ANSI.reset}` : s)
-  const sevColour: Record<string, keyof typeof ANSI> = { breach: 'red', objection: 'yellow', warning: 'cyan', info: 'dim' }
-  const mark: Record<string, string> = { breach: '✖', objection: '▲', warning: '·', info: ' ' }
-  const ragColour: Record<string, keyof typeof ANSI> = { red: 'red', amber: 'yellow', green: 'green' }
+  const sevColour: Record<string, keyof typeof ANSI> = {
+    breach: 'red',
+    'breach?': 'yellow',
+    objection: 'yellow',
+    warning: 'cyan',
+    info: 'dim',
+  }
+  const mark: Record<string, string> = { breach: '✖', 'breach?': '✖?', objection: '▲', warning: '·', info: ' ' }
+  const ratingColour: Record<string, keyof typeof ANSI> = { red: 'red', amber: 'yellow', green: 'green' }
   const refWidth = Math.max(9, ...results.map((r) => r.view.reference.length))
   const lines: string[] = []
   lines.push(
     paint(
       'bold',
-      `${'row'.padStart(5)}  ${'reference'.padEnd(refWidth)}  ${'start (local)'.padEnd(16)}  ${'worst'.padEnd(9)}  ${'RAG'.padEnd(5)}  findings`,
+      `${'row'.padStart(5)}  ${'reference'.padEnd(refWidth)}  ${'start (local)'.padEnd(16)}  ${'worst'.padEnd(9)}  ${'verdict'.padEnd(7)}  ${'impact'.padEnd(6)}  findings`,
     ),
   )
   for (const r of results) {
     const worst = r.view.worstSeverity ?? (r.view.assessed ? 'ok' : 'not assessed')
-    const rag = (r.view.impact as { rag?: Rag } | undefined)?.rag?.rating ?? '-'
+    const verdict = r.view.assessed ? r.view.compliance.rating : '-'
+    const impact = impactRatingOf(r.view) ?? '-'
+    // One mark per code: the most severe, confirmed before unconfirmed (findings come sorted by severity).
     const codes = new Map<string, string>()
-    for (const f of r.view.findings) if (f.severity !== 'info' && !codes.has(f.code)) codes.set(f.code, f.severity)
-    const list = [...codes].map(([code, sev]) => paint(sevColour[sev] ?? 'dim', `${mark[sev]} ${code}`)).join('  ')
+    for (const f of r.view.findings) {
+      if (f.severity === 'info') continue
+      const m = f.severity === 'breach' && f.certainty === 'unconfirmed' ? 'breach?' : f.severity
+      const was = codes.get(f.code)
+      if (was === undefined || (was === 'breach?' && m === 'breach')) codes.set(f.code, m)
+    }
+    const list = [...codes].map(([code, m]) => paint(sevColour[m] ?? 'dim', `${mark[m]} ${code}`)).join('  ')
     const local = new Date(zoneClock(r.zone).toWall(r.start.getTime())).toISOString().slice(0, 16).replace('T', ' ')
     lines.push(
-      `${String(r.row).padStart(5)}  ${r.view.reference.padEnd(refWidth)}  ${local.padEnd(16)}  ${paint(sevColour[worst] ?? 'green', worst.padEnd(9))}  ${paint(ragColour[rag] ?? 'dim', rag.padEnd(5))}  ${list}`,
+      `${String(r.row).padStart(5)}  ${r.view.reference.padEnd(refWidth)}  ${local.padEnd(16)}  ${paint(sevColour[worst] ?? 'green', worst.padEnd(9))}  ${paint(ratingColour[verdict] ?? 'dim', verdict.padEnd(7))}  ${paint(ratingColour[impact] ?? 'dim', impact.padEnd(6))}  ${list}`,
     )
   }
   if (months.length) {
@@ -233,16 +269,25 @@ function table(
       )
   }
   const f = summary.findings
+  const u = summary.findingsByCertainty.unconfirmed
+  const failWhat = `${summary.failOn}${summary.strict ? ' (strict: breaches on an assumed limit count as breaches)' : ''}`
   const verdict =
     summary.exitCode === EXIT.badInput
       ? paint('red', `exit 2: ${summary.badRows} bad row${summary.badRows === 1 ? '' : 's'} (below)`)
       : summary.exitCode === EXIT.findings
-        ? paint('red', `exit 1: ${summary.failing} unwaived finding${summary.failing === 1 ? '' : 's'} at or above ${summary.failOn}`)
-        : paint('green', `exit 0: nothing at or above ${summary.failOn}`)
+        ? paint('red', `exit 1: ${summary.failing} unwaived finding${summary.failing === 1 ? '' : 's'} at or above ${failWhat}`)
+        : paint('green', `exit 0: nothing at or above ${failWhat}`)
   lines.push(
     '',
     `${summary.file}: ${summary.checked} of ${summary.rows} windows checked (notified ${summary.notifiedAt ? `at ${summary.notifiedAt}` : 'as each window says, else now'}); ` +
-      `${f.breach} breaches, ${f.objection} objections, ${f.warning} warnings. ${verdict}`,
+      `${f.breach - u.breach} breaches, ${u.breach} breaches on an assumed limit, ${f.objection} objections, ${f.warning} warnings. ${verdict}`,
+  )
+  if (u.breach > 0)
+    lines.push(
+      `✖? limit assumed: set the SEC value in a ruleset to confirm (mwp check --ruleset FILE); without --strict these count as objections for --fail-on.`,
+    )
+  lines.push(
+    'verdict: red = an open confirmed breach; amber = an open objection or a breach on an assumed limit; green = nothing open above warning.',
   )
   return `${lines.join('\n')}\n`
 }

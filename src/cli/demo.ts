@@ -25,11 +25,11 @@ function planFile(): string {
   throw new Error('examples/opsg-58-plan.json not found')
 }
 
-type Finding = { code: string; severity: string; message: string }
+type Finding = { code: string; severity: string; certainty?: string; message: string }
 type Assessment = {
   findings: Finding[]
   months: { month: string; plannedMinutes: number; capMinutes: number; status: string }[]
-  impact?: { rag?: { rating: string } }
+  compliance?: { rating: string }
 }
 type Win = { id: string; reference: string; startLocal: string; status: string }
 
@@ -73,18 +73,21 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
   out(`Schedules for ${months[0]} … ${months.at(-1)} published at ${PUBLISHED_AT}.\n`)
 
   let breaches = 0
+  let unconfirmed = 0
   let objections = 0
   const monthRows = new Map<string, Assessment['months'][number]>()
-  out(' #  window (local start)        RAG    findings (breach ✖, objection ▲, warning ·)')
+  out(' #  window (local start)        verdict  findings (breach ✖, breach on an assumed limit ✖?, objection ▲, warning ·)')
   for (const [i, w] of list.entries()) {
     const a = (await call('GET', `/v1/windows/${w.id}/assessment`)).body as unknown as Assessment
     for (const m of a.months) monthRows.set(m.month, m)
-    const mark = (s: string) => (s === 'breach' ? '✖' : s === 'objection' ? '▲' : '·')
+    const mark = (f: Finding) =>
+      f.severity === 'breach' ? (f.certainty === 'unconfirmed' ? '✖?' : '✖') : f.severity === 'objection' ? '▲' : '·'
     const shown = a.findings.filter((f) => f.severity !== 'info')
-    breaches += shown.filter((f) => f.severity === 'breach').length
+    breaches += shown.filter((f) => f.severity === 'breach' && f.certainty !== 'unconfirmed').length
+    unconfirmed += shown.filter((f) => f.severity === 'breach' && f.certainty === 'unconfirmed').length
     objections += shown.filter((f) => f.severity === 'objection').length
-    const codes = [...new Set(shown.map((f) => `${mark(f.severity)} ${f.code}`))].join('  ')
-    out(`${String(i + 1).padStart(2)}  ${w.reference} ${w.startLocal.slice(0, 16)}  ${(a.impact?.rag?.rating ?? '-').padEnd(5)}  ${codes}`)
+    const codes = [...new Set(shown.map((f) => `${mark(f)} ${f.code}`))].join('  ')
+    out(`${String(i + 1).padStart(2)}  ${w.reference} ${w.startLocal.slice(0, 16)}  ${(a.compliance?.rating ?? '-').padEnd(7)}  ${codes}`)
   }
   out('\nPlanned outage minutes per month (cap 360, assumed):')
   for (const m of [...monthRows.values()].sort((a, b) => a.month.localeCompare(b.month)))
@@ -94,6 +97,9 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
   const first = (await call('GET', `/v1/windows/${list[0]!.id}/assessment`)).body as unknown as Assessment
   const notice = first.findings.find((f) => f.code === 'NOTICE_PERIOD')
   if (notice) out(`\nWhy window 1 breaches the SEC: ${notice.message}`)
-  out(`\n${breaches} breaches and ${objections} objections. OPSG asked the DCC to reconsider; see GET ${base}/v1/windows?party=DSP`)
+  out(
+    `\n${breaches} breaches, ${unconfirmed} breaches on an assumed limit (✖?: set the SEC value in a ruleset to confirm) and ${objections} objections.`,
+  )
+  out(`OPSG asked the DCC to reconsider; see GET ${base}/v1/windows?party=DSP`)
   return { windows: list.length, breaches, objections }
 }

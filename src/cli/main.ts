@@ -214,7 +214,7 @@ program
 program
   .command('check')
   .description(
-    'check a plan offline (no server, no database) with the same engine as the service; exit 2 on a bad row, 1 on a finding at or above --fail-on, else 0',
+    'check a plan offline (no server, no database) with the same engine as the service; exit 2 on a bad row, 1 on an unwaived finding at or above --fail-on, else 0. A breach whose limit is assumed (unconfirmed, e.g. the monthly cap) counts as an objection unless --strict',
   )
   .argument('<plan>', 'plan file: .json ({"windows": [...]}, the body of POST /v1/assessments), .csv (one window a row) or .ics')
   .option(
@@ -235,6 +235,7 @@ program
       .choices(['table', 'json', 'csv'])
       .default('table'),
   )
+  .option('--strict', 'count breaches on an assumed limit (unconfirmed) as breaches for --fail-on')
   .option('--color', 'colour the table even when not writing to a terminal')
   .option('--no-color', 'never colour the table')
   .action(
@@ -245,6 +246,7 @@ program
         notifiedAt?: string
         failOn: 'breach' | 'objection' | 'warning'
         format: 'table' | 'json' | 'csv'
+        strict?: boolean
         color?: boolean
       },
     ) => {
@@ -253,6 +255,7 @@ program
         ...(o.ruleset !== undefined ? { ruleset: o.ruleset } : {}),
         ...(o.notifiedAt !== undefined ? { notifiedAt: o.notifiedAt } : {}),
         failOn: o.failOn,
+        strict: o.strict === true,
         format: o.format,
         color: o.color ?? process.stdout.isTTY === true,
         pretty: process.stdout.isTTY === true,

@@ -22,16 +22,19 @@
  */
 import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
 import type { CalendarId, CalendarSet } from './calendars.ts'
+import { type Compliance, complianceOf } from './compliance.ts'
 import {
+  type BasisParam,
+  certaintyOf,
   compareFindings,
   type Finding,
   type FindingCode,
   findingKey,
   findingRank,
   type FindingRule,
-  type Provenance,
   type Severity,
   type Waiver,
+  weakestProvenance,
 } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { capTotals, countsTowardCap, lastMonthOf } from './rules/monthly-cap-rule.ts'
@@ -64,6 +67,8 @@ export interface WindowAssessment {
   assessed: boolean
   realMinutes: number
   worstSeverity: Severity | null
+  /** The window's colour by its open findings (see complianceOf). */
+  compliance: Compliance
   findings: Finding[]
 }
 
@@ -94,10 +99,23 @@ export interface AssessmentProvenance {
   now: string
 }
 
+/** Findings counted by severity, all of them and split by certainty. */
+export interface FindingSummary {
+  all: Record<Severity, number>
+  confirmed: Record<Severity, number>
+  unconfirmed: Record<Severity, number>
+}
+
+/** An empty FindingSummary. */
+export function emptySummary(): FindingSummary {
+  const zero = (): Record<Severity, number> => ({ breach: 0, objection: 0, warning: 0, info: 0 })
+  return { all: zero(), confirmed: zero(), unconfirmed: zero() }
+}
+
 export interface Assessment {
   windows: WindowAssessment[]
   months: MonthAggregate[]
-  summary: Record<Severity, number>
+  summary: FindingSummary
   provenance: AssessmentProvenance
 }
 
@@ -477,24 +495,25 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const emitted: Finding[] = []
   const emittedWindow: number[] = []
   const emittedRank: number[] = []
-  const summary: Record<Severity, number> = { breach: 0, objection: 0, warning: 0, info: 0 }
+  const summary = emptySummary()
 
-  // One rule object per (rule id, version, provenance): findings share them (read-only data).
-  const rules = new Map<string, Map<string, Map<Provenance, FindingRule>>>()
+  // One rule object per (basis, rule id, version): findings share them (read-only data).
+  const rules = new Map<readonly BasisParam[], Map<string, FindingRule>>()
   let lastRule: FindingRule | null = null
-  const ruleOf = (id: string, version: string, provenance: Provenance): FindingRule => {
+  let lastBasis: readonly BasisParam[] | null = null
+  const ruleOf = (id: string, version: string, basis: readonly BasisParam[]): FindingRule => {
     const l = lastRule
-    if (l !== null && l.id === id && l.version === version && l.provenance === provenance) return l
-    return (lastRule = ruleLookup(id, version, provenance))
-  }
-  const ruleLookup = (id: string, version: string, provenance: Provenance): FindingRule => {
-    let byVersion = rules.get(id)
-    if (!byVersion) rules.set(id, (byVersion = new Map()))
-    let byProv = byVersion.get(version)
-    if (!byProv) byVersion.set(version, (byProv = new Map()))
-    let v = byProv.get(provenance)
-    if (!v) byProv.set(provenance, (v = { id, version, provenance, rulesetId: r.id }))
-    return v
+    if (l !== null && lastBasis === basis && l.id === id && l.version === version) return l
+    let byRule = rules.get(basis)
+    if (!byRule) rules.set(basis, (byRule = new Map()))
+    const k = `${id}@${version}`
+    let v = byRule.get(k)
+    if (!v) {
+      const provenance = weakestProvenance(basis.map((b) => b.provenance))
+      byRule.set(k, (v = { id, version, provenance, rulesetId: r.id, basis }))
+    }
+    lastBasis = basis
+    return (lastRule = v)
   }
 
   // Keys and messages are written in chunks: up to MESSAGE_CHUNK characters of them are
@@ -527,17 +546,29 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const ref = p.reference
     const len = ref.length + 2 + a.message.length
     const id = p.id
-    const rule = ruleOf(a.ruleId, a.version ?? r.version, a.provenance)
+    const rule = ruleOf(a.ruleId, a.version ?? r.version, a.basis)
+    const certainty = certaintyOf(a.basis)
     const canWaive = waivable.has(a.code)
     // windowId is written in the literal, not added afterwards: an added property gives each finding
     // a separate properties array (one more heap object per finding). The key order is the same.
     const f: Finding =
       id === undefined
-        ? { key, code: a.code, severity: a.severity, reference: ref, message: '', evidence: a.evidence, rule, waivable: canWaive }
+        ? {
+            key,
+            code: a.code,
+            severity: a.severity,
+            certainty,
+            reference: ref,
+            message: '',
+            evidence: a.evidence,
+            rule,
+            waivable: canWaive,
+          }
         : {
             key,
             code: a.code,
             severity: a.severity,
+            certainty,
             reference: ref,
             message: '',
             evidence: a.evidence,
@@ -551,7 +582,8 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
       emitted.push(f)
       emittedWindow.push(p.index)
       emittedRank.push(findingRank(a.severity, a.code))
-      summary[a.severity]++
+      summary.all[a.severity]++
+      summary[certainty][a.severity]++
     }
     narrow.add(f, true, key, key.length)
     const text = `${ref}: ${a.message}`
@@ -588,9 +620,10 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const worst = findings[0]?.severity ?? null // sorted by severity first
     // windowId in the literal, as for findings.
     const id = w.id
+    const compliance = complianceOf(findings, assessed)
     return id === undefined
-      ? { reference, assessed, realMinutes, worstSeverity: worst, findings }
-      : { reference, assessed, realMinutes, worstSeverity: worst, findings, windowId: id }
+      ? { reference, assessed, realMinutes, worstSeverity: worst, compliance, findings }
+      : { reference, assessed, realMinutes, worstSeverity: worst, compliance, findings, windowId: id }
   })
 
   // Month aggregates: every month with counted minutes or touched by an assessed planned subject.

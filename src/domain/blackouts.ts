@@ -17,10 +17,19 @@
 import rrule from 'rrule'
 import { DateTime, Duration } from 'luxon'
 import { type CalendarSet, calendarsForRegions, NATION_CALENDAR_IDS, type NationCalendarId } from './calendars.ts'
-import { type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity } from './findings.ts'
+import {
+  type BasisParam,
+  type FindingCode,
+  isFindingCode,
+  isProvenance,
+  isSeverity,
+  type Provenance,
+  type Severity,
+  weakestProvenance,
+} from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { parseRRule } from './recurrence.ts'
-import type { Ruleset } from './ruleset.ts'
+import { basisOf, type Ruleset } from './ruleset.ts'
 import { DAY_MS, dayIndexOf, isHhMm, isIsoDate, isValidZone, MINUTE_MS, parseHhMm, zoneClock } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -85,6 +94,11 @@ export interface BlackoutLayer {
   owner: string
   legalBasis: string
   provenance: Provenance
+  /**
+   * The ruleset parameters a default layer is made of, each with its label (`provenance` is the
+   * weakest); absent for an operator's layer, which rests on itself (see layerBasis).
+   */
+  basis?: readonly BasisParam[]
   /** Local dates (inclusive) in the layer's zone; null/absent = open. */
   effectiveFrom?: string | null
   effectiveTo?: string | null
@@ -92,6 +106,14 @@ export interface BlackoutLayer {
   recurrence?: BlackoutRecurrence
   holidays?: BlackoutHolidays
   version?: string
+}
+
+/**
+ * What a finding from this layer rests on: a default layer's ruleset parameters, else the layer.
+ * @example layerBasis(customLayer) // [{ parameter: 'blackout:dsp-freeze', provenance: 'verified' }]
+ */
+export function layerBasis(layer: BlackoutLayer): readonly BasisParam[] {
+  return layer.basis ?? [{ parameter: `blackout:${layer.id}`, provenance: layer.provenance }]
 }
 
 /** The finding code a layer produces. */
@@ -214,6 +236,11 @@ function annualLayerRecurrence(from: string, zone: string, startYear = 2000): Bl
  * SEC release go-lives ± buffer.
  */
 export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
+  // Each layer carries its parameters and is labelled by the weakest of them.
+  const made = (...pointers: string[]) => {
+    const basis = basisOf(r, ...pointers)
+    return { basis, provenance: weakestProvenance(basis.map((b) => b.provenance)) }
+  }
   const zone = r.zone
   const version = `${r.id}@${r.version}`
   const layers: BlackoutLayer[] = []
@@ -226,11 +253,11 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'OPSG',
     legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct to 31 Mar (R17)',
-    provenance: w.from.provenance,
+    ...made('/seasonal/winter/from', '/seasonal/winter/to'),
     recurrence: { ...annualLayerRecurrence(w.from.value, zone), duration: annualDuration(w.from.value, w.to.value) },
     version,
   })
-  for (const per of r.seasonal.highTopUp.value) {
+  for (const [i, per] of r.seasonal.highTopUp.value.entries()) {
     layers.push({
       id: per.id,
       name: `High prepayment top-up period (${per.from} to ${per.to})`,
@@ -239,6 +266,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
       scope: {},
       owner: 'OPSG',
       legalBasis: per.why,
+      basis: [{ parameter: `/seasonal/highTopUp/value/${i}`, provenance: r.seasonal.highTopUp.provenance }],
       provenance: r.seasonal.highTopUp.provenance,
       recurrence: { ...annualLayerRecurrence(per.from, zone), duration: annualDuration(per.from, per.to) },
       version,
@@ -254,7 +282,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Evening vend peak before friendly-credit hours (R16); assumed',
-    provenance: ep.from.provenance,
+    ...made('/seasonal/eveningPeak/from', '/seasonal/eveningPeak/to'),
     recurrence: { rrule: 'FREQ=DAILY', dtstart: '2000-01-01', startTime: ep.from.value, duration: `PT${epMin}M`, zone },
     version,
   })
@@ -267,7 +295,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Holiday top-up volumes (R18); friendly credit on public holidays (R15); assumed buffer',
-    provenance: hb.provenance,
+    ...made('/holidays/bufferDaysEitherSide'),
     holidays: { daysBefore: hb.value, daysAfter: hb.value, includeHoliday: true, zone },
     version,
   })
@@ -280,7 +308,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Customers top up ahead of holidays (R18); assumed',
-    provenance: pre.provenance,
+    ...made('/holidays/preHolidayDays'),
     holidays: { daysBefore: pre.value, daysAfter: 0, includeHoliday: false, zone },
     version,
   })
@@ -294,7 +322,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'SECAS / DCC release management',
     legalBasis: 'SEC Release go-lives are change events (R12); freeze buffer assumed',
-    provenance: r.releases.bufferDays.provenance,
+    ...made('/releases/dates', '/releases/bufferDays'),
     periods: r.releases.dates.value.map((d) => {
       const idx = dayIndexOf(d)
       return {

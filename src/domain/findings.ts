@@ -12,8 +12,53 @@ export type Severity = (typeof SEVERITIES)[number]
 export const SEVERITY_RANK: Record<Severity, number> = { breach: 0, objection: 1, warning: 2, info: 3 }
 
 export const PROVENANCES = ['verified', 'paraphrase', 'inferred', 'recalled', 'assumed'] as const
-/** Confidence label of the parameter behind a rule (domain.md). */
+/** Confidence label of the parameter behind a rule (domain.md), strongest first. */
 export type Provenance = (typeof PROVENANCES)[number]
+
+/**
+ * How sure a finding is: `unconfirmed` when a parameter it turns on is labelled `assumed` (a design
+ * default, not a fact about the SEC), `confirmed` when every one has a source, even a recalled one.
+ * `confirmed` does not mean the SEC text was checked: `rule.provenance` says how sure the source is.
+ */
+export const CERTAINTIES = ['confirmed', 'unconfirmed'] as const
+export type Certainty = (typeof CERTAINTIES)[number]
+
+/**
+ * A parameter a finding turns on (a limit it compares against), with its confidence label.
+ * `parameter` is a JSON pointer into the ruleset ('/cap/minutesPerMonth') or, for an operator's
+ * blackout layer, 'blackout:<layer id>'.
+ */
+export interface BasisParam {
+  parameter: string
+  provenance: Provenance
+}
+
+/**
+ * The weakest label of a list (a value is only as sure as its weakest part); 'assumed' when empty.
+ * @example weakestProvenance(['recalled', 'verified']) // 'recalled'
+ */
+export function weakestProvenance(labels: Iterable<Provenance>): Provenance {
+  let worst = -1
+  for (const l of labels) worst = Math.max(worst, PROVENANCES.indexOf(l))
+  return worst < 0 ? 'assumed' : PROVENANCES[worst]!
+}
+
+/**
+ * Certainty of a finding resting on these parameters.
+ * @example certaintyOf([{ parameter: '/cap/minutesPerMonth', provenance: 'assumed' }]) // 'unconfirmed'
+ */
+export function certaintyOf(basis: readonly BasisParam[]): Certainty {
+  return basis.some((b) => b.provenance === 'assumed') ? 'unconfirmed' : 'confirmed'
+}
+
+/**
+ * Certainty of a finding as stored or sent: its own field, else (findings stored before it existed)
+ * from its rule's label, which is the weakest of its basis.
+ * @example findingCertainty({ rule: { provenance: 'assumed' } }) // 'unconfirmed'
+ */
+export function findingCertainty(f: { certainty?: Certainty | undefined; rule: { provenance: string } }): Certainty {
+  return f.certainty ?? (f.rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed')
+}
 
 /** Every finding code with its default severity (issue 3 §3). */
 export const FINDING_CODES = {
@@ -74,9 +119,11 @@ export interface FindingRule {
   id: string
   /** Version of the ruleset the rule was taken from. */
   version: string
-  /** Confidence label of the parameter the finding rests on. */
+  /** Confidence label of the finding: the weakest label of its basis. */
   provenance: Provenance
   rulesetId: string
+  /** The parameters the finding turns on, each with its label. */
+  basis: readonly BasisParam[]
 }
 
 export interface Finding {
@@ -84,6 +131,8 @@ export interface Finding {
   key: string
   code: FindingCode
   severity: Severity
+  /** `unconfirmed` when a limit the finding turns on is assumed (see certaintyOf). */
+  certainty: Certainty
   windowId?: string
   reference: string
   message: string

@@ -2,6 +2,7 @@
 export * from './assess.ts'
 export * from './blackouts.ts'
 export * from './calendars.ts'
+export * from './compliance.ts'
 export * from './findings.ts'
 export * from './recurrence.ts'
 export * from './ruleset.ts'

@@ -9,7 +9,16 @@
  * // [{ pointer: '/cap/headroomMinutes/value', message: 'headroom (400) is larger than the cap (360)' }]
  */
 import { CALENDAR_IDS, type CalendarId, isCalendarId } from './calendars.ts'
-import { FINDING_CODE_LIST, type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity } from './findings.ts'
+import {
+  type BasisParam,
+  FINDING_CODE_LIST,
+  type FindingCode,
+  isFindingCode,
+  isProvenance,
+  isSeverity,
+  type Provenance,
+  type Severity,
+} from './findings.ts'
 import { dayIndexOf, isHhMm, isIsoDate, isValidZone, parseHhMm } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -165,6 +174,27 @@ export const DEFAULT_RULESET: Ruleset = {
     'recalled',
     "'unless the Panel agrees otherwise' (R4); seasonal/blackout objections assumed waivable by the same decision",
   ),
+}
+
+/** A ruleset parameter as the rules hold it: a value and its confidence label. */
+interface Labelled {
+  provenance: Provenance
+}
+
+/**
+ * The basis of a finding: ruleset parameters by JSON pointer, each with its label. Made once per
+ * rule run, so findings share it.
+ *
+ * @example basisOf(ruleset, '/cap/minutesPerMonth') // [{ parameter: '/cap/minutesPerMonth', provenance: 'assumed' }]
+ */
+export function basisOf(ruleset: Ruleset, ...pointers: string[]): readonly BasisParam[] {
+  return pointers.map((parameter) => {
+    let v: unknown = ruleset as unknown
+    for (const part of parameter.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[part]
+    const label = (v as Labelled | undefined)?.provenance
+    if (label === undefined) throw new Error(`basisOf: no labelled ruleset parameter at ${parameter}`)
+    return { parameter, provenance: label }
+  })
 }
 
 /** Severity of a code under a ruleset. */

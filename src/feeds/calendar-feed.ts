@@ -2,6 +2,7 @@
  * Renders a subscribable iCalendar feed (RFC 5545 + RFC 7986, maintnote BCOP properties) of
  * maintenance windows and blackout periods. Pure: the generation instant is an argument.
  */
+import type { ComplianceRating } from '../domain/compliance.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { Party, Region, Service } from '../domain/reference.ts'
 import type { Impact, MaintenanceWindow, WindowStatus } from '../domain/window.ts'
@@ -64,9 +65,14 @@ export interface CalendarFeedInput {
   windows: readonly MaintenanceWindow[]
   /** One-line compliance findings summary per window id, e.g. '2 warnings: notice period, blackout'. */
   findingsSummary?: ReadonlyMap<string, string>
+  /** Compliance colour per window id (domain/compliance.ts), written as the event's COLOR (RFC 7986). */
+  complianceRatings?: ReadonlyMap<string, ComplianceRating>
   blackouts?: readonly FeedBlackout[]
   reference?: FeedReference
 }
+
+/** RFC 7986 COLOR (a CSS3 colour name) of each compliance rating. */
+const ICS_COLOUR: Record<Exclude<ComplianceRating, 'unrated'>, string> = { red: 'red', amber: 'orange', green: 'green' }
 
 /** iCalendar VEVENT STATUS. */
 export type IcsStatus = 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED'
@@ -230,7 +236,7 @@ export function renderCalendarFeed(input: CalendarFeedInput): string {
 }
 
 function writeFeed(input: CalendarFeedInput): IcsWriter {
-  const { meta, windows, findingsSummary, blackouts = [], reference = {} } = input
+  const { meta, windows, findingsSummary, complianceRatings, blackouts = [], reference = {} } = input
   if (!isIcsDuration(meta.refreshInterval)) {
     throw new RangeError(`refreshInterval must be an RFC 5545 duration such as PT1H: ${meta.refreshInterval}`)
   }
@@ -298,6 +304,8 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
       const party = escapeText(w.party)
       out.raw(`CATEGORIES:${impact},${party}`).end()
       out.raw(`URL;VALUE=URI:${baseUrl}${path}`).end()
+      const colour = complianceRatings?.get(w.id)
+      if (colour !== undefined && colour !== 'unrated') out.raw(`COLOR:${ICS_COLOUR[colour]}`).end()
       out.raw(`X-MAINTNOTE-PROVIDER:${party}`).end()
       if (account !== undefined) out.raw(account).end()
       out.raw(`X-MAINTNOTE-MAINTENANCE-ID:${escapeText(w.reference)}`).end()

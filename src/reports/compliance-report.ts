@@ -3,15 +3,18 @@
  * JSON as is, to CSV by csv.ts and to one HTML page by html.ts.
  *
  * What each part says:
- * - summary: windows, findings by code and severity, open / waived / remediated breaches and objections;
+ * - summary: windows by compliance and by impact rating, findings by code, severity and certainty, open /
+ *   waived / remediated breaches (confirmed, and apart those on an assumed limit) and objections;
  * - months: one row per party and local month of the period: planned minutes (real minutes, union of the
  *   party's counted Planned Maintenance windows whose impact counts toward the cap) against the monthly
  *   cap, windows with a WINTER or PREPAYMENT_PEAK finding, and the availability effect (PM 2.1 style:
  *   downtime minutes of outage windows; "if not agreed" counts every one as Unscheduled Downtime);
  * - gbMonths: the engine's GB-wide month totals (the cap rule's own figures);
  * - windows: one row per window with its findings, waivers and impact;
- * - breachRegister: every breach and objection, open, waived (with the waiver reference) or remediated
- *   (found on an earlier stored assessment of the window, no longer found);
+ * - breachRegister: every breach and objection, open, waived (with the waiver reference), remediated
+ *   (found on an earlier stored assessment of a window version that had been put forward: notified or
+ *   later for a notice finding, proposed or later for others; no longer found) or resolved before
+ *   notice (gone before it mattered: listed, never counted as remediated);
  * - shading: winter, top-up peaks and bank holidays inside the period, for the timeline;
  * - provenance: rulesets, calendar versions, reference data, tz database, generated-at, asOf.
  *
@@ -20,10 +23,19 @@
  * report.months.find((m) => m.party === 'DSP' && m.month === '2021-11')?.plannedMinutes // 720
  */
 import type { CalendarId, CalendarSet } from '../domain/calendars.ts'
-import { type Finding, FINDING_CODE_LIST, type FindingCode, SEVERITIES, type Severity } from '../domain/findings.ts'
+import type { Compliance, ComplianceRating } from '../domain/compliance.ts'
+import {
+  type Certainty,
+  type Finding,
+  FINDING_CODE_LIST,
+  type FindingCode,
+  findingCertainty,
+  SEVERITIES,
+  type Severity,
+} from '../domain/findings.ts'
 import type { AssessmentProvenance, MonthAggregate } from '../domain/assess.ts'
 import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/availability.ts'
-import type { RagResult } from '../domain/impact/rag.ts'
+import type { ImpactRating, ImpactRatingLevel } from '../domain/impact/impact-rating.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
 import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, zoneClock } from '../domain/time.ts'
@@ -52,11 +64,17 @@ export interface ReportWaiver {
   lapsedAt: Date | null
 }
 
-/** A breach or objection seen on an earlier stored assessment of the window and no longer found. */
+/**
+ * A breach or objection seen on an earlier stored assessment of the window and no longer found:
+ * `remediated` when that assessment was of a version put forward (notified or later for a notice
+ * finding, proposed or later for the others), else `resolved-before-notice` (never counted).
+ */
 export interface RemediatedFinding {
   key: string
   code: string
   severity: Severity
+  certainty: Certainty
+  kind: 'remediated' | 'resolved-before-notice'
   windowId: string
   reference: string
   message: string
@@ -68,9 +86,10 @@ export interface ReportWindowInput {
   window: WindowPlan & { id: string; version: number | null }
   findings: readonly Finding[]
   worstSeverity: Severity | null
+  compliance: Compliance
   realMinutes: number
   ruleset: { id: string; version: string }
-  impact?: (WindowImpact & { rag?: RagResult }) | undefined
+  impact?: (WindowImpact & { rating?: ImpactRating }) | undefined
 }
 
 /**
@@ -122,7 +141,7 @@ export interface ReportInput {
 }
 
 export type FindingStatus = 'open' | 'waived'
-export type RegisterStatus = 'open' | 'waived' | 'remediated'
+export type RegisterStatus = 'open' | 'waived' | 'remediated' | 'resolved-before-notice'
 
 export interface WaiverRef {
   id: string
@@ -137,6 +156,7 @@ export interface ReportFinding {
   key: string
   code: string
   severity: Severity
+  certainty: Certainty
   status: FindingStatus
   message: string
   rule: { id: string; version: string; provenance: string; rulesetId: string }
@@ -164,8 +184,12 @@ export interface ReportWindowRow {
   notifiedAt: string | null
   realMinutes: number
   worstSeverity: Severity | null
-  rag: 'red' | 'amber' | 'green' | null
-  ragReasons: string[]
+  /** The window's colour by its open findings (domain/compliance.ts). */
+  compliance: ComplianceRating
+  complianceReasons: string[]
+  /** How hard the window hits customers, from its impact alone (null without impact). */
+  impactRating: ImpactRatingLevel | null
+  impactRatingReasons: string[]
   ruleset: { id: string; version: string }
   findings: ReportFinding[]
   waivers: WaiverRef[]
@@ -216,10 +240,20 @@ export interface BreachRegisterEntry {
   party: string
   code: string
   severity: Severity
+  certainty: Certainty
   status: RegisterStatus
   message: string
   waiver: WaiverRef | null
+  /** Remediated or resolved before notice: when the finding was last seen. */
   remediatedAt: string | null
+}
+
+/** Register entries by status; `resolvedBeforeNotice` is never part of `remediated`. */
+export interface RegisterCounts {
+  open: number
+  waived: number
+  remediated: number
+  resolvedBeforeNotice: number
 }
 
 export interface ShadedPeriod {
@@ -239,10 +273,19 @@ export interface ComplianceReport {
   generatedAt: string
   summary: {
     windows: number
-    windowsByRag: { red: number; amber: number; green: number; unrated: number }
-    findings: { total: number; bySeverity: Record<Severity, number>; byCode: Partial<Record<FindingCode, Record<Severity, number>>> }
-    breaches: { open: number; waived: number; remediated: number }
-    objections: { open: number; waived: number; remediated: number }
+    windowsByCompliance: Record<ComplianceRating, number>
+    windowsByImpactRating: { red: number; amber: number; green: number; unrated: number }
+    findings: {
+      total: number
+      bySeverity: Record<Severity, number>
+      byCertainty: Record<Certainty, Record<Severity, number>>
+      byCode: Partial<Record<FindingCode, Record<Severity, number>>>
+    }
+    /** Confirmed breaches: their limit has a source. */
+    breaches: RegisterCounts
+    /** Breaches whose limit is assumed (e.g. the monthly cap's value): counted apart. */
+    unconfirmedBreaches: RegisterCounts
+    objections: RegisterCounts
   }
   months: PartyMonthRow[]
   gbMonths: { month: string; plannedMinutes: number; capMinutes: number; remainingMinutes: number; status: string; windows: number }[]
@@ -417,6 +460,13 @@ function sameDayNextYear(day: number): number {
 }
 
 const emptySeverities = (): Record<Severity, number> => ({ breach: 0, objection: 0, warning: 0, info: 0 })
+const emptyRegisterCounts = (): RegisterCounts => ({ open: 0, waived: 0, remediated: 0, resolvedBeforeNotice: 0 })
+
+/** The summary counts a register entry goes into: objections, confirmed breaches or unconfirmed ones. */
+function registerCounts(summary: ComplianceReport['summary'], severity: Severity, certainty: Certainty): RegisterCounts {
+  if (severity !== 'breach') return summary.objections
+  return certainty === 'confirmed' ? summary.breaches : summary.unconfirmedBreaches
+}
 
 /**
  * Builds the report model. Deterministic: the same input gives the same report (windows by start,
@@ -465,10 +515,17 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     .map((i) => input.windows[i]!)
   const summary: ComplianceReport['summary'] = {
     windows: sorted.length,
-    windowsByRag: { red: 0, amber: 0, green: 0, unrated: 0 },
-    findings: { total: 0, bySeverity: emptySeverities(), byCode: {} },
-    breaches: { open: 0, waived: 0, remediated: 0 },
-    objections: { open: 0, waived: 0, remediated: 0 },
+    windowsByCompliance: { red: 0, amber: 0, green: 0, unrated: 0 },
+    windowsByImpactRating: { red: 0, amber: 0, green: 0, unrated: 0 },
+    findings: {
+      total: 0,
+      bySeverity: emptySeverities(),
+      byCertainty: { confirmed: emptySeverities(), unconfirmed: emptySeverities() },
+      byCode: {},
+    },
+    breaches: emptyRegisterCounts(),
+    unconfirmedBreaches: emptyRegisterCounts(),
+    objections: emptyRegisterCounts(),
   }
   // The register in row order: each row's breaches and objections (and remediated findings of the
   // window; of a window out of scope: with the first row), each group by severity, code and key.
@@ -480,12 +537,14 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       const stored = f.waiver ? waiversByKey.get(f.key) : undefined
       const waiver = f.waiver ? waiverRef({ ...f.waiver, ...(stored ? { id: stored.id } : {}) }) : null
       const status: FindingStatus = waiver ? 'waived' : 'open'
+      const certainty = findingCertainty(f)
       summary.findings.total++
       summary.findings.bySeverity[f.severity]++
+      summary.findings.byCertainty[certainty][f.severity]++
       const byCode = (summary.findings.byCode[f.code] ??= emptySeverities())
       byCode[f.severity]++
       if (f.severity === 'breach' || f.severity === 'objection') {
-        summary[f.severity === 'breach' ? 'breaches' : 'objections'][status]++
+        registerCounts(summary, f.severity, certainty)[status]++
         group.push({
           key: f.key,
           windowId: w.id,
@@ -493,6 +552,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
           party: w.party,
           code: f.code,
           severity: f.severity,
+          certainty,
           status,
           message: f.message,
           waiver,
@@ -503,6 +563,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         key: f.key,
         code: f.code,
         severity: f.severity,
+        certainty,
         status,
         message: f.message,
         // The engine shares one read-only rule object per (rule, version, provenance): reuse it.
@@ -510,9 +571,9 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
         waiver,
       }
     })
-    const rag = x.impact?.rag?.rating ?? null
-    if (rag) summary.windowsByRag[rag]++
-    else summary.windowsByRag.unrated++
+    const impactRated = x.impact?.rating ?? null
+    summary.windowsByImpactRating[impactRated?.rating ?? 'unrated']++
+    summary.windowsByCompliance[x.compliance.rating]++
     const av = x.impact?.availability
     return {
       id: w.id,
@@ -535,8 +596,10 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       notifiedAt: w.notifiedAt ? iso(w.notifiedAt) : null,
       realMinutes: x.realMinutes,
       worstSeverity: x.worstSeverity,
-      rag,
-      ragReasons: x.impact?.rag?.reasons.map((r) => r.message) ?? [],
+      compliance: x.compliance.rating,
+      complianceReasons: x.compliance.reasons.map((r) => r.message),
+      impactRating: impactRated?.rating ?? null,
+      impactRatingReasons: impactRated?.reasons.map((r) => r.message) ?? [],
       ruleset: x.ruleset,
       findings,
       waivers: (byWindow.get(w.id) ?? []).map(waiverRef),
@@ -559,7 +622,8 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     if (r.severity !== 'breach' && r.severity !== 'objection') continue
     const position = positionOf.get(r.windowId)
     const w = position === undefined ? undefined : sorted[position]!.window
-    summary[r.severity === 'breach' ? 'breaches' : 'objections'].remediated++
+    const status = r.kind
+    registerCounts(summary, r.severity, r.certainty)[status === 'remediated' ? 'remediated' : 'resolvedBeforeNotice']++
     registerGroups[position ?? 0]!.push({
       key: r.key,
       windowId: r.windowId,
@@ -567,7 +631,8 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       party: w?.party ?? '',
       code: r.code,
       severity: r.severity,
-      status: 'remediated',
+      certainty: r.certainty,
+      status,
       message: r.message,
       waiver: null,
       remediatedAt: iso(r.lastSeenAt),

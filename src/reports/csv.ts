@@ -32,11 +32,13 @@ export const CSV_COLUMNS = [
   'end_local',
   'notified_at_utc',
   'real_minutes',
-  'rag',
+  'compliance',
+  'impact_rating',
   'ruleset',
   'finding_key',
   'code',
   'severity',
+  'certainty',
   'finding_status',
   'message',
   'rule_id',
@@ -103,7 +105,8 @@ function windowHead(w: ReportWindowRow): string {
     w.endLocal,
     w.notifiedAt,
     w.realMinutes,
-    w.rag,
+    w.compliance,
+    w.impactRating,
     `${w.ruleset.id}@${w.ruleset.version}`,
   ]
   let out = ''
@@ -118,8 +121,8 @@ function windowTail(w: ReportWindowRow, asOf: string | null, acked: string): str
 
 /** The finding columns (finding_key … waiver_decided_at_utc); empty cells without a finding. */
 function findingCells(f: ReportFinding | null): string {
-  if (f === null) return ',,,,,,,,,'
-  return `${csvField(f.key)},${csvField(f.code)},${csvField(f.severity)},${csvField(f.status)},${csvField(f.message)},${csvField(f.rule.id)},${csvField(f.rule.provenance)},${csvField(f.waiver?.decisionRef ?? null)},${csvField(f.waiver?.approvedBy ?? null)},${csvField(f.waiver?.decidedAt ?? null)}`
+  if (f === null) return ',,,,,,,,,,'
+  return `${csvField(f.key)},${csvField(f.code)},${csvField(f.severity)},${csvField(f.certainty)},${csvField(f.status)},${csvField(f.message)},${csvField(f.rule.id)},${csvField(f.rule.provenance)},${csvField(f.waiver?.decisionRef ?? null)},${csvField(f.waiver?.approvedBy ?? null)},${csvField(f.waiver?.decidedAt ?? null)}`
 }
 
 /**

@@ -11,7 +11,7 @@
  * @example renderHtml(report).text().startsWith('<!doctype html>') // true
  */
 import { DateTime } from 'luxon'
-import type { ComplianceReport, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
+import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
 import { localLabel } from './compliance-report.ts'
 import { TextChunks } from './text-chunks.ts'
 
@@ -42,7 +42,8 @@ svg text{font:11px system-ui,Arial,sans-serif;fill:var(--ink)}
 svg .bar.rag-red{fill:var(--red)}svg .bar.rag-amber{fill:var(--amber)}svg .bar.rag-green{fill:var(--green)}svg .bar.rag-unrated{fill:var(--grey)}
 svg .bar.inactive{fill-opacity:.35}
 svg .shade-winter{fill:var(--winter)}svg .shade-top-up-peak{fill:var(--peak)}svg .shade-bank-holiday{fill:var(--holiday)}
-svg .breach-marker{fill:#000}svg .breach-marker.waived{fill:#fff;stroke:#000;stroke-width:1.2}
+svg .breach-marker{fill:#000}svg .breach-marker.unconfirmed{fill:#fff;stroke:#000;stroke-width:1.2}svg .breach-marker.waived{fill:#9e9e9e}
+.st-resolved-before-notice{color:var(--grey)}.unconfirmed{font-style:italic}
 svg .grid{stroke:var(--rule);stroke-width:1}svg .lane{stroke:#e6e6e6}
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;list-style:none;padding:0;margin:.4rem 0}
 .legend li{display:flex;align-items:center;gap:.35rem}.sw{display:inline-block;width:1.4em;height:.9em;border:1px solid #999}
@@ -117,11 +118,12 @@ function timeline(r: ComplianceReport, out: TextChunks): void {
   const parts = out
   parts.push('<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>')
   const bars = r.windows.length
+  const byCompliance = r.summary.windowsByCompliance
   const breaches = r.windows.filter((w) => w.findings.some((f) => f.severity === 'breach')).length
   const desc =
     `Timeline from ${localLabel(new Date(from), zone)} to ${localLabel(new Date(to), zone)}: ${bars} window(s) in ${lanes.length} lane(s) (${lanes.join(', ') || 'none'}), ` +
-    `coloured by RAG (${r.summary.windowsByRag.red} red, ${r.summary.windowsByRag.amber} amber, ${r.summary.windowsByRag.green} green, ${r.summary.windowsByRag.unrated} unrated); ` +
-    `${breaches} window(s) with a breach are marked with a triangle; ${r.shading.length} shaded period(s): winter, top-up peaks and bank holidays. The same facts are in the tables below.`
+    `coloured by compliance (${byCompliance.red} red, ${byCompliance.amber} amber, ${byCompliance.green} green, ${byCompliance.unrated} unrated); ` +
+    `${breaches} window(s) with a breach are marked with a triangle (solid: a confirmed open breach; hollow: open breaches on an assumed limit only; grey: waived); ${r.shading.length} shaded period(s): winter, top-up peaks and bank holidays. The same facts are in the tables below.`
   parts.push(
     `<figure id="timeline"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="tl-title tl-desc" viewBox="0 0 ${left + width + 10} ${height}" preserveAspectRatio="xMinYMin meet">`,
     `<title id="tl-title">${esc(`Timeline of maintenance windows, ${r.period.months[0] ?? ''} to ${r.period.months.at(-1) ?? ''}`)}</title>`,
@@ -150,30 +152,40 @@ function timeline(r: ComplianceReport, out: TextChunks): void {
     const y = top + lane * laneH + 7
     const s = x(Date.parse(w.start))
     const e = Math.max(x(Date.parse(w.end)), s + 2)
-    const rag = w.rag ?? 'unrated'
+    const colour = w.compliance
     const inactive = w.status === 'cancelled' || w.status === 'rejected' ? ' inactive' : ''
-    const open = w.findings.filter((f) => f.severity === 'breach' && f.status === 'open').length
-    const waived = w.findings.filter((f) => f.severity === 'breach' && f.status === 'waived').length
-    const label = `${w.reference} (${w.party}, ${w.status}): ${w.startLocal} to ${w.endLocal}; RAG ${rag}; ${open} open and ${waived} waived breach(es)`
+    let open = 0
+    let unconfirmed = 0
+    let waived = 0
+    for (const f of w.findings) {
+      if (f.severity !== 'breach') continue
+      if (f.status === 'waived') waived++
+      else if (f.certainty === 'confirmed') open++
+      else unconfirmed++
+    }
+    const counts = `${open} open breach(es), ${unconfirmed} open on an assumed limit, ${waived} waived`
+    const label = `${w.reference} (${w.party}, ${w.status}): ${w.startLocal} to ${w.endLocal}; compliance ${colour}; ${counts}`
     parts.push(
-      `<rect class="bar rag-${rag}${inactive}" data-window="${esc(w.id)}" x="${px(s)}" y="${y}" width="${px(e - s)}" height="${laneH - 14}"><title>${esc(label)}</title></rect>`,
+      `<rect class="bar rag-${colour}${inactive}" data-window="${esc(w.id)}" data-compliance="${colour}" x="${px(s)}" y="${y}" width="${px(e - s)}" height="${laneH - 14}"><title>${esc(label)}</title></rect>`,
     )
-    if (open + waived > 0) {
+    if (open + unconfirmed + waived > 0) {
       const cx = (s + e) / 2
+      const kind = open ? '' : unconfirmed ? ' unconfirmed' : ' waived'
       parts.push(
-        `<path class="breach-marker${open ? '' : ' waived'}" data-window="${esc(w.id)}" d="M${px(cx - 5)} ${y - 7}L${px(cx + 5)} ${y - 7}L${px(cx)} ${y}Z"><title>${esc(`${w.reference}: ${open} open breach(es), ${waived} waived`)}</title></path>`,
+        `<path class="breach-marker${kind}" data-window="${esc(w.id)}" d="M${px(cx - 5)} ${y - 7}L${px(cx + 5)} ${y - 7}L${px(cx)} ${y}Z"><title>${esc(`${w.reference}: ${counts}`)}</title></path>`,
       )
     }
   }
   parts.push('</svg>')
   parts.push(
     '<figcaption><ul class="legend" aria-label="Legend">',
-    '<li><span class="sw sw-red"></span>Red: unwaived breach or large prepayment outage</li>',
-    '<li><span class="sw sw-amber"></span>Amber: unwaived objection or prepayment outage</li>',
-    '<li><span class="sw sw-green"></span>Green</li>',
-    '<li><span class="sw sw-unrated"></span>Not rated</li>',
+    '<li><span class="sw sw-red"></span>Red: an open confirmed breach</li>',
+    '<li><span class="sw sw-amber"></span>Amber: an open objection, or an open breach on an assumed limit</li>',
+    '<li><span class="sw sw-green"></span>Green: nothing open above warning</li>',
+    '<li><span class="sw sw-unrated"></span>Not assessed</li>',
     '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#000"/></svg>Open breach</li>',
-    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#fff" stroke="#000"/></svg>Waived breach</li>',
+    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#fff" stroke="#000"/></svg>Open breach on an assumed limit (unconfirmed)</li>',
+    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#9e9e9e"/></svg>Waived breach</li>',
     '<li><span class="sw sw-winter"></span>Winter</li>',
     '<li><span class="sw sw-top-up-peak"></span>Top-up peak</li>',
     '<li><span class="sw sw-bank-holiday"></span>Bank holiday</li>',
@@ -197,15 +209,20 @@ function summary(r: ComplianceReport, out: TextChunks): void {
   )
   out.addAll([
     '<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>',
-    '<table id="summary"><caption>Windows and breaches</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th></tr></thead><tbody>',
-    `<tr><th scope="row">Breaches</th><td class="num">${s.breaches.open}</td><td class="num">${s.breaches.waived}</td><td class="num">${s.breaches.remediated}</td></tr>`,
-    `<tr><th scope="row">Objections</th><td class="num">${s.objections.open}</td><td class="num">${s.objections.waived}</td><td class="num">${s.objections.remediated}</td></tr>`,
+    '<table id="summary"><caption>Windows and breaches (remediated: gone after the window was put forward; resolved before notice: gone before, never counted as remediated)</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th><th scope="col" class="num">Resolved before notice</th></tr></thead><tbody>',
+    registerRow('Breaches (confirmed)', s.breaches),
+    registerRow('Breaches on an assumed limit (unconfirmed)', s.unconfirmedBreaches),
+    registerRow('Objections', s.objections),
     '</tbody></table>',
-    `<p>${s.windows} window(s): <span class="rag rag-red">${s.windowsByRag.red}</span> red, <span class="rag rag-amber">${s.windowsByRag.amber}</span> amber, <span class="rag rag-green">${s.windowsByRag.green}</span> green, ${s.windowsByRag.unrated} not rated. ${s.findings.total} finding(s).</p>`,
+    `<p>${s.windows} window(s) by compliance: <span class="rag rag-red">${s.windowsByCompliance.red}</span> red, <span class="rag rag-amber">${s.windowsByCompliance.amber}</span> amber, <span class="rag rag-green">${s.windowsByCompliance.green}</span> green, ${s.windowsByCompliance.unrated} not assessed. By impact: ${s.windowsByImpactRating.red} red, ${s.windowsByImpactRating.amber} amber, ${s.windowsByImpactRating.green} green, ${s.windowsByImpactRating.unrated} not rated. ${s.findings.total} finding(s).</p>`,
     `<table id="findings-by-code"><caption>Findings by code and severity</caption><thead><tr><th scope="col">Code</th>${SEVERITIES.map((x) => `<th scope="col" class="num">${x}</th>`).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>`,
   ])
   out.addAll(rows)
   out.push('</tbody></table></section>')
+}
+
+function registerRow(label: string, c: RegisterCounts): string {
+  return `<tr><th scope="row">${esc(label)}</th><td class="num">${c.open}</td><td class="num">${c.waived}</td><td class="num">${c.remediated}</td><td class="num">${c.resolvedBeforeNotice}</td></tr>`
 }
 
 function monthsTable(r: ComplianceReport, out: TextChunks): void {
@@ -234,27 +251,28 @@ function monthsTable(r: ComplianceReport, out: TextChunks): void {
 
 function windowRow(w: ReportWindowRow, zone: string): string {
   const findings = w.findings.length
-    ? `<ul class="findings">${w.findings.map((f) => `<li><span class="st-${f.status}">${esc(f.severity)}</span> ${esc(f.code)}${f.waiver ? ` (waived: ${esc(f.waiver.decisionRef)})` : ''}: ${esc(f.message)}</li>`).join('')}</ul>`
+    ? `<ul class="findings">${w.findings.map((f) => `<li><span class="st-${f.status}${f.certainty === 'unconfirmed' ? ' unconfirmed' : ''}">${esc(f.severity)}${f.certainty === 'unconfirmed' ? ' (limit assumed)' : ''}</span> ${esc(f.code)}${f.waiver ? ` (waived: ${esc(f.waiver.decisionRef)})` : ''}: ${esc(f.message)}</li>`).join('')}</ul>`
     : 'none'
   const i = w.impactSummary
   const impact = i
     ? `${fmt(i.metersAffected)} meters; ${fmt(i.prepaymentCustomersAffected)} prepayment customers; ${fmt(i.expectedFailedTopUps)} failed top-ups expected; ${fmt(i.downtimeMinutes)} min downtime → ${fmt(i.availabilityIfNotAgreedPercent)} % if not agreed`
     : ''
-  const rag = w.rag ?? 'unrated'
+  const colour = w.compliance
+  const impactRated = w.impactRating ? `<div class="small">impact ${esc(w.impactRating)}</div>` : ''
   const notices = w.notices
     .map(
       (n) =>
         `<li>${esc(n.parties.length ? n.parties.join(', ') : n.owner)} <span class="small">${esc(n.event)}</span>: ${n.acknowledgedAt ? `acknowledged ${esc(localLabel(new Date(n.acknowledgedAt), zone))}` : `<span class="st-open">not acknowledged</span> (sent ${esc(localLabel(new Date(n.firstSentAt), zone))})`}</li>`,
     )
     .join('')
-  return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${rag}">${esc(rag)}</span></td><td>${findings}</td><td class="small">${esc(impact)}</td><td class="notices">${notices ? `<ul class="findings">${notices}</ul>` : ''}</td></tr>`
+  return `<tr data-window="${esc(w.id)}"><th scope="row">${esc(w.reference)}<div class="small">${esc(w.title)}</div></th><td>${esc(w.party)}</td><td>${esc(w.status)}</td><td>${esc(w.startLocal)}<br>${esc(w.endLocal)}</td><td class="num">${fmt(w.realMinutes)}</td><td>${esc(w.impact)}<div class="small">${esc(w.services.join(', '))}; ${esc(w.regions.join(', '))}</div></td><td><span class="rag rag-${colour}">${esc(colour)}</span>${impactRated}</td><td>${findings}</td><td class="small">${esc(impact)}</td><td class="notices">${notices ? `<ul class="findings">${notices}</ul>` : ''}</td></tr>`
 }
 
 function windowsTable(r: ComplianceReport, out: TextChunks): void {
   out.push(
     '<section aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2>',
     '<table id="windows"><caption>One row per window, with its findings, waivers and impact (local times with GMT/BST)</caption>',
-    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">RAG</th><th scope="col">Findings</th><th scope="col">Who is hurt</th><th scope="col">Notice acknowledged (webhooks)</th></tr></thead><tbody>',
+    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">Compliance</th><th scope="col">Findings</th><th scope="col">Who is hurt</th><th scope="col">Notice acknowledged (webhooks)</th></tr></thead><tbody>',
   )
   for (const w of r.windows) out.push(windowRow(w, r.period.zone))
   out.push('</tbody></table></section>')
@@ -263,11 +281,11 @@ function windowsTable(r: ComplianceReport, out: TextChunks): void {
 function registerTable(r: ComplianceReport, out: TextChunks): void {
   const rows = r.breachRegister.map(
     (e) =>
-      `<tr><th scope="row">${esc(e.reference)}</th><td>${esc(e.party)}</td><td>${esc(e.code)}</td><td>${esc(e.severity)}</td><td class="st-${e.status}">${esc(e.status)}</td><td>${e.waiver ? `${esc(e.waiver.decisionRef)} (${esc(e.waiver.approvedBy)}, ${esc(e.waiver.decidedAt)})` : e.remediatedAt ? `last seen ${esc(e.remediatedAt)}` : ''}</td><td class="small">${esc(e.message)}</td></tr>`,
+      `<tr><th scope="row">${esc(e.reference)}</th><td>${esc(e.party)}</td><td>${esc(e.code)}</td><td${e.certainty === 'unconfirmed' ? ' class="unconfirmed"' : ''}>${esc(e.severity)}${e.certainty === 'unconfirmed' ? ' (limit assumed)' : ''}</td><td class="st-${e.status}">${esc(e.status)}</td><td>${e.waiver ? `${esc(e.waiver.decisionRef)} (${esc(e.waiver.approvedBy)}, ${esc(e.waiver.decidedAt)})` : e.remediatedAt ? `last seen ${esc(e.remediatedAt)}` : ''}</td><td class="small">${esc(e.message)}</td></tr>`,
   )
   out.push(
     '<section aria-labelledby="h-register"><h2 id="h-register">Breach register</h2>',
-    '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference) or remediated</caption>',
+    '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference), remediated or resolved before notice; a breach on an assumed limit says so</caption>',
     '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Waiver / remediation</th><th scope="col">Finding</th></tr></thead><tbody>',
   )
   out.addAll(rows)

@@ -9,9 +9,14 @@ import {
   buildCalendars,
   type CalendarOverride,
   type CalendarSet,
+  type Compliance,
+  complianceOf,
   DEFAULT_RULESET,
   defaultBlackoutLayers,
+  emptySummary,
   type Finding,
+  findingCertainty,
+  type FindingSummary,
   InvalidWindowError,
   type MonthAggregate,
   type Ruleset,
@@ -48,6 +53,8 @@ export interface WindowAssessmentView {
   ruleset: { id: string; version: string }
   assessed: boolean
   worstSeverity: string | null
+  /** The window's colour by its open findings (domain/compliance.ts). */
+  compliance: Compliance
   realMinutes: number
   findings: Finding[]
   months: MonthAggregate[]
@@ -248,6 +255,7 @@ export function createComplianceService(deps: {
           ruleset: { id: ruleset.id, version: ruleset.version },
           assessed: wa.assessed,
           worstSeverity: wa.worstSeverity,
+          compliance: wa.compliance,
           realMinutes: wa.realMinutes,
           findings: wa.findings,
           months: touched,
@@ -305,6 +313,7 @@ export function createComplianceService(deps: {
             reference: view.reference,
             findings: view.findings,
             worstSeverity: view.worstSeverity,
+            compliance: view.compliance,
             realMinutes: view.realMinutes,
             months: view.months,
             ...(view.impact ? { impact: view.impact } : {}),
@@ -325,7 +334,7 @@ export function createComplianceService(deps: {
     async dryRun(plan: readonly WindowPlan[], opts: { withStored: boolean; rulesetVersion?: string }) {
       const run = async (trx: DbOrTx) => {
         const r = await assessPlan(trx, plan, opts)
-        return { windows: r.views, months: r.months, provenance: r.provenance }
+        return { windows: r.views, summary: summarise(r.views), months: r.months, provenance: r.provenance }
       }
       return opts.withStored ? inTransaction(db, undefined, run) : run(db)
     },
@@ -345,6 +354,20 @@ export function createComplianceService(deps: {
 
     lapseWaivers: (trx: DbOrTx, windowId: string, reason: string) => complianceRepository.lapseWaivers(trx, windowId, clock.now(), reason),
   }
+}
+
+/**
+ * Findings of the views counted by severity and certainty (after the impact attacher added its own).
+ * @example summarise(views).confirmed.breach // 2 for OPSG 58
+ */
+export function summarise(views: readonly WindowAssessmentView[]): FindingSummary {
+  const s = emptySummary()
+  for (const v of views)
+    for (const f of v.findings) {
+      s.all[f.severity]++
+      s[findingCertainty(f)][f.severity]++
+    }
+  return s
 }
 
 function toWaiverLike(w: StoredWaiver) {
@@ -368,6 +391,7 @@ function monthsOf(w: WindowPlan, zone: string): string[] {
 }
 
 function fromStored(s: StoredAssessment): WindowAssessmentView {
+  const findings = s.result.findings.map((f) => (f.certainty ? f : { ...f, certainty: findingCertainty(f) }))
   return {
     windowId: s.windowId,
     windowVersion: s.windowVersion,
@@ -376,8 +400,10 @@ function fromStored(s: StoredAssessment): WindowAssessmentView {
     ruleset: { id: s.rulesetId, version: s.rulesetVersion },
     assessed: true,
     worstSeverity: s.result.worstSeverity,
+    // Assessments stored before certainty and compliance existed get them from their findings.
+    compliance: s.result.compliance ?? complianceOf(findings, true),
     realMinutes: s.result.realMinutes,
-    findings: s.result.findings,
+    findings,
     months: s.result.months as MonthAggregate[],
     ...(s.result.impact ? { impact: s.result.impact } : {}),
     provenance: s.provenance,

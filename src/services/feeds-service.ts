@@ -4,11 +4,21 @@ import { ALL_TABLES, type ChangeNotifications } from '../db/change-notifications
 import {
   FEED_RETENTION_DAYS,
   type FeedFilter,
+  type FeedFindings,
   type FeedRecord,
   type FeedVersion,
   feedsRepository,
 } from '../db/repositories/feeds-repository.ts'
-import { type BlackoutLayer, calendarsForRegions, expandLayer, NATION_CALENDAR_IDS, SEVERITY_RANK, type Severity } from '../domain/index.ts'
+import {
+  type BlackoutLayer,
+  type ComplianceRating,
+  calendarsForRegions,
+  complianceOf,
+  expandLayer,
+  findingCertainty,
+  NATION_CALENDAR_IDS,
+  type Severity,
+} from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import { appendAudit } from './audit-service.ts'
@@ -85,15 +95,41 @@ const maxDate = (...ds: (Date | null | undefined)[]): Date =>
 const listMatch = (scope: readonly string[] | undefined, wanted: readonly string[] | undefined) =>
   !scope?.length || !wanted?.length || scope.some((x) => wanted.includes(x))
 
-/** '2 findings, worst objection: WINTER, NOTICE_PERIOD' (waived findings counted apart). */
-function summarise(findings: readonly { code: string; severity: string; waived: boolean }[]): string | undefined {
-  const open = findings.filter((f) => !f.waived)
+type FeedFinding = FeedFindings['findings'][number]
+
+/**
+ * The window's compliance colour and its open findings by severity, each group with its own codes;
+ * breaches on an assumed limit apart; waived counted apart.
+ * @example 'red: 1 breach (NOTICE_PERIOD); 1 breach on an assumed limit (MONTHLY_CAP); 2 objections (PREPAYMENT_PEAK, WINTER)'
+ */
+function summarise(findings: readonly FeedFinding[]): { rating: ComplianceRating; text: string | undefined } {
+  const rated = findings.map((f) => ({
+    code: f.code,
+    severity: f.severity as Severity,
+    certainty: f.certainty ?? undefined,
+    rule: { provenance: f.provenance ?? 'assumed' },
+    waiver: f.waived ? true : undefined,
+  }))
+  const { rating } = complianceOf(rated)
+  const open = rated.filter((f) => !f.waiver)
   const waived = findings.length - open.length
-  if (open.length === 0) return waived ? `no open findings (${waived} waived)` : undefined
-  const rank = (s: string) => SEVERITY_RANK[s as Severity] ?? 9
-  const sorted = [...open].sort((a, b) => rank(a.severity) - rank(b.severity) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
-  const codes = [...new Set(sorted.map((f) => f.code))]
-  return `${open.length} finding${open.length === 1 ? '' : 's'}, worst ${sorted[0]!.severity}: ${codes.join(', ')}${waived ? ` (${waived} waived)` : ''}`
+  if (open.length === 0) return { rating, text: waived ? `${rating}: no open findings (${waived} waived)` : undefined }
+  const groups: [string, (f: (typeof open)[number]) => boolean][] = [
+    ['breach', (f) => f.severity === 'breach' && findingCertainty(f) === 'confirmed'],
+    ['breach on an assumed limit', (f) => f.severity === 'breach' && findingCertainty(f) === 'unconfirmed'],
+    ['objection', (f) => f.severity === 'objection'],
+    ['warning', (f) => f.severity === 'warning'],
+  ]
+  const parts: string[] = []
+  for (const [what, test] of groups) {
+    const these = open.filter(test)
+    if (these.length === 0) continue
+    const codes = [...new Set(these.map((f) => f.code))].sort()
+    const noun = these.length === 1 ? what : what.replace(/^(\w+)/, '$1s').replace('breachs', 'breaches')
+    parts.push(`${these.length} ${noun} (${codes.join(', ')})`)
+  }
+  if (parts.length === 0) parts.push('information only')
+  return { rating, text: `${rating}: ${parts.join('; ')}${waived ? ` (${waived} waived)` : ''}` }
 }
 
 /**
@@ -277,9 +313,11 @@ export function createFeedsService(deps: {
       await deps.reference.all(),
     ]
     const findingsSummary = new Map<string, string>()
+    const complianceRatings = new Map<string, ComplianceRating>()
     for (const f of findings) {
       const s = summarise(f.findings)
-      if (s) findingsSummary.set(f.windowId, s)
+      complianceRatings.set(f.windowId, s.rating)
+      if (s.text) findingsSummary.set(f.windowId, s.text)
     }
     const blackouts = await blackoutsFor(feed, blackoutRange(v, now), now)
     return renderCalendarFeedBytes({
@@ -294,6 +332,7 @@ export function createFeedsService(deps: {
       },
       windows,
       findingsSummary,
+      complianceRatings,
       blackouts,
       reference,
     })

@@ -1,5 +1,6 @@
-import { type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
-import { compareActuals, ragRating } from '../domain/impact/index.ts'
+import { type BasisParam, type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
+import { complianceOf } from '../domain/compliance.ts'
+import { compareActuals, impactRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
@@ -47,7 +48,15 @@ function newPreHoliday(calendars: CalendarSet, regions: readonly Region[]): IsPr
 }
 
 /**
- * Adds to every assessed window its impact (who is hurt and how much, RAG rating) and turns
+ * A reduced-redundancy window overlapping another on a service or region: a design default of
+ * this service, not an SEC limit (unconfirmed).
+ */
+const REDUNDANCY_BASIS: readonly BasisParam[] = [{ parameter: 'mwp:redundancy-loss', provenance: 'assumed' }]
+/** Actual times against the window's own planned times (PM 2.1 and SEC H9, inferred: see domain.md R6, R8). */
+const OVERRUN_BASIS: readonly BasisParam[] = [{ parameter: 'mwp:planned-times', provenance: 'inferred' }]
+
+/**
+ * Adds to every assessed window its impact (who is hurt and how much, rated from impact alone), its compliance colour again and turns
  * redundancy losses among the assessed windows into REDUNDANCY_LOSS findings (objection).
  *
  * @example compliance.setImpactAttacher(impactAttacher(services.impact))
@@ -68,6 +77,7 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
           key: findingKey(view.windowId ?? view.reference, 'REDUNDANCY_LOSS', 'redundancy', other.id),
           code: 'REDUNDANCY_LOSS',
           severity: 'objection',
+          certainty: 'unconfirmed',
           ...(view.windowId ? { windowId: view.windowId } : {}),
           reference: view.reference,
           message: `${c.reducedRedundancyWindow.reference} (${c.reducedRedundancyWindow.party}, reduced redundancy) overlaps ${c.otherWindow.reference} (${c.otherWindow.party}) for ${Math.round(c.minutes)} minutes from ${c.start.toISOString()}: ${[...c.sharedServices, ...c.sharedRegions].join(', ')} run with no fallback`,
@@ -80,7 +90,13 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
             sharedServices: c.sharedServices,
             sharedRegions: c.sharedRegions,
           },
-          rule: { id: 'redundancy', version: view.ruleset.version, provenance: 'assumed', rulesetId: view.ruleset.id },
+          rule: {
+            id: 'redundancy',
+            version: view.ruleset.version,
+            provenance: 'assumed',
+            rulesetId: view.ruleset.id,
+            basis: REDUNDANCY_BASIS,
+          },
           waivable: true,
         }
         if (!view.findings.some((x) => x.key === f.key)) view.findings.push(f)
@@ -108,11 +124,12 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         key: o.key,
         code: 'OVERRUN',
         severity: 'breach',
+        certainty: 'confirmed',
         windowId: o.windowId,
         reference: o.reference,
         message: o.message,
         evidence: { ...o.evidence, incidentRequired: true },
-        rule: { id: 'actuals', version: view.ruleset.version, provenance: 'inferred', rulesetId: view.ruleset.id },
+        rule: { id: 'actuals', version: view.ruleset.version, provenance: 'inferred', rulesetId: view.ruleset.id, basis: OVERRUN_BASIS },
         waivable: false,
       })
       view.worstSeverity = 'breach'
@@ -127,15 +144,12 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
       }
     views.forEach((view, i) => {
       const imp = r.impacts[i]!
-      const rag = ragRating(
-        view.findings.map((f) => ({ severity: f.severity, waived: !!f.waiver, code: f.code })),
-        imp,
-        r.thresholds,
-      )
+      // The findings may have grown above: the colour is taken again from all of them.
+      view.compliance = complianceOf(view.findings, view.assessed)
       const groups = groupsOf.get(idOf(i)) ?? []
       view.impact = {
         ...imp,
-        rag,
+        rating: impactRating(imp, r.thresholds),
         overlaps: groups.map((g) => ({
           windows: g.windows.map((w) => w.reference),
           parties: g.parties,

@@ -197,6 +197,7 @@ export async function assessOffline(subjects: readonly WindowPlan[], opts: Offli
         ruleset: { id: ruleset.id, version: ruleset.version },
         assessed: wa.assessed,
         worstSeverity: wa.worstSeverity,
+        compliance: wa.compliance,
         realMinutes: wa.realMinutes,
         findings: wa.findings,
         months: monthsOf(w, ruleset.zone).flatMap((k) => byMonth.get(k) ?? []),

@@ -5,9 +5,10 @@ import { complianceRepository, type StoredWaiver } from '../db/repositories/comp
 import { reportsRepository } from '../db/repositories/reports-repository.ts'
 import { webhooksRepository } from '../db/repositories/webhooks-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
-import { buildCalendars, DEFAULT_RULESET, type Finding, type Ruleset, rulesetInForce } from '../domain/index.ts'
-import { ragRating } from '../domain/impact/index.ts'
-import type { MaintenanceWindow } from '../domain/window.ts'
+import { buildCalendars, DEFAULT_RULESET, type Finding, findingCertainty, type Ruleset, rulesetInForce } from '../domain/index.ts'
+import { impactRating } from '../domain/impact/index.ts'
+import { complianceOf } from '../domain/compliance.ts'
+import type { MaintenanceWindow, WindowStatus } from '../domain/window.ts'
 import {
   buildComplianceReport,
   type ComplianceReport,
@@ -199,20 +200,13 @@ export function createReportsService(deps: {
           : rest
       })
       const impact = view.impact as ReportWindowInput['impact']
-      const rated = impact
-        ? {
-            ...impact,
-            rag: ragRating(
-              findings.map((f) => ({ severity: f.severity, waived: !!f.waiver, code: f.code })),
-              impact,
-              thresholds.data,
-            ),
-          }
-        : undefined
+      const rated = impact ? { ...impact, rating: impactRating(impact, thresholds.data) } : undefined
       windows.push({
         window: w,
         findings,
         worstSeverity: view.worstSeverity as ReportWindowInput['worstSeverity'],
+        // Waivers as of the report's instant decide what is open.
+        compliance: complianceOf(findings, view.assessed),
         realMinutes: view.realMinutes,
         ruleset: view.ruleset,
         impact: rated,
@@ -308,6 +302,11 @@ function toReportWaiver(w: StoredWaiver): ReportWaiver {
  * Breaches and objections of earlier stored assessments (business time ≤ asOf) that the window no
  * longer has, each as last seen. Reads the keys of every stored assessment, then the findings of only
  * those assessments where a gone key was last seen (usually none).
+ *
+ * Remediated means it happened: a gone finding counts only when the assessment that last held it was
+ * of a window version already put forward: notified or later for NOTICE_PERIOD (a notice judged
+ * before the schedule was published, "as if notified now", is not a notice that was missed), proposed
+ * or later for the other codes. Anything else is `resolved-before-notice`: listed, never counted.
  */
 async function remediatedFindings(
   db: Db,
@@ -318,9 +317,11 @@ async function remediatedFindings(
   const current = new Map(windows.map((x) => [x.window.id, new Set(x.findings.map((f) => f.key))]))
   // Oldest first: the last assessment holding a gone key is where it was last seen.
   const lastSeenIn = new Map<string, string>()
+  const statusOf = new Map<string, WindowStatus>()
   for (const s of await reportsRepository.storedSeriousKeys(db, windowIds, asOf)) {
     const now = current.get(s.windowId)
     if (!now) continue
+    statusOf.set(s.assessmentId, s.windowStatus)
     for (const key of s.keys) if (!now.has(key)) lastSeenIn.set(key, s.assessmentId)
   }
   if (lastSeenIn.size === 0) return []
@@ -328,10 +329,13 @@ async function remediatedFindings(
   for (const f of await reportsRepository.storedSeriousFindings(db, [...new Set(lastSeenIn.values())]))
     if (lastSeenIn.get(f.key) === f.assessmentId) {
       lastSeenIn.delete(f.key)
+      const status = statusOf.get(f.assessmentId) ?? 'draft'
       out.push({
         key: f.key,
         code: f.code,
         severity: f.severity,
+        certainty: findingCertainty({ certainty: f.certainty ?? undefined, rule: { provenance: f.provenance } }),
+        kind: (f.code === 'NOTICE_PERIOD' ? NOTIFIED_OR_LATER : PROPOSED_OR_LATER).has(status) ? 'remediated' : 'resolved-before-notice',
         windowId: f.windowId,
         reference: f.reference,
         message: f.message,
@@ -340,5 +344,8 @@ async function remediatedFindings(
     }
   return out
 }
+
+const NOTIFIED_OR_LATER: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['notified', 'agreed', 'in-progress', 'completed'])
+const PROPOSED_OR_LATER: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['proposed', ...NOTIFIED_OR_LATER])
 
 export type ReportsService = ReturnType<typeof createReportsService>

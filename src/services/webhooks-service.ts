@@ -20,6 +20,7 @@ import {
   webhooksRepository,
 } from '../db/repositories/webhooks-repository.ts'
 import { toWindow } from '../db/repositories/windows-repository.ts'
+import { complianceOf, type Finding, findingCertainty } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
@@ -833,11 +834,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
        * objections (not waived) that the previous stored assessment did not have. A window's first
        * assessment raises nothing here (its creation is announced as window.proposed).
        */
-      async findingsAssessed(
-        trx: DbOrTx,
-        w: MaintenanceWindow,
-        findings: readonly { key: string; code: string; severity: string; message: string; waiver?: unknown }[],
-      ): Promise<void> {
+      async findingsAssessed(trx: DbOrTx, w: MaintenanceWindow, findings: readonly Finding[]): Promise<void> {
         if (!writeEvents) return
         const serious = (f: { severity: string; waiver?: unknown }) => (f.severity === 'breach' || f.severity === 'objection') && !f.waiver
         const previous = await webhooksRepository.latestFindings(trx, w.id)
@@ -855,7 +852,16 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
           occurredAt: clock.now(),
           data: {
             window: windowSummary(w),
-            findings: raised.map((f) => ({ key: f.key, code: f.code, severity: f.severity, message: f.message })),
+            // The window's colour with every finding it now has; each raised finding says how sure it is.
+            compliance: complianceOf(findings).rating,
+            findings: raised.map((f) => ({
+              key: f.key,
+              code: f.code,
+              severity: f.severity,
+              certainty: findingCertainty(f),
+              provenance: f.rule.provenance,
+              message: f.message,
+            })),
           },
         })
       },

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { BlackoutLayer, CalendarOverride, Finding, Ruleset } from '../../domain/index.ts'
+import type { BlackoutLayer, CalendarOverride, Compliance, Finding, Ruleset } from '../../domain/index.ts'
 import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 
@@ -40,7 +40,19 @@ export interface StoredAssessment {
   windowVersion: number
   rulesetId: string
   rulesetVersion: string
-  result: { reference: string; findings: Finding[]; worstSeverity: string | null; realMinutes: number; months: unknown[]; impact?: unknown }
+  /**
+   * As stored. Assessments stored before certainty existed have findings without `certainty` and
+   * rules without `basis`, and no `compliance`: readers fill them in (compliance-service fromStored).
+   */
+  result: {
+    reference: string
+    findings: Finding[]
+    worstSeverity: string | null
+    compliance?: Compliance
+    realMinutes: number
+    months: unknown[]
+    impact?: unknown
+  }
   provenance: Record<string, unknown>
   effectiveAt: Date
   recordedAt: Date

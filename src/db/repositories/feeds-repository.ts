@@ -47,7 +47,8 @@ export interface FeedVersion {
 /** Per-window latest stored assessment, reduced to what a feed shows. */
 export interface FeedFindings {
   windowId: string
-  findings: { code: string; severity: string; waived: boolean }[]
+  /** certainty and provenance are null for findings stored before certainty existed. */
+  findings: { code: string; severity: string; certainty: 'confirmed' | 'unconfirmed' | null; provenance: string | null; waived: boolean }[]
 }
 
 type Row = Selectable<FeedsTable>
@@ -207,8 +208,8 @@ export const feedsRepository = {
       .select([
         'assessments.window_id',
         sql<
-          { code: string; severity: string; waived: boolean }[] | null
-        >`(select jsonb_agg(jsonb_build_object('code', x->>'code', 'severity', x->>'severity', 'waived', x ? 'waiver')) from jsonb_array_elements(coalesce(assessments.result->'findings', '[]'::jsonb)) x)`.as(
+          FeedFindings['findings'] | null
+        >`(select jsonb_agg(jsonb_build_object('code', x->>'code', 'severity', x->>'severity', 'certainty', x->>'certainty', 'provenance', x->'rule'->>'provenance', 'waived', x ? 'waiver')) from jsonb_array_elements(coalesce(assessments.result->'findings', '[]'::jsonb)) x)`.as(
           'findings',
         ),
       ])

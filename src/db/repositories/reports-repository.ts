@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import type { Severity } from '../../domain/findings.ts'
-import type { MaintenanceWindow } from '../../domain/window.ts'
+import type { Certainty, Severity } from '../../domain/findings.ts'
+import type { MaintenanceWindow, WindowStatus } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 
 /** A window version's snapshot (instants as RFC 3339 strings) → the window as it stood. */
@@ -28,6 +28,8 @@ export interface StoredSeriousKeys {
   windowId: string
   effectiveAt: Date
   keys: string[]
+  /** The status of the window version the assessment was of. */
+  windowStatus: WindowStatus
 }
 
 /** A breach or objection of a stored assessment, with the business time of that assessment. */
@@ -38,6 +40,10 @@ export interface StoredSeriousFinding {
   key: string
   code: string
   severity: Extract<Severity, 'breach' | 'objection'>
+  /** Null for findings stored before certainty existed (see findingCertainty). */
+  certainty: Certainty | null
+  /** The finding's rule label. */
+  provenance: string
   reference: string
   message: string
 }
@@ -125,13 +131,20 @@ export const reportsRepository = {
   async storedSeriousKeys(db: DbOrTx, windowIds: readonly string[], asOf: Date | null): Promise<StoredSeriousKeys[]> {
     if (windowIds.length === 0) return []
     let q = db
-      .selectFrom('assessments')
-      .select(['id', 'window_id', 'effective_at', 'serious_finding_keys'])
-      .where(sql<boolean>`window_id = ANY(${[...windowIds]}::uuid[])`)
-      .where(sql<boolean>`serious_finding_keys <> '[]'::jsonb`)
-    if (asOf) q = q.where('effective_at', '<=', asOf)
-    const rows = await q.orderBy('effective_at').orderBy('recorded_at').execute()
-    return rows.map((r) => ({ assessmentId: r.id, windowId: r.window_id, effectiveAt: r.effective_at, keys: r.serious_finding_keys }))
+      .selectFrom('assessments as a')
+      .innerJoin('window_versions as v', (j) => j.onRef('v.window_id', '=', 'a.window_id').onRef('v.version', '=', 'a.window_version'))
+      .select(['a.id', 'a.window_id', 'a.effective_at', 'a.serious_finding_keys', sql<string>`v.snapshot->>'status'`.as('status')])
+      .where(sql<boolean>`a.window_id = ANY(${[...windowIds]}::uuid[])`)
+      .where(sql<boolean>`a.serious_finding_keys <> '[]'::jsonb`)
+    if (asOf) q = q.where('a.effective_at', '<=', asOf)
+    const rows = await q.orderBy('a.effective_at').orderBy('a.recorded_at').execute()
+    return rows.map((r) => ({
+      assessmentId: r.id,
+      windowId: r.window_id,
+      effectiveAt: r.effective_at,
+      keys: r.serious_finding_keys,
+      windowStatus: r.status as WindowStatus,
+    }))
   },
 
   /** The breaches and objections of these stored assessments, picked out of their results by the database. */
@@ -144,11 +157,14 @@ export const reportsRepository = {
       key: string
       code: string
       severity: 'breach' | 'objection'
+      certainty: 'confirmed' | 'unconfirmed' | null
+      provenance: string
       reference: string
       message: string
     }>`
       SELECT a.id AS assessment_id, a.window_id, a.effective_at, f->>'key' AS key, f->>'code' AS code,
-             f->>'severity' AS severity, f->>'reference' AS reference, f->>'message' AS message
+             f->>'severity' AS severity, f->>'certainty' AS certainty, f->'rule'->>'provenance' AS provenance,
+             f->>'reference' AS reference, f->>'message' AS message
       FROM assessments a
       CROSS JOIN LATERAL jsonb_path_query(a.result, '$.findings[*] ? (@.severity == "breach" || @.severity == "objection")') AS f
       WHERE a.id = ANY(${[...assessmentIds]}::uuid[])`.execute(db)
@@ -159,6 +175,8 @@ export const reportsRepository = {
       key: r.key,
       code: r.code,
       severity: r.severity,
+      certainty: r.certainty,
+      provenance: r.provenance,
       reference: r.reference,
       message: r.message,
     }))

@@ -31,14 +31,12 @@ export {
   type RedundancyLossCandidate,
 } from './overlaps.ts'
 export {
-  type RagFinding,
-  type RagImpact,
-  type RagRating,
-  type RagReason,
-  type RagResult,
-  type RagSeverity,
-  ragRating,
-} from './rag.ts'
+  type ImpactRating,
+  type ImpactRatingLevel,
+  type ImpactRatingReason,
+  impactRating,
+  type RatedImpact,
+} from './impact-rating.ts'
 export {
   CONFIDENCES,
   type Confidence,

@@ -5,7 +5,8 @@
  *
  * @example OPSG 58 window 14 Nov 2021 → WINTER (objection) and PREPAYMENT_PEAK 'november-top-up'.
  */
-import { layerCode } from '../blackouts.ts'
+import { type BlackoutLayer, layerBasis, layerCode } from '../blackouts.ts'
+import type { BasisParam } from '../findings.ts'
 import { fmtWallDate, fmtWallTime, isoString, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 export const blackoutRule: RuleFamily = {
@@ -27,6 +28,12 @@ export const blackoutRule: RuleFamily = {
       }
       return v
     }
+    const bases = new Map<BlackoutLayer, readonly BasisParam[]>()
+    const basisOfLayer = (l: BlackoutLayer) => {
+      let b = bases.get(l)
+      if (b === undefined) bases.set(l, (b = layerBasis(l)))
+      return b
+    }
     for (const p of ctx.subjects) {
       if (!p.planned || !(p.e > p.s)) continue
       const hits = ctx.blackouts.hits(p, p.s, p.e)
@@ -40,7 +47,7 @@ export const blackoutRule: RuleFamily = {
           severity: l.severity,
           ruleId: 'blackout',
           qualifier: l.id,
-          provenance: l.provenance,
+          basis: basisOfLayer(l),
           version: l.version || undefined,
           message: `${span}${l.name}' (${period}${hit.label ? `: ${hit.label}` : ''}) for ${hit.overlapMinutes} minutes; ${l.legalBasis}`,
           evidence: {

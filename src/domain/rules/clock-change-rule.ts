@@ -4,6 +4,7 @@
  *
  * @example 2022-03-27 00:00–06:00 Europe/London → warning, 300 real minutes for 360 on the clock.
  */
+import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
 import { fmtWallTime, isoString, type RuleContext, type RuleFamily, startText } from './types.ts'
 
@@ -12,6 +13,7 @@ export const clockChangeRule: RuleFamily = {
   codes: ['CLOCK_CHANGE_NIGHT'],
   run(ctx: RuleContext) {
     const cc = ctx.ruleset.clockChange.forbidNights
+    const basis = basisOf(ctx.ruleset, '/clockChange/forbidNights')
     if (!cc.value) return
     for (const p of ctx.subjects) {
       if (!p.planned) continue
@@ -24,7 +26,7 @@ export const clockChangeRule: RuleFamily = {
         code: 'CLOCK_CHANGE_NIGHT',
         severity: ctx.ruleset.severities.CLOCK_CHANGE_NIGHT ?? 'warning',
         ruleId: 'clock-change',
-        provenance: cc.provenance,
+        basis,
         message: `runs ${startText(p)} to ${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
         evidence: {
           transitionAt: isoString(tr.at),

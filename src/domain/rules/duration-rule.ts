@@ -4,6 +4,7 @@
  *
  * @example a 00:00–06:00 local window on 31 Oct 2021 is 420 minutes → warning.
  */
+import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
 import type { RuleContext, RuleFamily } from './types.ts'
 
@@ -12,6 +13,7 @@ export const durationRule: RuleFamily = {
   codes: ['MAX_DURATION'],
   run(ctx: RuleContext) {
     const max = ctx.ruleset.duration.maxWindowMinutes
+    const basis = basisOf(ctx.ruleset, '/duration/maxWindowMinutes')
     for (const p of ctx.subjects) {
       if (!p.planned) continue
       const minutes = (p.e - p.s) / MINUTE_MS
@@ -20,7 +22,7 @@ export const durationRule: RuleFamily = {
         code: 'MAX_DURATION',
         severity: ctx.ruleset.severities.MAX_DURATION ?? 'warning',
         ruleId: 'duration',
-        provenance: max.provenance,
+        basis,
         message: `lasts ${minutes} real minutes, more than the maximum of ${max.value} minutes per window (${max.provenance})`,
         evidence: { realMinutes: minutes, maxWindowMinutes: max.value },
       })

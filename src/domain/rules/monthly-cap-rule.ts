@@ -10,8 +10,8 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
-import type { Evidence } from '../findings.ts'
-import type { Ruleset } from '../ruleset.ts'
+import type { BasisParam, Evidence, Provenance } from '../findings.ts'
+import { basisOf, type Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
 import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
@@ -89,6 +89,10 @@ interface CapGroup {
   scope: string
   label: string
   limit: number
+  /** The limit's confidence label, quoted in messages. */
+  limitLabel: Provenance
+  /** What a breach and a warning of this group rest on. */
+  basis: { breach: readonly BasisParam[]; warning: readonly BasisParam[] }
   totals: Map<number, number>
   /** Per month: qualifier, message (or its prefix for a breach), evidence fields shared by windows. */
   months: Map<number, CapMonth | null>
@@ -118,18 +122,35 @@ export const monthlyCapRule: RuleFamily = {
     const limit = cap.minutesPerMonth.value
     const headroom = cap.headroomMinutes.value
     const impacts = cap.impacts.value
-    const prov = cap.minutesPerMonth.provenance
     const breachSeverity = ctx.ruleset.severities.MONTHLY_CAP ?? 'breach'
     const windows = capWindows(ctx)
+    // The basis of a breach is the limit; of a warning, the limit and the headroom.
+    const basisFor = (limitParam: string) => ({
+      breach: basisOf(ctx.ruleset, limitParam),
+      warning: basisOf(ctx.ruleset, limitParam, '/cap/headroomMinutes'),
+    })
     const groups: CapGroup[] = [
-      { scope: 'all', label: 'GB-wide, overlapping windows counted once', limit, totals: capTotals(ctx), months: new Map(), member: null },
+      {
+        scope: 'all',
+        label: 'GB-wide, overlapping windows counted once',
+        limit,
+        limitLabel: cap.minutesPerMonth.provenance,
+        basis: basisFor('/cap/minutesPerMonth'),
+        totals: capTotals(ctx),
+        months: new Map(),
+        member: null,
+      },
     ]
+    const partyBasis = basisFor('/cap/perParty')
+    const serviceBasis = basisFor('/cap/perService')
     for (const [party, lim] of Object.entries(cap.perParty.value)) {
       const member = (p: PreparedWindow) => p.party === party
       groups.push({
         scope: `party:${party}`,
         label: `party ${party}`,
         limit: lim,
+        limitLabel: cap.perParty.provenance,
+        basis: partyBasis,
         totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
         months: new Map(),
         member,
@@ -141,6 +162,8 @@ export const monthlyCapRule: RuleFamily = {
         scope: `service:${service}`,
         label: `service ${service}`,
         limit: lim,
+        limitLabel: cap.perService.provenance,
+        basis: serviceBasis,
         totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
         months: new Map(),
         member,
@@ -164,8 +187,8 @@ export const monthlyCapRule: RuleFamily = {
           evidence: new Map(),
           text: flat(
             breach
-              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${prov}) by ${total - g.limit}; this window contributes `
-              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${prov}); ${g.limit - total} minutes left for other maintenance`,
+              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes `
+              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
           ),
         }
       }
@@ -198,7 +221,7 @@ export const monthlyCapRule: RuleFamily = {
             code: 'MONTHLY_CAP',
             severity: cm.breach ? breachSeverity : 'warning',
             ruleId: 'monthly-cap',
-            provenance: prov,
+            basis: cm.breach ? g.basis.breach : g.basis.warning,
             qualifier: cm.qualifier,
             message: cm.breach ? `${cm.text}${own}` : cm.text,
             evidence,

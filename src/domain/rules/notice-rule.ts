@@ -9,6 +9,7 @@
  *
  * @example OPSG 58: notified 2021-10-05 for a 14 Nov 2021 window → breach, deadline 2021-10-04.
  */
+import { basisOf } from '../ruleset.ts'
 import type { CalendarId } from '../calendars.ts'
 import { dayMonthLabel, monthLabel } from '../time.ts'
 import { dayString, flat, fmtWallDate, isoString, monthKey, type RuleContext, type RuleFamily } from './types.ts'
@@ -52,6 +53,18 @@ export const noticeRule: RuleFamily = {
     const notifiedTexts = new Map<number, string>()
     const emergencyTexts = new Map<number, string>()
     const severity = r.severities.NOTICE_PERIOD ?? 'breach'
+    // A miss under the primary calendar turns on the notice rule itself; the calendar choice is
+    // decisive only when the two calendars disagree (a miss under the strict one alone).
+    const primaryMissBasis = basisOf(r, '/notice/mode', '/notice/workingDays')
+    const strictMissBasis = basisOf(
+      r,
+      '/notice/mode',
+      '/notice/workingDays',
+      '/notice/strict',
+      '/workingDays/primaryCalendar',
+      '/workingDays/strictCalendar',
+    )
+    const emergencyBasis = basisOf(r, '/notice/emergencyRequiresJustification')
 
     for (const p of ctx.subjects) {
       const w = p.w
@@ -68,7 +81,7 @@ export const noticeRule: RuleFamily = {
             code: 'NOTICE_PERIOD',
             severity: 'warning',
             ruleId: 'emergency-justification',
-            provenance: r.notice.emergencyRequiresJustification.provenance,
+            basis: emergencyBasis,
             message,
             evidence: { kind: 'emergency', justification: null },
           })
@@ -132,7 +145,7 @@ export const noticeRule: RuleFamily = {
         code: 'NOTICE_PERIOD',
         severity: primaryOk ? 'warning' : severity,
         ruleId: 'notice',
-        provenance: primaryOk ? r.workingDays.strictCalendar.provenance : r.notice.workingDays.provenance,
+        basis: primaryOk ? strictMissBasis : primaryMissBasis,
         message: `${notifiedText}${tail}`,
         evidence,
       })

@@ -4,6 +4,7 @@
  *
  * @example a DSP outage 00:00–06:00 and a CSP-N outage 02:00–04:00 on the same night → both warned.
  */
+import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
 import { flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
@@ -14,6 +15,7 @@ export const overlapRule: RuleFamily = {
   codes: ['OVERLAP'],
   run(ctx: RuleContext) {
     const impacts = ctx.ruleset.overlap.impacts
+    const basis = basisOf(ctx.ruleset, '/overlap/impacts')
     const list = ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.impact))
     const n = list.length
     const starts = new Float64Array(n)
@@ -151,7 +153,7 @@ export const overlapRule: RuleFamily = {
         code: 'OVERLAP',
         severity,
         ruleId: 'overlap',
-        provenance: impacts.provenance,
+        basis,
         message: `${head(count)}${text}${count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''}`,
         evidence: {
           overlapping,

@@ -5,6 +5,7 @@
  *
  * @example 2021-11-16 22:00–02:00 local → warning; 2021-11-16 01:00–03:00 (a Tuesday) → info.
  */
+import { basisOf } from '../ruleset.ts'
 import { DAY_MS, MINUTE_MS, parseHhMm, weekdayOf } from '../time.ts'
 import { endText, flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
@@ -20,6 +21,8 @@ export const permittedHoursRule: RuleFamily = {
     const preferred = ph.preferredWeekdays.value
     const zone = ctx.ruleset.zone
     const severity = ctx.ruleset.severities.PERMITTED_HOURS ?? 'warning'
+    const hoursBasis = basisOf(ctx.ruleset, '/permittedHours/from', '/permittedHours/to')
+    const weekdayBasis = basisOf(ctx.ruleset, '/permittedHours/preferredWeekdays')
     const outsideTail = flat(`outside the permitted hours ${ph.from.value} to ${ph.to.value} local`)
     const preferredNames = preferred.map((d) => DAY_NAMES[d]!)
     const preferredText = preferredNames.join(', ')
@@ -35,7 +38,7 @@ export const permittedHoursRule: RuleFamily = {
           code: 'PERMITTED_HOURS',
           severity,
           ruleId: 'permitted-hours',
-          provenance: ph.from.provenance,
+          basis: hoursBasis,
           message: `runs ${span} (${zone}), ${Math.floor(p.eWall / DAY_MS) !== p.startDay ? `ending ${localEnd}, ` : ''}${outsideTail}`,
           evidence: { localStart, localEnd, zone, permittedFrom: ph.from.value, permittedTo: ph.to.value },
         })
@@ -47,7 +50,7 @@ export const permittedHoursRule: RuleFamily = {
           code: 'PERMITTED_HOURS',
           severity: 'info',
           ruleId: 'permitted-hours',
-          provenance: ph.preferredWeekdays.provenance,
+          basis: weekdayBasis,
           message: `runs ${span} (${zone}) on a ${DAY_NAMES[wd]}; preferred: ${preferredText}`,
           evidence: { localStart, weekday: DAY_NAMES[wd]!, preferredWeekdays: preferredNames.slice() },
         })

@@ -4,7 +4,7 @@
  *
  * @example a notified window with riskToService null → warning listing 'riskToService'.
  */
-import type { ScheduleItem } from '../ruleset.ts'
+import { basisOf, type ScheduleItem } from '../ruleset.ts'
 import { IMPACTS } from '../window.ts'
 import type { RuleContext, RuleFamily } from './types.ts'
 
@@ -15,6 +15,7 @@ export const scheduleContentRule: RuleFamily = {
   codes: ['SCHEDULE_CONTENT'],
   run(ctx: RuleContext) {
     const req = ctx.ruleset.scheduleContent.required
+    const basis = basisOf(ctx.ruleset, '/scheduleContent/required')
     for (const p of ctx.subjects) {
       const w = p.w
       if (!p.planned || !PUBLISHED.has(w.status)) continue
@@ -37,7 +38,7 @@ export const scheduleContentRule: RuleFamily = {
         code: 'SCHEDULE_CONTENT',
         severity: ctx.ruleset.severities.SCHEDULE_CONTENT ?? 'warning',
         ruleId: 'schedule-content',
-        provenance: req.provenance,
+        basis,
         message: `published window lacks ${missing.join(', ')}; the monthly schedule must give the activity, the services disrupted, the time and duration, the impact and the risk to the return of normal service`,
         evidence: { status: w.status, missing },
       })

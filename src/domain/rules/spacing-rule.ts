@@ -4,7 +4,9 @@
  *
  * @example DSP outages starting 2021-11-14 00:00 and 2021-11-20 00:00 → 144 h apart → both warned.
  */
+import { basisOf } from '../ruleset.ts'
 import { HOUR_MS } from '../time.ts'
+import type { BasisParam } from '../findings.ts'
 import { fmtWall, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 export const spacingRule: RuleFamily = {
@@ -14,6 +16,7 @@ export const spacingRule: RuleFamily = {
     const sp = ctx.ruleset.spacing
     const min = sp.minHoursBetweenStarts.value * HOUR_MS
     if (min <= 0) return
+    const basis = basisOf(ctx.ruleset, '/spacing/minHoursBetweenStarts')
     const byParty = new Map<string, PreparedWindow[]>()
     for (const p of ctx.participants) {
       if (!p.planned || !sp.impacts.value.includes(p.impact)) continue
@@ -27,13 +30,20 @@ export const spacingRule: RuleFamily = {
       const starts = Float64Array.from(arr, (p) => p.s)
       for (const p of arr) {
         if (p.index < 0) continue // background: counts, gets no finding
-        emitSpacing(ctx, p, arr, starts, min)
+        emitSpacing(ctx, p, arr, starts, min, basis)
       }
     }
   },
 }
 
-function emitSpacing(ctx: RuleContext, p: PreparedWindow, arr: readonly PreparedWindow[], starts: Float64Array, min: number): void {
+function emitSpacing(
+  ctx: RuleContext,
+  p: PreparedWindow,
+  arr: readonly PreparedWindow[],
+  starts: Float64Array,
+  min: number,
+  basis: readonly BasisParam[],
+): void {
   const sp = ctx.ruleset.spacing
   // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
   const lo = lowerBound(starts, p.s - min, true)
@@ -63,7 +73,7 @@ function emitSpacing(ctx: RuleContext, p: PreparedWindow, arr: readonly Prepared
     code: 'MIN_SPACING',
     severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
     ruleId: 'spacing',
-    provenance: sp.minHoursBetweenStarts.provenance,
+    basis,
     message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.reference} (${nearest.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
     evidence: {
       nearest: nearest.reference,

@@ -4,7 +4,7 @@
  */
 import type { PreparedBlackouts } from '../blackouts.ts'
 import type { CalendarSet } from '../calendars.ts'
-import type { Evidence, Finding, FindingCode, Provenance, Severity } from '../findings.ts'
+import type { BasisParam, Evidence, Finding, FindingCode, Severity } from '../findings.ts'
 import type { Region } from '../reference.ts'
 import type { Ruleset } from '../ruleset.ts'
 import { monthKeyOf, type ZoneClock } from '../time.ts'
@@ -46,7 +46,11 @@ export interface EmitArgs {
   code: FindingCode
   severity: Severity
   ruleId: string
-  provenance: Provenance
+  /**
+   * The parameters this finding turns on (the limit it compares against), made once per rule run
+   * with basisOf: they give the finding its label (the weakest) and its certainty.
+   */
+  basis: readonly BasisParam[]
   /** Layer id, month, … (part of the key). */
   qualifier?: string
   message: string

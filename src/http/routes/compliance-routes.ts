@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { StoredWaiver } from '../../db/repositories/compliance-repository.ts'
+import { summarise } from '../../services/compliance-service.ts'
 import type { Services } from '../../services/index.ts'
 import { toWindowPlan } from '../../services/offline-assessment.ts'
 import type { AppInstance } from '../app.ts'
@@ -8,6 +9,7 @@ import { IdParams, problemResponses } from '../schemas/common.ts'
 import {
   AssessmentOut,
   DryRunBody,
+  FindingSummaryOut,
   MonthOut,
   ProgrammeBody,
   PublishBody,
@@ -27,6 +29,7 @@ const waiverDto = (w: StoredWaiver) => ({
 
 const PlanAssessmentOut = z.object({
   windows: z.array(AssessmentOut),
+  summary: FindingSummaryOut,
   months: z.array(MonthOut),
   provenance: z.array(z.record(z.string(), z.unknown())),
 })
@@ -219,7 +222,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     },
     async (req) => {
       const r = await programmes.assessment(req.params.id, req.query.rulesetVersion)
-      return { windows: r.views, months: r.months, provenance: r.provenance }
+      return { windows: r.views, summary: summarise(r.views), months: r.months, provenance: r.provenance }
     },
   )
 }

@@ -3,7 +3,7 @@ import { Instant, PartyId } from './common.ts'
 
 import { WindowCreate } from './windows.ts'
 
-export { AssessmentOut, FindingOut, MonthOut } from './assessment.ts'
+export { AssessmentOut, ComplianceOut, FindingOut, FindingSummaryOut, MonthOut } from './assessment.ts'
 
 /** A dry-run window: shaped as for POST /v1/windows, plus its own notifiedAt and status. */
 export const DryRunWindow = WindowCreate.extend({

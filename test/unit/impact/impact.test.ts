@@ -7,7 +7,7 @@ import {
   DEFAULT_TOP_UP_PROFILE,
   type Estate,
   prepaymentCustomers,
-  ragRating,
+  impactRating,
   totalMeters,
   validateEstate,
   validateThresholds,
@@ -347,69 +347,30 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
   })
 })
 
-t.test('RAG rating', async (t) => {
+t.test('impact rating: from impact alone, thresholds quoted with their label', async (t) => {
   const dsp = assessImpact(aWindow(), aContext())
   const cspN = assessImpact(aWindow({ party: 'CSP-N' }), aContext())
   const th = DEFAULT_IMPACT_THRESHOLDS
-  const codes = (r: ReturnType<typeof ragRating>) => r.reasons.map((x) => x.code)
+  const codes = (r: ReturnType<typeof impactRating>) => r.reasons.map((x) => x.code)
 
-  const breach = ragRating([{ severity: 'breach', waived: false, code: 'NOTICE' }], cspN, th)
-  t.equal(breach.rating, 'red')
-  t.same(codes(breach), ['UNWAIVED_BREACH', 'PREPAYMENT_OUTAGE'])
-  t.match(breach.reasons[0]?.message, /NOTICE/)
-  t.equal(breach.thresholdsConfidence, 'assumed')
-
-  const dspRed = ragRating([], dsp, th)
+  const dspRed = impactRating(dsp, th)
   t.equal(dspRed.rating, 'red', 'DSP outage reaches 1.3 m prepayment customers > 1 m')
   t.same(codes(dspRed), ['PREPAYMENT_OUTAGE_OVER_THRESHOLD', 'PREPAYMENT_OUTAGE'])
   t.match(dspRed.reasons[0]?.message, /1,300,000/)
+  t.same(dspRed.thresholds, { redPrepaymentCustomers: 1_000_000, amberOnPrepaymentOutage: true, confidence: 'assumed', source: th.source })
 
-  t.equal(ragRating([], cspN, th).rating, 'amber', 'CSP-N outage: 433 k, below the red threshold')
-  t.equal(ragRating([], cspN, { ...th, redPrepaymentCustomers: 400_000 }).rating, 'red', 'threshold is data')
-  t.equal(ragRating([], cspN, { ...th, amberOnPrepaymentOutage: false }).rating, 'green')
-
-  const waived = ragRating(
-    [
-      { severity: 'breach', waived: true },
-      { severity: 'objection', waived: true },
-    ],
-    cspN,
-    {
-      ...th,
-      amberOnPrepaymentOutage: false,
-    },
-  )
-  t.equal(waived.rating, 'green', 'waived findings do not count')
-  t.same(codes(waived), ['NONE'])
+  t.equal(impactRating(cspN, th).rating, 'amber', 'CSP-N outage: 433 k, below the red threshold')
+  t.equal(impactRating(cspN, { ...th, redPrepaymentCustomers: 400_000 }).rating, 'red', 'threshold is data')
+  const green = impactRating(cspN, { ...th, amberOnPrepaymentOutage: false })
+  t.equal(green.rating, 'green')
+  t.same(codes(green), ['NO_PREPAYMENT_OUTAGE'])
 
   const rr = assessImpact(aWindow({ impact: 'reduced-redundancy' }), aContext())
-  t.equal(
-    ragRating(
-      [
-        { severity: 'warning', waived: false },
-        { severity: 'info', waived: false },
-      ],
-      rr,
-      th,
-    ).rating,
-    'green',
-  )
-  const obj = ragRating(
-    [
-      { severity: 'objection', waived: false, code: 'WINTER' },
-      { severity: 'objection', waived: false, code: 'WINTER' },
-    ],
-    rr,
-    th,
-  )
-  t.equal(obj.rating, 'amber')
-  t.same(codes(obj), ['UNWAIVED_OBJECTION'])
-  t.match(obj.reasons[0]?.message, /2 unwaived objection\(s\) \(WINTER\)/)
-
+  t.equal(impactRating(rr, th).rating, 'green', 'reduced redundancy stops no top-up')
   const degraded = assessImpact(aWindow({ impact: 'degraded' }), aContext())
-  t.equal(ragRating([], degraded, th).rating, 'green', 'a degraded window is not an outage')
+  t.equal(impactRating(degraded, th).rating, 'green', 'a degraded window is not an outage')
   const alerts = assessImpact(aWindow({ services: ['alerts'] }), aContext())
-  t.equal(ragRating([], alerts, th).rating, 'green', 'an outage of non-prepayment services reaches no top-ups')
+  t.equal(impactRating(alerts, th).rating, 'green', 'an outage of non-prepayment services reaches no top-ups')
 })
 
 t.test('properties (fast-check, fixed seed)', async (t) => {

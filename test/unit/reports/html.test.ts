@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import t from 'tap'
-import { buildCalendars, DEFAULT_RULESET, type Finding } from '../../../src/domain/index.ts'
+import { buildCalendars, complianceOf, DEFAULT_RULESET, type Finding } from '../../../src/domain/index.ts'
 import { buildComplianceReport, type ReportInput, type ReportWindowInput } from '../../../src/reports/compliance-report.ts'
 import { renderCsv } from '../../../src/reports/csv.ts'
 import { esc, renderHtml } from '../../../src/reports/html.ts'
@@ -8,16 +8,25 @@ import { esc, renderHtml } from '../../../src/reports/html.ts'
 const HOSTILE = `<script>alert("x")</script> & 'quoted' <img src=http://evil.example/x.png>`
 const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
-function finding(windowId: string, reference: string, code: Finding['code'], severity: Finding['severity'], waived = false): Finding {
+function finding(
+  windowId: string,
+  reference: string,
+  code: Finding['code'],
+  severity: Finding['severity'],
+  waived = false,
+  certainty: Finding['certainty'] = 'confirmed',
+): Finding {
+  const provenance = certainty === 'confirmed' ? 'recalled' : 'assumed'
   return {
     key: `${windowId}:${code}:rule`,
     code,
     severity,
+    certainty,
     windowId,
     reference,
     message: `${reference}: ${code} ${HOSTILE}`,
     evidence: {},
-    rule: { id: 'rule', version: '2021.1', provenance: 'assumed', rulesetId: DEFAULT_RULESET.id },
+    rule: { id: 'rule', version: '2021.1', provenance, rulesetId: DEFAULT_RULESET.id, basis: [{ parameter: '/x', provenance }] },
     waivable: true,
     ...(waived
       ? {
@@ -39,7 +48,7 @@ function aWindow(
   start: string,
   end: string,
   findings: Finding[],
-  rag: 'red' | 'amber' | 'green',
+  impactRating: 'red' | 'amber' | 'green',
 ): ReportWindowInput {
   const id = ID(n)
   return {
@@ -66,9 +75,10 @@ function aWindow(
     },
     findings: findings.map((f) => ({ ...f, windowId: id, key: f.key.replace(/^[^:]+/, id) })),
     worstSeverity: findings[0]?.severity ?? null,
+    compliance: complianceOf(findings),
     realMinutes: (Date.parse(end) - Date.parse(start)) / 60_000,
     ruleset: { id: DEFAULT_RULESET.id, version: DEFAULT_RULESET.version },
-    impact: { rag: { rating: rag, reasons: [], thresholdsConfidence: 'assumed' } } as unknown as ReportWindowInput['impact'],
+    impact: { rating: { rating: impactRating, reasons: [] } } as unknown as ReportWindowInput['impact'],
   }
 }
 
@@ -84,7 +94,14 @@ function input(): ReportInput {
     ),
     aWindow(2, 'DSP', '2021-11-28T00:00:00Z', '2021-11-28T06:00:00Z', [finding('x', 'W-2', 'NOTICE_PERIOD', 'breach', true)], 'amber'),
     aWindow(3, 'CSP-N', '2022-03-27T00:00:00Z', '2022-03-27T03:00:00Z', [], 'green'),
-    aWindow(4, 'CSP-N', '2021-12-27T01:00:00Z', '2021-12-27T02:00:00Z', [finding('x', 'W-4', 'BANK_HOLIDAY', 'warning')], 'green'),
+    aWindow(
+      4,
+      'CSP-N',
+      '2021-12-27T01:00:00Z',
+      '2021-12-27T02:00:00Z',
+      [finding('x', 'W-4', 'MONTHLY_CAP', 'breach', false, 'unconfirmed'), finding('x', 'W-4', 'BANK_HOLIDAY', 'warning')],
+      'green',
+    ),
   ]
   return {
     from: new Date('2021-11-01T00:00:00Z'),
@@ -136,10 +153,13 @@ t.test('escapes every text', async (t) => {
 
 t.test('timeline: one bar per window, shaded periods, breach markers, text alternatives, legend', async (t) => {
   t.equal(count(/<rect class="bar /g), 4, 'one bar per window')
-  t.equal(count(/<rect class="bar rag-red/g), 1)
-  t.equal(count(/<rect class="bar rag-amber/g), 1)
-  t.equal(count(/<rect class="bar rag-green/g), 2)
-  t.equal(count(/class="breach-marker"/g), 1, 'open breach marked')
+  // Coloured by compliance: W-1 an open confirmed breach (red); W-4 only a breach on an assumed
+  // limit (amber); W-2 its breach waived, W-3 nothing (green). Impact ratings do not colour the bars.
+  t.equal(count(/<rect class="bar rag-red[^>]*data-compliance="red"/g), 1)
+  t.equal(count(/<rect class="bar rag-amber[^>]*data-compliance="amber"/g), 1)
+  t.equal(count(/<rect class="bar rag-green[^>]*data-compliance="green"/g), 2)
+  t.equal(count(/class="breach-marker"/g), 1, 'open confirmed breach: solid marker')
+  t.equal(count(/class="breach-marker unconfirmed"/g), 1, 'open breach on an assumed limit: hollow marker')
   t.equal(count(/class="breach-marker waived"/g), 1, 'waived breach marked differently')
   t.equal(count(/<rect class="shade shade-winter"/g), 1, 'winter 1 Nov – 31 Mar within the period')
   t.equal(count(/<rect class="shade shade-top-up-peak"/g), 2, 'November and Christmas/New Year')
@@ -158,8 +178,12 @@ t.test('timeline: one bar per window, shaded periods, breach markers, text alter
 t.test('tables with headers; local times with GMT/BST', async (t) => {
   t.equal(count(/<tr data-window=/g), 4, 'one row per window')
   const register = html.slice(html.indexOf('<table id="register"'), html.indexOf('</table>', html.indexOf('<table id="register"')))
-  t.equal((register.match(/<tr><th scope="row">/g) ?? []).length, 3, 'two breaches and one objection in the register')
+  t.equal((register.match(/<tr><th scope="row">/g) ?? []).length, 4, 'three breaches and one objection in the register')
   t.match(register, /st-waived/)
+  t.equal((register.match(/breach \(limit assumed\)/g) ?? []).length, 1, 'the unconfirmed breach says so')
+  const summaryTable = html.slice(html.indexOf('<table id="summary"'), html.indexOf('</table>', html.indexOf('<table id="summary"')))
+  t.match(summaryTable, /Breaches \(confirmed\)<\/th><td class="num">1<\/td><td class="num">1<\/td>/, 'W-1 open, W-2 waived')
+  t.match(summaryTable, /Breaches on an assumed limit \(unconfirmed\)<\/th><td class="num">1<\/td>/, 'W-4 apart')
   t.match(html, /<th scope="col">Party<\/th>/)
   t.match(html, /2021-11-14 00:00 GMT/)
   t.match(html, /2022-03-27 00:00 GMT<br>2022-03-27 04:00 BST/, 'across the spring change: GMT then BST')
@@ -176,7 +200,18 @@ t.test('CSV: RFC 4180 quoting, CRLF, BOM, formula guard', async (t) => {
     /"<script>alert\(""x""\)<\/script> & 'quoted' <img src=http:\/\/evil.example\/x.png>"/,
     'quotes doubled inside a quoted field',
   )
-  t.equal(csv.split('\r\n').length - 2, 2 + 1 + 1 + 1, 'one row per finding, one for a window without findings')
+  t.equal(csv.split('\r\n').length - 2, 2 + 1 + 1 + 2, 'one row per finding, one for a window without findings')
+  const header = csv.split('\r\n')[0]!.replace('\uFEFF', '').split(',')
+  const rows = csv
+    .split('\r\n')
+    .slice(1, -1)
+    .map((l) => l.split(','))
+  const col = (name: string) => header.indexOf(name)
+  t.same(
+    rows.filter((r) => r[col('code')] === 'MONTHLY_CAP').map((r) => [r[col('certainty')], r[col('compliance')]]),
+    [['unconfirmed', 'amber']],
+    'certainty per finding, compliance per window',
+  )
   const guarded = renderCsv({ ...report, windows: [{ ...report.windows[2]!, title: '=HYPERLINK("x")' }] }).text()
   t.match(guarded, /,"'=HYPERLINK\(""x""\)",/, 'a formula is neutralised')
 })
