@@ -33,7 +33,7 @@ type Assessment = {
 }
 type Win = { id: string; reference: string; startLocal: string; status: string }
 
-export async function runDemo(o: DemoOptions): Promise<{ windows: number; breaches: number; objections: number }> {
+export async function runDemo(o: DemoOptions): Promise<{ windows: number; breaches: number; unconfirmed: number; objections: number }> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`))
   const base = o.server.replace(/\/$/, '')
   const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
@@ -101,5 +101,5 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
     `\n${breaches} breaches, ${unconfirmed} breaches on an assumed limit (✖?: set the SEC value in a ruleset to confirm) and ${objections} objections.`,
   )
   out(`OPSG asked the DCC to reconsider; see GET ${base}/v1/windows?party=DSP`)
-  return { windows: list.length, breaches, objections }
+  return { windows: list.length, breaches, unconfirmed, objections }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parseCsv } from '../../src/cli/csv.ts'
 import { type PlanRecord, writePlanCsv } from '../../src/cli/plan-files.ts'
+import { rulesetChoice } from '../../src/cli/ruleset-choice.ts'
 import { type CliRun, ROOT, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // The command line as a planner runs it: a child process, its exit code, its stdout and stderr.
@@ -28,7 +29,12 @@ const PLAN_ICS = join(ROOT, 'examples/plan.ics')
 type CheckJson = {
   summary: { rows: number; checked: number; badRows: number; exitCode: number; findings: Record<string, number> }
   problems: { file: string; row: number; line?: number; column?: string; message: string }[]
-  windows: { row: number; reference: string; findings: { key: string; code: string; severity: string }[] }[]
+  windows: {
+    row: number
+    reference: string
+    compliance: { rating: string }
+    findings: { key: string; code: string; severity: string; certainty: string; rule: { basis: { parameter: string }[] } }[]
+  }[]
 }
 const findingsOf = (j: CheckJson) => j.windows.map((w) => [w.reference, w.findings.map((f) => `${f.code}/${f.severity}/${f.key}`).sort()])
 
@@ -46,6 +52,44 @@ t.test('check: the OPSG 58 plan, JSON and CSV, fails on its breaches (exit 1) wi
     a.windows.every((w) => w.findings.some((f) => f.code === 'MONTHLY_CAP')),
     'every window is in a month at or over the cap',
   )
+  // Issue 18: exactly two confirmed breaches; every cap breach rests on the assumed 360 minutes.
+  const breaches = a.windows.flatMap((w) => w.findings.filter((f) => f.severity === 'breach').map((f) => ({ ...f, ref: w.reference })))
+  t.same(
+    breaches.filter((f) => f.certainty === 'confirmed').map((f) => `${f.ref} ${f.code}`),
+    ['DSP-TR-01 NOTICE_PERIOD', 'DSP-TR-02 NOTICE_PERIOD'],
+  )
+  const cap = breaches.filter((f) => f.code === 'MONTHLY_CAP')
+  t.equal(cap.length, 10)
+  t.ok(
+    cap.every((f) => f.certainty === 'unconfirmed' && f.rule.basis[0]?.parameter === '/cap/minutesPerMonth'),
+    'every MONTHLY_CAP breach is unconfirmed and names the cap',
+  )
+  t.same(a.summary.findingsByCertainty, {
+    confirmed: { breach: 2, objection: 11, warning: 0, info: 0 },
+    unconfirmed: { breach: 10, objection: 0, warning: 5, info: 0 },
+  })
+  const colours = a.windows.map((w) => w.compliance.rating)
+  t.same(colours.slice(0, 2), ['red', 'red'], 'November red')
+  t.ok(new Set(colours).size >= 2, `at least two colours: ${[...new Set(colours)].join(', ')}`)
+
+  // A ruleset that sets the cap from a source turns the same cap findings confirmed.
+  const sourced = join(dir, 'sourced-cap.json')
+  const rs = rulesetChoice('default')
+  writeFileSync(
+    sourced,
+    JSON.stringify({
+      ...rs,
+      version: 'sourced-cap',
+      cap: { ...rs.cap, minutesPerMonth: { value: 360, provenance: 'verified', source: 'SEC H8' } },
+    }),
+  )
+  const confirmedRun = JSON.parse((await mwp(['check', OPSG_JSON, '--format', 'json', '--ruleset', sourced])).out) as CheckJson
+  const capNow = confirmedRun.windows.flatMap((w) => w.findings.filter((f) => f.code === 'MONTHLY_CAP' && f.severity === 'breach'))
+  t.equal(capNow.length, 10)
+  t.ok(
+    capNow.every((f) => f.certainty === 'confirmed'),
+    'a verified cap makes its breaches confirmed',
+  )
 
   const csv = await mwp(['check', OPSG_CSV, '--format', 'json'])
   t.equal(csv.code, 1, csv.err)
@@ -56,7 +100,13 @@ t.test('check: the OPSG 58 plan, JSON and CSV, fails on its breaches (exit 1) wi
   t.match(table.out, /DSP-TR-01 .*breach.*NOTICE_PERIOD/)
   t.match(table.out, /2021-11\s+720 \/ 360 min\s+breach/)
   t.notMatch(table.out, /\x1b\[/, 'no colour when stdout is not a terminal')
-  t.match(table.out, /exit 1: \d+ unwaived findings at or above breach/)
+  t.match(table.out, /exit 1: 2 unwaived findings at or above breach/)
+  t.match(table.out, /DSP-TR-03 .*amber.*✖\? MONTHLY_CAP/, 'a breach on an assumed limit has its own mark')
+  t.match(table.out, /2 breaches, 10 breaches on an assumed limit, 11 objections/)
+  t.match(table.out, /✖\? limit assumed: set the SEC value in a ruleset to confirm/)
+  const strict = await mwp(['check', OPSG_CSV, '--strict'])
+  t.equal(strict.code, 1)
+  t.match(strict.out, /exit 1: 12 unwaived findings at or above breach \(strict/, '--strict counts the unconfirmed breaches too')
 
   const rows = await mwp(['check', OPSG_CSV, '--format', 'csv'])
   const parsed = parseCsv(rows.out).records.map((r) => r.fields)
@@ -68,9 +118,11 @@ t.test('check: the OPSG 58 plan, JSON and CSV, fails on its breaches (exit 1) wi
     'end',
     'assessed',
     'worstSeverity',
-    'rag',
+    'compliance',
+    'impactRating',
     'realMinutes',
     'breach',
+    'unconfirmedBreach',
     'objection',
     'warning',
     'info',
@@ -78,7 +130,8 @@ t.test('check: the OPSG 58 plan, JSON and CSV, fails on its breaches (exit 1) wi
   ])
   t.equal(parsed.length, 15)
   t.same(parsed[1]?.slice(0, 3), ['1', 'DSP-TR-01', 'DSP'])
-  t.match(parsed[1]?.[13], /NOTICE_PERIOD/)
+  t.match(parsed[1]?.[15], /NOTICE_PERIOD/)
+  t.same(parsed[3]?.slice(7, 11), ['amber', 'red', '360', '1'], 'DSP-TR-03: amber by compliance, red by impact, one unconfirmed breach')
 })
 
 t.test('check: exit 0 when nothing reaches --fail-on, and --fail-on lowers the bar', async (t) => {
@@ -95,6 +148,12 @@ t.test('check: exit 0 when nothing reaches --fail-on, and --fail-on lowers the b
   const spring = join(dir, 'spring.json')
   writeFileSync(spring, JSON.stringify({ windows: plan.windows.filter((w) => w.start >= '2022-03' && w.start < '2022-07') }))
   t.equal((await mwp(['check', spring])).code, 0, 'no breach')
+  // July (two windows) breaches the assumed cap only: it fails --fail-on breach with --strict alone.
+  const july = join(dir, 'july.json')
+  writeFileSync(july, JSON.stringify({ windows: plan.windows.filter((w) => w.start >= '2022-07') }))
+  t.equal((await mwp(['check', july])).code, 0, 'an unconfirmed breach alone does not fail --fail-on breach')
+  t.equal((await mwp(['check', july, '--strict'])).code, 1, '--strict: it does')
+  t.equal((await mwp(['check', july, '--fail-on', 'objection'])).code, 1, 'it counts as an objection')
   t.equal((await mwp(['check', spring, '--fail-on', 'objection'])).code, 1, 'the winter objection fails --fail-on objection')
   t.equal((await mwp(['check', spring, '--fail-on', 'warning'])).code, 1)
   const late = join(dir, 'late.json')

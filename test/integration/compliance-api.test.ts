@@ -59,11 +59,16 @@ t.test('dry run of the OPSG 58 plan says what OPSG said, and stores nothing', as
   t.equal((first as unknown as { rule: { provenance: string } }).rule.provenance, 'recalled')
   const impact = (
     body.windows[0] as unknown as {
-      impact: { metersAffected: number; rag: { rating: string }; availability: { percentIfNotAgreed: number; minutes: number } }
+      impact: { metersAffected: number; rating: { rating: string }; availability: { percentIfNotAgreed: number; minutes: number } }
     }
   ).impact
   t.equal(impact.metersAffected, 16_300_000, 'a DSP outage reaches every meter')
-  t.equal(impact.rag.rating, 'red')
+  t.equal(impact.rating.rating, 'red', 'impact rated from impact alone: 1.3 m prepayment customers')
+  const summary = (body as unknown as { summary: Record<string, Record<string, number>> }).summary
+  t.same(summary.confirmed, { breach: 2, objection: 11, warning: 0, info: 0 }, 'summary by severity and certainty')
+  t.same(summary.unconfirmed?.breach, 10)
+  const colours = (body.windows as unknown as { compliance: { rating: string } }[]).map((w) => w.compliance.rating)
+  t.same(colours.slice(0, 3), ['red', 'red', 'amber'], 'November red; December amber (its breach rests on the assumed cap)')
   t.equal(impact.availability.minutes, 360)
   t.equal(Math.round(impact.availability.percentIfNotAgreed * 100) / 100, 99.17)
   const count = await ctx.db
@@ -328,7 +333,8 @@ t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', a
   const lines: string[] = []
   const r = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: (l) => lines.push(l) })
   t.equal(r.windows, 14)
-  t.equal(r.breaches, 12, '2 notice breaches and 10 cap breaches')
+  t.equal(r.breaches, 2, '2 notice breaches (confirmed)')
+  t.equal(r.unconfirmed, 10, '10 cap breaches on the assumed cap')
   t.equal(r.objections, 11, '9 winter and 2 November top-up objections')
   const text = lines.join('\n')
   t.match(text, /deadline for November 2021 was 2021-10-04/)

@@ -157,8 +157,18 @@ t.test('OPSG 58 as of the meeting: the hand-worked numbers of domain.md §6', as
   t.equal(withCode(r, 'WINTER', 'objection').length, 9, '9 winter objections (windows 1–9)')
   t.equal(withCode(r, 'PREPAYMENT_PEAK', 'objection').length, 2, 'November top-up objection on windows 1–2')
   t.equal(withCode(r, 'MONTHLY_CAP', 'breach').length, 10, '10 cap breaches (two-window months)')
-  t.same(r.summary.breaches, { open: 12, waived: 0, remediated: 0 })
-  t.same(r.summary.objections, { open: 11, waived: 0, remediated: 0 })
+  t.same(r.summary.breaches, { open: 2, waived: 0, remediated: 0, resolvedBeforeNotice: 0 }, 'confirmed: the two notice breaches')
+  t.same(
+    r.summary.unconfirmedBreaches,
+    { open: 10, waived: 0, remediated: 0, resolvedBeforeNotice: 0 },
+    'the cap breaches rest on the assumed cap: counted apart',
+  )
+  t.same(r.summary.objections, { open: 11, waived: 0, remediated: 0, resolvedBeforeNotice: 0 })
+  t.ok(
+    withCode(r, 'MONTHLY_CAP', 'breach').every((e) => e.certainty === 'unconfirmed'),
+    'the register says which breaches rest on an assumed limit',
+  )
+  t.same(r.summary.windowsByCompliance, { red: 2, amber: 9, green: 3, unrated: 0 })
   const nov = r.months.find((m) => m.party === 'DSP' && m.month === '2021-11')!
   t.equal(nov.plannedMinutes, 720, '720 planned minutes in November')
   t.equal(nov.capMinutes, 360)
@@ -174,7 +184,10 @@ t.test('OPSG 58 as of the meeting: the hand-worked numbers of domain.md §6', as
   t.match(r.provenance.timeBasis, /business time/)
   t.equal(r.provenance.rulesets[0]!.version, DEFAULT_RULESET.version)
   t.ok(r.provenance.calendars['england-and-wales'])
-  t.equal(r.windows[0]!.rag, 'red')
+  t.equal(r.windows[0]!.compliance, 'red')
+  t.equal(r.windows[2]!.compliance, 'amber', 'December: its breach rests on the assumed cap')
+  t.equal(r.windows[10]!.compliance, 'green', 'May: warnings only')
+  t.equal(r.windows[10]!.impactRating, 'red', 'impact rated apart: a GB-wide prepayment outage')
 
   const byProgramme = await json(`${PERIOD}&programme=${programme.programme.id}&party=DSP`)
   t.equal(byProgramme.summary.windows, 14, 'filters by programme and party')
@@ -239,10 +252,10 @@ t.test('asOf before and after a waiver, and after a ruleset change', async (t) =
     ['waived', 'open'],
   )
   t.equal(waived[0]!.waiver?.decisionRef, 'Panel 2021-10 #7', 'the register quotes the waiver reference')
-  t.same(after.summary.breaches, { open: 11, waived: 1, remediated: 0 })
+  t.same(after.summary.breaches, { open: 1, waived: 1, remediated: 0, resolvedBeforeNotice: 0 })
   const now = await json(PERIOD)
   t.equal(now.asOf, null)
-  t.same(now.summary.breaches, { open: 11, waived: 1, remediated: 0 }, 'current state: waived')
+  t.same(now.summary.breaches, { open: 1, waived: 1, remediated: 0, resolvedBeforeNotice: 0 }, 'current state: waived')
 
   // 20 Oct 2021: a ruleset version allowing 720 minutes a month, effective for every window.
   ctx.clock.set('2021-10-20T09:00:00Z')
@@ -329,14 +342,59 @@ t.test('a breach fixed later is remediated, quoting the stored finding', async (
     'remediated: the stored key, reference and message, last seen on the assessment stored at publication',
   )
   t.equal(
-    now.summary.breaches.remediated,
+    now.summary.breaches.remediated + now.summary.unconfirmedBreaches.remediated,
     now.breachRegister.filter((e) => e.status === 'remediated' && e.severity === 'breach').length,
     'the summary counts every remediated breach of the register',
   )
+  t.equal(now.summary.breaches.remediated, 1, 'the notice breach, fixed after notice')
   const before = await json(`${PERIOD}&${asOfQ('2021-10-06T09:00:00Z')}`)
   t.notOk(
     before.breachRegister.some((e) => e.status === 'remediated'),
     'as of the day before the move nothing is remediated',
+  )
+})
+
+t.test('remediated means it happened: findings gone before the schedule was published are not remediated', async (t) => {
+  // As `npm run demo` does on a fresh service: the windows are created today (their notice judged as
+  // if given now, years late), then the schedules are published with their real date, 5 October 2021.
+  await ctx.reset()
+  ctx.clock.set('2026-12-07T09:00:00Z')
+  const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: { name: 'DSP Technical Refresh', party: 'DSP', windows },
+  })
+  t.equal(created.statusCode, 201, created.body.slice(0, 300))
+  for (const month of ['2021-11', '2021-12', '2022-01', '2022-02', '2022-03', '2022-04', '2022-05', '2022-06', '2022-07']) {
+    const r = await app.inject({
+      method: 'POST',
+      url: `/v1/schedules/${month}/publish`,
+      headers: ctx.admin,
+      payload: { publishedAt: PUBLISHED_AT },
+    })
+    t.equal(r.statusCode, 200, r.body.slice(0, 300))
+  }
+  ctx.clock.set('2026-12-07T10:00:00Z')
+  const r = await json(PERIOD)
+  t.same(r.summary.breaches, { open: 2, waived: 0, remediated: 0, resolvedBeforeNotice: 12 }, 'nothing remediated')
+  t.equal(r.summary.unconfirmedBreaches.remediated, 0)
+  t.equal(r.summary.objections.remediated, 0)
+  const resolved = r.breachRegister.filter((e) => e.status === 'resolved-before-notice')
+  t.equal(resolved.length, 12, 'the notice findings judged before publication are listed as resolved before notice')
+  t.ok(
+    resolved.every((e) => e.code === 'NOTICE_PERIOD'),
+    'only notice findings',
+  )
+  t.notOk(
+    r.breachRegister.some((e) => e.status === 'remediated'),
+    'none remediated',
+  )
+  const html = await report(`${PERIOD}&format=html`)
+  t.match(
+    html.body,
+    /Breaches \(confirmed\)<\/th><td class="num">2<\/td><td class="num">0<\/td><td class="num">0<\/td><td class="num">12<\/td>/,
   )
 })
 
