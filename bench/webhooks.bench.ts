@@ -25,7 +25,13 @@ const SECRETS_KEY = Buffer.alloc(32, 'bench secrets key')
 await buildTemplate()
 const database = await openTestDatabase()
 const clock = fixedClock('2021-10-01T09:00:00Z')
-const services = createServices({ db: database.db, clock, maxWindowHours: 72, webhooks: { secretsKeys: [SECRETS_KEY] } })
+// The receiver is on loopback: opened as WEBHOOK_ALLOWED_HOSTS=127.0.0.0/8 would, for the admin key below.
+const services = createServices({
+  db: database.db,
+  clock,
+  maxWindowHours: 72,
+  webhooks: { allowedHosts: ['127.0.0.0/8'], secretsKeys: [SECRETS_KEY] },
+})
 const admin = await services.keys.create({ name: 'bench admin', role: 'admin' }, null)
 const actor = { keyId: admin.id, role: 'admin' as const, parties: [] }
 

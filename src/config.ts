@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /**
@@ -8,6 +9,15 @@ import { z } from 'zod'
  * const config = loadConfig({ PORT: '9090' }) // { port: 9090, host: '127.0.0.1', databaseUrl: undefined, ... }
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** A WEBHOOK_ALLOWED_HOSTS entry: empty, a host name, or an IP address with an optional prefix length that fits it. */
+function allowedHostEntry(raw: string): boolean {
+  const e = raw.trim()
+  const [net, bits] = e.split('/') as [string, string | undefined]
+  const family = isIP(net)
+  if (family) return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  return e === '' || /^[a-zA-Z0-9.-]{1,253}$/.test(e)
+}
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -30,10 +40,10 @@ const EnvSchema = z.object({
     .string()
     .max(4000)
     .refine(
-      (v) => v.split(',').every((e) => /^\s*([a-zA-Z0-9.-]{1,253}|[0-9a-fA-F:.]+(\/\d{1,3})?)\s*$/.test(e)),
-      'must be comma-separated host names and CIDR ranges, e.g. 127.0.0.0/8,::1/128,hooks.example.org',
+      (v) => v.split(',').every(allowedHostEntry),
+      'must be comma-separated CIDR ranges and host names, e.g. 127.0.0.0/8,::1/128 (a local receiver) or hooks.example.org',
     )
-    .default('127.0.0.0/8,::1/128'),
+    .default(''),
   RATE_LIMIT_ENABLED: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(3000),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -70,7 +80,7 @@ export interface Config {
   readonly maxWindowHours: number
   /** Base URL used in links (feeds, Location headers); defaults to http://HOST:PORT. */
   readonly publicBaseUrl: string
-  /** Where webhook deliveries may go: host names and CIDR ranges, checked on the resolved address at send time. */
+  /** WEBHOOK_ALLOWED_HOSTS: non-public CIDR ranges webhooks may reach, and host names (if any, the only ones allowed); empty: public addresses only. */
   readonly webhookAllowedHosts: readonly string[]
   /** Requests per API key, feed token or (without either) client address per window, counted in this instance's memory; false: no limit. */
   readonly rateLimit: { readonly max: number; readonly windowMs: number } | false

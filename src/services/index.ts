@@ -34,12 +34,12 @@ export function createServices(deps: {
   const { changes } = deps
   const reference = createReferenceService({ db: deps.db, clock: deps.clock, ...(changes ? { changes } : {}) })
   const keys = createKeysService({ db: deps.db, clock: deps.clock, reference, ...(changes ? { changes } : {}) })
-  // Loopback only unless the configuration (WEBHOOK_ALLOWED_HOSTS) says otherwise.
+  // Public addresses only unless the configuration (WEBHOOK_ALLOWED_HOSTS) opens a range.
   const webhooks = createWebhooksService({
     db: deps.db,
     clock: deps.clock,
     reference,
-    options: { allowedHosts: ['127.0.0.0/8', '::1/128'], ...deps.webhooks },
+    options: { allowedHosts: [], ...deps.webhooks },
   })
   const compliance = createComplianceService({
     db: deps.db,

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { BlockList, isIP, type LookupFunction } from 'node:net'
+import { isIP, type LookupFunction } from 'node:net'
 import { DateTime, Duration } from 'luxon'
 import type { Db, DbOrTx } from '../db/database.ts'
 import type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
@@ -25,12 +25,14 @@ import type { Actor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
+import { checkEgress, hostOf, parseEgressPolicy, type Resolve, type ResolvedAddress } from './egress-guard.ts'
 import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import { type ReferenceService, unknownIds } from './reference-service.ts'
 import { createKeyring, type Keyring, SecretsKeyError } from './secrets.ts'
 import type { WindowChange } from './windows-service.ts'
 
 export type { DeliveryAttempt, WebhookDelivery, WebhookFilter, WebhookSubscription } from '../db/repositories/webhooks-repository.ts'
+export type { ResolvedAddress } from './egress-guard.ts'
 
 /** The events a subscription may ask for. `webhook.test` is sent only by POST /v1/webhooks/{id}/test. */
 export const EVENT_TYPES = [
@@ -48,9 +50,14 @@ export type EventType = (typeof EVENT_TYPES)[number]
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const EXCERPT_BYTES = 512
+/** How long a subscription request waits for its URL's host to resolve before accepting it unchecked (each delivery checks again). */
+const SUBSCRIBE_RESOLVE_MS = 3_000
 
 export interface WebhooksOptions {
-  /** WEBHOOK_ALLOWED_HOSTS: host names and CIDR ranges deliveries may go to (checked on every resolved address at send time). */
+  /**
+   * WEBHOOK_ALLOWED_HOSTS: CIDR ranges opened beside the public addresses, and host names (if any is
+   * listed, only those names may be used). Checked at subscription and on every resolved address at send time.
+   */
   allowedHosts: readonly string[]
   /** Per-attempt timeout (default 10 s). */
   timeoutMs?: number
@@ -70,9 +77,10 @@ export interface WebhooksOptions {
   random?: () => number
   /**
    * Resolves a host name to its addresses (default: the system resolver, every address). Called once
-   * per attempt; the request then connects only to the addresses that were checked (no DNS rebinding).
+   * per attempt, and when a subscription's URL is set; the request then connects only to the
+   * addresses that were checked (no DNS rebinding).
    */
-  resolve?: (host: string) => Promise<ResolvedAddress[]>
+  resolve?: Resolve
   /**
    * SECRETS_KEY: keys sealing signing secrets at rest (the first seals, all open). Without one, new
    * subscriptions are refused (`secrets-key-missing`); stored clear-text secrets still sign.
@@ -80,11 +88,6 @@ export interface WebhooksOptions {
   secretsKeys?: readonly Buffer[]
   /** Write events to the outbox (default true). Only the benchmark turns it off, to measure the outbox's cost. */
   writeEvents?: boolean
-}
-
-export interface ResolvedAddress {
-  address: string
-  family: number
 }
 
 /** A CloudEvents 1.0 structured-mode JSON envelope. */
@@ -148,55 +151,7 @@ export function windowSummary(w: MaintenanceWindow) {
   }
 }
 
-/** Parses WEBHOOK_ALLOWED_HOSTS entries into host names and an address block list; throws on a bad entry. */
-export function parseAllowedHosts(entries: readonly string[]): { names: Set<string>; addresses: BlockList } {
-  const names = new Set<string>()
-  const addresses = new BlockList()
-  for (const raw of entries) {
-    const e = raw.trim().toLowerCase()
-    if (!e) continue
-    const [net, bits] = e.split('/') as [string, string | undefined]
-    const family = isIP(net)
-    if (family) {
-      const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits)
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new Error(`"${raw}" is not a CIDR range`)
-      addresses.addSubnet(net, prefix, family === 4 ? 'ipv4' : 'ipv6')
-    } else if (bits === undefined && /^[a-z0-9.-]{1,253}$/.test(e)) names.add(e.replace(/\.$/, ''))
-    else throw new Error(`"${raw}" is neither a host name nor a CIDR range`)
-  }
-  return { names, addresses }
-}
-
-function addressAllowed(addresses: BlockList, address: string, family: number): boolean {
-  if (addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')) return true
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  return !!mapped && addresses.check(mapped[1]!, 'ipv4')
-}
-
-const systemResolve = (host: string): Promise<ResolvedAddress[]> => lookup(host, { all: true, verbatim: true })
-
-/**
- * Resolves a URL's host once and checks it against the allow list: a listed host name, or every
- * resolved address inside a listed range. Returns the addresses the request may connect to (and only
- * to), or why it may not be sent.
- */
-async function checkDestination(
-  host: string,
-  allowed: ReturnType<typeof parseAllowedHosts>,
-  resolve: (host: string) => Promise<ResolvedAddress[]>,
-): Promise<{ refused: string } | { addresses: ResolvedAddress[] }> {
-  let resolved: ResolvedAddress[]
-  try {
-    resolved = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host)
-  } catch (err) {
-    return { refused: `cannot resolve ${host}: ${(err as Error).message}` }
-  }
-  if (resolved.length === 0) return { refused: `${host} resolves to nothing` }
-  if (allowed.names.has(host)) return { addresses: resolved }
-  const bad = resolved.filter((r) => !addressAllowed(allowed.addresses, r.address, r.family))
-  if (bad.length) return { refused: `${host} resolves to ${bad.map((r) => r.address).join(', ')}, outside WEBHOOK_ALLOWED_HOSTS` }
-  return { addresses: resolved }
-}
+const systemResolve: Resolve = (host) => lookup(host, { all: true, verbatim: true })
 
 /** A `lookup` for http(s).request that answers only the checked addresses: the connection goes where the check looked. */
 function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
@@ -262,7 +217,7 @@ function windowEventType(c: WindowChange): EventType | undefined {
 export function createWebhooksService(deps: { db: Db; clock: Clock; reference: Pick<ReferenceService, 'all'>; options: WebhooksOptions }) {
   const { db, clock } = deps
   const opts = deps.options
-  const allowed = parseAllowedHosts(opts.allowedHosts)
+  const egress = parseEgressPolicy(opts.allowedHosts)
   const timeoutMs = opts.timeoutMs ?? 10_000
   const retryForMs = opts.retryForMs ?? DAY
   const baseBackoff = opts.baseBackoffMs ?? 5_000
@@ -341,6 +296,30 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     }
   }
 
+  /**
+   * The egress guard at subscription, where the address is known (a literal address, or a name that
+   * resolves now): a destination the policy refuses is a 400 naming `/url`; a non-public one that
+   * WEBHOOK_ALLOWED_HOSTS opened is a 403 naming `/url` unless the caller is an admin. A name that does
+   * not resolve now is accepted: every delivery attempt checks again.
+   */
+  async function checkDestination(url: string, actor: Actor): Promise<void> {
+    const host = hostOf(new URL(url))
+    const verdict = await checkEgress(host, egress, resolve, { timeoutMs: SUBSCRIBE_RESOLVE_MS })
+    if (!verdict.ok) {
+      if (verdict.permanent) throw invalid([bodyField('/url', verdict.reason)])
+      return
+    }
+    if (verdict.nonPublic && actor.role !== 'admin') {
+      const where = `${host}${isIP(host) ? '' : ` (${verdict.addresses.map((a) => a.address).join(', ')})`}`
+      const message = `${where} is not a public address; only an admin may point a webhook at a range WEBHOOK_ALLOWED_HOSTS opens`
+      throw new AppError('forbidden', 403, 'Forbidden', `body /url: ${message}`, { errors: [bodyField('/url', message)] })
+    }
+  }
+
+  /** What a caller may read of attempts: a non-public receiver's answer only for an admin (and from before that was recorded, likewise). */
+  const readableAttempts = (attempts: readonly DeliveryAttempt[], actor: Actor): DeliveryAttempt[] =>
+    attempts.map(({ nonPublic, ...a }) => (actor.role === 'admin' || nonPublic === false ? a : { ...a, responseExcerpt: null }))
+
   async function owned(id: string, actor: Actor): Promise<WebhookSubscription> {
     const s = await webhooksRepository.findSubscription(db, id)
     if (!s || (actor.role !== 'admin' && s.ownerKeyId !== actor.keyId)) throw notFound('Webhook', id)
@@ -366,17 +345,26 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     return Math.round(exp * (0.5 + 0.5 * random()))
   }
 
-  /** One POST to the checked address; never throws, never follows a redirect. */
-  async function attempt(d: ClaimedDelivery, now: Date): Promise<DeliveryAttempt> {
+  /**
+   * One attempt: the egress guard, then one POST to a checked address; never throws, never follows a
+   * redirect. `refused`: the guard refused the destination (not worth retrying). The attempt records
+   * whether the address was public, so that only admins read what a non-public receiver answered.
+   */
+  async function attempt(d: ClaimedDelivery, now: Date): Promise<{ attempt: DeliveryAttempt; refused: boolean }> {
     const at = now.toISOString()
     const started = performance.now()
-    const fail = (error: string, statusCode: number | null = null, responseExcerpt: string | null = null): DeliveryAttempt => ({
-      at,
-      statusCode,
-      latencyMs: Math.round(performance.now() - started),
-      ok: false,
-      responseExcerpt,
-      error,
+    let nonPublic: boolean | undefined
+    const fail = (error: string, statusCode: number | null = null, responseExcerpt: string | null = null) => ({
+      attempt: {
+        at,
+        statusCode,
+        latencyMs: Math.round(performance.now() - started),
+        ok: false,
+        responseExcerpt,
+        error,
+        ...(nonPublic !== undefined ? { nonPublic } : {}),
+      },
+      refused: false,
     })
     let url: URL
     try {
@@ -391,9 +379,10 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     } catch (err) {
       return fail(`not sent: the signing secret cannot be opened: ${(err as Error).message}`)
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
-    const checked = await checkDestination(host, allowed, resolve)
-    if ('refused' in checked) return fail(`not sent: ${checked.refused}`)
+    const host = hostOf(url)
+    const checked = await checkEgress(host, egress, resolve, { timeoutMs })
+    if (!checked.ok) return { ...fail(`not sent: ${checked.reason}`), refused: checked.permanent }
+    nonPublic = checked.nonPublic
     const body = JSON.stringify(envelope(d.event))
     const timestamp = Math.floor(now.getTime() / 1000)
     const timeout = AbortSignal.timeout(timeoutMs)
@@ -428,7 +417,11 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       const status = res.statusCode ?? 0
       const text = await excerpt(res, EXCERPT_BYTES)
       const latencyMs = Math.round(performance.now() - started)
-      if (status >= 200 && status < 300) return { at, statusCode: status, latencyMs, ok: true, responseExcerpt: text, error: null }
+      if (status >= 200 && status < 300)
+        return {
+          attempt: { at, statusCode: status, latencyMs, ok: true, responseExcerpt: text, error: null, nonPublic: checked.nonPublic },
+          refused: false,
+        }
       if (status >= 300 && status < 400) return fail(`redirect to ${res.headers.location ?? '?'} not followed`, status, text)
       return fail(`HTTP ${status}`, status, text)
     } catch (err) {
@@ -439,9 +432,16 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     }
   }
 
-  /** What a finished attempt does to its delivery. */
-  function outcome(d: WebhookDelivery, a: DeliveryAttempt, now: Date) {
+  /** What a finished attempt does to its delivery: one the egress guard refused is dead at once (no retry reaches it). */
+  function outcome(d: WebhookDelivery, a: DeliveryAttempt, refused: boolean, now: Date) {
     if (a.ok) return { state: 'delivered' as DeliveryState, nextAttemptAt: now, acknowledgedAt: now, deadReason: null }
+    if (refused)
+      return {
+        state: 'dead' as DeliveryState,
+        nextAttemptAt: now,
+        acknowledgedAt: null,
+        deadReason: `${a.error} (refused by the egress guard: not retried)`,
+      }
     const deadline = d.createdAt.getTime() + retryForMs
     if (now.getTime() >= deadline)
       return {
@@ -529,11 +529,11 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       for (let g = queue.shift(); g; g = queue.shift()) {
         for (let i = 0; i < g.length; i++) {
           const d = g[i]!
-          const a = await attempt(d, now)
+          const { attempt: a, refused } = await attempt(d, now)
           report.attempted++
           if (a.ok) report.delivered++
           else report.failed++
-          results.push({ id: d.id, attempt: a, ...outcome(d, a, now) })
+          results.push({ id: d.id, attempt: a, ...outcome(d, a, refused, now) })
           const h = health.get(d.subscriptionId) ?? { ok: false, failed: false, lastError: null }
           if (a.ok) h.ok = true
           else Object.assign(h, { failed: true, lastError: a.error })
@@ -603,6 +603,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
           'Webhook secrets cannot be stored',
           'This service runs on a PostgreSQL server without SECRETS_KEY, so it cannot keep a signing secret encrypted (and every instance must share the key). An operator sets SECRETS_KEY (base64 of 32 bytes) on every instance.',
         )
+      await checkDestination(input.url, actor)
       const id = randomUUID()
       const secret = `whsec_${randomBytes(32).toString('base64')}`
       const stored = await db.transaction().execute(async (trx) => {
@@ -663,6 +664,7 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
     async update(id: string, patch: SubscriptionPatch, actor: Actor): Promise<WebhookSubscription> {
       await owned(id, actor)
       await checkInput(patch)
+      if (patch.url !== undefined) await checkDestination(patch.url, actor)
       const now = clock.now()
       return db.transaction().execute(async (trx) => {
         const s = await webhooksRepository.updateSubscription(trx, id, {
@@ -709,14 +711,15 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       })
     },
 
-    /** The subscription's deliveries, newest first, each with every attempt. */
+    /** The subscription's deliveries, newest first, each with every attempt (a non-public receiver's answers: for admins only). */
     async deliveries(id: string, actor: Actor, q: { limit: number; before?: number | undefined; state?: DeliveryState | undefined }) {
       await owned(id, actor)
-      return webhooksRepository.listDeliveries(db, id, {
+      const items = await webhooksRepository.listDeliveries(db, id, {
         limit: q.limit,
         ...(q.before !== undefined ? { beforeSeq: q.before } : {}),
         ...(q.state ? { state: q.state } : {}),
       })
+      return items.map((d) => ({ ...d, attempts: readableAttempts(d.attempts, actor) }))
     },
 
     /** Sends a delivery's event again, as a new delivery (the old one stays in the log). */
@@ -740,11 +743,12 @@ export function createWebhooksService(deps: { db: Db; clock: Clock; reference: P
       return { queued: events.length }
     },
 
-    /** Who was sent what about a window, when, and whether they acknowledged it. */
-    async notices(windowId: string) {
+    /** Who was sent what about a window, when, and whether they acknowledged it (a non-public receiver's answers: for admins only). */
+    async notices(windowId: string, actor: Actor) {
       const w = await db.selectFrom('windows').select('id').where('id', '=', windowId).executeTakeFirst()
       if (!w) throw notFound('Window', windowId)
-      return webhooksRepository.notices(db, windowId)
+      const items = await webhooksRepository.notices(db, windowId)
+      return items.map((n) => ({ ...n, attempts: readableAttempts(n.attempts as DeliveryAttempt[], actor) }))
     },
 
     /** Enqueueing, always inside the caller's transaction: no change goes unannounced, and no rolled-back change is announced. */

@@ -2,12 +2,18 @@ import type { Test } from 'tap'
 import { type AppDeps, buildApp, type AppInstance } from '../../src/http/app.ts'
 import type { Role } from '../../src/domain/lifecycle.ts'
 import { createServices, type Services } from '../../src/services/index.ts'
+import type { ResolvedAddress, WebhooksOptions } from '../../src/services/webhooks-service.ts'
 import { fixedClock } from './clock.ts'
 import { openTestDatabase } from './databases.ts'
 
 export const BASE_URL = 'http://mwp.test'
 /** The SECRETS_KEY of test apps (webhook signing secrets are sealed with it). */
 export const TEST_SECRETS_KEY = Buffer.alloc(32, 'mwp-test-secrets-key')
+
+/** The DNS of test apps: no name resolves (tests never reach the network); a test gives its own resolver to make one. */
+export const offlineResolve = async (host: string): Promise<ResolvedAddress[]> => {
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
+}
 
 export interface TestApp {
   app: AppInstance
@@ -30,7 +36,14 @@ export interface TestApp {
  */
 export async function buildTestApp(
   t: Test,
-  opts: { now?: string; maxWindowHours?: number; rateLimit?: AppDeps['rateLimit']; bodyLimit?: number } = {},
+  opts: {
+    now?: string
+    maxWindowHours?: number
+    rateLimit?: AppDeps['rateLimit']
+    bodyLimit?: number
+    /** Webhook options over the test defaults (the test SECRETS_KEY, no ranges opened, no name resolving). */
+    webhooks?: Partial<WebhooksOptions>
+  } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase()
   const clock = fixedClock(opts.now ?? '2021-10-01T09:00:00Z')
@@ -39,7 +52,7 @@ export async function buildTestApp(
     clock,
     maxWindowHours: opts.maxWindowHours ?? 72,
     tzdbVersion: process.versions.tz,
-    webhooks: { secretsKeys: [TEST_SECRETS_KEY] },
+    webhooks: { secretsKeys: [TEST_SECRETS_KEY], resolve: offlineResolve, ...opts.webhooks },
     changes: database.changes,
   })
   // No rate limit unless a test asks for one: fuzzers and the role matrix send thousands of requests.

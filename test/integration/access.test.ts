@@ -403,7 +403,7 @@ async function dspResources() {
       method: 'POST',
       url: '/v1/webhooks',
       headers: keys.submitter,
-      payload: { url: 'http://127.0.0.1:9/dsp', events: ['window.changed'] },
+      payload: { url: 'https://hooks.dsp.example.test/dsp', events: ['window.changed'] },
     })
   ).json() as { id: string }
   const delivery = (await app.inject({ method: 'POST', url: `/v1/webhooks/${hook.id}/test`, headers: keys.submitter })).json() as {

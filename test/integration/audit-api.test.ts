@@ -311,7 +311,7 @@ t.test('the compliance report carries the head in its provenance, and verify acc
 
 t.test('webhook subscriptions: created, changed and deleted are logged, never with the signing secret', async (t) => {
   const h = await head()
-  const hook = await call('POST', '/v1/webhooks', dsp, { url: 'http://127.0.0.1:9/hook', events: ['window.changed'] })
+  const hook = await call('POST', '/v1/webhooks', dsp, { url: 'https://hooks.dsp.example.test/hook', events: ['window.changed'] })
   await call('PATCH', `/v1/webhooks/${hook.id}`, dsp, { description: 'ops channel' })
   await call('DELETE', `/v1/webhooks/${hook.id}`, dsp)
   const entries = await since(h)
@@ -324,7 +324,7 @@ t.test('webhook subscriptions: created, changed and deleted are logged, never wi
     entries.map((e) => e.entityId),
     [hook.id, hook.id, hook.id],
   )
-  t.match(entries[0]!.payload, { url: 'http://127.0.0.1:9/hook', events: ['window.changed'] })
+  t.match(entries[0]!.payload, { url: 'https://hooks.dsp.example.test/hook', events: ['window.changed'] })
   t.same(entries[1]!.payload, { patch: { description: 'ops channel' } })
   t.ok(hook.secret, 'the secret is in the answer')
   t.notOk(JSON.stringify(entries).includes(hook.secret), 'and nowhere in the log')

@@ -81,6 +81,12 @@ t.test('configuration: one schema, a clear message naming the variable', async (
   t.equal(c.maxWindowHours, 72)
   t.ok(Object.isFrozen(c))
   t.equal(loadConfig({ PORT: '9000', DATABASE_URL: '' }).databaseUrl, undefined, 'empty counts as unset')
+  t.same(c.webhookAllowedHosts, [], 'webhooks reach public addresses only unless a range is opened')
+  t.same(loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' 127.0.0.0/8, ::1/128 ,hooks.example.org' }).webhookAllowedHosts, [
+    '127.0.0.0/8',
+    '::1/128',
+    'hooks.example.org',
+  ])
   const bad: [Record<string, string>, string, RegExp][] = [
     [{ PORT: 'eighty' }, 'PORT', /number/],
     [{ PORT: '70000' }, 'PORT', /65535/],
@@ -88,6 +94,8 @@ t.test('configuration: one schema, a clear message naming the variable', async (
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /info/],
     [{ MAX_WINDOW_HOURS: '0' }, 'MAX_WINDOW_HOURS', />=1|1/],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY', /16/],
+    [{ WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/33' }, 'WEBHOOK_ALLOWED_HOSTS', /CIDR ranges and host names.*"127\.0\.0\.0\/33"/],
+    [{ WEBHOOK_ALLOWED_HOSTS: 'http://hooks.example.org' }, 'WEBHOOK_ALLOWED_HOSTS', /CIDR ranges and host names/],
   ]
   for (const [env, variable, message] of bad) {
     try {

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, isIP } from 'node:net'
 import t from 'tap'
 import { createServices } from '../../src/services/index.ts'
 import { createKeyring } from '../../src/services/secrets.ts'
-import { aWindow, buildTestApp, TEST_SECRETS_KEY } from '../helpers/test-app.ts'
+import { aWindow, buildTestApp, offlineResolve, TEST_SECRETS_KEY } from '../helpers/test-app.ts'
 
 // A receiver on loopback that checks every delivery the Standard Webhooks way, written here
 // independently of the service's signer: HMAC-SHA256 over "id.timestamp.body" with the base64 part
@@ -73,21 +73,38 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
 const port = (receiver.address() as AddressInfo).port
 t.teardown(() => new Promise<void>((r) => receiver.close(() => r())))
 
-const ctx = await buildTestApp(t, { now: '2021-10-01T09:00:00Z' })
+// The test's DNS: a name resolves only as a test says (none by default); nothing reaches the network.
+const dns = new Map<string, string[]>()
+const resolve = async (host: string) => {
+  const answer = dns.get(host)
+  return answer ? answer.map((address) => ({ address, family: isIP(address) })) : offlineResolve(host)
+}
+// The receiver is on loopback, a non-public range: WEBHOOK_ALLOWED_HOSTS opens it, and only admin keys
+// may point a subscription there, so the subscriptions that receive are owned by admin keys.
+const LOOPBACK = ['127.0.0.0/8', '::1/128']
+const ctx = await buildTestApp(t, { now: '2021-10-01T09:00:00Z', webhooks: { allowedHosts: LOOPBACK, resolve } })
 const { app } = ctx
 const dsp = await ctx.keyFor('submitter', ['DSP'])
 const cspn = await ctx.keyFor('submitter', ['CSP-N'])
 const reviewer = await ctx.keyFor('reviewer')
 const viewer = await ctx.keyFor('viewer')
+async function adminKey(name: string) {
+  const k = await ctx.services.keys.create({ name, role: 'admin' }, null)
+  return { authorization: `Bearer ${k.key}`, keyId: k.id }
+}
+const ops = await adminKey('DSP operations (admin)')
+const north = await adminKey('CSP-N operations (admin)')
+const watcher = await adminKey('watcher (admin)')
+const opsActor = { keyId: ops.keyId, role: 'admin' as const, parties: [] }
 const run = () => ctx.services.webhooks.runOnce(ctx.clock.now())
 
-async function subscribe(headers: Record<string, string>, path: string, body: Record<string, unknown> = {}) {
+async function subscribe(headers: Record<string, string>, path: string, body: Record<string, unknown> = {}, host = '127.0.0.1') {
   const res = await app.inject({
     method: 'POST',
     url: '/v1/webhooks',
     headers,
     payload: {
-      url: `http://127.0.0.1:${port}${path}`,
+      url: `http://${host}:${port}${path}`,
       events: [
         'window.proposed',
         'window.changed',
@@ -106,6 +123,18 @@ async function subscribe(headers: Record<string, string>, path: string, body: Re
   return res.json() as { id: string; secret: string }
 }
 
+/**
+ * A non-admin's subscription that reaches the local receiver: its name does not resolve when it is
+ * made, and resolves to loopback (an opened range) by the time of delivery, so every attempt's check
+ * passes. Its answers are then for admins only.
+ */
+async function subscribeByName(headers: Record<string, string>, path: string, body: Record<string, unknown> = {}) {
+  dns.delete('receiver.example.test')
+  const s = await subscribe(headers, path, body, 'receiver.example.test')
+  dns.set('receiver.example.test', ['127.0.0.1'])
+  return s
+}
+
 async function createWindow(over: Record<string, unknown> = {}, headers = dsp) {
   const res = await app.inject({
     method: 'POST',
@@ -121,7 +150,7 @@ async function createWindow(over: Record<string, unknown> = {}, headers = dsp) {
   }
 }
 
-const count = async (table: 'outbox_events' | 'webhook_deliveries') =>
+const count = async (table: 'outbox_events' | 'webhook_deliveries' | 'webhook_subscriptions') =>
   Number(
     (
       await ctx.db
@@ -131,6 +160,15 @@ const count = async (table: 'outbox_events' | 'webhook_deliveries') =>
     ).n,
   )
 const at = (path: string) => received.filter((r) => r.path === path)
+/** The error a promise is rejected with (a test fails if it is not rejected). */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (err) {
+    return err
+  }
+  return new Error('not rejected')
+}
 
 t.beforeEach(async () => {
   for (const table of ['webhook_reminders', 'webhook_deliveries', 'outbox_events', 'webhook_subscriptions'] as const)
@@ -138,6 +176,7 @@ t.beforeEach(async () => {
   await ctx.reset()
   ctx.clock.set('2021-10-01T09:00:00Z')
   received.length = 0
+  dns.clear()
   mode = 'ok'
   onRequest = undefined
   failing.clear()
@@ -148,7 +187,7 @@ t.test('subscriptions: own ones only, secret shown once, bad input named by fiel
     method: 'POST',
     url: '/v1/webhooks',
     headers: dsp,
-    payload: { url: `http://127.0.0.1:${port}/a`, events: ['window.changed'], filter: { parties: ['DSP'] }, description: 'DSP ops' },
+    payload: { url: 'https://hooks.dsp.example.test/a', events: ['window.changed'], filter: { parties: ['DSP'] }, description: 'DSP ops' },
   })
   t.equal(created.statusCode, 201, created.body)
   const s = created.json()
@@ -193,9 +232,9 @@ t.test('subscriptions: own ones only, secret shown once, bad input named by fiel
 })
 
 t.test('every event type, once per subscription per change, in order per window, signed', async (t) => {
-  await subscribe(dsp, '/all')
-  await subscribe(cspn, '/north', { filter: { parties: ['CSP-N'] } })
-  await subscribe(viewer, '/decisions', { events: ['window.decided', 'window.cancelled'] })
+  await subscribe(ops, '/all')
+  await subscribe(north, '/north', { filter: { parties: ['CSP-N'] } })
+  await subscribe(watcher, '/decisions', { events: ['window.decided', 'window.cancelled'] })
 
   const w1 = await createWindow()
   const v1 = await app.inject({
@@ -314,7 +353,7 @@ t.test('every event type, once per subscription per change, in order per window,
 })
 
 t.test('a rolled-back change sends nothing', async (t) => {
-  await subscribe(dsp, '/all')
+  await subscribe(ops, '/all')
   const bad = await app.inject({ method: 'POST', url: '/v1/windows', headers: dsp, payload: aWindow({ end: '2022-05-14T00:00:00Z' }) })
   t.equal(bad.statusCode, 400)
   const w = await createWindow()
@@ -343,7 +382,7 @@ t.test('a rolled-back change sends nothing', async (t) => {
 })
 
 t.test('a receiver down for a while gets everything, in order, when it comes back; the log keeps every attempt', async (t) => {
-  const s = await subscribe(dsp, '/all')
+  const s = await subscribe(ops, '/all')
   mode = 'fail'
   const w = await createWindow()
   let version = w.version
@@ -360,7 +399,7 @@ t.test('a receiver down for a while gets everything, in order, when it comes bac
     ctx.clock.advance(60_000)
     r = await run()
   }
-  const waiting = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })).json().items as { attempts: unknown[] }[]
+  const waiting = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: ops })).json().items as { attempts: unknown[] }[]
   t.same(
     waiting.map((d) => d.attempts.length > 0),
     [false, false, false, true],
@@ -377,7 +416,7 @@ t.test('a receiver down for a while gets everything, in order, when it comes bac
     at('/all').map((x) => `${x.event.type}:${(x.event.data.window as { title: string }).title}`),
     ['window.proposed:DSP Technical Refresh 1', 'window.changed:one', 'window.changed:two', 'window.changed:three'],
   )
-  const log = await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })
+  const log = await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: ops })
   t.equal(log.statusCode, 200)
   const oldest = log.json().items.at(-1)
   t.equal(oldest.state, 'delivered')
@@ -385,39 +424,44 @@ t.test('a receiver down for a while gets everything, in order, when it comes bac
   t.ok(codes.length >= 3 && codes.slice(0, -1).every((c: number) => c === 503) && codes.at(-1) === 204, `every attempt kept: ${codes}`)
   t.match(oldest.attempts[0], { at: '2021-10-01T09:00:00.000Z', ok: false, responseExcerpt: 'down for maintenance', error: 'HTTP 503' })
   t.type(oldest.attempts[0].latencyMs, 'number')
-  t.equal((await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })).json().failingSince, null, 'healthy again')
+  t.equal((await app.inject({ url: `/v1/webhooks/${s.id}`, headers: ops })).json().failingSince, null, 'healthy again')
 })
 
 t.test('24 hours of failure: the delivery is dead-lettered and the subscription disabled, with the reason', async (t) => {
-  const s = await subscribe(dsp, '/all')
+  const s = await subscribe(ops, '/all')
   mode = 'fail'
   await createWindow()
   for (let h = 0; h <= 25; h++) {
     await run()
     ctx.clock.advance(3_600_000)
   }
-  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: dsp })).json()
+  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries`, headers: ops })).json()
   t.equal(log.items[0].state, 'dead')
   t.match(log.items[0].deadReason, /24 hours/)
   t.ok(log.items[0].attempts.length >= 8, `retried with backoff (${log.items[0].attempts.length} attempts)`)
-  const sub = (await app.inject({ url: `/v1/webhooks/${s.id}`, headers: dsp })).json()
+  const sub = (await app.inject({ url: `/v1/webhooks/${s.id}`, headers: ops })).json()
   t.equal(sub.enabled, false)
   t.match(sub.disabledReason, /failed for 24 hours/)
   await createWindow()
   mode = 'ok'
   await run()
   t.same(at('/all'), [], 'a disabled subscription gets nothing')
-  const on = await app.inject({ method: 'PATCH', url: `/v1/webhooks/${s.id}`, headers: dsp, payload: { enabled: true } })
+  const on = await app.inject({ method: 'PATCH', url: `/v1/webhooks/${s.id}`, headers: ops, payload: { enabled: true } })
   t.match(on.json(), { enabled: true, disabledReason: null, failingSince: null })
-  const replay = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/deliveries/${log.items[0].id}/replay`, headers: dsp })
+  const replay = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/deliveries/${log.items[0].id}/replay`, headers: ops })
   t.equal(replay.statusCode, 202, replay.body)
   await run()
   t.equal(at('/all').length, 1, 'the dead-lettered event, replayed')
 })
 
 t.test('two dispatchers over one database deliver each event exactly once', async (t) => {
-  await subscribe(dsp, '/all')
-  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [TEST_SECRETS_KEY] } })
+  await subscribe(ops, '/all')
+  const other = createServices({
+    db: ctx.db,
+    clock: ctx.clock,
+    maxWindowHours: 72,
+    webhooks: { allowedHosts: LOOPBACK, secretsKeys: [TEST_SECRETS_KEY] },
+  })
   for (let i = 0; i < 25; i++)
     await createWindow({
       start: `2022-05-${String(i + 1).padStart(2, '0')}T00:00:00+01:00`,
@@ -431,8 +475,13 @@ t.test('two dispatchers over one database deliver each event exactly once', asyn
 })
 
 t.test('reminders fire at the right instants across the October clock change, exactly once', async (t) => {
-  await subscribe(dsp, '/all', { events: ['window.starting'] })
-  const other = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [TEST_SECRETS_KEY] } })
+  await subscribe(ops, '/all', { events: ['window.starting'] })
+  const other = createServices({
+    db: ctx.db,
+    clock: ctx.clock,
+    maxWindowHours: 72,
+    webhooks: { allowedHosts: LOOPBACK, secretsKeys: [TEST_SECRETS_KEY] },
+  })
   // Sunday 31 October 2021, 20:00 GMT (the clocks went back at 02:00 BST that morning).
   const w = await createWindow({ start: '2021-10-31T20:00:00Z', end: '2021-10-31T23:00:00Z' })
   const expected: [string, string][] = [
@@ -472,7 +521,7 @@ t.test('reminders fire at the right instants across the October clock change, ex
 })
 
 t.test('a slow or redirecting receiver never blocks an API request', async (t) => {
-  const s = await subscribe(dsp, '/all')
+  const s = await subscribe(ops, '/all')
   mode = 'slow'
   slowMs = 1500
   await createWindow()
@@ -491,14 +540,14 @@ t.test('a slow or redirecting receiver never blocks an API request', async (t) =
   mode = 'redirect'
   ctx.clock.advance(60_000)
   await run()
-  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries?state=pending`, headers: dsp })).json()
+  const log = (await app.inject({ url: `/v1/webhooks/${s.id}/deliveries?state=pending`, headers: ops })).json()
   t.match(log.items[0].attempts[0], { statusCode: 302, ok: false, error: /redirect .* not followed/ })
   t.same(at('/elsewhere'), [], 'nothing was sent where the redirect pointed')
 })
 
 t.test('DNS rebinding: one resolution per attempt, every address checked, the connection goes to the checked one', async (t) => {
   // A second listener on 127.0.0.2 at the receiver's port stands for an internal address; only
-  // 127.0.0.1 is allowed. The resolver answers the allowed address first and the forbidden one after.
+  // 127.0.0.1 is opened. The resolver answers the allowed address first and the forbidden one after.
   const forbidden: string[] = []
   const inside = createServer((req, res) => {
     forbidden.push(req.url ?? '')
@@ -508,7 +557,7 @@ t.test('DNS rebinding: one resolution per attempt, every address checked, the co
   await new Promise<void>((r, j) => inside.once('error', j).listen(port, '127.0.0.2', r))
   t.teardown(() => new Promise<void>((r) => inside.close(() => r())))
   const asked: string[] = []
-  let answers: [string, ...string[]][] = []
+  let answers: [string, ...string[]][] = [['127.0.0.1']]
   const resolve = async (host: string) => {
     asked.push(host)
     const next = answers.length > 1 ? answers.shift()! : answers[0]!
@@ -520,9 +569,9 @@ t.test('DNS rebinding: one resolution per attempt, every address checked, the co
     maxWindowHours: 72,
     webhooks: { allowedHosts: ['127.0.0.1/32'], resolve, secretsKeys: [TEST_SECRETS_KEY] },
   })
-  const owner = { keyId: dsp.keyId, role: 'submitter' as const, parties: ['DSP'] }
-  const s = await svc.webhooks.create({ url: `http://hooks.example.test:${port}/rebind`, events: ['window.proposed'] }, owner)
+  const s = await svc.webhooks.create({ url: `http://hooks.example.test:${port}/rebind`, events: ['window.proposed'] }, opsActor)
   secrets.set('/rebind', s.secret)
+  t.same(asked, ['hooks.example.test'], 'checked at subscription')
 
   answers = [['127.0.0.1'], ['127.0.0.2']]
   await createWindow()
@@ -531,31 +580,212 @@ t.test('DNS rebinding: one resolution per attempt, every address checked, the co
   t.equal(at('/rebind')[0]!.headers.host, `hooks.example.test:${port}`, 'the Host header is the URL host')
   t.ok(at('/rebind')[0]!.signatureOk)
   t.same(forbidden, [], 'no connection to the address the name resolved to afterwards')
-  t.same(asked, ['hooks.example.test'], 'resolved once')
+  t.same(asked, ['hooks.example.test', 'hooks.example.test'], 'resolved once for the attempt')
 
-  // Now the name resolves to the forbidden address first (the rebinding happened before the check).
+  // Now the name resolves to the forbidden address first (the rebinding happened before the check):
+  // refused, and dead at once (a refused destination is not retried).
   answers = [['127.0.0.2'], ['127.0.0.1']]
   await createWindow()
   await svc.webhooks.runOnce(ctx.clock.now())
-  const log = await svc.webhooks.deliveries(s.id, owner, { limit: 10, state: 'pending' })
-  t.match(log[0]!.attempts[0], { ok: false, statusCode: null, error: /not sent: hooks\.example\.test resolves to 127\.0\.0\.2, outside/ })
+  const log = await svc.webhooks.deliveries(s.id, opsActor, { limit: 10, state: 'dead' })
+  t.equal(log.length, 1)
+  t.match(log[0]!.attempts, [
+    {
+      ok: false,
+      statusCode: null,
+      error: /^not sent: hooks\.example\.test resolves to 127\.0\.0\.2 \(loopback, 127\.0\.0\.0\/8\): not allowed/,
+    },
+  ])
+  t.match(log[0]!.deadReason, /refused by the egress guard: not retried/)
   t.same(forbidden, [], 'refused before connecting')
 
   // One answer holding an allowed and a forbidden address: refused as a whole, nothing connects.
   answers = [['127.0.0.1', '127.0.0.2']]
+  await createWindow()
   ctx.clock.advance(3_600_000)
   await svc.webhooks.runOnce(ctx.clock.now())
-  const again = await svc.webhooks.deliveries(s.id, owner, { limit: 10, state: 'pending' })
-  t.match(again[0]!.attempts.at(-1), { ok: false, error: /resolves to 127\.0\.0\.2, outside/ })
+  const again = await svc.webhooks.deliveries(s.id, opsActor, { limit: 10, state: 'dead' })
+  t.equal(again.length, 2)
+  t.match(again[0]!.attempts, [{ ok: false, error: /resolves to 127\.0\.0\.1, 127\.0\.0\.2|resolves to 127\.0\.0\.2 \(loopback/ }])
   t.equal(at('/rebind').length, 1)
   t.same(forbidden, [])
-  t.equal(asked.length, 3, 'one resolution per attempt')
+  t.equal(asked.length, 4, 'one resolution per attempt')
+  ctx.clock.advance(24 * 3_600_000)
+  t.equal((await svc.webhooks.runOnce(ctx.clock.now())).attempted, 0, 'nothing refused is tried again')
+})
+
+t.test('a listed host name never lifts the address check: a name resolving to loopback is refused (DNS rebinding)', async (t) => {
+  const svc = createServices({
+    db: ctx.db,
+    clock: ctx.clock,
+    maxWindowHours: 72,
+    webhooks: { allowedHosts: ['hooks.example.com'], resolve, secretsKeys: [TEST_SECRETS_KEY] },
+  })
+  const url = `http://hooks.example.com:${port}/listed`
+  // Resolving to loopback now: refused at subscription, for an admin too.
+  dns.set('hooks.example.com', ['127.0.0.1'])
+  t.match(await rejection(svc.webhooks.create({ url, events: ['window.proposed'] }, opsActor)), {
+    status: 400,
+    extra: { errors: [{ pointer: '/url', message: /hooks\.example\.com resolves to 127\.0\.0\.1 \(loopback/ }] },
+  })
+  // A name not listed is refused whatever it resolves to.
+  dns.set('other.example.com', ['93.184.215.14'])
+  t.match(await rejection(svc.webhooks.create({ url: 'https://other.example.com/h', events: ['window.proposed'] }, opsActor)), {
+    status: 400,
+    extra: { errors: [{ pointer: '/url', message: /other\.example\.com is not one of the host names in WEBHOOK_ALLOWED_HOSTS/ }] },
+  })
+  // Public when subscribed, loopback when delivered: refused at the attempt, nothing reaches the receiver.
+  dns.set('hooks.example.com', ['93.184.215.14'])
+  const s = await svc.webhooks.create({ url, events: ['window.proposed'] }, opsActor)
+  secrets.set('/listed', s.secret)
+  dns.set('hooks.example.com', ['127.0.0.1'])
+  await createWindow()
+  const r = await svc.webhooks.runOnce(ctx.clock.now())
+  t.match(r, { attempted: 1, delivered: 0, failed: 1 })
+  t.same(at('/listed'), [], 'the local receiver got nothing')
+  const [d] = await svc.webhooks.deliveries(s.id, opsActor, { limit: 5 })
+  t.equal(d!.state, 'dead', 'not retried')
+  t.match(d!.attempts, [
+    { ok: false, statusCode: null, responseExcerpt: null, error: /hooks\.example\.com resolves to 127\.0\.0\.1 \(loopback/ },
+  ])
+})
+
+t.test('by default only public addresses: every non-public range and numeric spelling is refused at subscription', async (t) => {
+  // The default policy (nothing opened), as a service without WEBHOOK_ALLOWED_HOSTS runs.
+  const svc = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { resolve, secretsKeys: [TEST_SECRETS_KEY] } })
+  const refused: [string, RegExp][] = [
+    ['127.0.0.1', /loopback/],
+    ['[::1]', /loopback/],
+    ['10.0.0.1', /private, 10\.0\.0\.0\/8/],
+    ['172.16.0.1', /private/],
+    ['192.168.0.1', /private/],
+    ['[fd00::1]', /private, fc00::\/7/],
+    ['169.254.169.254', /link-local/],
+    ['[fe80::1]', /link-local/],
+    ['100.64.0.1', /CGNAT/],
+    ['224.0.0.1', /multicast/],
+    ['[ff02::1]', /multicast/],
+    ['0.0.0.0', /unspecified/],
+    ['[::]', /unspecified/],
+    ['192.0.2.10', /documentation/],
+    ['198.18.0.1', /benchmarking/],
+    ['240.0.0.1', /reserved/],
+    ['[::ffff:127.0.0.1]', /loopback, 127\.0\.0\.0\/8 \(IPv4-mapped\)/],
+    ['[::ffff:169.254.169.254]', /link-local/],
+    // numeric spellings of 127.0.0.1, normalised by URL parsing before the check
+    ['2130706433', /^127\.0\.0\.1 \(loopback/],
+    ['0x7f.1', /^127\.0\.0\.1 \(loopback/],
+    ['0177.0.0.1', /^127\.0\.0\.1 \(loopback/],
+    ['127.1', /^127\.0\.0\.1 \(loopback/],
+    ['0x7f000001', /^127\.0\.0\.1 \(loopback/],
+  ]
+  for (const [host, why] of refused)
+    t.match(
+      await rejection(svc.webhooks.create({ url: `http://${host}:${port}/x`, events: ['window.proposed'] }, opsActor)),
+      { status: 400, extra: { errors: [{ pointer: '/url', message: why }] } },
+      `${host} refused, for an admin too`,
+    )
+  dns.set('localhost', ['127.0.0.1', '::1'])
+  t.match(await rejection(svc.webhooks.create({ url: `http://localhost:${port}/x`, events: ['window.proposed'] }, opsActor)), {
+    status: 400,
+    extra: { errors: [{ pointer: '/url', message: /localhost resolves to 127\.0\.0\.1 \(loopback.*::1 \(loopback/ }] },
+  })
+  dns.set('hooks.example.org', ['93.184.215.14'])
+  t.ok(
+    await svc.webhooks.create({ url: 'https://hooks.example.org/h', events: ['window.proposed'] }, opsActor),
+    'a public name is accepted',
+  )
+  t.ok(await svc.webhooks.create({ url: 'https://8.8.8.8/h', events: ['window.proposed'] }, opsActor), 'a public address is accepted')
+  const pending = await svc.webhooks.create({ url: 'https://not-yet.example.org/h', events: ['window.proposed'] }, opsActor)
+  t.ok(pending, 'a name that does not resolve yet is accepted (each attempt checks it)')
+  // Refused again at the attempt, here when the name resolves by then to a metadata address.
+  dns.set('not-yet.example.org', ['169.254.169.254'])
+  await createWindow()
+  await svc.webhooks.runOnce(ctx.clock.now())
+  const [d] = await svc.webhooks.deliveries(pending.id, opsActor, { limit: 5 })
+  t.match(d, { state: 'dead', attempts: [{ ok: false, error: /169\.254\.169\.254 \(link-local/ }] })
+  // A name that still does not resolve is a failure retried as usual, not a refusal.
+  const lost = await svc.webhooks.create({ url: 'https://lost.example.org/h', events: ['window.proposed'] }, opsActor)
+  await createWindow()
+  await svc.webhooks.runOnce(ctx.clock.now())
+  const [l] = await svc.webhooks.deliveries(lost.id, opsActor, { limit: 5 })
+  t.match(l, { state: 'pending', attempts: [{ ok: false, error: /cannot resolve lost\.example\.org: .*ENOTFOUND/ }] })
+})
+
+t.test('an opened range (loopback): only admins may point a subscription there, and only admins read its answers', async (t) => {
+  const refused = async (method: 'POST' | 'PATCH', url: string, headers: Record<string, string>, hook: string) => {
+    const r = await app.inject({
+      method,
+      url,
+      headers,
+      payload: { url: hook, ...(method === 'POST' ? { events: ['window.proposed'] } : {}) },
+    })
+    t.equal(r.statusCode, 403, `${method} ${hook} by a non-admin → 403`)
+    t.match(r.headers['content-type'], /problem\+json/)
+    t.match(r.json(), { code: 'forbidden', errors: [{ pointer: '/url', in: 'body', message: /only an admin may point a webhook/ }] })
+  }
+  for (const key of [dsp, viewer, reviewer])
+    for (const host of ['127.0.0.1', '2130706433', '0x7f.1', '[::ffff:127.0.0.1]', '[::1]'])
+      await refused('POST', '/v1/webhooks', key, `http://${host}:${port}/mine`)
+  dns.set('dev.example.test', ['127.0.0.1'])
+  await refused('POST', '/v1/webhooks', viewer, `http://dev.example.test:${port}/mine`)
+  t.equal(await count('webhook_subscriptions'), 0, 'nothing stored')
+  // Other ranges stay closed, for admins too.
+  const closed = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: ctx.admin,
+    payload: { url: 'http://10.0.0.1/h', events: ['window.proposed'] },
+  })
+  t.equal(closed.statusCode, 400)
+  t.match(closed.json().errors, [
+    { pointer: '/url', message: /10\.0\.0\.1 \(private, 10\.0\.0\.0\/8\): not allowed by WEBHOOK_ALLOWED_HOSTS/ },
+  ])
+
+  // A submitter's subscription to a name that does not resolve yet is accepted; moving it to the
+  // receiver on loopback is for an admin.
+  const mine = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: dsp,
+    payload: { url: 'https://hooks.dsp.example.test/x', events: ['window.proposed'] },
+  })
+  t.equal(mine.statusCode, 201, mine.body)
+  const id = mine.json().id as string
+  await refused('PATCH', `/v1/webhooks/${id}`, dsp, `http://127.0.0.1:${port}/dsp`)
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/v1/webhooks/${id}`,
+    headers: ctx.admin,
+    payload: { url: `http://127.0.0.1:${port}/dsp` },
+  })
+  t.equal(moved.statusCode, 200, moved.body)
+  mode = 'fail' // the receiver answers 503 "down for maintenance"
+  const w = await createWindow()
+  await run()
+  const owners = (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: dsp })).json().items
+  t.match(owners[0].attempts[0], { statusCode: 503, ok: false, responseExcerpt: null }, 'the owner sees the status, not the answer')
+  t.notOk('nonPublic' in owners[0].attempts[0], 'the internal mark is not shown')
+  const admins = (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: ctx.admin })).json().items
+  t.match(admins[0].attempts[0], { statusCode: 503, responseExcerpt: 'down for maintenance' }, 'an admin reads it')
+  const notices = async (headers: Record<string, string>) =>
+    (await app.inject({ url: `/v1/windows/${w.id}/notices`, headers })).json().items[0].attempts[0]
+  t.match(await notices(viewer), { statusCode: 503, responseExcerpt: null }, 'nor does anyone else through the notices')
+  t.match(await notices(ctx.admin), { responseExcerpt: 'down for maintenance' })
+  // Public receivers' answers stay readable by their owners (the mark says public).
+  await ctx.db
+    .updateTable('webhook_deliveries')
+    .set({ attempts: JSON.stringify([{ ...admins[0].attempts[0], nonPublic: false }]) })
+    .where('id', '=', admins[0].id)
+    .execute()
+  const publicOnes = (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: dsp })).json().items
+  t.match(publicOnes[0].attempts[0], { responseExcerpt: 'down for maintenance' })
 })
 
 t.test(
   'signing secrets are sealed at rest; clear-text rows still sign and are sealed at start; a wrong key is a clear error',
   async (t) => {
-    const s = await subscribe(dsp, '/all', { events: ['window.proposed'] })
+    const s = await subscribe(ops, '/all', { events: ['window.proposed'] })
     const row = await ctx.db.selectFrom('webhook_subscriptions').select('secret').where('id', '=', s.id).executeTakeFirstOrThrow()
     t.notOk(row.secret.includes(s.secret.slice('whsec_'.length)), 'the column does not hold the secret')
     t.notOk(row.secret.includes('whsec_'))
@@ -575,15 +805,16 @@ t.test(
 
     // An instance with another key: the delivery is not sent, and the log says why.
     const wrongKey = Buffer.alloc(32, 'another key')
-    const wrong = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72, webhooks: { secretsKeys: [wrongKey] } })
+    const wrong = createServices({
+      db: ctx.db,
+      clock: ctx.clock,
+      maxWindowHours: 72,
+      webhooks: { allowedHosts: LOOPBACK, secretsKeys: [wrongKey] },
+    })
     await createWindow()
     await wrong.webhooks.runOnce(ctx.clock.now())
     t.equal(at('/all').length, 1, 'nothing sent with a wrong key (no garbage signature)')
-    const log = await ctx.services.webhooks.deliveries(
-      s.id,
-      { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] },
-      { limit: 5, state: 'pending' },
-    )
+    const log = await ctx.services.webhooks.deliveries(s.id, opsActor, { limit: 5, state: 'pending' })
     t.match(log[0]!.attempts[0], {
       ok: false,
       statusCode: null,
@@ -594,7 +825,7 @@ t.test(
       db: ctx.db,
       clock: ctx.clock,
       maxWindowHours: 72,
-      webhooks: { secretsKeys: [wrongKey, TEST_SECRETS_KEY] },
+      webhooks: { allowedHosts: LOOPBACK, secretsKeys: [wrongKey, TEST_SECRETS_KEY] },
     })
     t.match(await rotated.webhooks.sealStoredSecrets(), { resealed: 1, sealed: 0, unreadable: 0 })
     ctx.clock.advance(3_600_000)
@@ -621,45 +852,38 @@ t.test(
     t.ok(at('/all')[3]!.signatureOk, 'and signs the same after sealing')
 
     // A sealed value moved to another row does not open there.
-    const s2 = await subscribe(dsp, '/moved', { events: ['window.proposed'] })
+    const s2 = await subscribe(ops, '/moved', { events: ['window.proposed'] })
     await ctx.db.updateTable('webhook_subscriptions').set({ secret: sealed }).where('id', '=', s2.id).execute()
     await createWindow()
     await run()
     t.equal(at('/moved').length, 0)
-    const moved = await ctx.services.webhooks.deliveries(s2.id, { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] }, { limit: 5 })
+    const moved = await ctx.services.webhooks.deliveries(s2.id, opsActor, { limit: 5 })
     t.match(moved[0]!.attempts[0], { ok: false, error: /does not authenticate/ })
 
     // A server without SECRETS_KEY refuses new subscriptions with a problem naming the setting.
     const keyless = createServices({ db: ctx.db, clock: ctx.clock, maxWindowHours: 72 })
-    await t.rejects(
-      keyless.webhooks.create(
-        { url: `http://127.0.0.1:${port}/x`, events: ['window.proposed'] },
-        { keyId: dsp.keyId, role: 'submitter', parties: ['DSP'] },
-      ),
-      {
-        code: 'secrets-key-missing',
-        status: 503,
-        detail: /SECRETS_KEY/,
-      },
-    )
+    await t.rejects(keyless.webhooks.create({ url: `http://127.0.0.1:${port}/x`, events: ['window.proposed'] }, opsActor), {
+      code: 'secrets-key-missing',
+      status: 503,
+      detail: /SECRETS_KEY/,
+    })
   },
 )
 
-t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and bulk replay', async (t) => {
+t.test('an admin delivers to a local receiver in an opened range; test events and bulk replay', async (t) => {
   const outside = await app.inject({
     method: 'POST',
     url: '/v1/webhooks',
-    headers: dsp,
+    headers: ops,
     payload: { url: 'http://192.0.2.10/hook', events: ['window.proposed'] },
   })
-  t.equal(outside.statusCode, 201, 'accepted: the check is made at send time, on the resolved address')
+  t.equal(outside.statusCode, 400, 'a documentation address is refused at subscription')
+  t.match(outside.json().errors, [{ pointer: '/url', message: /192\.0\.2\.10 \(documentation/ }])
   await createWindow()
   await run()
-  const log = (await app.inject({ url: `/v1/webhooks/${outside.json().id}/deliveries`, headers: dsp })).json()
-  t.match(log.items[0].attempts[0], { statusCode: null, ok: false, error: /192\.0\.2\.10.*outside WEBHOOK_ALLOWED_HOSTS/ })
 
-  const s = await subscribe(dsp, '/all')
-  const test = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/test`, headers: dsp })
+  const s = await subscribe(ops, '/all')
+  const test = await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/test`, headers: ops })
   t.equal(test.statusCode, 202, test.body)
   await run()
   t.same(
@@ -671,7 +895,7 @@ t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and b
   const replay = await app.inject({
     method: 'POST',
     url: `/v1/webhooks/${s.id}/replay`,
-    headers: dsp,
+    headers: ops,
     payload: { from: '2021-10-01T00:00:00Z' },
   })
   t.equal(replay.statusCode, 202, replay.body)
@@ -687,15 +911,16 @@ t.test('deliveries go only where WEBHOOK_ALLOWED_HOSTS allows; test events and b
     404,
   )
   t.equal(
-    (await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/replay`, headers: dsp, payload: { from: 'yesterday' } })).statusCode,
+    (await app.inject({ method: 'POST', url: `/v1/webhooks/${s.id}/replay`, headers: ops, payload: { from: 'yesterday' } })).statusCode,
     400,
   )
 })
 
 t.test('the compliance report shows when each subscriber acknowledged a window’s notice, as of asOf', async (t) => {
-  await subscribe(dsp, '/all')
-  await subscribe(reviewer, '/opsg', { events: ['window.proposed', 'schedule.published'] })
-  await subscribe(viewer, '/cancellations', { events: ['window.cancelled'] })
+  // Owned by keys of parties (the report names them), so by names resolving to the receiver only later.
+  await subscribeByName(dsp, '/all')
+  await subscribeByName(reviewer, '/opsg', { events: ['window.proposed', 'schedule.published'] })
+  await subscribeByName(viewer, '/cancellations', { events: ['window.cancelled'] })
   failing.add('/opsg')
   const w = await createWindow({ start: '2022-05-15T00:00:00+01:00', end: '2022-05-15T04:00:00+01:00' })
   const other = await createWindow({ start: '2022-05-20T00:00:00+01:00', end: '2022-05-20T04:00:00+01:00' })

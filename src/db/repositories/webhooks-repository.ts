@@ -53,6 +53,8 @@ export interface DeliveryAttempt {
   ok: boolean
   responseExcerpt: string | null
   error: string | null
+  /** Whether the request went to a non-public address (a range WEBHOOK_ALLOWED_HOSTS opened); absent if it never left, or before this was kept. */
+  nonPublic?: boolean
 }
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead' | 'cancelled'

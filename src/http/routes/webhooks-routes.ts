@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { DeliveryAttempt, WebhookDelivery, WebhookSubscription, WebhooksService } from '../../services/webhooks-service.ts'
+import type { WebhookDelivery, WebhookSubscription, WebhooksService } from '../../services/webhooks-service.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
 import { IdParams, Instant, PartyId, problemResponses, RegionId, ServiceId, Uuid } from '../schemas/common.ts'
@@ -18,10 +18,10 @@ const EventNames = z.array(z.string().max(100)).min(1).max(20).meta({
 })
 const WebhookCreate = z
   .object({
-    url: z
-      .string()
-      .max(2000)
-      .meta({ description: 'http(s) URL; deliveries go only to hosts allowed by WEBHOOK_ALLOWED_HOSTS (checked at send time)' }),
+    url: z.string().max(2000).meta({
+      description:
+        'http(s) URL; deliveries go only to public addresses or ranges WEBHOOK_ALLOWED_HOSTS opens (only an admin may use those), checked here when the address is known and again at every attempt',
+    }),
     events: EventNames,
     filter: WebhookFilter.default({}),
     description: z.string().max(500).default(''),
@@ -29,7 +29,7 @@ const WebhookCreate = z
   .strict()
 const WebhookPatch = z
   .object({
-    url: z.string().max(2000).optional(),
+    url: z.string().max(2000).optional().meta({ description: 'as on creation: checked again, and a non-public address only for an admin' }),
     events: EventNames.optional(),
     filter: WebhookFilter.optional(),
     description: z.string().max(500).optional(),
@@ -146,7 +146,7 @@ export function webhooksRoutes(app: AppInstance, deps: { webhooks: WebhooksServi
         description:
           'Events are CloudEvents 1.0 JSON, signed with the Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature.',
         body: WebhookCreate,
-        response: { 201: WebhookCreated, ...problemResponses(400, 401) },
+        response: { 201: WebhookCreated, ...problemResponses(400, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -195,7 +195,7 @@ export function webhooksRoutes(app: AppInstance, deps: { webhooks: WebhooksServi
         summary: 'Change a subscription, or turn a disabled one back on',
         params: IdParams,
         body: WebhookPatch,
-        response: { 200: WebhookOut, ...problemResponses(400, 404) },
+        response: { 200: WebhookOut, ...problemResponses(400, 403, 404) },
       },
     },
     async (req) => dto(await webhooks.update(req.params.id, req.body, actorOf(req))),
@@ -299,8 +299,8 @@ export function webhooksRoutes(app: AppInstance, deps: { webhooks: WebhooksServi
       },
     },
     async (req) => ({
-      items: (await webhooks.notices(req.params.id)).map((n) => {
-        const attempts = n.attempts as DeliveryAttempt[]
+      items: (await webhooks.notices(req.params.id, actorOf(req))).map((n) => {
+        const attempts = n.attempts
         return {
           deliveryId: n.id,
           event: { id: n.event_id, type: n.event_type, time: n.event_time.toISOString() },
