@@ -27,7 +27,14 @@ const OPSG_CSV = join(ROOT, 'examples/opsg-58-plan.csv')
 const PLAN_ICS = join(ROOT, 'examples/plan.ics')
 
 type CheckJson = {
-  summary: { rows: number; checked: number; badRows: number; exitCode: number; findings: Record<string, number> }
+  summary: {
+    rows: number
+    checked: number
+    badRows: number
+    exitCode: number
+    findings: Record<string, number>
+    findingsByCertainty: Record<string, Record<string, number>>
+  }
   problems: { file: string; row: number; line?: number; column?: string; message: string }[]
   windows: {
     row: number

@@ -37,13 +37,15 @@ const REPORT_TABLES = [
   'api_keys',
 ]
 
+type RegisterCounts = { open: number; waived: number; remediated: number; resolvedBeforeNotice: number }
 type Finding = { key: string; code: string; severity: string; status: string; waiver: { decisionRef: string } | null }
-type Row = { id: string; reference: string; findings: Finding[]; rag: string | null }
+type Row = { id: string; reference: string; findings: Finding[]; compliance: string; impactRating: string | null }
 type Entry = {
   key: string
   code: string
   severity: string
   status: string
+  certainty: string
   reference: string
   message: string
   remediatedAt: string | null
@@ -64,8 +66,10 @@ type Report = {
   generatedAt: string
   summary: {
     windows: number
-    breaches: { open: number; waived: number; remediated: number }
-    objections: { open: number; waived: number; remediated: number }
+    windowsByCompliance: Record<string, number>
+    breaches: RegisterCounts
+    unconfirmedBreaches: RegisterCounts
+    objections: RegisterCounts
     findings: { byCode: Record<string, Record<string, number>> }
   }
   months: PartyMonth[]
