@@ -137,8 +137,8 @@ t.test('a feed with a filter: capability URL, no header needed, the same windows
   t.match(byUid.get(`${w.proposed.id}@mwp`)!.description, /Core switch; firmware, phase 1 \\ rollback ready/, 'TEXT escaping round-trips')
   t.match(
     byUid.get(`${w.proposed.id}@mwp`)!.description,
-    /Findings: \d+ findings?, worst (breach|objection|warning|info): [A-Z_]+/,
-    'findings summary from the stored assessment',
+    /Findings: (red|amber|green): \d+ (breach|breaches|objections?|warnings?|breach(es)? on an assumed limit) \([A-Z_]+(, [A-Z_]+)*\)/,
+    'findings summary from the stored assessment: the colour, then each severity with its own codes',
   )
 
   // node-ical reads the same events.

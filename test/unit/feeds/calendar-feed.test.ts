@@ -314,3 +314,22 @@ t.test('a large feed (1,000 varied windows) parses identically in both parsers',
     checkParsed(t, ics, windows, GENERATED_AT)
   }
 })
+
+t.test('COLOR: each window coloured by its compliance rating (RFC 7986), none when not rated', async (t) => {
+  const windows = goldenWindows()
+  const [red, amber, green, unrated] = windows
+  const ratings = new Map([
+    [red!.id, 'red' as const],
+    [amber!.id, 'amber' as const],
+    [green!.id, 'green' as const],
+    [unrated!.id, 'unrated' as const],
+  ])
+  const ics = renderCalendarFeed({ meta: { ...META, timeMode: 'utc' }, windows, complianceRatings: ratings })
+  const events = ics.split('BEGIN:VEVENT').slice(1)
+  const colourOf = (id: string) => events.find((e) => e.includes(`UID:${id}@mwp`))?.match(/\r\nCOLOR:(\w+)\r\n/)?.[1] ?? null
+  t.equal(colourOf(red!.id), 'red')
+  t.equal(colourOf(amber!.id), 'orange', 'amber is the CSS colour orange')
+  t.equal(colourOf(green!.id), 'green')
+  t.equal(colourOf(unrated!.id), null, 'not rated: no colour')
+  t.notMatch(renderCalendarFeed({ meta: { ...META, timeMode: 'utc' }, windows }), /\r\nCOLOR:/, 'no ratings given: no COLOR')
+})
