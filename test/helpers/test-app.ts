@@ -3,6 +3,7 @@ import { type AppDeps, buildApp, type AppInstance } from '../../src/http/app.ts'
 import type { Role } from '../../src/domain/lifecycle.ts'
 import { createServices, type Services } from '../../src/services/index.ts'
 import { fixedClock } from './clock.ts'
+import { type ContractChecker, contractChecker, contractSummary } from './contract.ts'
 import { openTestDatabase } from './databases.ts'
 
 export const BASE_URL = 'http://mwp.test'
@@ -53,9 +54,11 @@ export async function buildTestApp(
     rateLimit: opts.rateLimit ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
   })
+  const contract = checkContract(t, app)
   t.teardown(async () => {
     await app.close()
     await database.close()
+    if (contract.checker) t.comment(contractSummary(contract.checker))
   })
   const adminKey = await services.keys.create({ name: 'test admin', role: 'admin' }, null)
   return {
@@ -106,4 +109,29 @@ export function aWindow(over: Record<string, unknown> = {}): Record<string, unkn
     zone: 'Europe/London',
     ...over,
   }
+}
+
+/**
+ * Holds every answer of `app.inject` against the OpenAPI document the app serves (read at the first
+ * answer, when the app is ready): an answer the document does not describe rejects the inject, so
+ * the test that sent it fails. The tally is printed as `# contract: …` when the file ends.
+ *
+ * @example const contract = checkContract(t, app) // then app.inject(...) as usual
+ */
+export function checkContract(_t: Test, app: AppInstance): { checker: ContractChecker | undefined } {
+  const state: { checker: ContractChecker | undefined } = { checker: undefined }
+  const inject = app.inject.bind(app) as (opts: unknown) => Promise<Awaited<ReturnType<AppInstance['inject']>>>
+  const wrapped = async (opts: unknown, callback?: unknown) => {
+    if (opts === undefined || typeof opts !== 'object' || callback !== undefined)
+      throw new Error('the contract check wraps app.inject(options) only: pass an options object and await it')
+    const res = await inject(opts)
+    state.checker ??= contractChecker(app.swagger() as never)
+    const o = opts as { method?: string; url?: string | { pathname?: string }; path?: string }
+    const url = typeof o.url === 'string' ? o.url : (o.url?.pathname ?? o.path ?? '/')
+    const wrong = state.checker.check((o.method ?? 'GET').toUpperCase(), url, res)
+    if (wrong) throw new Error(`contract: ${(o.method ?? 'GET').toUpperCase()} ${url.slice(0, 200)}: ${wrong}`)
+    return res
+  }
+  ;(app as { inject: unknown }).inject = wrapped
+  return state
 }
