@@ -39,7 +39,7 @@ const isJson = (mediaType: string) => mediaType === 'application/json' || mediaT
  *
  * @example const c = contractChecker(app.swagger()); c.check('GET', '/v1/windows', res) // null
  */
-export function contractChecker(doc: OpenApiDoc) {
+export function contractChecker(doc: OpenApiDoc, tally: ContractTally = newTally()) {
   if (!doc.openapi.startsWith('3.1')) throw new Error(`the contract check reads OpenAPI 3.1 (JSON Schema 2020-12), not ${doc.openapi}`)
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true })
   addFormats(ajv)
@@ -63,7 +63,6 @@ export function contractChecker(doc: OpenApiDoc) {
     }))
     .sort((a, b) => a.params - b.params || b.path.length - a.path.length)
 
-  const tally = { validated: 0, outside: 0, skipped: {} as Record<string, number> }
   const skip = (reason: string) => {
     tally.skipped[reason] = (tally.skipped[reason] ?? 0) + 1
     return null
@@ -117,12 +116,18 @@ export function contractChecker(doc: OpenApiDoc) {
 }
 
 export type ContractChecker = ReturnType<typeof contractChecker>
+export interface ContractTally {
+  validated: number
+  outside: number
+  skipped: Record<string, number>
+}
+export const newTally = (): ContractTally => ({ validated: 0, outside: 0, skipped: {} })
 
-/** `# contract: …` for the end of a test file. */
-export function contractSummary(c: ContractChecker): string {
-  const skipped = Object.entries(c.tally.skipped)
+/** `contract: …`, the line each test file ends with. */
+export function contractSummary(tally: ContractTally): string {
+  const skipped = Object.entries(tally.skipped)
   return (
-    `contract: ${c.tally.validated} responses validated against their operation, ${c.tally.outside} outside any operation (held against Problem)` +
+    `contract: ${tally.validated} responses validated against their operation, ${tally.outside} outside any operation (held against Problem)` +
     (skipped.length ? `; skipped: ${skipped.map(([why, n]) => `${n} (${why})`).join(', ')}` : '')
   )
 }
