@@ -8,13 +8,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod'
+import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Db } from '../db/database.ts'
 import type { Clock } from '../services/clock.ts'
 import { AppError } from '../services/errors.ts'
@@ -22,6 +16,7 @@ import type { Services } from '../services/index.ts'
 import auth, { type Access } from './plugins/auth.ts'
 import hardening, { DOCS_CSP, type RateLimitSettings } from './plugins/hardening.ts'
 import metrics, { type MetricsSettings } from './plugins/metrics.ts'
+import { openapiTransform } from './plugins/openapi.ts'
 import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems.ts'
 import { auditRoutes } from './routes/audit-routes.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
@@ -141,10 +136,15 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
         description:
           'Plans maintenance windows for the GB smart-metering network and checks them against the Smart Energy Code before the work happens. Errors are RFC 9457 problem details.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (only when the operator set one)' },
+        },
+      },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
     transformObject: jsonSchemaTransformObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })

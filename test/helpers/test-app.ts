@@ -1,9 +1,10 @@
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { type AppDeps, buildApp, type AppInstance } from '../../src/http/app.ts'
 import type { Role } from '../../src/domain/lifecycle.ts'
 import { createServices, type Services } from '../../src/services/index.ts'
 import type { ResolvedAddress, WebhooksOptions } from '../../src/services/webhooks-service.ts'
 import { fixedClock } from './clock.ts'
+import { type ContractChecker, contractChecker, contractSummary, newTally } from './contract.ts'
 import { openTestDatabase } from './databases.ts'
 
 export const BASE_URL = 'http://mwp.test'
@@ -66,6 +67,7 @@ export async function buildTestApp(
     rateLimit: opts.rateLimit ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
   })
+  checkContract(app)
   t.teardown(async () => {
     await app.close()
     await database.close()
@@ -119,4 +121,38 @@ export function aWindow(over: Record<string, unknown> = {}): Record<string, unkn
     zone: 'Europe/London',
     ...over,
   }
+}
+
+/** Every answer checked in this test file (one process), printed once as `# contract: …` at its end. */
+const FILE_TALLY = newTally()
+let summaryPrinted = false
+
+/**
+ * Holds every answer of `app.inject` against the OpenAPI document the app serves (read at the first
+ * answer, when the app is ready): an answer the document does not describe rejects the inject, so
+ * the test that sent it fails. The file's tally is printed as `# contract: …` when it ends.
+ *
+ * @example const app = checkContract(await buildApp(deps)) // then app.inject(...) as usual
+ */
+export function checkContract<A extends AppInstance>(app: A): A {
+  if (!summaryPrinted) {
+    summaryPrinted = true
+    tap.teardown(() => tap.comment(contractSummary(FILE_TALLY)))
+  }
+  let checker: ContractChecker | undefined
+  const inject = app.inject.bind(app) as (opts: unknown) => Promise<Awaited<ReturnType<AppInstance['inject']>>>
+  const wrapped = async (opts: unknown, callback?: unknown) => {
+    if (opts === undefined || typeof opts !== 'object' || callback !== undefined)
+      throw new Error('the contract check wraps app.inject(options) only: pass an options object and await it')
+    const res = await inject(opts)
+    checker ??= contractChecker(app.swagger() as never, FILE_TALLY)
+    const o = opts as { method?: string; url?: string | { pathname?: string }; path?: string }
+    const url = typeof o.url === 'string' ? o.url : (o.url?.pathname ?? o.path ?? '/')
+    const method = (o.method ?? 'GET').toUpperCase()
+    const wrong = checker.check(method, url, res)
+    if (wrong) throw new Error(`contract: ${method} ${url.slice(0, 200)}: ${wrong}`)
+    return res
+  }
+  ;(app as { inject: unknown }).inject = wrapped
+  return app
 }

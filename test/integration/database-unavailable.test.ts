@@ -8,7 +8,7 @@ import { isDatabaseUnavailable } from '../../src/http/plugins/problems.ts'
 import { createServices } from '../../src/services/index.ts'
 import { fixedClock } from '../helpers/clock.ts'
 import { freePort } from '../helpers/subprocess.ts'
-import { aWindow, BASE_URL } from '../helpers/test-app.ts'
+import { aWindow, BASE_URL, checkContract } from '../helpers/test-app.ts'
 
 // The database going away, for real (no mocks): a port where nothing listens, and a TCP proxy in
 // front of the PostgreSQL server that can refuse, reset, or cut a connection in the middle of a
@@ -20,7 +20,9 @@ async function appOver(
   const database = await openDatabase({ databaseUrl, dataDir: '' })
   const clock = fixedClock('2021-10-01T09:00:00Z')
   const services = createServices({ db: database.db, clock, maxWindowHours: 72, changes: database.changes })
-  const app = await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false })
+  const app = checkContract(
+    await buildApp({ db: database.db, databaseKind: database.kind, services, clock, baseUrl: BASE_URL, logger: false }),
+  )
   return { app, database, services }
 }
 

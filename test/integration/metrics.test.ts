@@ -3,7 +3,7 @@ import { type AppDeps, buildApp } from '../../src/http/app.ts'
 import { createServices } from '../../src/services/index.ts'
 import { fixedClock } from '../helpers/clock.ts'
 import { openTestDatabase } from '../helpers/databases.ts'
-import { aWindow, BASE_URL, TEST_SECRETS_KEY } from '../helpers/test-app.ts'
+import { aWindow, BASE_URL, checkContract, TEST_SECRETS_KEY } from '../helpers/test-app.ts'
 
 // GET /metrics: off (404) by default, Bearer-token guarded when a token is set, and counters that
 // move with the requests and assessments of the app they belong to (one registry per app).
@@ -25,15 +25,17 @@ t.teardown(async () => {
 })
 
 async function appWith(metrics: AppDeps['metrics']) {
-  const app = await buildApp({
-    db: database.db,
-    databaseKind: database.kind,
-    services,
-    clock,
-    baseUrl: BASE_URL,
-    logger: false,
-    ...(metrics ? { metrics } : {}),
-  })
+  const app = checkContract(
+    await buildApp({
+      db: database.db,
+      databaseKind: database.kind,
+      services,
+      clock,
+      baseUrl: BASE_URL,
+      logger: false,
+      ...(metrics ? { metrics } : {}),
+    }),
+  )
   apps.push(app)
   return app
 }

@@ -7,6 +7,7 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { DatabaseInUseError, openDatabase } from '../../src/db/database.ts'
+import { contractChecker } from '../helpers/contract.ts'
 import { aWindow, buildTestApp } from '../helpers/test-app.ts'
 import { ROOT, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
@@ -70,6 +71,72 @@ t.test('OpenAPI 3.1 document is valid and covers every route', async (t) => {
   const ui = await app.inject({ url: '/docs/' })
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
+})
+
+interface Op {
+  responses: Record<string, { content: Record<string, unknown> }>
+  security?: unknown
+  parameters?: { in: string; name: string; required?: boolean }[]
+}
+t.test('OpenAPI tells the truth: explicit statuses, problem+json errors, public routes without a key, If-Match where 428', async (t) => {
+  const doc = (await app.inject({ url: '/openapi.json' })).json()
+  const publicOps = new Set(['GET /healthz', 'GET /readyz', 'GET /problems/{code}', 'GET /feeds/{token}.ics'])
+  let operations = 0
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Op>>))
+    for (const [method, op] of Object.entries(ops)) {
+      operations++
+      const name = `${method.toUpperCase()} ${path}`
+      const statuses = Object.keys(op.responses)
+      t.ok(
+        statuses.every((s) => /^\d{3}$/.test(s)),
+        `${name}: explicit status codes only (${statuses})`,
+      )
+      for (const s of ['400', '431', '500', '503']) t.ok(op.responses[s], `${name} documents ${s}`)
+      for (const s of statuses.filter((x) => Number(x) >= 400))
+        t.same(
+          op.responses[s]?.content['application/problem+json'],
+          { schema: { $ref: '#/components/schemas/Problem' } },
+          `${name} ${s} is problem+json`,
+        )
+      if (publicOps.has(name)) t.same(op.security, [], `${name} needs no key`)
+      else if (name === 'GET /metrics') t.same(op.security, [{ metricsToken: [] }, {}], 'metrics: its own token, when set')
+      else t.ok(op.security === undefined && op.responses['401'] && op.responses['403'], `${name} needs a key: 401 and 403`)
+      if (op.responses['428'])
+        t.ok(
+          op.parameters?.some((p) => p.in === 'header' && p.name === 'if-match' && p.required),
+          `${name}: If-Match required`,
+        )
+    }
+  t.equal(operations, 64)
+  const problem = doc.components.schemas.Problem
+  t.same(problem.properties.errors.items.required, ['pointer', 'in', 'message'], 'errors[] of pointers')
+  t.same(doc.paths['/v1/schedules/{month}'].get.parameters[0].schema.pattern, '^\\d{4}-(0[1-9]|1[0-2])$')
+  t.same(Object.keys(doc.paths['/v1/reports/compliance'].get.responses['200'].content), ['application/json', 'text/csv', 'text/html'])
+  t.same(Object.keys(doc.paths['/feeds/{token}.ics'].get.responses['200'].content), ['text/calendar'])
+})
+
+t.test('the contract check refuses what the document does not say', async (t) => {
+  const c = contractChecker((await app.inject({ url: '/openapi.json' })).json())
+  const answer = (statusCode: number, contentType: string, body: unknown) => ({
+    statusCode,
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const problem = { type: 'x', title: 'x', status: 404, detail: 'x', code: 'not-found' }
+  t.equal(c.check('GET', '/healthz', answer(200, 'application/json; charset=utf-8', { status: 'ok' })), null, 'documented')
+  t.match(c.check('GET', '/healthz', answer(418, 'application/json', {})), /418 is not documented/)
+  t.match(
+    c.check('GET', '/v1/windows/00000000-0000-4000-8000-000000000000', answer(404, 'application/json', problem)),
+    /application\/json is not documented/,
+  )
+  t.match(c.check('GET', '/healthz', answer(200, 'application/json', { status: 7 })), /does not match/)
+  t.match(
+    c.check('GET', '/v1/windows', answer(400, 'application/problem+json', { ...problem, errors: [{ pointer: 1 }] })),
+    /does not match/,
+  )
+  t.match(c.check('GET', '/nowhere', answer(200, 'application/json', {})), /no such operation/)
+  t.equal(c.check('GET', '/nowhere', answer(404, 'application/problem+json', problem)), null, 'the not-found handler, held against Problem')
+  t.same(c.tally, { validated: 5, outside: 2, skipped: {} })
 })
 
 t.test('configuration: one schema, a clear message naming the variable', async (t) => {

@@ -59,7 +59,8 @@ export function hostileJson(v: unknown, strings: boolean, pointer = '', depth = 
 }
 
 const FEED_PATH = /^\/feeds\/([^/?]+)\.ics(?:\?|$)/
-const UNLIMITED = new Set(['/healthz', '/readyz'])
+/** Paths never rate limited (probes). */
+export const UNLIMITED: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22)
 

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { type Db, poolStatsOf } from '../../db/database.ts'
 import { AppError } from '../../services/errors.ts'
 import type { AppInstance } from '../app.ts'
+import { problemResponses } from '../schemas/common.ts'
 
 /**
  * `GET /metrics` in the Prometheus text format: requests and their latency by route pattern and
@@ -63,8 +64,13 @@ function metricsRoute(app: AppInstance, deps: MetricsDeps): void {
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text format 0.0.4); 404 unless METRICS_ENABLED, Bearer METRICS_TOKEN when one is set',
-        security: [],
+        // The metrics token when the operator set one, else nothing: never an API key.
+        security: [{ metricsToken: [] }, {}],
         headers: z.object({ authorization: z.string().max(400).optional() }).passthrough(),
+        response: {
+          200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+          ...problemResponses(401, 404),
+        },
       },
     },
     async (req, reply) => {

@@ -5,7 +5,7 @@ import type { Services } from '../../services/index.ts'
 import { toWindowPlan } from '../../services/offline-assessment.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
-import { IdParams, problemResponses } from '../schemas/common.ts'
+import { IdParams, Month, problemResponses } from '../schemas/common.ts'
 import {
   AssessmentOut,
   DryRunBody,
@@ -97,7 +97,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
       schema: {
         tags,
         summary: "Publish a month's Planned Maintenance schedule: its proposed windows become notified",
-        params: z.object({ month: z.string().max(7) }),
+        params: z.object({ month: Month }),
         body: PublishBody,
         response: { 200: z.object({ publication: PublicationOut, windows: z.array(WindowOut) }), ...problemResponses(400, 403) },
       },
@@ -118,7 +118,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
       schema: {
         tags,
         summary: 'What was published for a month, publication by publication',
-        params: z.object({ month: z.string().max(7) }),
+        params: z.object({ month: Month }),
         response: { 200: z.object({ month: z.string(), publications: z.array(PublicationOut.extend({ windows: z.array(z.unknown()) })) }) },
       },
     },

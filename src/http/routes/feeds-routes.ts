@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { FeedRecord, FeedsService } from '../../services/feeds-service.ts'
 import type { AppInstance } from '../app.ts'
@@ -108,10 +109,16 @@ export function feedsRoutes(app: AppInstance, deps: { feeds: FeedsService; baseU
         description:
           'Needs no header: the token in the path is the capability. An unknown or revoked token is 404 (problem+json). HEAD is served too.',
         headers: z.object({ 'if-none-match': z.string().max(1000).optional() }).passthrough(),
+        response: {
+          200: { description: 'The feed, RFC 5545', content: { 'text/calendar': { schema: z.string() } } },
+          304: z.null().meta({ description: 'Unchanged since the ETag sent in If-None-Match' }),
+        },
       },
     },
-    async (req, reply) => {
+    async (req, typed) => {
       const r = await feeds.render(req.params.token, { baseUrl, ifNoneMatch: req.headers['if-none-match'] })
+      // The body is the rendered bytes, sent as they are (the 200 schema documents the text).
+      const reply = typed as FastifyReply
       reply
         .header('etag', r.etag)
         .header('last-modified', r.lastModified.toUTCString())

@@ -3,7 +3,7 @@ import { CONFIDENCES, type Estate, type TopUpProfile } from '../../domain/impact
 import type { ActualsResult, AvailabilityResult, ImpactService, Versioned } from '../../services/impact-service.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
-import { IdParams, Instant, PartyId, problemResponses, RegionId } from '../schemas/common.ts'
+import { IdParams, Instant, Month, PartyId, problemResponses, RegionId } from '../schemas/common.ts'
 import { toWindowDto, WindowOut } from '../schemas/windows.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ const ActualsOut = z.object({
 
 const AvailabilityQuery = z
   .object({
-    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM, e.g. 2021-11'),
+    month: Month,
     party: PartyId.optional(),
   })
   .strict()

@@ -10,6 +10,7 @@ import type { ComplianceReport } from '../../reports/compliance-report.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE } from '../plugins/auth.ts'
 import { Instant, PartyId, problemResponses, Uuid } from '../schemas/common.ts'
+import { ComplianceReportOut } from '../schemas/reports.ts'
 
 const FORMATS = ['json', 'csv', 'html'] as const
 type Format = (typeof FORMATS)[number]
@@ -85,7 +86,14 @@ export function reportsRoutes(app: AppInstance, deps: { reports: ReportsService 
           'format=json|csv|html, else by Accept (application/json, text/csv, text/html). asOf (business time) reconstructs the plan, publications, waivers and rulesets in effect at that instant. Periods up to five years.',
         querystring: ReportQuery,
         response: {
-          200: z.string().meta({ description: 'The report: JSON (the report model), RFC 4180 CSV or one HTML page, as negotiated' }),
+          200: {
+            description: 'The report, as negotiated: the report model (JSON), RFC 4180 CSV or one self-contained HTML page',
+            content: {
+              'application/json': { schema: ComplianceReportOut },
+              'text/csv': { schema: z.string() },
+              'text/html': { schema: z.string() },
+            },
+          },
           ...problemResponses(400, 406),
         },
       },

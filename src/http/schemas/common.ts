@@ -24,6 +24,8 @@ export const PartyId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'party ids 
 export const RegionId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'region ids are upper case, e.g. N')
 export const ServiceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'service ids are lower-case kebab case')
 export const Uuid = z.uuid()
+/** A calendar month, `YYYY-MM`. @example Month.parse('2021-11') */
+export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM, e.g. 2021-11')
 
 /** A comma-separated list in a query string: `services=a,b`. */
 export const csv = <T extends z.ZodType<string, string>>(item: T, max = 50) =>
