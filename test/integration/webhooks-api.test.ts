@@ -322,6 +322,14 @@ t.test('every event type, once per subscription per change, in order per window,
     { field: 'start', old: '2022-05-14T23:00:00.000Z', new: '2021-12-05T00:00:00.000Z' },
     { field: 'end' },
   ])
+  const raised = all.find((x) => x.event.type === 'finding.raised')!
+  const raisedData = raised.event.data as { compliance: string; findings: { code: string; certainty: string; provenance: string }[] }
+  t.ok(['red', 'amber'].includes(raisedData.compliance), `finding.raised carries the window's colour: ${raisedData.compliance}`)
+  t.ok(raisedData.findings.length > 0)
+  t.ok(
+    raisedData.findings.every((f) => ['confirmed', 'unconfirmed'].includes(f.certainty) && typeof f.provenance === 'string'),
+    'each raised finding says how sure it is',
+  )
   const decided = all.find((x) => x.event.type === 'window.decided')!
   t.match(decided.event.data, { decision: 'agreed', decisionRef: 'OPSG-58' })
   t.same(at('/north'), [], 'a filter on CSP-N hears nothing of DSP windows')

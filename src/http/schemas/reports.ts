@@ -6,7 +6,16 @@ import { z } from 'zod'
 // removed or changes meaning), and every field documented here is required with its type.
 
 const Severity = z.enum(['info', 'warning', 'objection', 'breach'])
-const Counts = z.looseObject({ open: z.number().int(), waived: z.number().int(), remediated: z.number().int() })
+const Certainty = z.enum(['confirmed', 'unconfirmed'])
+const Rating = z.enum(['red', 'amber', 'green', 'unrated'])
+const BySeverity = z.record(z.string(), z.number().int())
+/** Register entries by status; resolvedBeforeNotice is never part of remediated. */
+const Counts = z.looseObject({
+  open: z.number().int(),
+  waived: z.number().int(),
+  remediated: z.number().int(),
+  resolvedBeforeNotice: z.number().int(),
+})
 const WaiverRef = z.looseObject({
   id: z.string(),
   decisionRef: z.string(),
@@ -20,6 +29,7 @@ const ReportFinding = z.looseObject({
   key: z.string(),
   code: z.string(),
   severity: Severity,
+  certainty: Certainty,
   status: z.enum(['open', 'waived']),
   message: z.string(),
   rule: z.looseObject({ id: z.string(), version: z.string(), provenance: z.string(), rulesetId: z.string() }),
@@ -47,8 +57,10 @@ const ReportWindow = z.looseObject({
   notifiedAt: z.string().nullable(),
   realMinutes: z.number(),
   worstSeverity: Severity.nullable(),
-  rag: z.enum(['red', 'amber', 'green']).nullable(),
-  ragReasons: z.array(z.string()),
+  compliance: Rating,
+  complianceReasons: z.array(z.string()),
+  impactRating: z.enum(['red', 'amber', 'green']).nullable(),
+  impactRatingReasons: z.array(z.string()),
   ruleset: z.looseObject({ id: z.string(), version: z.string() }),
   findings: z.array(ReportFinding),
   waivers: z.array(WaiverRef),
@@ -77,7 +89,7 @@ const ReportWindow = z.looseObject({
 /**
  * The compliance report as `application/json`.
  *
- * @example ComplianceReportOut.parse(JSON.parse(body)).summary.breaches.open // 12
+ * @example ComplianceReportOut.parse(JSON.parse(body)).summary.breaches.open // 2 (confirmed; summary.unconfirmedBreaches.open // 10)
  */
 export const ComplianceReportOut = z
   .looseObject({
@@ -90,13 +102,16 @@ export const ComplianceReportOut = z
     generatedAt: z.string(),
     summary: z.looseObject({
       windows: z.number().int(),
-      windowsByRag: z.looseObject({ red: z.number().int(), amber: z.number().int(), green: z.number().int(), unrated: z.number().int() }),
+      windowsByCompliance: z.record(Rating, z.number().int()),
+      windowsByImpactRating: z.record(Rating, z.number().int()),
       findings: z.looseObject({
         total: z.number().int(),
-        bySeverity: z.record(z.string(), z.number().int()),
-        byCode: z.record(z.string(), z.record(z.string(), z.number().int())),
+        bySeverity: BySeverity,
+        byCertainty: z.looseObject({ confirmed: BySeverity, unconfirmed: BySeverity }),
+        byCode: z.record(z.string(), BySeverity),
       }),
-      breaches: Counts,
+      breaches: Counts.describe('confirmed breaches: their limit has a source'),
+      unconfirmedBreaches: Counts.describe('breaches whose limit is assumed, counted apart'),
       objections: Counts,
     }),
     months: z.array(
@@ -136,7 +151,8 @@ export const ComplianceReportOut = z
         party: z.string(),
         code: z.string(),
         severity: Severity,
-        status: z.enum(['open', 'waived', 'remediated']),
+        certainty: Certainty,
+        status: z.enum(['open', 'waived', 'remediated', 'resolved-before-notice']),
         message: z.string(),
         waiver: WaiverRef.nullable(),
         remediatedAt: z.string().nullable(),
