@@ -118,9 +118,10 @@ function golden(t: Test, name: string, actual: string) {
   t.equal(actual, readFileSync(file, 'utf8'), `${name} byte for byte (ids normalised)`)
 }
 
-async function loadOpsg58() {
+/** Creates the OPSG 58 programme at `enteredAt` (the meeting's morning by default) and publishes its schedules on 5 Oct 2021. */
+async function loadOpsg58(enteredAt = '2021-10-05T09:00:00Z') {
   await ctx.reset()
-  ctx.clock.set('2021-10-05T09:00:00Z')
+  ctx.clock.set(enteredAt)
   const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
   const created = await app.inject({
     method: 'POST',
@@ -361,25 +362,7 @@ t.test('a breach fixed later is remediated, quoting the stored finding', async (
 t.test('remediated means it happened: findings gone before the schedule was published are not remediated', async (t) => {
   // As `npm run demo` does on a fresh service: the windows are created today (their notice judged as
   // if given now, years late), then the schedules are published with their real date, 5 October 2021.
-  await ctx.reset()
-  ctx.clock.set('2026-12-07T09:00:00Z')
-  const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
-  const created = await app.inject({
-    method: 'POST',
-    url: '/v1/programmes',
-    headers: dsp,
-    payload: { name: 'DSP Technical Refresh', party: 'DSP', windows },
-  })
-  t.equal(created.statusCode, 201, created.body.slice(0, 300))
-  for (const month of ['2021-11', '2021-12', '2022-01', '2022-02', '2022-03', '2022-04', '2022-05', '2022-06', '2022-07']) {
-    const r = await app.inject({
-      method: 'POST',
-      url: `/v1/schedules/${month}/publish`,
-      headers: ctx.admin,
-      payload: { publishedAt: PUBLISHED_AT },
-    })
-    t.equal(r.statusCode, 200, r.body.slice(0, 300))
-  }
+  await loadOpsg58('2026-12-07T09:00:00Z')
   ctx.clock.set('2026-12-07T10:00:00Z')
   const r = await json(PERIOD)
   t.same(r.summary.breaches, { open: 2, waived: 0, remediated: 0, resolvedBeforeNotice: 12 }, 'nothing remediated')
