@@ -304,6 +304,8 @@ export interface Tally {
   ms: number
   byStatus: Record<string, number>
   byLabel: Record<string, { n: number; ok: number; ms: number }>
+  /** The slowest case and its number (the first ones pay for a cold process), to see what makes a family slow. */
+  slowest: { label: string; ms: number; status: number; n: number }
 }
 
 /**
@@ -338,7 +340,7 @@ export async function fuzz<S>(
 ): Promise<Tally> {
   const runs = opts.runs ?? RUNS
   const writes = await installWriteCounter(ctx)
-  const tally: Tally = { cases: 0, ok: 0, ms: 0, byStatus: {}, byLabel: {} }
+  const tally: Tally = { cases: 0, ok: 0, ms: 0, byStatus: {}, byLabel: {}, slowest: { label: '', ms: 0, status: 0, n: 0 } }
   /** Requests sent and not yet answered: empty whenever a case has finished. */
   const inFlight = new Set<Promise<unknown>>()
   let before: string | null = null
@@ -366,7 +368,9 @@ export async function fuzz<S>(
     if (okay) tally.ok++
     tally.byStatus[res.statusCode] = (tally.byStatus[res.statusCode] ?? 0) + 1
     const l = (tally.byLabel[req.label] ??= { n: 0, ok: 0, ms: 0 })
-    l.ms += performance.now() - started
+    const took = performance.now() - started
+    l.ms += took
+    if (took > tally.slowest.ms) tally.slowest = { label: req.label, ms: took, status: res.statusCode, n: tally.cases + 1 }
     l.n++
     if (okay) l.ok++
     const wrong = violation(req, res)
@@ -424,8 +428,11 @@ export async function fuzz<S>(
   t.comment(
     `  by route: ${Object.entries(tally.byLabel)
       .map(([k, v]) => `${k} ${v.ok}/${v.n} (${(v.ms / v.n).toFixed(1)} ms)`)
-      .join(', ')}`,
+      .join(', ')}; slowest case #${tally.slowest.n} ${tally.slowest.label} → ${tally.slowest.status} in ${tally.slowest.ms.toFixed(0)} ms`,
   )
+  // 200 cases a minute is what CI can afford for every family (.ci/run); a slower one needs cheaper cases.
+  if (tally.cases && (tally.ms / tally.cases) * 200 > 60_000)
+    t.comment(`  fuzz ${family} is slow: ${(((tally.ms / tally.cases) * 200) / 1000).toFixed(0)} s per 200 cases; make its cases cheaper`)
   t.equal(abandoned, 0, `${family}: every request had finished when the property returned`)
   if (counterSeen !== null && !opts.readOnly) t.ok(counterSeen, `${family}: the write counter saw the first successful write`)
   t.ok(tally.cases >= runs, `${family}: ran ${tally.cases} of the ${runs} cases asked for (FUZZ_RUNS)`)
