@@ -341,8 +341,8 @@ export async function fuzz<S>(
   const runs = opts.runs ?? RUNS
   const writes = await installWriteCounter(ctx)
   const tally: Tally = { cases: 0, ok: 0, ms: 0, byStatus: {}, byLabel: {}, slowest: { label: '', ms: 0, status: 0, n: 0 } }
-  /** Requests sent and not yet answered: empty whenever a case has finished. */
-  const inFlight = new Set<Promise<unknown>>()
+  /** Cases started and not finished (their request, write counts and bookkeeping): empty between cases. */
+  const running = new Set<Promise<unknown>>()
   let before: string | null = null
   let counterSeen: boolean | null = null
   let failure: string | null = null
@@ -351,19 +351,12 @@ export async function fuzz<S>(
     const write = opts.readOnly || (req.method !== 'GET' && req.method !== 'HEAD')
     if (write && before === null) before = await writes()
     const started = performance.now()
-    const sent = ctx.app.inject({
+    const res = (await ctx.app.inject({
       method: req.method,
       url: req.url,
       ...(req.headers ? { headers: req.headers as Record<string, string> } : {}),
       ...(req.payload !== undefined ? { payload: req.payload as string } : {}),
-    })
-    inFlight.add(sent)
-    let res: Res
-    try {
-      res = (await sent) as unknown as Res
-    } finally {
-      inFlight.delete(sent)
-    }
+    })) as unknown as Res
     const okay = res.statusCode < 300
     if (okay) tally.ok++
     tally.byStatus[res.statusCode] = (tally.byStatus[res.statusCode] ?? 0) + 1
@@ -402,13 +395,19 @@ export async function fuzz<S>(
   }
   const prop = fc.asyncProperty(arb, async (step) => {
     let req: Req | undefined
-    try {
+    const run = (async () => {
       req = step(state)
       await one(req)
       tally.cases++
+    })()
+    running.add(run)
+    try {
+      await run
     } catch (err) {
       failure ??= `${family}: ${(err as Error).stack ?? String(err)}\n${req ? `${req.method} ${req.url.slice(0, 300)}` : ''}`
       throw err
+    } finally {
+      running.delete(run)
     }
   })
   try {
@@ -417,8 +416,8 @@ export async function fuzz<S>(
     t.fail(failure ?? (err as Error).message)
   }
   // fc.assert awaited every case, so this is empty; were it not, the next family would see its writes.
-  const abandoned = inFlight.size
-  await Promise.allSettled([...inFlight])
+  const abandoned = running.size
+  await Promise.allSettled([...running])
   tally.ms = performance.now() - t0
   const ratio = tally.cases ? tally.ok / tally.cases : 0
   t.comment(
@@ -433,7 +432,7 @@ export async function fuzz<S>(
   // 200 cases a minute is what CI can afford for every family (.ci/run); a slower one needs cheaper cases.
   if (tally.cases && (tally.ms / tally.cases) * 200 > 60_000)
     t.comment(`  fuzz ${family} is slow: ${(((tally.ms / tally.cases) * 200) / 1000).toFixed(0)} s per 200 cases; make its cases cheaper`)
-  t.equal(abandoned, 0, `${family}: every request had finished when the property returned`)
+  t.equal(abandoned, 0, `${family}: every case (and its request) had finished when the property returned`)
   if (counterSeen !== null && !opts.readOnly) t.ok(counterSeen, `${family}: the write counter saw the first successful write`)
   t.ok(tally.cases >= runs, `${family}: ran ${tally.cases} of the ${runs} cases asked for (FUZZ_RUNS)`)
   t.ok(
