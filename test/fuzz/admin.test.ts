@@ -2,11 +2,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildTestApp } from '../helpers/test-app.ts'
 import { EPOCH, PARTIES, REGIONS, rfc3339, text, title, windowBody, ZONES } from './arbitraries.ts'
-import { BUDGET, enc, fuzz, headerNoise, junkString, mutate, mutation, pick, qs, type Res, type Step, sometimes } from './kit.ts'
+import { enc, fuzz, fuzzTimeout, headerNoise, junkString, mutate, mutation, pick, qs, type Res, type Step, sometimes } from './kit.ts'
 
 // Rules (rulesets, blackout layers, calendar overrides), reference data (parties, regions,
 // services), API keys, and impact (estate, top-up profile, actuals, availability).
-t.setTimeout(BUDGET.ms * 8 + 120_000)
+t.setTimeout(fuzzTimeout(4))
 
 const ctx = await buildTestApp(t)
 const keys = {

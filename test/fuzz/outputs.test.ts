@@ -2,11 +2,25 @@ import fc from 'fast-check'
 import t from 'tap'
 import { BASE_URL, buildTestApp } from '../helpers/test-app.ts'
 import { EPOCH, interval, PARTIES, REGIONS, rfc3339, SERVICES, startEnd, STATUSES, text, title, windowBody } from './arbitraries.ts'
-import { BUDGET, enc, fuzz, headerNoise, junkString, mutate, mutation, pick, qs, type Res, type Step, sometimes, WEIRD } from './kit.ts'
+import {
+  enc,
+  fuzz,
+  fuzzTimeout,
+  headerNoise,
+  junkString,
+  mutate,
+  mutation,
+  pick,
+  qs,
+  type Res,
+  type Step,
+  sometimes,
+  WEIRD,
+} from './kit.ts'
 
 // What the service hands out: calendar feeds (and the .ics capability URL), compliance reports,
 // compliant slots, and webhook subscriptions with their delivery logs.
-t.setTimeout(BUDGET.ms * 8 + 180_000)
+t.setTimeout(fuzzTimeout(4))
 
 const ctx = await buildTestApp(t)
 const keys = {

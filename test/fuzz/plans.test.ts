@@ -2,11 +2,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildTestApp } from '../helpers/test-app.ts'
 import { EPOCH, interval, PARTIES, rfc3339, SERVICES, startEnd, text, title, windowBody, ZONES } from './arbitraries.ts'
-import { BUDGET, enc, fuzz, headerNoise, junkString, mutate, mutation, pick, type Res, type Step, sometimes, WEIRD } from './kit.ts'
+import { enc, fuzz, fuzzTimeout, headerNoise, junkString, mutate, mutation, pick, type Res, type Step, sometimes, WEIRD } from './kit.ts'
 
 // Plans: dry-run assessments, programmes (a list or an RRULE) and their re-planning, schedule
 // publication and waivers.
-t.setTimeout(BUDGET.ms * 8 + 120_000)
+t.setTimeout(fuzzTimeout(4))
 
 const ctx = await buildTestApp(t)
 const keys = {

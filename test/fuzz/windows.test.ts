@@ -2,10 +2,10 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildTestApp } from '../helpers/test-app.ts'
 import { IMPACTS, PARTIES, REGIONS, SERVICES, STATUSES, startEnd, interval, text, title, windowBody } from './arbitraries.ts'
-import { BUDGET, enc, fuzz, headerNoise, junkString, mutation, mutate, pick, qs, sometimes, type Step } from './kit.ts'
+import { enc, fuzz, fuzzTimeout, headerNoise, junkString, mutation, mutate, pick, qs, sometimes, type Step } from './kit.ts'
 
 // Windows: create, edit (merge patch with If-Match), lifecycle moves, list filters, reads.
-t.setTimeout(BUDGET.ms * 2 + 120_000)
+t.setTimeout(fuzzTimeout(1))
 
 const ctx = await buildTestApp(t)
 const keys = {

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import type { MaintenanceWindow } from '../../../src/domain/window.ts'
 import {
@@ -13,6 +12,7 @@ import {
   windowSummary,
   windowUid,
 } from '../../../src/feeds/index.ts'
+import { golden } from '../../helpers/golden.ts'
 import { BLACKOUTS, FINDINGS, GENERATED_AT, META, aWindow, goldenWindows, manyWindows } from './fixtures/feed-fixtures.ts'
 import { type ParsedEvent, parseWithIcalJs, parseWithNodeIcal } from './fixtures/parse-helpers.ts'
 
@@ -69,8 +69,7 @@ for (const timeMode of ['utc', 'europe-london'] as const) {
     const file = new URL(`feed-${timeMode}.ics`, goldenDir)
     const ics = renderCalendarFeed(goldenInput(timeMode))
     // To regenerate after a deliberate change: UPDATE_GOLDEN=1 npx tap test/unit/feeds/, then review the diff.
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, ics)
-    t.equal(ics, readFileSync(file, 'utf8'), 'byte for byte')
+    t.equal(ics, golden(file, ics), 'byte for byte')
     t.same(Buffer.from(renderCalendarFeedBytes(goldenInput(timeMode))), Buffer.from(ics, 'utf8'), 'bytes API = string API')
     t.ok(ics.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:'), 'VERSION and PRODID first')
     t.ok(ics.endsWith('END:VCALENDAR\r\n'))
