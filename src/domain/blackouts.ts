@@ -20,7 +20,7 @@ import { type CalendarSet, calendarsForRegions, NATION_CALENDAR_IDS, type Nation
 import { type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { parseRRule } from './recurrence.ts'
-import type { Ruleset } from './ruleset.ts'
+import { overriddenSeverity, type Ruleset } from './ruleset.ts'
 import { DAY_MS, dayIndexOf, isHhMm, isIsoDate, isValidZone, MINUTE_MS, parseHhMm, zoneClock } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -222,7 +222,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'winter',
     name: `Winter (${w.from.value} to ${w.to.value})`,
     category: 'winter',
-    severity: 'objection',
+    severity: overriddenSeverity(r, 'WINTER', 'objection'),
     scope: {},
     owner: 'OPSG',
     legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct to 31 Mar (R17)',
@@ -235,7 +235,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
       id: per.id,
       name: `High prepayment top-up period (${per.from} to ${per.to})`,
       category: 'prepayment-peak',
-      severity: 'objection',
+      severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'objection'),
       scope: {},
       owner: 'OPSG',
       legalBasis: per.why,
@@ -250,7 +250,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'evening-peak',
     name: `Daily evening top-up peak (${ep.from.value} to ${ep.to.value})`,
     category: 'prepayment-peak',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Evening vend peak before friendly-credit hours (R16); assumed',
@@ -263,7 +263,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'bank-holidays',
     name: `Bank holidays of the regions' nations ± ${hb.value} day(s)`,
     category: 'bank-holiday',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'BANK_HOLIDAY', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Holiday top-up volumes (R18); friendly credit on public holidays (R15); assumed buffer',
@@ -276,7 +276,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'pre-bank-holiday',
     name: `The ${pre.value} days before a bank holiday (high top-up demand)`,
     category: 'prepayment-peak',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Customers top up ahead of holidays (R18); assumed',
@@ -290,7 +290,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'sec-release-freeze',
     name: `SEC release go-lives ± ${buf} days`,
     category: 'release-freeze',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'RELEASE_FREEZE', 'warning'),
     scope: {},
     owner: 'SECAS / DCC release management',
     legalBasis: 'SEC Release go-lives are change events (R12); freeze buffer assumed',

@@ -15,7 +15,10 @@ export const PROVENANCES = ['verified', 'paraphrase', 'inferred', 'recalled', 'a
 /** Confidence label of the parameter behind a rule (domain.md). */
 export type Provenance = (typeof PROVENANCES)[number]
 
-/** Every finding code with its default severity (issue 3 §3). */
+/**
+ * Every finding code with its default severity (issue 3 §3): the severity of the code's main case.
+ * A ruleset may override it (Ruleset.severities, overriddenSeverity).
+ */
 export const FINDING_CODES = {
   /** Breach; a warning when only the strict calendar misses; emergency without justification: warning. */
   NOTICE_PERIOD: 'breach',
@@ -35,10 +38,10 @@ export const FINDING_CODES = {
   BLACKOUT: 'warning',
   OVERLAP: 'warning',
   MIN_SPACING: 'warning',
-  /** Reserved for the impact issue. */
-  OVERRUN: 'warning',
-  /** Reserved for the impact issue. */
-  REDUNDANCY_LOSS: 'warning',
+  /** A recorded early start or overrun: Unscheduled Downtime, an Incident record is required (SEC H9). */
+  OVERRUN: 'breach',
+  /** A reduced-redundancy window overlapping another on the same service or region. */
+  REDUNDANCY_LOSS: 'objection',
 } as const satisfies Record<string, Severity>
 
 export type FindingCode = keyof typeof FINDING_CODES

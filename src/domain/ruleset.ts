@@ -9,7 +9,17 @@
  * // [{ pointer: '/cap/headroomMinutes/value', message: 'headroom (400) is larger than the cap (360)' }]
  */
 import { CALENDAR_IDS, type CalendarId, isCalendarId } from './calendars.ts'
-import { FINDING_CODE_LIST, type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity } from './findings.ts'
+import {
+  FINDING_CODE_LIST,
+  FINDING_CODES,
+  type FindingCode,
+  isFindingCode,
+  isProvenance,
+  isSeverity,
+  type Provenance,
+  SEVERITY_RANK,
+  type Severity,
+} from './findings.ts'
 import { dayIndexOf, isHhMm, isIsoDate, isValidZone, parseHhMm } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -88,7 +98,23 @@ export interface Ruleset {
   }
   holidays: { bufferDaysEitherSide: Param<number>; preHolidayDays: Param<number> }
   releases: { dates: Param<readonly string[]>; bufferDays: Param<number> }
-  /** Severity overrides per code (defaults: findings.ts FINDING_CODES). */
+  /**
+   * Severity overrides per code (defaults: findings.ts FINDING_CODES), obeyed for every code wherever
+   * it is produced (the rules, the blackout layers, REDUNDANCY_LOSS and OVERRUN; see overriddenSeverity).
+   * An override replaces the code's main severity. A case the code deliberately makes milder than its
+   * default stays as mild unless the override is milder still:
+   * - NOTICE_PERIOD: main = late under the primary calendar; milder = late only under the strict
+   *   calendar (warning) and an emergency window without justification (warning);
+   * - MONTHLY_CAP: main = over the cap; milder = within the headroom (warning);
+   * - PERMITTED_HOURS: main = outside the hours; milder = a non-preferred weekday (info);
+   * - PREPAYMENT_PEAK: main = the high top-up periods (objection); milder = the evening peak and the
+   *   days before a bank holiday (warning);
+   * - WINTER, BANK_HOLIDAY, RELEASE_FREEZE, BLACKOUT: a layer's own severity is its main severity
+   *   unless it is milder than the code's default (then it is a milder case, as above);
+   * - REDUNDANCY_LOSS (objection) and OVERRUN (breach): one case each.
+   * E.g. `{ MONTHLY_CAP: 'objection' }` makes a cap overrun an objection and leaves the headroom
+   * warning a warning; `{ MONTHLY_CAP: 'info' }` makes both info.
+   */
   severities: Partial<Record<FindingCode, Severity>>
   /** Codes a Panel/OPSG waiver may accept ("overridable"). */
   waivable: Param<readonly FindingCode[]>
@@ -167,9 +193,26 @@ export const DEFAULT_RULESET: Ruleset = {
   ),
 }
 
-/** Severity of a code under a ruleset. */
-export function severityOf(r: Ruleset, code: FindingCode, fallback: Severity): Severity {
+/** Severity of a code's main case under a ruleset: its override, else `fallback` (the code's default). */
+export function severityOf(r: Pick<Ruleset, 'severities'>, code: FindingCode, fallback: Severity = FINDING_CODES[code]): Severity {
   return r.severities[code] ?? fallback
+}
+
+/**
+ * The severity a finding of `code` gets under the ruleset's overrides, from the severity its rule
+ * gave it (see Ruleset.severities): a severity milder than the code's default marks a deliberately
+ * milder case, which keeps it unless the override is milder still; any other takes the override.
+ *
+ * @example
+ * overriddenSeverity({ severities: { MONTHLY_CAP: 'objection' } }, 'MONTHLY_CAP', 'breach') // 'objection'
+ * overriddenSeverity({ severities: { MONTHLY_CAP: 'objection' } }, 'MONTHLY_CAP', 'warning') // 'warning' (headroom)
+ * overriddenSeverity({ severities: { MONTHLY_CAP: 'info' } }, 'MONTHLY_CAP', 'warning') // 'info'
+ */
+export function overriddenSeverity(r: Pick<Ruleset, 'severities'>, code: FindingCode, given: Severity): Severity {
+  const o = r.severities[code]
+  if (o === undefined || o === given) return given
+  const milderCase = SEVERITY_RANK[given] > SEVERITY_RANK[FINDING_CODES[code]]
+  return milderCase && SEVERITY_RANK[o] <= SEVERITY_RANK[given] ? given : o
 }
 
 export interface RulesetProblem {

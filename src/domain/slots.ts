@@ -29,6 +29,7 @@ import { type Finding, type FindingCode, SEVERITY_RANK, type Severity } from './
 import { assessImpact, type ImpactContext, type WindowImpact } from './impact/index.ts'
 import { attemptsPerCustomer, prepareContext, resolveRegions } from './impact/window-impact.ts'
 import { DEFAULT_REGIONS } from './reference.ts'
+import { overriddenSeverity } from './ruleset.ts'
 import { DAY_MS, HOUR_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, parseHhMm, weekdayOf, type ZoneClock, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
@@ -413,7 +414,7 @@ class Search {
     const regions = this.ctx.regions ?? DEFAULT_REGIONS
     for (const layer of this.ctx.blackouts as readonly BlackoutLayer[]) {
       const code = layerCode(layer)
-      if (!this.bad(code, layer.severity) || !layerApplies(layer, this.tpl)) continue
+      if (!this.bad(code, overriddenSeverity(this.ctx.ruleset, code, layer.severity)) || !layerApplies(layer, this.tpl)) continue
       const periods = expandLayer(layer, f, t, {
         calendars: this.ctx.calendars,
         ...(layer.holidays ? { holidayCalendars: calendarsForRegions(this.tpl.regions, regions) } : {}),
@@ -573,7 +574,10 @@ class PlanConstraints {
     // Cap groups the template belongs to.
     const capImpacts = r.cap.impacts.value
     const breachSev = r.severities.MONTHLY_CAP ?? 'breach'
-    this.capBad = { breach: search.bad('MONTHLY_CAP', breachSev), warning: search.bad('MONTHLY_CAP', 'warning') }
+    this.capBad = {
+      breach: search.bad('MONTHLY_CAP', breachSev),
+      warning: search.bad('MONTHLY_CAP', overriddenSeverity(r, 'MONTHLY_CAP', 'warning')),
+    }
     if (capImpacts.includes(tpl.impact) && (this.capBad.breach || this.capBad.warning)) {
       const capWins = counted.filter((w) => w.kind !== 'emergency' && capImpacts.includes(w.impact) && w.end.getTime() > w.start.getTime())
       const groups: [number, WindowPlan[]][] = [[r.cap.minutesPerMonth.value, capWins]]

@@ -1,4 +1,13 @@
-import { type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
+import {
+  type CalendarSet,
+  calendarsForRegions,
+  type Finding,
+  findingKey,
+  overriddenSeverity,
+  type Ruleset,
+  SEVERITY_RANK,
+  type Severity,
+} from '../domain/index.ts'
 import { compareActuals, ragRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
@@ -46,9 +55,15 @@ function newPreHoliday(calendars: CalendarSet, regions: readonly Region[]): IsPr
   }
 }
 
+/** The worse of two severities (null: none yet). */
+const worse = (a: string | null, b: Severity): Severity =>
+  a !== null && SEVERITY_RANK[a as Severity] !== undefined && SEVERITY_RANK[a as Severity] <= SEVERITY_RANK[b] ? (a as Severity) : b
+
 /**
  * Adds to every assessed window its impact (who is hurt and how much, RAG rating) and turns
- * redundancy losses among the assessed windows into REDUNDANCY_LOSS findings (objection).
+ * redundancy losses among the assessed windows into REDUNDANCY_LOSS findings (objection) and
+ * recorded overruns into OVERRUN findings (breach), each under the severity override of the
+ * ruleset that judged the window (Ruleset.severities).
  *
  * @example compliance.setImpactAttacher(impactAttacher(services.impact))
  */
@@ -57,6 +72,8 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
     if (windows.length === 0) return
     const r = await impact.impactFor(trx, windows, { isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions) })
     const idOf = (i: number) => windows[i]!.id ?? `#${i}`
+    const rulesetOf = (view: (typeof views)[number]): Pick<Ruleset, 'severities'> =>
+      ctx.rulesets.find((x) => x.id === view.ruleset.id && x.version === view.ruleset.version) ?? { severities: {} }
     const index = new Map(windows.map((_, i) => [idOf(i), i]))
     for (const c of r.overlaps.redundancyLoss) {
       for (const side of [c.reducedRedundancyWindow, c.otherWindow]) {
@@ -64,10 +81,11 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         const view = i === undefined ? undefined : views[i]
         if (!view) continue
         const other = side === c.reducedRedundancyWindow ? c.otherWindow : c.reducedRedundancyWindow
+        const severity = overriddenSeverity(rulesetOf(view), 'REDUNDANCY_LOSS', 'objection')
         const f: Finding = {
           key: findingKey(view.windowId ?? view.reference, 'REDUNDANCY_LOSS', 'redundancy', other.id),
           code: 'REDUNDANCY_LOSS',
-          severity: 'objection',
+          severity,
           ...(view.windowId ? { windowId: view.windowId } : {}),
           reference: view.reference,
           message: `${c.reducedRedundancyWindow.reference} (${c.reducedRedundancyWindow.party}, reduced redundancy) overlaps ${c.otherWindow.reference} (${c.otherWindow.party}) for ${Math.round(c.minutes)} minutes from ${c.start.toISOString()}: ${[...c.sharedServices, ...c.sharedRegions].join(', ')} run with no fallback`,
@@ -83,8 +101,9 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
           rule: { id: 'redundancy', version: view.ruleset.version, provenance: 'assumed', rulesetId: view.ruleset.id },
           waivable: true,
         }
-        if (!view.findings.some((x) => x.key === f.key)) view.findings.push(f)
-        if (view.worstSeverity !== 'breach') view.worstSeverity = 'objection'
+        if (view.findings.some((x) => x.key === f.key)) continue
+        view.findings.push(f)
+        view.worstSeverity = worse(view.worstSeverity, severity)
       }
     }
     // Planned vs actual: a stored window that started early or overran carries an OVERRUN breach.
@@ -104,10 +123,11 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
       )
       const o = overrunFinding(stored as MaintenanceWindow, cmp)
       if (!o || view.findings.some((f) => f.key === o.key)) return
+      const severity = overriddenSeverity(rulesetOf(view), 'OVERRUN', o.severity)
       view.findings.push({
         key: o.key,
         code: 'OVERRUN',
-        severity: 'breach',
+        severity,
         windowId: o.windowId,
         reference: o.reference,
         message: o.message,
@@ -115,7 +135,7 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         rule: { id: 'actuals', version: view.ruleset.version, provenance: 'inferred', rulesetId: view.ruleset.id },
         waivable: false,
       })
-      view.worstSeverity = 'breach'
+      view.worstSeverity = worse(view.worstSeverity, severity)
     })
     // Each window's overlap groups, indexed once (not a scan of every group per window).
     const groupsOf = new Map<string, (typeof r.overlaps.groups)[number][]>()

@@ -25,6 +25,7 @@ import {
   validateTopUpProfile,
   type WindowImpact,
 } from '../domain/impact/index.ts'
+import type { Finding } from '../domain/findings.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow, WindowPlan, WindowStatus } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
@@ -350,7 +351,10 @@ export function createImpactService(deps: {
       // Store the assessment again: it now carries the OVERRUN finding (see the impact attacher).
       const [stored] = await deps.windows.assessed(trx, [saved])
       const { problems: _none, ...actuals } = cmp
-      return { window: stored!, actuals, overrun: overrunFinding(saved, cmp) }
+      const overrun = overrunFinding(saved, cmp)
+      // The severity the stored assessment gave it: the ruleset may override OVERRUN's.
+      const judged = (stored?.assessment as { findings?: Finding[] } | undefined)?.findings?.find((f) => f.key === overrun?.key)
+      return { window: stored!, actuals, overrun: overrun && judged ? { ...overrun, severity: judged.severity } : overrun }
     })
   }
 

@@ -163,7 +163,8 @@ export async function assessOffline(subjects: readonly WindowPlan[], opts: Offli
   calendarsMemo ??= buildCalendars()
   const calendars = calendarsMemo
   const ctx: ComplianceContext = {
-    rulesets: [...BUILT_IN_RULESETS],
+    // A ruleset given by the caller first: the impact attacher finds its severity overrides by id@version.
+    rulesets: opts.ruleset ? [opts.ruleset, ...BUILT_IN_RULESETS] : [...BUILT_IN_RULESETS],
     calendars,
     overrides: [],
     customBlackouts: [],
