@@ -69,7 +69,14 @@ export interface Ruleset {
     strict: Param<boolean>
     emergencyRequiresJustification: Param<boolean>
   }
-  scheduleContent: { required: Param<readonly ScheduleItem[]> }
+  scheduleContent: {
+    required: Param<readonly ScheduleItem[]>
+    /**
+     * An outage or degraded window, proposed or later, must name its DCC Change Request (changeRef).
+     * Optional: a ruleset without it (2021.1 and earlier files) does not check it.
+     */
+    changeRefRequired?: Param<boolean>
+  }
   permittedHours: {
     /** 'HH:MM' local; from < to. */
     from: Param<string>
@@ -142,6 +149,11 @@ export const DEFAULT_RULESET: Ruleset = {
   },
   scheduleContent: {
     required: p(['activity', 'services', 'times', 'impact', 'riskToService'], 'recalled', 'SEC H8 schedule content (recalled)'),
+    changeRefRequired: p(
+      true,
+      'inferred',
+      'OPSG 58 item 3: Category 2 Incidents from planned maintenance changes (CRQ000000134669); a window names its change so an Incident can be traced to it',
+    ),
   },
   permittedHours: {
     from: p('00:00', 'assumed', 'R15, R16 friendly-credit hours'),
@@ -301,6 +313,7 @@ export function validateRuleset(input: unknown): RulesetProblem[] {
       ? null
       : `must be a list of ${SCHEDULE_ITEMS.join(' | ')}`,
   )
+  if (sc.changeRefRequired !== undefined) param('/scheduleContent/changeRefRequired', sc.changeRefRequired, bool)
 
   const ph = section('permittedHours')
   const phFrom = param<string>('/permittedHours/from', ph.from, hhmm)
