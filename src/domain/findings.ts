@@ -128,3 +128,35 @@ export function worstSeverity(findings: readonly Finding[]): Severity | null {
   for (const f of findings) if (best === null || SEVERITY_RANK[f.severity] < SEVERITY_RANK[best]) best = f.severity
   return best
 }
+
+export type Certainty = 'confirmed' | 'unconfirmed'
+
+/**
+ * How sure a finding is: its own `certainty` when it carries one, else unconfirmed when the
+ * parameter behind its rule is `assumed`.
+ *
+ * @example findingCertainty({ rule: { provenance: 'assumed' } }) // 'unconfirmed'
+ */
+export function findingCertainty(f: { certainty?: Certainty; rule: Pick<FindingRule, 'provenance'> }): Certainty {
+  return f.certainty ?? (f.rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed')
+}
+
+/** A window's notice by its findings (see noticeState). */
+export type NoticeState = 'met' | 'waived' | 'missed'
+
+/**
+ * Whether a window's notice was met: 'missed' when it has an open (unwaived) NOTICE_PERIOD breach,
+ * 'waived' when it has NOTICE_PERIOD breaches and all are waived, else 'met' (a strict-calendar or
+ * emergency warning is not a missed notice).
+ *
+ * @example noticeState([{ code: 'NOTICE_PERIOD', severity: 'breach' }]) // 'missed'
+ */
+export function noticeState(findings: readonly Pick<Finding, 'code' | 'severity' | 'waiver'>[]): NoticeState {
+  let waived = false
+  for (const f of findings) {
+    if (f.code !== 'NOTICE_PERIOD' || f.severity !== 'breach') continue
+    if (!f.waiver) return 'missed'
+    waived = true
+  }
+  return waived ? 'waived' : 'met'
+}

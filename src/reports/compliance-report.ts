@@ -20,9 +20,9 @@
  * report.months.find((m) => m.party === 'DSP' && m.month === '2021-11')?.plannedMinutes // 720
  */
 import type { CalendarId, CalendarSet } from '../domain/calendars.ts'
-import { type Finding, FINDING_CODE_LIST, type FindingCode, SEVERITIES, type Severity } from '../domain/findings.ts'
+import { type Finding, FINDING_CODE_LIST, type FindingCode, noticeState, SEVERITIES, type Severity } from '../domain/findings.ts'
 import type { AssessmentProvenance, MonthAggregate } from '../domain/assess.ts'
-import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/availability.ts'
+import { type AvailabilityWindow, availabilityBasis, availabilityByMonth } from '../domain/impact/availability.ts'
 import type { RagResult } from '../domain/impact/rag.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
@@ -266,7 +266,6 @@ export interface ComplianceReport {
 }
 
 const COUNTED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['proposed', 'notified', 'agreed', 'in-progress', 'completed'])
-const AGREED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['agreed', 'in-progress', 'completed'])
 const round2 = (x: number) => Math.round(x * 100) / 100
 
 /** Per zone: epoch ms → local label (windows share a few thousand distinct instants). */
@@ -692,7 +691,11 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         impact: x.window.impact,
         start: x.window.start,
         end: x.window.end,
-        agreed: agreedAsIs && AGREED.has(x.window.status),
+        // As planned: agreed Planned Maintenance only when agreed with its notice met or waived (R6).
+        agreed:
+          agreedAsIs &&
+          availabilityBasis({ kind: x.window.kind, status: x.window.status, notice: noticeState(x.findings) }).basis ===
+            'agreed-planned-maintenance',
       }))
     const view = { zone, now, party, listWindowIds: false }
     const ifNot = new Map(availabilityByMonth(avWindows(false), view).rows.map((r) => [r.month, r]))

@@ -3,12 +3,13 @@ import {
   calendarsForRegions,
   type Finding,
   findingKey,
+  noticeState,
   overriddenSeverity,
   type Ruleset,
   SEVERITY_RANK,
   type Severity,
 } from '../domain/index.ts'
-import { compareActuals, ragRating } from '../domain/impact/index.ts'
+import { availabilityBasis, compareActuals, ragRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
@@ -153,8 +154,17 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         r.thresholds,
       )
       const groups = groupsOf.get(idOf(i)) ?? []
+      const w = windows[i]!
+      const chosen = availabilityBasis({ kind: w.kind, status: w.status, notice: noticeState(view.findings) })
       view.impact = {
         ...imp,
+        // Both figures stay; `basis` names the one that applies to this window, `percent` is it.
+        availability: {
+          ...imp.availability,
+          basis: chosen.basis,
+          reason: chosen.reason,
+          percent: chosen.basis === 'agreed-planned-maintenance' ? imp.availability.percentIfAgreed : imp.availability.percentIfNotAgreed,
+        },
         rag,
         overlaps: groups.map((g) => ({
           windows: g.windows.map((w) => w.reference),
