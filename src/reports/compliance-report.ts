@@ -26,6 +26,7 @@ import { type AvailabilityWindow, availabilityBasis, availabilityByMonth } from 
 import type { RagResult } from '../domain/impact/rag.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
+import { type ProgrammeTotals, programmeTotals } from './programme-totals.ts'
 import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, zoneClock } from '../domain/time.ts'
 import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
 
@@ -244,6 +245,8 @@ export interface ComplianceReport {
     breaches: { open: number; waived: number; remediated: number }
     objections: { open: number; waived: number; remediated: number }
   }
+  /** Per programme with windows in scope: its totals over those windows (programme-totals.ts). */
+  programmes: { programmeId: string; totals: ProgrammeTotals }[]
   months: PartyMonthRow[]
   gbMonths: { month: string; plannedMinutes: number; capMinutes: number; remainingMinutes: number; status: string; windows: number }[]
   windows: ReportWindowRow[]
@@ -592,6 +595,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     asOf: input.asOf ? iso(input.asOf) : null,
     generatedAt: iso(input.generatedAt),
     summary,
+    programmes: programmeRows(sorted, zone),
     months: partyMonths(input, sorted, months),
     gbMonths: input.gbMonths
       .filter((m) => months.includes(m.month))
@@ -776,4 +780,19 @@ function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
     seen.add(k)
     return true
   })
+}
+
+/** The totals of each programme with windows in the report, by programme id. */
+function programmeRows(sorted: readonly ReportWindowInput[], zone: string): { programmeId: string; totals: ProgrammeTotals }[] {
+  const byProgramme = new Map<string, ReportWindowInput[]>()
+  for (const x of sorted) {
+    const id = x.window.programmeId
+    if (!id) continue
+    const list = byProgramme.get(id)
+    if (list) list.push(x)
+    else byProgramme.set(id, [x])
+  }
+  return [...byProgramme.keys()]
+    .sort()
+    .map((programmeId) => ({ programmeId, totals: programmeTotals(byProgramme.get(programmeId)!, zone) }))
 }

@@ -15,7 +15,7 @@ import {
   InvalidWindowError,
   type MonthAggregate,
   type Ruleset,
-  monthKeyOf,
+  monthsTouched,
   rulesetInForce,
   assess,
   zoneClock,
@@ -360,11 +360,7 @@ function toWaiverLike(w: StoredWaiver) {
 
 /** Local months ('YYYY-MM') a window has minutes in. @example monthsOf(w, 'Europe/London') // ['2021-10', '2021-11'] */
 function monthsOf(w: WindowPlan, zone: string): string[] {
-  const clock = zoneClock(zone)
-  const out: string[] = []
-  const end = w.end.getTime()
-  for (let mi = clock.monthIndex(w.start.getTime()); clock.startOfMonthIndex(mi) < end; mi++) out.push(monthKeyOf(mi))
-  return out
+  return monthsTouched(w.start, w.end, zone)
 }
 
 function fromStored(s: StoredAssessment): WindowAssessmentView {

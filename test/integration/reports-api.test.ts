@@ -158,6 +158,17 @@ t.test('OPSG 58 as of the meeting: the hand-worked numbers of domain.md §6', as
   t.equal(withCode(r, 'PREPAYMENT_PEAK', 'objection').length, 2, 'November top-up objection on windows 1–2')
   t.equal(withCode(r, 'MONTHLY_CAP', 'breach').length, 10, '10 cap breaches (two-window months)')
   t.same(r.summary.breaches, { open: 12, waived: 0, remediated: 0 })
+  const totals = (r as unknown as { programmes: { programmeId: string; totals: Record<string, unknown> }[] }).programmes
+  t.match(
+    totals,
+    [
+      {
+        programmeId: programme.programme.id,
+        totals: { windows: 14, outageHours: 84, notifiedLate: { windows: 2, share: 2 / 14 }, breaches: { confirmed: 2, unconfirmed: 10 } },
+      },
+    ],
+    'the programme totals: 14 windows, 84 outage hours, 2 of 14 notified late',
+  )
   t.same(r.summary.objections, { open: 11, waived: 0, remediated: 0 })
   const nov = r.months.find((m) => m.party === 'DSP' && m.month === '2021-11')!
   t.equal(nov.plannedMinutes, 720, '720 planned minutes in November')
