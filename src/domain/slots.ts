@@ -11,6 +11,8 @@
  * - per candidate, by a sweep: blackout layers (the same expansion the engine uses), permitted
  *   hours, clock-change nights, duration;
  * - per candidate against the plan: MONTHLY_CAP (union minutes per month), MIN_SPACING, OVERLAP.
+ * SCHEDULE_CONTENT is about what a window says, not when it is (e.g. a missing changeRef): it
+ * never rules a time out, in the search or in a re-plan.
  * A classifier only ever says "fails" when the engine would; every candidate it lets through is
  * assessed by the engine (`assess`) before it is returned, in rank order, lazily: ranking uses a
  * lower bound of the expected failed top-ups from prefix sums and resolves exact values with
@@ -358,7 +360,7 @@ class Search {
   /** Failing constraints of engine findings. */
   maskOf(findings: readonly Finding[]): number {
     let m = 0
-    for (const f of findings) if (!f.waiver && this.bad(f.code, f.severity)) m |= bitOf(f.code) || 1 << 30
+    for (const f of findings) if (!f.waiver && f.code !== 'SCHEDULE_CONTENT' && this.bad(f.code, f.severity)) m |= bitOf(f.code) || 1 << 30
     return m
   }
 
@@ -1036,7 +1038,11 @@ function replanOnce(windows: readonly WindowPlan[], req: ReplanRequest, ctx: Slo
   const tolerate = req.tolerate ?? 'warning'
   const tol = TOLERANCE_RANK[tolerate]
   const waived = new Set(waive)
-  const bad = (f: Finding) => !f.waiver && !waived.has(f.code) && (SEVERITY_RANK[f.severity] < tol || REPLAN_STRICT.includes(f.code))
+  const bad = (f: Finding) =>
+    !f.waiver &&
+    f.code !== 'SCHEDULE_CONTENT' && // content, not time (see the module comment)
+    !waived.has(f.code) &&
+    (SEVERITY_RANK[f.severity] < tol || REPLAN_STRICT.includes(f.code))
   const clock = zoneClock(ctx.ruleset.zone)
   const local = (ms: number) => new Date(clock.toWall(ms)).toISOString().slice(0, 16).replace('T', ' ')
   const background = ctx.background ?? []
