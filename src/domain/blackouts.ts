@@ -17,10 +17,10 @@
 import rrule from 'rrule'
 import { DateTime, Duration } from 'luxon'
 import { type CalendarSet, calendarsForRegions, NATION_CALENDAR_IDS, type NationCalendarId } from './calendars.ts'
-import { type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity } from './findings.ts'
+import { type FindingCode, isFindingCode, isProvenance, isSeverity, type Provenance, type Severity, weakestProvenance } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { parseRRule } from './recurrence.ts'
-import { overriddenSeverity, type Ruleset } from './ruleset.ts'
+import { overriddenSeverity, periodProvenance, type Ruleset } from './ruleset.ts'
 import { DAY_MS, dayIndexOf, isHhMm, isIsoDate, isValidZone, MINUTE_MS, parseHhMm, zoneClock } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -225,8 +225,11 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     severity: overriddenSeverity(r, 'WINTER', 'objection'),
     scope: {},
     owner: 'OPSG',
-    legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct to 31 Mar (R17)',
-    provenance: w.from.provenance,
+    legalBasis:
+      w.from.value === '10-01' && w.to.value === '03-31'
+        ? 'OPSG 58 objection to work in the winter season (no dates given); bounds of the winter moratorium 1 Oct to 31 Mar (R17)'
+        : 'OPSG 58 objection to work in the winter season (no dates given); bounds from the ruleset',
+    provenance: weakestProvenance(w.from.provenance, w.to.provenance),
     recurrence: { ...annualLayerRecurrence(w.from.value, zone), duration: annualDuration(w.from.value, w.to.value) },
     version,
   })
@@ -239,7 +242,8 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
       scope: {},
       owner: 'OPSG',
       legalBasis: per.why,
-      provenance: r.seasonal.highTopUp.provenance,
+      // The matched period's own label (the Christmas bounds are assumed, November is the minutes').
+      provenance: periodProvenance(r, per).provenance,
       recurrence: { ...annualLayerRecurrence(per.from, zone), duration: annualDuration(per.from, per.to) },
       version,
     })
@@ -254,7 +258,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Evening vend peak before friendly-credit hours (R16); assumed',
-    provenance: ep.from.provenance,
+    provenance: weakestProvenance(ep.from.provenance, ep.to.provenance),
     recurrence: { rrule: 'FREQ=DAILY', dtstart: '2000-01-01', startTime: ep.from.value, duration: `PT${epMin}M`, zone },
     version,
   })
@@ -294,7 +298,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     scope: {},
     owner: 'SECAS / DCC release management',
     legalBasis: 'SEC Release go-lives are change events (R12); freeze buffer assumed',
-    provenance: r.releases.bufferDays.provenance,
+    provenance: weakestProvenance(r.releases.dates.provenance, r.releases.bufferDays.provenance),
     periods: r.releases.dates.value.map((d) => {
       const idx = dayIndexOf(d)
       return {

@@ -47,6 +47,19 @@ export const FINDING_CODES = {
 export type FindingCode = keyof typeof FINDING_CODES
 export const FINDING_CODE_LIST = Object.keys(FINDING_CODES) as FindingCode[]
 
+/** Lower is less sure: the order of PROVENANCES. */
+const PROVENANCE_RANK: Record<Provenance, number> = { verified: 0, paraphrase: 1, inferred: 2, recalled: 3, assumed: 4 }
+
+/**
+ * The least sure of some labels: a value resting on several parts is labelled by its weakest.
+ * @example weakestProvenance('verified', 'assumed') // 'assumed'
+ */
+export function weakestProvenance(...labels: readonly Provenance[]): Provenance {
+  let out: Provenance = 'verified'
+  for (const l of labels) if (PROVENANCE_RANK[l] > PROVENANCE_RANK[out]) out = l
+  return out
+}
+
 export function isFindingCode(s: unknown): s is FindingCode {
   return typeof s === 'string' && Object.hasOwn(FINDING_CODES, s)
 }

@@ -9,6 +9,7 @@ import {
   buildCalendars,
   type CalendarOverride,
   type CalendarSet,
+  BUILT_IN_RULESETS,
   DEFAULT_RULESET,
   defaultBlackoutLayers,
   type Finding,
@@ -103,7 +104,7 @@ export function createComplianceService(deps: {
   async function readContext(trx: DbOrTx): Promise<ComplianceContext> {
     const stored = await complianceRepository.rulesets(trx)
     const rulesets = [
-      DEFAULT_RULESET,
+      ...BUILT_IN_RULESETS,
       ...stored.map((s) => {
         const key = JSON.stringify(s.ruleset)
         let r = rulesetMemo.get(key)

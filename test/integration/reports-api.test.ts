@@ -266,10 +266,10 @@ t.test('asOf before and after a waiver, and after a ruleset change', async (t) =
   t.equal((await app.inject({ method: 'POST', url: '/v1/rulesets', headers: ctx.admin, payload: v2 })).statusCode, 201)
   ctx.clock.set('2021-10-20T12:00:00Z')
   const beforeChange = await json(`${PERIOD}&${asOfQ('2021-10-19T12:00:00Z')}`)
-  t.equal(withCode(beforeChange, 'MONTHLY_CAP', 'breach').length, 10, 'as of 19 Oct: the 2021.1 cap of 360 minutes')
+  t.equal(withCode(beforeChange, 'MONTHLY_CAP', 'breach').length, 10, 'as of 19 Oct: the 2021.1.1 cap of 360 minutes')
   t.same(
     beforeChange.provenance.rulesets.map((x) => x.version),
-    ['2021.1'],
+    ['2021.1.1'],
   )
   const afterChange = await json(`${PERIOD}&${asOfQ('2021-10-20T10:00:00Z')}`)
   t.equal(withCode(afterChange, 'MONTHLY_CAP', 'breach').length, 0, 'as of 20 Oct: 720 minutes fit the new cap')

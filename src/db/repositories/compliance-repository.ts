@@ -106,7 +106,8 @@ export function layerFromJson(x: unknown): unknown {
 /** All SQL about rulesets, calendar overrides, blackout layers, assessments, waivers and publications. */
 export const complianceRepository = {
   async rulesets(db: DbOrTx): Promise<StoredRuleset[]> {
-    const rows = await db.selectFrom('rulesets').selectAll().orderBy('id').orderBy('effective_from').execute()
+    // Recorded order within an effective date: rulesetInForce lets the later of a tie win.
+    const rows = await db.selectFrom('rulesets').selectAll().orderBy('id').orderBy('effective_from').orderBy('recorded_at').execute()
     return rows.map((r) => ({
       ruleset: r.body as Ruleset,
       createdBy: r.created_by,
