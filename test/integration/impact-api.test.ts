@@ -29,7 +29,13 @@ async function storedWindow(over: Record<string, unknown>, status: string, heade
   })
   if (res.statusCode !== 201) throw new Error(res.body)
   const w = res.json() as { id: string }
-  await ctx.db.updateTable('windows').set({ status }).where('id', '=', w.id).execute()
+  // A window past proposed was published: it carries the instant it was notified (in time for November 2021).
+  const published = !['draft', 'proposed', 'cancelled', 'rejected'].includes(status)
+  await ctx.db
+    .updateTable('windows')
+    .set({ status, ...(published ? { notified_at: new Date('2021-10-01T09:00:00Z') } : {}) })
+    .where('id', '=', w.id)
+    .execute()
   return w.id
 }
 

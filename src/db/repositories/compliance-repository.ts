@@ -221,6 +221,21 @@ export const complianceRepository = {
     )
   },
 
+  /** The findings of each window's latest stored assessment, by window id (windows without one are absent). */
+  async latestFindings(db: DbOrTx, windowIds: readonly string[]): Promise<Map<string, Finding[]>> {
+    if (windowIds.length === 0) return new Map()
+    const rows = await db
+      .selectFrom('assessments')
+      .select(['window_id', 'result'])
+      .distinctOn('window_id')
+      .where('window_id', 'in', windowIds)
+      .orderBy('window_id')
+      .orderBy('recorded_at', 'desc')
+      .orderBy('id')
+      .execute()
+    return new Map(rows.map((r) => [r.window_id, (r.result as StoredAssessment['result']).findings ?? []]))
+  },
+
   async waiversFor(db: DbOrTx, windowIds: readonly string[]): Promise<StoredWaiver[]> {
     if (windowIds.length === 0) return []
     const rows = await db
