@@ -136,8 +136,9 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
     async get(id: string) {
       const programme = await load(id)
       const windows = await windowsRepository.list(db, { programmeId: id, limit: 1000 })
+      // One snapshot for the plan and its background, as the programme's assessment reads it.
       const { views } = windows.length
-        ? await deps.compliance.assessPlan(db, windows, { withStored: true })
+        ? await db.transaction().execute((trx) => deps.compliance.assessPlan(trx, windows, { withStored: true }))
         : { views: [] as Awaited<ReturnType<ComplianceService['assessPlan']>>['views'] }
       const zone = (views[0]?.provenance.zone as string | undefined) ?? 'Europe/London'
       const totals: ProgrammeTotals = programmeTotals(
