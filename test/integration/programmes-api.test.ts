@@ -55,6 +55,15 @@ t.test('GET /v1/programmes/{id}: the OPSG 58 programme totals', async (t) => {
   const perWindow = got.json().windows.length === 14 ? totals.prepaymentCustomerHours / 84 : Number.NaN
   t.ok(perWindow > 1_000_000 && perWindow < 2_000_000, `prepayment customers in scope: ${perWindow}`)
   t.ok(totals.expectedFailedTopUps > 0, `expected failed top-ups: ${totals.expectedFailedTopUps}`)
+
+  // The compliance report gives the same totals per programme (JSON and HTML).
+  const q = `from=2021-11-01T00:00:00Z&to=2022-08-01T00:00:00%2B01:00&programme=${id}`
+  ctx.clock.set('2021-10-06T09:00:00Z')
+  const report = await app.inject({ url: `/v1/reports/compliance?${q}&format=json`, headers: viewer })
+  t.equal(report.statusCode, 200, report.body.slice(0, 300))
+  t.same(report.json().programmes, [{ programmeId: id, totals }])
+  const html = await app.inject({ url: `/v1/reports/compliance?${q}&format=html`, headers: viewer })
+  t.match(html.body, /<table id="programmes">.*<td class="num">84<\/td>.*<td class="num">2 \/ 10<\/td>.*<td class="num">2 of 14<\/td>/s)
 })
 
 t.test('GET /v1/programmes/{id}: a waived notice breach is no longer late, a cancelled window no longer counts', async (t) => {
