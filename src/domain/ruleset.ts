@@ -333,7 +333,10 @@ export const DEFAULT_RULESET: Ruleset = {
  */
 export const BUILT_IN_RULESETS: readonly Ruleset[] = [DEFAULT_RULESET_2021_1, DEFAULT_RULESET]
 
-/** Severity of a code's main case under a ruleset: its override, else `fallback` (the code's default). */
+/**
+ * Severity of a code's main case under a ruleset: its override, else `fallback` (the code's default).
+ * @example severityOf({ severities: { WINTER: 'warning' } }, 'WINTER') // 'warning'
+ */
 export function severityOf(r: Pick<Ruleset, 'severities'>, code: FindingCode, fallback: Severity = FINDING_CODES[code]): Severity {
   return r.severities[code] ?? fallback
 }
