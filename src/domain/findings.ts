@@ -47,7 +47,7 @@ export const FINDING_CODES = {
 export type FindingCode = keyof typeof FINDING_CODES
 export const FINDING_CODE_LIST = Object.keys(FINDING_CODES) as FindingCode[]
 
-/** Lower is less sure: the order of PROVENANCES. */
+/** Higher is less sure: the order of PROVENANCES. */
 const PROVENANCE_RANK: Record<Provenance, number> = { verified: 0, paraphrase: 1, inferred: 2, recalled: 3, assumed: 4 }
 
 /**
