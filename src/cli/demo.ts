@@ -31,7 +31,17 @@ type Assessment = {
   months: { month: string; plannedMinutes: number; capMinutes: number; status: string }[]
   compliance?: { rating: string }
 }
-type Win = { id: string; reference: string; startLocal: string; status: string }
+type ProgrammeTotals = {
+  windows: number
+  outageHours: number
+  prepaymentCustomerHours: number
+  expectedFailedTopUps: number
+  monthsTouched: string[]
+  breaches: { confirmed: number; unconfirmed: number }
+  objections: { confirmed: number; unconfirmed: number }
+  notifiedLate: { windows: number; share: number }
+}
+type Win = { id: string; reference: string; startLocal: string; status: string; programmeId: string | null }
 
 export async function runDemo(o: DemoOptions): Promise<{ windows: number; breaches: number; unconfirmed: number; objections: number }> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`))
@@ -97,6 +107,18 @@ export async function runDemo(o: DemoOptions): Promise<{ windows: number; breach
   const first = (await call('GET', `/v1/windows/${list[0]!.id}/assessment`)).body as unknown as Assessment
   const notice = first.findings.find((f) => f.code === 'NOTICE_PERIOD')
   if (notice) out(`\nWhy window 1 breaches the SEC: ${notice.message}`)
+  const programmeId = list[0]?.programmeId
+  if (programmeId) {
+    const t = (await call('GET', `/v1/programmes/${programmeId}`)).body.totals as ProgrammeTotals | undefined
+    if (t)
+      out(
+        `\nThe programme: ${t.windows} windows, ${t.outageHours} outage hours in ${t.monthsTouched.length} months, ` +
+          `${t.notifiedLate.windows} of ${t.windows} notified late; ${t.breaches.confirmed} confirmed breaches ` +
+          `(${t.breaches.unconfirmed} more rest on an assumed parameter), ${t.objections.confirmed} confirmed objections; ` +
+          `${Math.round(t.prepaymentCustomerHours / 1e6)} million prepayment-customer-hours without top-ups, ` +
+          `about ${Math.round(t.expectedFailedTopUps / 1000)} thousand failed top-ups expected.`,
+      )
+  }
   out(
     `\n${breaches} breaches, ${unconfirmed} breaches on an assumed limit (✖?: set the SEC value in a ruleset to confirm) and ${objections} objections.`,
   )

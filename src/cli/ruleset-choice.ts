@@ -7,7 +7,7 @@ import { RulesetChoiceError, rulesetByName, rulesetFromJson } from '../services/
  * there by that name (checked with the domain's validator), else a built-in ruleset's name
  * (`default`, or `id@version`). Throws RulesetChoiceError, or the file's read error.
  *
- * @example rulesetChoice('default').version // '2021.1'
+ * @example rulesetChoice('default').version // '2021.1.1'
  */
 export function rulesetChoice(choice: string): Ruleset {
   return existsSync(choice) ? rulesetFromJson(readFileSync(choice, 'utf8'), choice) : rulesetByName(choice)

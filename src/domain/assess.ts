@@ -40,7 +40,7 @@ import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { capTotals, countsTowardCap, lastMonthOf } from './rules/monthly-cap-rule.ts'
 import { RULE_FAMILIES } from './rules/registry.ts'
 import { type EmitArgs, flat, type PreparedWindow, type RuleContext } from './rules/types.ts'
-import type { Ruleset } from './ruleset.ts'
+import { overriddenSeverity, type Ruleset } from './ruleset.ts'
 import { DAY_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, realMinutesInMonth, type ZoneClock, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
@@ -540,7 +540,11 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     if (v === undefined) byQualifier.set(qualifier, (v = flat(findingKey('', code, ruleId, qualifier))))
     return v
   }
+  // The ruleset's severity overrides, applied here so that they hold for every code and every rule
+  // (blackout layers included); see Ruleset.severities.
+  const overrides = Object.keys(r.severities).length > 0
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
+    if (overrides) a = { ...a, severity: overriddenSeverity(r, a.code, a.severity) }
     // The key stays a rope until the chunk is written (it goes into the chunk too).
     const key = `${p.subject}${keyTail(a.code, a.ruleId, a.qualifier)}`
     const ref = p.reference

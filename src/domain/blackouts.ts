@@ -29,7 +29,7 @@ import {
 } from './findings.ts'
 import { DEFAULT_REGIONS, type Region } from './reference.ts'
 import { parseRRule } from './recurrence.ts'
-import { basisOf, type Ruleset } from './ruleset.ts'
+import { basisOf, overriddenSeverity, periodProvenance, type Ruleset } from './ruleset.ts'
 import { DAY_MS, dayIndexOf, isHhMm, isIsoDate, isValidZone, MINUTE_MS, parseHhMm, zoneClock } from './time.ts'
 import { IMPACTS, type Impact } from './window.ts'
 
@@ -249,10 +249,13 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'winter',
     name: `Winter (${w.from.value} to ${w.to.value})`,
     category: 'winter',
-    severity: 'objection',
+    severity: overriddenSeverity(r, 'WINTER', 'objection'),
     scope: {},
     owner: 'OPSG',
-    legalBasis: 'OPSG 58 objection to work in the winter season; winter moratorium 1 Oct to 31 Mar (R17)',
+    legalBasis:
+      w.from.value === '10-01' && w.to.value === '03-31'
+        ? 'OPSG 58 objection to work in the winter season (no dates given); bounds of the winter moratorium 1 Oct to 31 Mar (R17)'
+        : 'OPSG 58 objection to work in the winter season (no dates given); bounds from the ruleset',
     ...made('/seasonal/winter/from', '/seasonal/winter/to'),
     recurrence: { ...annualLayerRecurrence(w.from.value, zone), duration: annualDuration(w.from.value, w.to.value) },
     version,
@@ -262,12 +265,13 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
       id: per.id,
       name: `High prepayment top-up period (${per.from} to ${per.to})`,
       category: 'prepayment-peak',
-      severity: 'objection',
+      severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'objection'),
       scope: {},
       owner: 'OPSG',
       legalBasis: per.why,
-      basis: [{ parameter: `/seasonal/highTopUp/value/${i}`, provenance: r.seasonal.highTopUp.provenance }],
-      provenance: r.seasonal.highTopUp.provenance,
+      // The matched period's own label (the Christmas bounds are assumed, November is the minutes').
+      basis: [{ parameter: `/seasonal/highTopUp/value/${i}`, provenance: periodProvenance(r, per).provenance }],
+      provenance: periodProvenance(r, per).provenance,
       recurrence: { ...annualLayerRecurrence(per.from, zone), duration: annualDuration(per.from, per.to) },
       version,
     })
@@ -278,7 +282,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'evening-peak',
     name: `Daily evening top-up peak (${ep.from.value} to ${ep.to.value})`,
     category: 'prepayment-peak',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Evening vend peak before friendly-credit hours (R16); assumed',
@@ -291,7 +295,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'bank-holidays',
     name: `Bank holidays of the regions' nations ± ${hb.value} day(s)`,
     category: 'bank-holiday',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'BANK_HOLIDAY', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Holiday top-up volumes (R18); friendly credit on public holidays (R15); assumed buffer',
@@ -304,7 +308,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'pre-bank-holiday',
     name: `The ${pre.value} days before a bank holiday (high top-up demand)`,
     category: 'prepayment-peak',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'warning'),
     scope: {},
     owner: 'mwp default ruleset',
     legalBasis: 'Customers top up ahead of holidays (R18); assumed',
@@ -318,7 +322,7 @@ export function defaultBlackoutLayers(r: Ruleset): BlackoutLayer[] {
     id: 'sec-release-freeze',
     name: `SEC release go-lives ± ${buf} days`,
     category: 'release-freeze',
-    severity: 'warning',
+    severity: overriddenSeverity(r, 'RELEASE_FREEZE', 'warning'),
     scope: {},
     owner: 'SECAS / DCC release management',
     legalBasis: 'SEC Release go-lives are change events (R12); freeze buffer assumed',

@@ -60,7 +60,10 @@ export function findingCertainty(f: { certainty?: Certainty | undefined; rule: {
   return f.certainty ?? (f.rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed')
 }
 
-/** Every finding code with its default severity (issue 3 §3). */
+/**
+ * Every finding code with its default severity (issue 3 §3): the severity of the code's main case.
+ * A ruleset may override it (Ruleset.severities, overriddenSeverity).
+ */
 export const FINDING_CODES = {
   /** Breach; a warning when only the strict calendar misses; emergency without justification: warning. */
   NOTICE_PERIOD: 'breach',
@@ -80,15 +83,16 @@ export const FINDING_CODES = {
   BLACKOUT: 'warning',
   OVERLAP: 'warning',
   MIN_SPACING: 'warning',
-  /** Reserved for the impact issue. */
-  OVERRUN: 'warning',
-  /** Reserved for the impact issue. */
-  REDUNDANCY_LOSS: 'warning',
+  /** A recorded early start or overrun: Unscheduled Downtime, an Incident record is required (SEC H9). */
+  OVERRUN: 'breach',
+  /** A reduced-redundancy window overlapping another on the same service or region. */
+  REDUNDANCY_LOSS: 'objection',
 } as const satisfies Record<string, Severity>
 
 export type FindingCode = keyof typeof FINDING_CODES
 export const FINDING_CODE_LIST = Object.keys(FINDING_CODES) as FindingCode[]
 
+/** Higher is less sure: the order of PROVENANCES. */
 export function isFindingCode(s: unknown): s is FindingCode {
   return typeof s === 'string' && Object.hasOwn(FINDING_CODES, s)
 }
@@ -168,9 +172,30 @@ export function findingRank(severity: Severity, code: FindingCode): number {
   return SEVERITY_RANK[severity] * FINDING_CODE_LIST.length + CODE_ORDER.get(code)!
 }
 
+
+/** A window's notice by its findings (see noticeState). */
 /** The most severe severity of a list, or null when empty. */
 export function worstSeverity(findings: readonly Finding[]): Severity | null {
   let best: Severity | null = null
   for (const f of findings) if (best === null || SEVERITY_RANK[f.severity] < SEVERITY_RANK[best]) best = f.severity
   return best
+}
+
+export type NoticeState = 'met' | 'waived' | 'missed'
+
+/**
+ * Whether a window's notice was met: 'missed' when it has an open (unwaived) NOTICE_PERIOD breach,
+ * 'waived' when it has NOTICE_PERIOD breaches and all are waived, else 'met' (a strict-calendar or
+ * emergency warning is not a missed notice).
+ *
+ * @example noticeState([{ code: 'NOTICE_PERIOD', severity: 'breach' }]) // 'missed'
+ */
+export function noticeState(findings: readonly Pick<Finding, 'code' | 'severity' | 'waiver'>[]): NoticeState {
+  let waived = false
+  for (const f of findings) {
+    if (f.code !== 'NOTICE_PERIOD' || f.severity !== 'breach') continue
+    if (!f.waiver) return 'missed'
+    waived = true
+  }
+  return waived ? 'waived' : 'met'
 }

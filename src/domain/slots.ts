@@ -11,6 +11,8 @@
  * - per candidate, by a sweep: blackout layers (the same expansion the engine uses), permitted
  *   hours, clock-change nights, duration;
  * - per candidate against the plan: MONTHLY_CAP (union minutes per month), MIN_SPACING, OVERLAP.
+ * SCHEDULE_CONTENT is about what a window says, not when it is (e.g. a missing changeRef): it
+ * never rules a time out, in the search or in a re-plan.
  * A classifier only ever says "fails" when the engine would; every candidate it lets through is
  * assessed by the engine (`assess`) before it is returned, in rank order, lazily: ranking uses a
  * lower bound of the expected failed top-ups from prefix sums and resolves exact values with
@@ -29,6 +31,7 @@ import { type Finding, type FindingCode, SEVERITY_RANK, type Severity } from './
 import { assessImpact, type ImpactContext, type WindowImpact } from './impact/index.ts'
 import { attemptsPerCustomer, prepareContext, resolveRegions } from './impact/window-impact.ts'
 import { DEFAULT_REGIONS } from './reference.ts'
+import { overriddenSeverity } from './ruleset.ts'
 import { DAY_MS, HOUR_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, parseHhMm, weekdayOf, type ZoneClock, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
@@ -357,7 +360,7 @@ class Search {
   /** Failing constraints of engine findings. */
   maskOf(findings: readonly Finding[]): number {
     let m = 0
-    for (const f of findings) if (!f.waiver && this.bad(f.code, f.severity)) m |= bitOf(f.code) || 1 << 30
+    for (const f of findings) if (!f.waiver && f.code !== 'SCHEDULE_CONTENT' && this.bad(f.code, f.severity)) m |= bitOf(f.code) || 1 << 30
     return m
   }
 
@@ -413,7 +416,7 @@ class Search {
     const regions = this.ctx.regions ?? DEFAULT_REGIONS
     for (const layer of this.ctx.blackouts as readonly BlackoutLayer[]) {
       const code = layerCode(layer)
-      if (!this.bad(code, layer.severity) || !layerApplies(layer, this.tpl)) continue
+      if (!this.bad(code, overriddenSeverity(this.ctx.ruleset, code, layer.severity)) || !layerApplies(layer, this.tpl)) continue
       const periods = expandLayer(layer, f, t, {
         calendars: this.ctx.calendars,
         ...(layer.holidays ? { holidayCalendars: calendarsForRegions(this.tpl.regions, regions) } : {}),
@@ -573,7 +576,10 @@ class PlanConstraints {
     // Cap groups the template belongs to.
     const capImpacts = r.cap.impacts.value
     const breachSev = r.severities.MONTHLY_CAP ?? 'breach'
-    this.capBad = { breach: search.bad('MONTHLY_CAP', breachSev), warning: search.bad('MONTHLY_CAP', 'warning') }
+    this.capBad = {
+      breach: search.bad('MONTHLY_CAP', breachSev),
+      warning: search.bad('MONTHLY_CAP', overriddenSeverity(r, 'MONTHLY_CAP', 'warning')),
+    }
     if (capImpacts.includes(tpl.impact) && (this.capBad.breach || this.capBad.warning)) {
       const capWins = counted.filter((w) => w.kind !== 'emergency' && capImpacts.includes(w.impact) && w.end.getTime() > w.start.getTime())
       const groups: [number, WindowPlan[]][] = [[r.cap.minutesPerMonth.value, capWins]]
@@ -1032,7 +1038,11 @@ function replanOnce(windows: readonly WindowPlan[], req: ReplanRequest, ctx: Slo
   const tolerate = req.tolerate ?? 'warning'
   const tol = TOLERANCE_RANK[tolerate]
   const waived = new Set(waive)
-  const bad = (f: Finding) => !f.waiver && !waived.has(f.code) && (SEVERITY_RANK[f.severity] < tol || REPLAN_STRICT.includes(f.code))
+  const bad = (f: Finding) =>
+    !f.waiver &&
+    f.code !== 'SCHEDULE_CONTENT' && // content, not time (see the module comment)
+    !waived.has(f.code) &&
+    (SEVERITY_RANK[f.severity] < tol || REPLAN_STRICT.includes(f.code))
   const clock = zoneClock(ctx.ruleset.zone)
   const local = (ms: number) => new Date(clock.toWall(ms)).toISOString().slice(0, 16).replace('T', ' ')
   const background = ctx.background ?? []

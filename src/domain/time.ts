@@ -253,6 +253,20 @@ export function zoneClock(zone: string): ZoneClock {
 }
 
 /**
+ * The local months ('YYYY-MM' in `zone`) an interval [start, end) touches, in order.
+ * @example monthsTouched(new Date('2021-11-30T23:00:00Z'), new Date('2021-12-01T05:00:00Z'), 'Europe/London') // ['2021-11', '2021-12']
+ */
+export function monthsTouched(start: Date, end: Date, zone: string): string[] {
+  const clock = zoneClock(zone)
+  const out: string[] = []
+  const e = end.getTime()
+  const first = clock.monthIndex(start.getTime())
+  out.push(monthKeyOf(first))
+  for (let mi = first + 1; clock.startOfMonthIndex(mi) < e; mi++) out.push(monthKeyOf(mi))
+  return out
+}
+
+/**
  * Month index (year*12 + month-1) of a day index, by integer arithmetic (no Date allocation;
  * proleptic Gregorian calendar, H. Hinnant's civil_from_days).
  * @example monthIndexOfDay(18_945) // 2021-11-14 → 2021 * 12 + 10

@@ -30,14 +30,16 @@ import {
   FINDING_CODE_LIST,
   type FindingCode,
   findingCertainty,
+  noticeState,
   SEVERITIES,
   type Severity,
 } from '../domain/findings.ts'
 import type { AssessmentProvenance, MonthAggregate } from '../domain/assess.ts'
-import { type AvailabilityWindow, availabilityByMonth } from '../domain/impact/availability.ts'
+import { type AvailabilityWindow, availabilityBasis, availabilityByMonth } from '../domain/impact/availability.ts'
 import type { ImpactRating, ImpactRatingLevel } from '../domain/impact/impact-rating.ts'
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
+import { type ProgrammeTotals, programmeTotals } from './programme-totals.ts'
 import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, zoneClock } from '../domain/time.ts'
 import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
 
@@ -287,6 +289,8 @@ export interface ComplianceReport {
     unconfirmedBreaches: RegisterCounts
     objections: RegisterCounts
   }
+  /** Per programme with windows in scope: its totals over those windows (programme-totals.ts). */
+  programmes: { programmeId: string; totals: ProgrammeTotals }[]
   months: PartyMonthRow[]
   gbMonths: { month: string; plannedMinutes: number; capMinutes: number; remainingMinutes: number; status: string; windows: number }[]
   windows: ReportWindowRow[]
@@ -309,7 +313,6 @@ export interface ComplianceReport {
 }
 
 const COUNTED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['proposed', 'notified', 'agreed', 'in-progress', 'completed'])
-const AGREED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['agreed', 'in-progress', 'completed'])
 const round2 = (x: number) => Math.round(x * 100) / 100
 
 /** Per zone: epoch ms → local label (windows share a few thousand distinct instants). */
@@ -658,6 +661,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     asOf: input.asOf ? iso(input.asOf) : null,
     generatedAt: iso(input.generatedAt),
     summary,
+    programmes: programmeRows(sorted, zone),
     months: partyMonths(input, sorted, months),
     gbMonths: input.gbMonths
       .filter((m) => months.includes(m.month))
@@ -757,7 +761,11 @@ function partyMonths(input: ReportInput, windows: readonly ReportWindowInput[], 
         impact: x.window.impact,
         start: x.window.start,
         end: x.window.end,
-        agreed: agreedAsIs && AGREED.has(x.window.status),
+        // As planned: agreed Planned Maintenance only when agreed with its notice met or waived (R6).
+        agreed:
+          agreedAsIs &&
+          availabilityBasis({ kind: x.window.kind, status: x.window.status, notice: noticeState(x.findings) }).basis ===
+            'agreed-planned-maintenance',
       }))
     const view = { zone, now, party, listWindowIds: false }
     const ifNot = new Map(availabilityByMonth(avWindows(false), view).rows.map((r) => [r.month, r]))
@@ -838,4 +846,19 @@ function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
     seen.add(k)
     return true
   })
+}
+
+/** The totals of each programme with windows in the report, by programme id. */
+function programmeRows(sorted: readonly ReportWindowInput[], zone: string): { programmeId: string; totals: ProgrammeTotals }[] {
+  const byProgramme = new Map<string, ReportWindowInput[]>()
+  for (const x of sorted) {
+    const id = x.window.programmeId
+    if (!id) continue
+    const list = byProgramme.get(id)
+    if (list) list.push(x)
+    else byProgramme.set(id, [x])
+  }
+  return [...byProgramme.keys()]
+    .sort()
+    .map((programmeId) => ({ programmeId, totals: programmeTotals(byProgramme.get(programmeId)!, zone) }))
 }

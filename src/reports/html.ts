@@ -218,7 +218,20 @@ function summary(r: ComplianceReport, out: TextChunks): void {
     `<table id="findings-by-code"><caption>Findings by code and severity</caption><thead><tr><th scope="col">Code</th>${SEVERITIES.map((x) => `<th scope="col" class="num">${x}</th>`).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>`,
   ])
   out.addAll(rows)
-  out.push('</tbody></table></section>')
+  out.push('</tbody></table>')
+  if (r.programmes.length) {
+    out.push(
+      '<table id="programmes"><caption>Programmes: totals over their windows in this report (open breaches and objections; unconfirmed: resting on an assumed parameter)</caption><thead><tr><th scope="col">Programme</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Outage hours</th><th scope="col" class="num">Prepayment-customer-hours</th><th scope="col" class="num">Expected failed top-ups</th><th scope="col" class="num">Months</th><th scope="col" class="num">Breaches confirmed / unconfirmed</th><th scope="col" class="num">Objections confirmed / unconfirmed</th><th scope="col" class="num">Notified late</th></tr></thead><tbody>',
+    )
+    out.addAll(
+      r.programmes.map(
+        ({ programmeId, totals: x }) =>
+          `<tr><th scope="row">${esc(programmeId)}</th><td class="num">${x.windows}</td><td class="num">${fmt(x.outageHours)}</td><td class="num">${fmt(x.prepaymentCustomerHours)}</td><td class="num">${fmt(x.expectedFailedTopUps)}</td><td class="num">${x.monthsTouched.length}</td><td class="num">${x.breaches.confirmed} / ${x.breaches.unconfirmed}</td><td class="num">${x.objections.confirmed} / ${x.objections.unconfirmed}</td><td class="num">${x.notifiedLate.windows} of ${x.windows}</td></tr>`,
+      ),
+    )
+    out.push('</tbody></table>')
+  }
+  out.push('</section>')
 }
 
 function registerRow(label: string, c: RegisterCounts): string {

@@ -9,6 +9,7 @@ import {
   buildCalendars,
   type CalendarOverride,
   type CalendarSet,
+  BUILT_IN_RULESETS,
   type Compliance,
   complianceOf,
   DEFAULT_RULESET,
@@ -20,7 +21,7 @@ import {
   InvalidWindowError,
   type MonthAggregate,
   type Ruleset,
-  monthKeyOf,
+  monthsTouched,
   rulesetInForce,
   assess,
   zoneClock,
@@ -110,7 +111,7 @@ export function createComplianceService(deps: {
   async function readContext(trx: DbOrTx): Promise<ComplianceContext> {
     const stored = await complianceRepository.rulesets(trx)
     const rulesets = [
-      DEFAULT_RULESET,
+      ...BUILT_IN_RULESETS,
       ...stored.map((s) => {
         const key = JSON.stringify(s.ruleset)
         let r = rulesetMemo.get(key)
@@ -383,11 +384,7 @@ function toWaiverLike(w: StoredWaiver) {
 
 /** Local months ('YYYY-MM') a window has minutes in. @example monthsOf(w, 'Europe/London') // ['2021-10', '2021-11'] */
 function monthsOf(w: WindowPlan, zone: string): string[] {
-  const clock = zoneClock(zone)
-  const out: string[] = []
-  const end = w.end.getTime()
-  for (let mi = clock.monthIndex(w.start.getTime()); clock.startOfMonthIndex(mi) < end; mi++) out.push(monthKeyOf(mi))
-  return out
+  return monthsTouched(w.start, w.end, zone)
 }
 
 function fromStored(s: StoredAssessment): WindowAssessmentView {

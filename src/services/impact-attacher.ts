@@ -1,6 +1,17 @@
-import { type BasisParam, type CalendarSet, calendarsForRegions, type Finding, findingKey } from '../domain/index.ts'
-import { complianceOf } from '../domain/compliance.ts'
-import { compareActuals, impactRating } from '../domain/impact/index.ts'
+import {
+  type BasisParam,
+  type CalendarSet,
+  calendarsForRegions,
+  complianceOf,
+  type Finding,
+  findingKey,
+  noticeState,
+  overriddenSeverity,
+  type Ruleset,
+  SEVERITY_RANK,
+  type Severity,
+} from '../domain/index.ts'
+import { availabilityBasis, compareActuals, impactRating } from '../domain/impact/index.ts'
 import type { IsPreHoliday } from '../domain/impact/window-impact.ts'
 import type { Region } from '../domain/reference.ts'
 import type { ImpactAttacher } from './compliance-service.ts'
@@ -47,6 +58,10 @@ function newPreHoliday(calendars: CalendarSet, regions: readonly Region[]): IsPr
   }
 }
 
+/** The worse of two severities (null: none yet). */
+const worse = (a: string | null, b: Severity): Severity =>
+  a !== null && SEVERITY_RANK[a as Severity] !== undefined && SEVERITY_RANK[a as Severity] <= SEVERITY_RANK[b] ? (a as Severity) : b
+
 /**
  * A reduced-redundancy window overlapping another on a service or region: a design default of
  * this service, not an SEC limit (unconfirmed).
@@ -56,8 +71,10 @@ const REDUNDANCY_BASIS: readonly BasisParam[] = [{ parameter: 'mwp:redundancy-lo
 const OVERRUN_BASIS: readonly BasisParam[] = [{ parameter: 'mwp:planned-times', provenance: 'inferred' }]
 
 /**
- * Adds to every assessed window its impact (who is hurt and how much, rated from impact alone), its compliance colour again and turns
- * redundancy losses among the assessed windows into REDUNDANCY_LOSS findings (objection).
+ * Adds to every assessed window its impact (who is hurt and how much, rated from impact alone) and
+ * its compliance colour again, and turns redundancy losses among the assessed windows into
+ * REDUNDANCY_LOSS findings (objection) and recorded overruns into OVERRUN findings (breach), each
+ * under the severity override of the ruleset that judged the window (Ruleset.severities).
  *
  * @example compliance.setImpactAttacher(impactAttacher(services.impact))
  */
@@ -66,6 +83,8 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
     if (windows.length === 0) return
     const r = await impact.impactFor(trx, windows, { isPreHoliday: preHolidayOf(ctx.calendars, ctx.regions) })
     const idOf = (i: number) => windows[i]!.id ?? `#${i}`
+    const rulesetOf = (view: (typeof views)[number]): Pick<Ruleset, 'severities'> =>
+      ctx.rulesets.find((x) => x.id === view.ruleset.id && x.version === view.ruleset.version) ?? { severities: {} }
     const index = new Map(windows.map((_, i) => [idOf(i), i]))
     for (const c of r.overlaps.redundancyLoss) {
       for (const side of [c.reducedRedundancyWindow, c.otherWindow]) {
@@ -73,10 +92,11 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         const view = i === undefined ? undefined : views[i]
         if (!view) continue
         const other = side === c.reducedRedundancyWindow ? c.otherWindow : c.reducedRedundancyWindow
+        const severity = overriddenSeverity(rulesetOf(view), 'REDUNDANCY_LOSS', 'objection')
         const f: Finding = {
           key: findingKey(view.windowId ?? view.reference, 'REDUNDANCY_LOSS', 'redundancy', other.id),
           code: 'REDUNDANCY_LOSS',
-          severity: 'objection',
+          severity,
           certainty: 'unconfirmed',
           ...(view.windowId ? { windowId: view.windowId } : {}),
           reference: view.reference,
@@ -99,8 +119,9 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
           },
           waivable: true,
         }
-        if (!view.findings.some((x) => x.key === f.key)) view.findings.push(f)
-        if (view.worstSeverity !== 'breach') view.worstSeverity = 'objection'
+        if (view.findings.some((x) => x.key === f.key)) continue
+        view.findings.push(f)
+        view.worstSeverity = worse(view.worstSeverity, severity)
       }
     }
     // Planned vs actual: a stored window that started early or overran carries an OVERRUN breach.
@@ -120,10 +141,11 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
       )
       const o = overrunFinding(stored as MaintenanceWindow, cmp)
       if (!o || view.findings.some((f) => f.key === o.key)) return
+      const severity = overriddenSeverity(rulesetOf(view), 'OVERRUN', o.severity)
       view.findings.push({
         key: o.key,
         code: 'OVERRUN',
-        severity: 'breach',
+        severity,
         certainty: 'confirmed',
         windowId: o.windowId,
         reference: o.reference,
@@ -132,7 +154,7 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
         rule: { id: 'actuals', version: view.ruleset.version, provenance: 'inferred', rulesetId: view.ruleset.id, basis: OVERRUN_BASIS },
         waivable: false,
       })
-      view.worstSeverity = 'breach'
+      view.worstSeverity = worse(view.worstSeverity, severity)
     })
     // Each window's overlap groups, indexed once (not a scan of every group per window).
     const groupsOf = new Map<string, (typeof r.overlaps.groups)[number][]>()
@@ -147,8 +169,17 @@ export function impactAttacher(impact: Pick<ImpactService, 'impactFor'>): Impact
       // The findings may have grown above: the colour is taken again from all of them.
       view.compliance = complianceOf(view.findings, view.assessed)
       const groups = groupsOf.get(idOf(i)) ?? []
+      const w = windows[i]!
+      const chosen = availabilityBasis({ kind: w.kind, status: w.status, notice: noticeState(view.findings) })
       view.impact = {
         ...imp,
+        // Both figures stay; `basis` names the one that applies to this window, `percent` is it.
+        availability: {
+          ...imp.availability,
+          basis: chosen.basis,
+          reason: chosen.reason,
+          percent: chosen.basis === 'agreed-planned-maintenance' ? imp.availability.percentIfAgreed : imp.availability.percentIfNotAgreed,
+        },
         rating: impactRating(imp, r.thresholds),
         overlaps: groups.map((g) => ({
           windows: g.windows.map((w) => w.reference),

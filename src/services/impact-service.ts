@@ -6,6 +6,7 @@ import {
   type ActualsComparison,
   type AvailabilityWindow,
   assessImpact,
+  availabilityBasis,
   availabilityByMonth,
   compareActuals,
   DEFAULT_ESTATE,
@@ -25,6 +26,8 @@ import {
   validateTopUpProfile,
   type WindowImpact,
 } from '../domain/impact/index.ts'
+import { type Finding, noticeState } from '../domain/findings.ts'
+import { complianceRepository } from '../db/repositories/compliance-repository.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow, WindowPlan, WindowStatus } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
@@ -350,7 +353,10 @@ export function createImpactService(deps: {
       // Store the assessment again: it now carries the OVERRUN finding (see the impact attacher).
       const [stored] = await deps.windows.assessed(trx, [saved])
       const { problems: _none, ...actuals } = cmp
-      return { window: stored!, actuals, overrun: overrunFinding(saved, cmp) }
+      const overrun = overrunFinding(saved, cmp)
+      // The severity the stored assessment gave it: the ruleset may override OVERRUN's.
+      const judged = (stored?.assessment as { findings?: Finding[] } | undefined)?.findings?.find((f) => f.key === overrun?.key)
+      return { window: stored!, actuals, overrun: overrun && judged ? { ...overrun, severity: judged.severity } : overrun }
     })
   }
 
@@ -371,13 +377,22 @@ export function createImpactService(deps: {
       statuses: [...AGREED, ...NOT_AGREED],
       limit: 1_000_000,
     })
+    // Agreed Planned Maintenance only when agreed with its notice met or waived (R6): the notice is
+    // read from each agreed window's latest stored assessment (a waiver stores a new one).
+    const findings = await complianceRepository.latestFindings(
+      db,
+      stored.filter((w) => AGREED.includes(w.status)).map((w) => w.id),
+    )
     const windows: AvailabilityWindow[] = stored.map((w) => ({
       id: w.id,
       party: w.party,
       impact: w.impact,
       start: w.start,
       end: w.end,
-      agreed: AGREED.includes(w.status),
+      agreed:
+        AGREED.includes(w.status) &&
+        availabilityBasis({ kind: w.kind, status: w.status, notice: noticeState(findings.get(w.id) ?? []) }).basis ===
+          'agreed-planned-maintenance',
       actualStart: w.actualStart,
       actualEnd: w.actualEnd,
       // Stored actuals were checked when recorded, with the reason then given (kept in the window's

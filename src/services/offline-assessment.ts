@@ -1,6 +1,7 @@
 import {
   type BlackoutLayer,
   type CalendarSet,
+  BUILT_IN_RULESETS,
   DEFAULT_RULESET,
   type MonthAggregate,
   type Ruleset,
@@ -41,8 +42,7 @@ import { checkSlotRange, type SlotQuery, searchSlots, slotRegions } from './slot
  * r.views[0].findings.map((f) => f.code) // ['NOTICE_PERIOD', 'MONTHLY_CAP', …]
  */
 
-/** The rulesets that ship with the service (what a fresh database knows). */
-export const BUILT_IN_RULESETS: readonly Ruleset[] = [DEFAULT_RULESET]
+export { BUILT_IN_RULESETS } from '../domain/index.ts'
 
 /** A window as the dry-run schema hands it over (instants already parsed). */
 export interface PlanInput {
@@ -111,12 +111,13 @@ export class RulesetChoiceError extends Error {
 
 /**
  * A built-in ruleset by name: `id`, `id@version`, or `default`. Throws RulesetChoiceError naming the known ones.
- * @example rulesetByName('default').version // '2021.1'
+ * @example rulesetByName('default').version // '2021.1.1'
  */
 export function rulesetByName(name: string): Ruleset {
   const [id, version] = name === 'default' ? [DEFAULT_RULESET.id, undefined] : name.split('@')
   const found = BUILT_IN_RULESETS.filter((r) => r.id === id && (version === undefined || r.version === version))
-  const best = found.sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0]
+  // The latest effectiveFrom; on a tie the one listed later (as rulesetInForce).
+  const best = found.reduce<Ruleset | undefined>((a, b) => (a === undefined || b.effectiveFrom >= a.effectiveFrom ? b : a), undefined)
   if (!best)
     throw new RulesetChoiceError(
       `no built-in ruleset ${name}; known: default, ${BUILT_IN_RULESETS.map((r) => `${r.id}@${r.version}`).join(', ')}`,
@@ -163,7 +164,8 @@ export async function assessOffline(subjects: readonly WindowPlan[], opts: Offli
   calendarsMemo ??= buildCalendars()
   const calendars = calendarsMemo
   const ctx: ComplianceContext = {
-    rulesets: [...BUILT_IN_RULESETS],
+    // A ruleset given by the caller first: the impact attacher finds its severity overrides by id@version.
+    rulesets: opts.ruleset ? [opts.ruleset, ...BUILT_IN_RULESETS] : [...BUILT_IN_RULESETS],
     calendars,
     overrides: [],
     customBlackouts: [],

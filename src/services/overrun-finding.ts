@@ -1,4 +1,4 @@
-import { type Evidence, findingKey } from '../domain/findings.ts'
+import { type Evidence, findingKey, type Severity } from '../domain/findings.ts'
 import type { ActualsComparison, UnscheduledInterval } from '../domain/impact/index.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 
@@ -6,7 +6,8 @@ import type { MaintenanceWindow } from '../domain/window.ts'
 export interface OverrunFindingData {
   key: string
   code: 'OVERRUN'
-  severity: 'breach'
+  /** 'breach' (the code's default), or the override of the ruleset that judged the window. */
+  severity: Severity
   windowId: string
   reference: string
   message: string

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { expandRecurrence, RecurrenceError } from '../domain/index.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
+import { type ProgrammeTotals, type ProgrammeTotalsWindow, programmeTotals } from '../reports/programme-totals.ts'
 import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
@@ -131,10 +132,24 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
       })
     },
 
+    /** A programme, its windows and its totals (from assessing its windows together, as now). */
     async get(id: string) {
       const programme = await load(id)
       const windows = await windowsRepository.list(db, { programmeId: id, limit: 1000 })
-      return { programme: { ...programme, windowCount: windows.length }, windows }
+      // One snapshot for the plan and its background, as the programme's assessment reads it.
+      const { views } = windows.length
+        ? await db.transaction().execute((trx) => deps.compliance.assessPlan(trx, windows, { withStored: true }))
+        : { views: [] as Awaited<ReturnType<ComplianceService['assessPlan']>>['views'] }
+      const zone = (views[0]?.provenance.zone as string | undefined) ?? 'Europe/London'
+      const totals: ProgrammeTotals = programmeTotals(
+        windows.map((w, i) => ({
+          window: w,
+          findings: views[i]!.findings,
+          impact: views[i]!.impact as ProgrammeTotalsWindow['impact'],
+        })),
+        zone,
+      )
+      return { programme: { ...programme, windowCount: windows.length }, windows, totals }
     },
 
     async assessment(id: string, rulesetVersion?: string) {

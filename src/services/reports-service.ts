@@ -5,7 +5,15 @@ import { complianceRepository, type StoredWaiver } from '../db/repositories/comp
 import { reportsRepository } from '../db/repositories/reports-repository.ts'
 import { webhooksRepository } from '../db/repositories/webhooks-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
-import { buildCalendars, DEFAULT_RULESET, type Finding, findingCertainty, type Ruleset, rulesetInForce } from '../domain/index.ts'
+import {
+  BUILT_IN_RULESETS,
+  buildCalendars,
+  DEFAULT_RULESET,
+  type Finding,
+  findingCertainty,
+  type Ruleset,
+  rulesetInForce,
+} from '../domain/index.ts'
 import { impactRating } from '../domain/impact/index.ts'
 import { complianceOf } from '../domain/compliance.ts'
 import type { MaintenanceWindow, WindowStatus } from '../domain/window.ts'
@@ -121,7 +129,7 @@ export function createReportsService(deps: {
     const layers = await reportsRepository.blackoutIdsCreatedBy(db, asOf)
     return {
       ...ctx,
-      rulesets: ctx.rulesets.filter((r) => r === DEFAULT_RULESET || !later.has(`${r.id}@${r.version}`)),
+      rulesets: ctx.rulesets.filter((r) => BUILT_IN_RULESETS.includes(r) || !later.has(`${r.id}@${r.version}`)),
       overrides,
       calendars: buildCalendars({ overrides }),
       customBlackouts: ctx.customBlackouts.filter((l) => layers.has(l.id)),

@@ -6,6 +6,7 @@ import {
   CALENDAR_IDS,
   type CalendarId,
   type CalendarOverride,
+  BUILT_IN_RULESETS,
   DEFAULT_RULESET,
   defaultBlackoutLayers,
   isCalendarId,
@@ -46,7 +47,7 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
     async rulesets(): Promise<{ ruleset: Ruleset; builtIn: boolean; recordedAt: Date | null }[]> {
       const stored = await complianceRepository.rulesets(db)
       return [
-        { ruleset: DEFAULT_RULESET, builtIn: true, recordedAt: null },
+        ...BUILT_IN_RULESETS.map((ruleset) => ({ ruleset, builtIn: true, recordedAt: null })),
         ...stored.map((s) => ({ ruleset: s.ruleset, builtIn: false, recordedAt: s.recordedAt })),
       ]
     },

@@ -339,6 +339,14 @@ t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', a
   const text = lines.join('\n')
   t.match(text, /deadline for November 2021 was 2021-10-04/)
   t.match(text, /2021-11 {3}720 min {2}over the cap/)
+  t.match(
+    text,
+    /The programme: 14 windows, 84 outage hours in 9 months, 2 of 14 notified late; 2 confirmed breaches \(10 more rest on an assumed parameter\)/,
+  )
+  t.match(
+    text,
+    / 1 {2}DSP-TR-01 2021-11-14T00:00 {2}red {4}✖ MONTHLY_CAP {2}✖ NOTICE_PERIOD {2}▲ PREPAYMENT_PEAK {2}▲ WINTER {2}· SCHEDULE_CONTENT\n/,
+  )
   const again = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: () => {} })
   t.equal(again.windows, 14, 'running it twice shows the same scenario, nothing duplicated')
 })

@@ -29,7 +29,13 @@ async function storedWindow(over: Record<string, unknown>, status: string, heade
   })
   if (res.statusCode !== 201) throw new Error(res.body)
   const w = res.json() as { id: string }
-  await ctx.db.updateTable('windows').set({ status }).where('id', '=', w.id).execute()
+  // A window past proposed was published: it carries the instant it was notified (in time for November 2021).
+  const published = !['draft', 'proposed', 'cancelled', 'rejected'].includes(status)
+  await ctx.db
+    .updateTable('windows')
+    .set({ status, ...(published ? { notified_at: new Date('2021-10-01T09:00:00Z') } : {}) })
+    .where('id', '=', w.id)
+    .execute()
   return w.id
 }
 
@@ -44,13 +50,13 @@ t.test('reference data: GET answers the defaults as version 1, each figure with 
   const e = estate.json()
   t.equal(e.version, 1)
   t.equal(e.source, 'default')
-  t.equal(e.versionId, 'estate-2021-11-default')
-  t.equal(e.data.version, 'estate-2021-11-default')
+  t.equal(e.versionId, 'estate-2021-11-default.2')
+  t.equal(e.data.version, 'estate-2021-11-default.2')
   t.same(Object.keys(e.data.regions), ['N', 'C', 'S'])
   t.equal(e.data.regions.N.premises.confidence, 'assumed')
   t.match(e.data.regions.N.premises.source, /Energy Live News/)
   t.equal(e.data.regions.N.prepaymentShare.value, 0.13)
-  t.equal(e.data.regions.N.prepaymentShare.confidence, 'verified')
+  t.equal(e.data.regions.N.prepaymentShare.confidence, 'inferred')
   const meters = Object.values(e.data.regions as Record<string, Json>).reduce(
     (a, r) => a + r.meters.smets1.value + r.meters.smets2.value,
     0,
@@ -353,7 +359,7 @@ t.test('impactFor: a DSP and a CSP-N window overlapping form one group with ever
     [plan('DSP', '2021-11-14T00:00:00Z', '2021-11-14T06:00:00Z'), plan('CSP-N', '2021-11-14T04:00:00Z', '2021-11-14T08:00:00Z')],
     { isPreHoliday: () => false },
   )
-  t.equal(r.reference.estate.versionId, 'estate-2021-11-default')
+  t.equal(r.reference.estate.versionId, 'estate-2021-11-default.2')
   t.same(
     r.impacts.map((i) => i.regions),
     [['N', 'C', 'S'], ['N']],

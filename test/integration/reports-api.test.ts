@@ -170,6 +170,17 @@ t.test('OPSG 58 as of the meeting: the hand-worked numbers of domain.md §6', as
     'the register says which breaches rest on an assumed limit',
   )
   t.same(r.summary.windowsByCompliance, { red: 2, amber: 9, green: 3, unrated: 0 })
+  const totals = (r as unknown as { programmes: { programmeId: string; totals: Record<string, unknown> }[] }).programmes
+  t.match(
+    totals,
+    [
+      {
+        programmeId: programme.programme.id,
+        totals: { windows: 14, outageHours: 84, notifiedLate: { windows: 2, share: 2 / 14 }, breaches: { confirmed: 2, unconfirmed: 10 } },
+      },
+    ],
+    'the programme totals: 14 windows, 84 outage hours, 2 of 14 notified late',
+  )
   const nov = r.months.find((m) => m.party === 'DSP' && m.month === '2021-11')!
   t.equal(nov.plannedMinutes, 720, '720 planned minutes in November')
   t.equal(nov.capMinutes, 360)
@@ -269,10 +280,10 @@ t.test('asOf before and after a waiver, and after a ruleset change', async (t) =
   t.equal((await app.inject({ method: 'POST', url: '/v1/rulesets', headers: ctx.admin, payload: v2 })).statusCode, 201)
   ctx.clock.set('2021-10-20T12:00:00Z')
   const beforeChange = await json(`${PERIOD}&${asOfQ('2021-10-19T12:00:00Z')}`)
-  t.equal(withCode(beforeChange, 'MONTHLY_CAP', 'breach').length, 10, 'as of 19 Oct: the 2021.1 cap of 360 minutes')
+  t.equal(withCode(beforeChange, 'MONTHLY_CAP', 'breach').length, 10, 'as of 19 Oct: the 2021.1.1 cap of 360 minutes')
   t.same(
     beforeChange.provenance.rulesets.map((x) => x.version),
-    ['2021.1'],
+    ['2021.1.1'],
   )
   const afterChange = await json(`${PERIOD}&${asOfQ('2021-10-20T10:00:00Z')}`)
   t.equal(withCode(afterChange, 'MONTHLY_CAP', 'breach').length, 0, 'as of 20 Oct: 720 minutes fit the new cap')

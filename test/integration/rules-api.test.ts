@@ -57,12 +57,12 @@ t.test('a window is judged by the ruleset version in force at its start', async 
   t.not(jan.status, 'breach', 'the 2022 version allows 720 minutes')
   t.same(
     r.windows.map((w) => w.ruleset.version),
-    ['2021.1', '2021.1', '2022.1', '2022.1'],
+    ['2021.1.1', '2021.1.1', '2022.1', '2022.1'],
   )
   const pinned = await dryRun([sunday('2022-01-16'), sunday('2022-01-30')], { rulesetVersion: '2021.1' })
   t.equal(pinned.months[0]!.status, 'breach', 'a request may name another version')
   const versions = await app.inject({ url: `/v1/rulesets/${DEFAULT_RULESET.id}`, headers: viewer })
-  t.equal(versions.json().items.length, 2)
+  t.equal(versions.json().items.length, 3, '2021.1, its relabelled successor 2021.1.1, and 2022.1')
 })
 
 t.test('blackout layers: built-in list, an operator layer with its own severity, edits with If-Match, state at an instant', async (t) => {

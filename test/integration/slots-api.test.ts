@@ -52,7 +52,7 @@ t.test('GET /v1/slots: ranked slots with their assessments, the stored plan coun
   t.equal(res.statusCode, 200, res.body.slice(0, 500))
   const body = res.json()
   t.equal(body.complete, true)
-  t.same(body.ruleset, { id: 'sec-planned-maintenance-default', version: '2021.1' })
+  t.same(body.ruleset, { id: 'sec-planned-maintenance-default', version: '2021.1.1' })
   // The cap (360 GB-wide) leaves only slots that cover CSP-N's 3 hours: one night, one slot.
   t.same(
     body.slots.map((s: { localStart: string }) => s.localStart),

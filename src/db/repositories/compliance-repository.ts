@@ -118,7 +118,8 @@ export function layerFromJson(x: unknown): unknown {
 /** All SQL about rulesets, calendar overrides, blackout layers, assessments, waivers and publications. */
 export const complianceRepository = {
   async rulesets(db: DbOrTx): Promise<StoredRuleset[]> {
-    const rows = await db.selectFrom('rulesets').selectAll().orderBy('id').orderBy('effective_from').execute()
+    // Recorded order within an effective date: rulesetInForce lets the later of a tie win.
+    const rows = await db.selectFrom('rulesets').selectAll().orderBy('id').orderBy('effective_from').orderBy('recorded_at').execute()
     return rows.map((r) => ({
       ruleset: r.body as Ruleset,
       createdBy: r.created_by,
@@ -230,6 +231,21 @@ export const complianceRepository = {
         recordedAt: r.recorded_at,
       }
     )
+  },
+
+  /** The findings of each window's latest stored assessment, by window id (windows without one are absent). */
+  async latestFindings(db: DbOrTx, windowIds: readonly string[]): Promise<Map<string, Finding[]>> {
+    if (windowIds.length === 0) return new Map()
+    const rows = await db
+      .selectFrom('assessments')
+      .select(['window_id', 'result'])
+      .distinctOn('window_id')
+      .where('window_id', 'in', windowIds)
+      .orderBy('window_id')
+      .orderBy('recorded_at', 'desc')
+      .orderBy('id')
+      .execute()
+    return new Map(rows.map((r) => [r.window_id, (r.result as StoredAssessment['result']).findings ?? []]))
   },
 
   async waiversFor(db: DbOrTx, windowIds: readonly string[]): Promise<StoredWaiver[]> {

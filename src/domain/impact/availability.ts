@@ -11,7 +11,8 @@
  * windows). Only impacts in `downtimeImpacts` count (default outage only, assumed). Pass only windows
  * that happened or will happen: filter out cancelled and rejected ones before calling.
  */
-import type { Impact } from '../window.ts'
+import type { NoticeState } from '../findings.ts'
+import type { Impact, WindowKind, WindowStatus } from '../window.ts'
 import { compareActuals } from './actuals.ts'
 import { MINUTE_MS, type MonthSpan, parseMonthKey, zoneClock } from './local-time.ts'
 import { DEFAULT_IMPACT_THRESHOLDS, type Problem } from './reference-data.ts'
@@ -207,4 +208,45 @@ export function availabilityByMonth(windows: readonly AvailabilityWindow[], opti
     })
   rows.sort((a, b) => (a.party < b.party ? -1 : a.party > b.party ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : 0))
   return { rows, problems }
+}
+
+/** Which availability figure a window's downtime counts under (R6). */
+export type AvailabilityBasis = 'agreed-planned-maintenance' | 'unscheduled-downtime'
+
+const AGREED_STATUSES: ReadonlySet<WindowStatus> = new Set(['agreed', 'in-progress', 'completed'])
+
+/**
+ * The branch of the availability effect a window takes (R6: minutes of *agreed* Planned Maintenance
+ * are excluded from Unscheduled Downtime): a planned window that is agreed (status agreed, in
+ * progress or completed) with its notice met or waived is agreed Planned Maintenance; any other
+ * (not yet agreed, notified late with the breach open, or emergency work) counts as Unscheduled
+ * Downtime.
+ *
+ * @example
+ * availabilityBasis({ kind: 'planned', status: 'agreed', notice: 'missed' })
+ * // { basis: 'unscheduled-downtime', reason: 'agreed, but notified late (open NOTICE_PERIOD breach): …' }
+ */
+export function availabilityBasis(w: { kind: WindowKind; status: WindowStatus; notice: NoticeState }): {
+  basis: AvailabilityBasis
+  reason: string
+} {
+  if (w.kind === 'emergency')
+    return { basis: 'unscheduled-downtime', reason: 'emergency work is not Planned Maintenance: its downtime is Unscheduled Downtime' }
+  if (!AGREED_STATUSES.has(w.status))
+    return {
+      basis: 'unscheduled-downtime',
+      reason: `status ${w.status}: not agreed Planned Maintenance, so its downtime would count as Unscheduled Downtime`,
+    }
+  if (w.notice === 'missed')
+    return {
+      basis: 'unscheduled-downtime',
+      reason: `${w.status}, but notified late (open NOTICE_PERIOD breach): not agreed Planned Maintenance under the SEC notice rule, so its downtime counts as Unscheduled Downtime`,
+    }
+  return {
+    basis: 'agreed-planned-maintenance',
+    reason:
+      w.notice === 'waived'
+        ? `${w.status}, and its late notice waived: agreed Planned Maintenance, excluded from Unscheduled Downtime`
+        : `${w.status} and notified in time: agreed Planned Maintenance, excluded from Unscheduled Downtime`,
+  }
 }

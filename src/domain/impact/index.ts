@@ -14,7 +14,9 @@ export {
   type UnscheduledInterval,
 } from './actuals.ts'
 export {
+  type AvailabilityBasis,
   type AvailabilityWindow,
+  availabilityBasis,
   availabilityByMonth,
   type MonthView,
   type MonthViewOptions,

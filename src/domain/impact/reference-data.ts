@@ -86,7 +86,8 @@ const ELN_2021 =
 const REGION_SPLIT = 'split ≈1/3 per region (domain.md §4: Accenture/O2 "two-thirds" for Central+South; per-region figures not found)'
 const PPM_SHARE =
   '≈13 % of smart meters in prepayment mode, end 2021 (domain.md §3.2, BEIS via smart-energymeter.com, secondary); ' +
-  'applied to premises, on the working assumption that both meters of a dual-fuel premises share a payment method'
+  'applied to premises, on the working assumption that both meters of a dual-fuel premises share a payment method. ' +
+  'Verified only as a national figure for smart meters; applied to the DCC-enrolled estate it is inferred (domain.md §3.2)'
 
 /** Splits `total` into three integers that add up to it exactly (first region takes the remainder). */
 function thirds(total: number): [number, number, number] {
@@ -101,7 +102,7 @@ function regionEstate(smets1: number, smets2: number, premises: number): RegionE
       smets2: { value: smets2, source: `${ELN_2021}; ${REGION_SPLIT}`, confidence: 'assumed' },
     },
     premises: { value: premises, source: `${ELN_2021}; ${REGION_SPLIT}`, confidence: 'assumed' },
-    prepaymentShare: { value: 0.13, source: PPM_SHARE, confidence: 'verified' },
+    prepaymentShare: { value: 0.13, source: PPM_SHARE, confidence: 'inferred' },
   }
 }
 
@@ -111,10 +112,11 @@ const PREMISES = thirds(10_000_000)
 
 /**
  * The default estate: DCC-connected meters around 26 Nov 2021, split equally over N, C and S.
+ * Version '.2': the prepayment share relabelled inferred (it was 'verified' in estate-2021-11-default).
  * @example totalMeters(DEFAULT_ESTATE) // 16_300_000
  */
 export const DEFAULT_ESTATE: Estate = deepFreeze({
-  version: 'estate-2021-11-default',
+  version: 'estate-2021-11-default.2',
   asOf: '2021-11-26',
   regions: {
     N: regionEstate(S1[0], S2[0], PREMISES[0]),

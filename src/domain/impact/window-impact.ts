@@ -18,6 +18,8 @@
  *   impact is in ctx.downtimeImpacts (default: outage only — a degraded service is still "available for
  *   Service Request processing"; assumed), per local month. Agreed Planned Maintenance is excluded
  *   (100 %); if not agreed it counts as Unscheduled Downtime: 100 × (1 − minutes / month's real minutes).
+ *   Both figures are given; which one applies depends on the window's status and notice, which the
+ *   impact model does not see: availability.ts availabilityBasis chooses it (the services name it).
  */
 import type { Party, Region, Service } from '../reference.ts'
 import type { Impact, WindowPlan } from '../window.ts'

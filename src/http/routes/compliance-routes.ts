@@ -12,6 +12,7 @@ import {
   FindingSummaryOut,
   MonthOut,
   ProgrammeBody,
+  ProgrammeTotalsOut,
   PublishBody,
   RulesetVersionQuery,
   WaiverBody,
@@ -166,6 +167,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
   const ProgrammeOut = z.object({
     programme: z.record(z.string(), z.unknown()),
     windows: z.array(WindowOut),
+    totals: ProgrammeTotalsOut.optional(),
     skipped: z.array(z.unknown()).optional(),
     truncated: z.string().optional(),
   })
@@ -174,6 +176,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     windows: Parameters<typeof toWindowDto>[0][]
     skipped?: unknown[]
     truncated?: string
+    totals?: z.infer<typeof ProgrammeTotalsOut>
   }) => ({
     ...r,
     programme: Object.fromEntries(
@@ -204,7 +207,12 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     '/v1/programmes/:id',
     {
       config: { access: ANY_ROLE },
-      schema: { tags, summary: 'A programme and its windows', params: IdParams, response: { 200: ProgrammeOut, ...problemResponses(404) } },
+      schema: {
+        tags,
+        summary: 'A programme, its windows and its totals',
+        params: IdParams,
+        response: { 200: ProgrammeOut, ...problemResponses(404) },
+      },
     },
     async (req) => programmeDto(await programmes.get(req.params.id)),
   )

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SEVERITIES } from '../../domain/findings.ts'
 import { CONFIDENCES, type Estate, type TopUpProfile } from '../../domain/impact/index.ts'
 import type { ActualsResult, AvailabilityResult, ImpactService, Versioned } from '../../services/impact-service.ts'
 import type { AppInstance } from '../app.ts'
@@ -90,7 +91,7 @@ const ActualsOut = z.object({
     .object({
       key: z.string(),
       code: z.literal('OVERRUN'),
-      severity: z.literal('breach'),
+      severity: z.enum(SEVERITIES),
       windowId: z.string(),
       reference: z.string(),
       message: z.string(),
@@ -100,7 +101,10 @@ const ActualsOut = z.object({
       evidence: z.record(z.string(), z.unknown()),
     })
     .nullable()
-    .meta({ description: 'OVERRUN finding data (breach; SEC H9 Incident record required), null when on plan' }),
+    .meta({
+      description:
+        "OVERRUN finding data (breach unless the ruleset's severities override it; SEC H9 Incident record required), null when on plan",
+    }),
 })
 
 const AvailabilityQuery = z

@@ -26,7 +26,8 @@ export function aWindow(date: string, from = '00:00', to = '06:00', over: Partia
     justification: 'Hardware end of life',
     riskToService: 'Low: rollback plan tested',
     party: 'DSP',
-    changeRef: null,
+    // A Change Request named, so that the change-reference check stays out of tests about other rules.
+    changeRef: 'CRQ000000000001',
     programmeId: null,
     kind: 'planned',
     impact: 'outage',

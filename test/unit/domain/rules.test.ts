@@ -30,8 +30,8 @@ t.test('finding codes and default severities (issue 3 §3)', async (t) => {
     BLACKOUT: 'warning',
     OVERLAP: 'warning',
     MIN_SPACING: 'warning',
-    OVERRUN: 'warning',
-    REDUNDANCY_LOSS: 'warning',
+    OVERRUN: 'breach',
+    REDUNDANCY_LOSS: 'objection',
   })
 })
 

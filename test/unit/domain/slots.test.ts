@@ -67,11 +67,17 @@ function oracle(req: SlotRequest, ctx: SlotContext) {
       status: 'proposed',
       kind: 'planned',
       programmeId: null,
+      changeRef: null,
     }
     delete (w as { id?: string }).id
     const a = assess([w], { ...ctx, background: ctx.background ?? [] })
+    // SCHEDULE_CONTENT (here: no changeRef) is about what a window says, never about when it is.
     const codes = [
-      ...new Set(a.windows[0]!.findings.filter((f) => !waive.has(f.code) && SEVERITY_RANK[f.severity] < tol).map((f) => f.code)),
+      ...new Set(
+        a.windows[0]!.findings.filter((f) => f.code !== 'SCHEDULE_CONTENT' && !waive.has(f.code) && SEVERITY_RANK[f.severity] < tol).map(
+          (f) => f.code,
+        ),
+      ),
     ]
     const im = assessImpact(w, impact)
     all.push({ s, failed: im.expectedFailedTopUps, meters: im.metersAffected, codes })

@@ -37,7 +37,7 @@ t.test('reference data', async (t) => {
     t.equal(premises, 10_000_000)
     close(t, prepaymentCustomers(DEFAULT_ESTATE, 'C'), PPM_CS, 'PPM customers in C')
     t.equal(prepaymentCustomers(DEFAULT_ESTATE, 'X'), 0)
-    t.equal(DEFAULT_ESTATE.regions.N?.prepaymentShare.confidence, 'verified')
+    t.equal(DEFAULT_ESTATE.regions.N?.prepaymentShare.confidence, 'inferred', 'a national figure applied to the DCC estate')
     t.equal(DEFAULT_ESTATE.regions.N?.premises.confidence, 'assumed')
     t.equal(DEFAULT_TOP_UP_PROFILE.hourOfWeekWeights.value.length, 168)
     t.equal(DEFAULT_TOP_UP_PROFILE.monthlyMultipliers.value.length, 12)
@@ -181,7 +181,7 @@ t.test('per-window impact: hand-computed vectors', async (t) => {
     t.equal(r.availability.percentIfNotAgreed.toFixed(2), '99.17')
     close(t, 100 - r.availability.percentIfNotAgreed, 0.8333333, 'percent of the month')
     t.equal(r.availability.months.length, 1)
-    t.same(r.referenceDataVersion, { estate: 'estate-2021-11-default', topUpProfile: 'flat-test' })
+    t.same(r.referenceDataVersion, { estate: 'estate-2021-11-default.2', topUpProfile: 'flat-test' })
     t.same(r.problems, [])
   })
 

@@ -47,7 +47,7 @@ t.test('overlaps', async (t) => {
     const alone = assessImpact(aWindow({ start: at('2021-11-14T04:00:00Z'), end: at('2021-11-14T06:00:00Z') }), ctx)
     t.ok(near(g.expectedFailedTopUpsDuringOverlap, alone.expectedFailedTopUps), 'equals the DSP alone over the overlap')
     t.same(r.redundancyLoss, [], 'no reduced-redundancy window')
-    t.same(r.referenceDataVersion, { estate: 'estate-2021-11-default', topUpProfile: 'flat-test' })
+    t.same(r.referenceDataVersion, { estate: 'estate-2021-11-default.2', topUpProfile: 'flat-test' })
   })
 
   t.test('same-party, touching and disjoint windows form no group', async (t) => {
