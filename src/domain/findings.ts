@@ -172,7 +172,6 @@ export function findingRank(severity: Severity, code: FindingCode): number {
   return SEVERITY_RANK[severity] * FINDING_CODE_LIST.length + CODE_ORDER.get(code)!
 }
 
-
 /** A window's notice by its findings (see noticeState). */
 /** The most severe severity of a list, or null when empty. */
 export function worstSeverity(findings: readonly Finding[]): Severity | null {
