@@ -65,7 +65,11 @@ t.test('dry run of the OPSG 58 plan says what OPSG said, and stores nothing', as
   t.equal(impact.metersAffected, 16_300_000, 'a DSP outage reaches every meter')
   t.equal(impact.rating.rating, 'red', 'impact rated from impact alone: 1.3 m prepayment customers')
   const summary = (body as unknown as { summary: Record<string, Record<string, number>> }).summary
-  t.same(summary.confirmed, { breach: 2, objection: 11, warning: 0, info: 0 }, 'summary by severity and certainty')
+  t.same(
+    summary.confirmed,
+    { breach: 2, objection: 11, warning: 14, info: 0 },
+    'summary by severity and certainty (14 missing Change Requests, inferred)',
+  )
   t.same(summary.unconfirmed?.breach, 10)
   const colours = (body.windows as unknown as { compliance: { rating: string } }[]).map((w) => w.compliance.rating)
   t.same(colours.slice(0, 3), ['red', 'red', 'amber'], 'November red; December amber (its breach rests on the assumed cap)')

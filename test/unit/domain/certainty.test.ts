@@ -45,7 +45,7 @@ t.test('each rule names the parameters its findings turn on', async (t) => {
     w('2022-05-04', '01:00', '03:00', { id: 'near', reference: 'NEAR', party: 'CSP-N', regions: ['N'] }),
     w('2022-05-15', '01:00', '02:00', { id: 'ovl', reference: 'OVL', party: 'CSP-N', regions: ['N'] }),
     w('2021-11-05', '01:00', '02:00', { id: 'rel', reference: 'REL', party: 'CSP-N', regions: ['N'] }),
-    w('2022-06-19', '01:00', '02:00', { id: 'sc', reference: 'SC', party: 'CSP-N', regions: ['N'], riskToService: null }),
+    w('2022-06-19', '01:00', '02:00', { id: 'sc', reference: 'SC', party: 'CSP-N', regions: ['N'], riskToService: null, changeRef: null }),
     w('2022-06-23', '01:00', '02:00', { id: 'em', reference: 'EM', party: 'CSP-N', regions: ['N'], kind: 'emergency', justification: '' }),
     // December 2021: in time under England & Wales (deadline 3 Nov), late under GB (2 Nov, St Andrew's Day).
     aWindow('2021-12-19', '01:00', '02:00', {
@@ -95,6 +95,7 @@ t.test('each rule names the parameters its findings turn on', async (t) => {
     'OVERLAP/warning:overlap': ['/overlap/impacts'],
     'RELEASE_FREEZE/warning:sec-release-freeze': ['/releases/dates', '/releases/bufferDays'],
     'SCHEDULE_CONTENT/warning:schedule-content': ['/scheduleContent/required'],
+    'SCHEDULE_CONTENT/warning:change-ref': ['/scheduleContent/changeRefRequired'],
     'BLACKOUT/objection:dsp-freeze': ['blackout:dsp-freeze'],
   }
   for (const [key, pointers] of Object.entries(expected)) t.same(found.get(key), pointers, key)
