@@ -299,7 +299,10 @@ program
   .requiredOption('--from <instant>', 'RFC 3339 instant: slots start at or after it')
   .requiredOption('--to <instant>', 'RFC 3339 instant: slots end by it (at most two years after --from)')
   .option('--party <party>', 'the party doing the work', 'DSP')
-  .option('--services <list>', 'comma-separated services affected (default: none named)')
+  .option(
+    '--services <list>',
+    "comma-separated services affected (default: those the party's planned windows list, else its reference default)",
+  )
   .option('--regions <list>', "comma-separated regions affected (default: the party's regions)")
   .option('--count <n>', 'how many alternative slots, 1 to 100', '5')
   .option('--notified-at <instant>', 'when the slot would be notified (default: now)')

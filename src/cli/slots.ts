@@ -59,8 +59,10 @@ interface SlotsAnswer {
     passing: number
     candidates: number
     removed: { code: string; message: string }[]
-    nearest: { code: string; localStart: string } | null
+    nearest: { code: string; localStart: string; expectedFailedTopUps: number } | null
   } | null
+  services: { ids: string[]; from: string }
+  notes: string[]
   ruleset: { id: string; version: string }
 }
 
@@ -217,6 +219,7 @@ function report(o: SlotsOptions, a: SlotsAnswer, count: number, planWindows: num
       `tolerating ${o.tolerate}; ruleset ${a.ruleset.id}@${a.ruleset.version}; ` +
       (planWindows === null ? `asked of ${o.server}` : `offline, against ${planWindows} planned window(s)`),
   )
+  for (const note of a.notes) lines.push(`Note: ${note}`)
   if (a.slots.length) {
     lines.push(
       '',
@@ -236,7 +239,9 @@ function report(o: SlotsOptions, a: SlotsAnswer, count: number, planWindows: num
     )
     for (const r of a.explanation.removed) lines.push(`  - ${r.message}`)
     if (a.explanation.nearest)
-      lines.push(`  Nearest slot with one constraint waived: ${a.explanation.nearest.localStart} (waive ${a.explanation.nearest.code})`)
+      lines.push(
+        `  Nearest slot with one constraint waived: ${a.explanation.nearest.localStart} (waive ${a.explanation.nearest.code}), ${a.explanation.nearest.expectedFailedTopUps.toFixed(1)} failed top-ups`,
+      )
   }
   if (!a.complete) lines.push('', `The search stopped early: ${a.progress.detail ?? a.progress.stoppedBy}`)
   lines.push('', `${a.progress.candidates} candidate start(s), ${a.progress.assessed} assessed by the engine. exit ${code}`)

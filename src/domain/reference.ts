@@ -71,3 +71,20 @@ export const DEFAULT_SERVICES: readonly Service[] = [
     prepayment: false,
   },
 ]
+
+/**
+ * The services an outage of each shipped party takes down, for when a slot search names none: a DSP
+ * outage stops what the DSP runs (the OPSG 58 Technical Refresh windows list exactly these), a CSP
+ * outage the SM WAN in its region, the DCO the SMETS1 services, SMKI its own service. A party's
+ * planned windows, when there are some, take precedence (src/domain/slot-preferences.ts).
+ *
+ * @example DEFAULT_PARTY_SERVICES.DSP?.includes('prepayment-top-up') // true
+ */
+export const DEFAULT_PARTY_SERVICES: Readonly<Record<string, readonly string[]>> = {
+  DSP: ['service-requests', 'prepayment-top-up', 'alerts', 'install-and-commission', 'registration-data', 'smets1-services'],
+  'CSP-N': ['sm-wan'],
+  'CSP-C': ['sm-wan'],
+  'CSP-S': ['sm-wan'],
+  DCO: ['smets1-services'],
+  SMKI: ['smki'],
+}

@@ -32,6 +32,7 @@ import { assessImpact, type ImpactContext, type WindowImpact } from './impact/in
 import { attemptsPerCustomer, prepareContext, resolveRegions } from './impact/window-impact.ts'
 import { DEFAULT_REGIONS } from './reference.ts'
 import { overriddenSeverity } from './ruleset.ts'
+import { ownWindows, warningCount } from './slot-preferences.ts'
 import { DAY_MS, HOUR_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, parseHhMm, weekdayOf, type ZoneClock, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
@@ -92,6 +93,8 @@ export interface SlotRequest {
   tolerate?: Tolerance
   /** Finding codes ignored, as if waived. */
   waive?: readonly FindingCode[]
+  /** Default true: no slot shares time with the party's own planned windows (charged to OVERLAP). */
+  avoidOwnWindows?: boolean
   limits?: SearchLimits
 }
 
@@ -732,8 +735,9 @@ function validateRequest(req: SlotRequest): void {
 
 /**
  * Up to `count` slots of `durationMinutes` inside [from, to) raising no finding above the tolerated
- * severity against the plan in `ctx.background`; ranked by expected failed top-ups, then meters
- * affected, then earliest; not overlapping one another and at most one starting per local day.
+ * severity against the plan in `ctx.background`, none on top of the party's own planned windows
+ * (unless `avoidOwnWindows: false`); ranked by fewer warning codes, then expected failed top-ups,
+ * then earliest; not overlapping one another and at most one starting per local day.
  * Each slot is an alternative on its own (they are not assessed together). With fewer than `count`,
  * `explanation` says which constraints removed the time.
  *
@@ -755,6 +759,8 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
   )
   const background = ctx.background ?? []
   const plan = new PlanConstraints(search, background)
+  const own = req.avoidOwnWindows === false || search.waived.has('OVERLAP') ? null : ownWindows(tpl.party, background)
+  const ownMask = (k: number) => (own?.overlaps(search.starts[k]!, search.starts[k]! + search.D) ? bitOf('OVERLAP') : 0)
   const budget = new Budget(limits)
   const n = search.n
   const dyn = new Int32Array(n)
@@ -762,12 +768,12 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
   const survivors: number[] = []
   for (let k = 0; k < n; k++) {
     if (search.stat[k] !== 0) continue
-    dyn[k] = plan.mask(k)
+    dyn[k] = plan.mask(k) | ownMask(k)
     if (dyn[k] === 0) survivors.push(k)
   }
   const chosen: { k: number; assessment: WindowAssessment & { months: MonthAggregate[] } }[] = []
   const usedDays = new Set<number>()
-  search.walk(survivors, (k) => {
+  const visit = (k: number): boolean => {
     if (budget.exceeded(search.assessed)) return true
     const s = search.starts[k]!
     if (usedDays.has(search.day[k]!)) return false
@@ -781,6 +787,20 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
     chosen.push({ k, assessment: v.assessment })
     usedDays.add(search.day[k]!)
     return chosen.length >= req.count
+  }
+  // Fewer warnings first: tiers by the warning codes the classifiers see, each walked in impact order.
+  let done = false
+  for (const tier of warningTiers(search, req, ctx, background, survivors)) {
+    if (!done) search.walk(tier, (k) => (done = visit(k)))
+  }
+  const rank = (c: (typeof chosen)[number]) => [
+    warningCount(c.assessment.findings, search.waived),
+    search.exact(c.k).failed,
+    search.starts[c.k]!,
+  ]
+  chosen.sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)]
+    return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!
   })
   const slots: Slot[] = chosen.map(({ k, assessment }) => {
     const ex = search.exact(k)
@@ -816,12 +836,37 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
           search,
           req.from,
           req.to,
-          (k) => search.stat[k]! | (search.stat[k] === 0 ? dyn[k]! : plan.mask(k)) | Math.max(0, eng[k]!),
+          (k) => search.stat[k]! | (search.stat[k] === 0 ? dyn[k]! : plan.mask(k) | ownMask(k)) | Math.max(0, eng[k]!),
           background,
           budget,
         )
       : null
   return { slots, complete: stoppedBy === null, progress, explanation }
+}
+
+/**
+ * The survivors grouped by how many codes above info (warnings, and objections when tolerated) the
+ * classifiers find, fewest first, by a second classification that counts every such finding as
+ * failing. One tier when the tolerance already rules warnings out.
+ */
+function warningTiers(
+  search: Search,
+  req: SlotRequest,
+  ctx: SlotContext,
+  background: readonly WindowPlan[],
+  survivors: number[],
+): number[][] {
+  if (TOLERANCE_RANK[req.tolerate ?? 'warning'] >= TOLERANCE_RANK.info || survivors.length === 0) return [survivors]
+  const strict = new Search(search.tpl, search.D, ctx, 'info', req.waive ?? [], req.from.getTime(), req.to.getTime(), search.n)
+  const strictPlan = new PlanConstraints(strict, background)
+  const tiers: number[][] = []
+  for (const k of survivors) {
+    let m = strict.stat[k]! | strictPlan.mask(k)
+    let c = 0
+    for (; m; m &= m - 1) c++
+    ;(tiers[c] ??= []).push(k)
+  }
+  return tiers.filter(Boolean)
 }
 
 /**

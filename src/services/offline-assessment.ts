@@ -29,7 +29,7 @@ import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../domain/win
 import type { ComplianceContext, WindowAssessmentView } from './compliance-service.ts'
 import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
-import { checkSlotRange, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
+import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
 
 /**
  * Assesses a plan offline: no server, no database. The same domain engine and the same wiring as a
@@ -292,7 +292,7 @@ export interface OfflineSlotOptions {
  *   { now: new Date(), tzdbVersion: 'unknown' })
  * r.slots.map((s) => s.localStart)
  */
-export function findSlotsOffline(q: SlotQuery, opts: OfflineSlotOptions): SlotsResult & { ruleset: { id: string; version: string } } {
+export function findSlotsOffline(q: SlotQuery, opts: OfflineSlotOptions): SlotsResult & SlotAnswerExtras {
   checkSlotRange(q, opts.maxWindowHours ?? 72)
   const regions = slotRegions(q, { parties: DEFAULT_PARTIES, regions: DEFAULT_REGIONS, services: DEFAULT_SERVICES })
   calendarsMemo ??= buildCalendars()

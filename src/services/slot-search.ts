@@ -1,4 +1,5 @@
 import type { Party, Region, Service } from '../domain/reference.ts'
+import { type AssumedServices, assumedServices } from '../domain/slot-preferences.ts'
 import { findSlots, type SlotContext, SlotRequestError, type SlotsResult, type Tolerance } from '../domain/slots.ts'
 import { type FieldProblem, invalid } from './errors.ts'
 
@@ -11,7 +12,7 @@ import { type FieldProblem, invalid } from './errors.ts'
  * @example
  * checkSlotRange(q, 72)
  * const regions = slotRegions(q, reference)
- * const r = searchSlots(q, regions, ctx) // { slots, complete, progress, explanation, ruleset }
+ * const r = searchSlots(q, regions, ctx) // { slots, complete, progress, explanation, services, notes, ruleset }
  */
 
 export interface SlotQuery {
@@ -56,13 +57,39 @@ export function slotRegions(
   return q.regions?.length ? q.regions : [...party.regions]
 }
 
-/** Runs the search in the domain with the service's limits; a request the domain refuses is problem+json. */
+/** What the answer adds to the domain's result: the services searched, notes read first, the ruleset. */
+export interface SlotAnswerExtras {
+  /** The services the slot is assumed to take down, and where they came from ('query': as asked). */
+  services: { ids: string[]; from: 'query' | AssumedServices['from'] }
+  /** Things to read before the slots: assumed services, notice judged as of now. */
+  notes: string[]
+  ruleset: { id: string; version: string }
+}
+
+/**
+ * Runs the search in the domain with the service's limits; a request the domain refuses is
+ * problem+json. Without `services` the party's own are assumed (assumedServices: what its windows in
+ * `ctx.background` list, else its reference default), so the impact is a real one.
+ */
 export function searchSlots(
   q: SlotQuery,
   regions: readonly string[],
   ctx: SlotContext,
   clock: () => number = () => performance.now(),
-): SlotsResult & { ruleset: { id: string; version: string } } {
+): SlotsResult & SlotAnswerExtras {
+  const assumed = q.services === undefined ? assumedServices(q.party, ctx.background ?? []) : null
+  const services = assumed?.services ?? q.services ?? []
+  const notes: string[] = []
+  if (assumed)
+    notes.push(
+      assumed.from === 'none'
+        ? `services not given and none known for ${q.party}: the slots are searched with no services, so their impact is nil`
+        : `services not given: assumed ${services.join(', ')}, ${assumed.from === 'plan' ? `the services ${q.party}'s planned windows list` : `the services a ${q.party} outage takes down (reference data)`}`,
+    )
+  if (q.notifiedAt === undefined && q.from.getTime() < ctx.now.getTime())
+    notes.push(
+      `the range starts in the past and no notifiedAt was given: notice is judged as of now (${ctx.now.toISOString()}), so every start before the next notice deadline fails NOTICE_PERIOD; give notifiedAt to judge it as of another instant`,
+    )
   try {
     const r = findSlots(
       {
@@ -72,12 +99,17 @@ export function searchSlots(
         count: q.count,
         notifiedAt: q.notifiedAt ?? null,
         tolerate: q.tolerate,
-        template: { party: q.party, services: q.services ?? [], regions: [...regions], impact: 'outage' },
+        template: { party: q.party, services, regions: [...regions], impact: 'outage' },
         limits: { ...SLOT_SEARCH_LIMITS, clock },
       },
       ctx,
     )
-    return { ...r, ruleset: { id: ctx.ruleset.id, version: ctx.ruleset.version } }
+    return {
+      ...r,
+      services: { ids: services, from: assumed?.from ?? 'query' },
+      notes,
+      ruleset: { id: ctx.ruleset.id, version: ctx.ruleset.version },
+    }
   } catch (err) {
     if (err instanceof SlotRequestError) throw invalid([query(`/${err.field}`, err.message)])
     throw err

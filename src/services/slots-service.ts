@@ -12,7 +12,7 @@ import { AppError, forbidden, invalid, notFound } from './errors.ts'
 import { preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
 import type { ReferenceService } from './reference-service.ts'
-import { checkSlotRange, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
+import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
 import { inTransaction } from './transactions.ts'
 import type { WindowsService } from './windows-service.ts'
 
@@ -104,7 +104,7 @@ export function createSlotsService(deps: {
   }
 
   return {
-    async find(q: SlotQuery): Promise<SlotsResult & { ruleset: { id: string; version: string } }> {
+    async find(q: SlotQuery): Promise<SlotsResult & SlotAnswerExtras> {
       checkSlotRange(q, deps.maxWindowHours)
       const { ctx, regions } = await inTransaction(db, undefined, async (trx) => {
         const regions = slotRegions(q, await deps.reference.all(trx))

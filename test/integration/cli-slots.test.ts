@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { ROOT, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // `mwp slots` as a planner runs it: offline (no server, no database) with the service's own search,
 // and through a running service with --server; output shapes, exit codes, the explanation when
@@ -19,6 +19,7 @@ interface Answer {
     start: string
     end: string
     localStart: string
+    localEnd: string
     expectedFailedTopUps: number
     assessment: { worstSeverity: string | null; findings: { code: string; severity: string }[] }
   }[]
@@ -152,6 +153,95 @@ t.test('nothing fits: the answer says why, and the nearest slot with one constra
   ])
   t.equal(short.code, 1)
   t.equal((JSON.parse(short.out) as Answer).explanation?.removed[0]?.code, 'NOTICE_PERIOD', 'notice too short for April')
+})
+
+// The new user's search (issue 21): DSP over May 2022, six hours, nothing else said.
+const MAY = ['--duration', 'PT6H', '--from', '2022-05-01T00:00:00+01:00', '--to', '2022-06-01T00:00:00+01:00', '--party', 'DSP']
+const OPSG58 = 'examples/opsg-58-plan.json'
+interface Told {
+  services: { ids: string[]; from: string }
+  notes: string[]
+  explanation: { nearest: { expectedFailedTopUps: number } | null; removed: { code: string }[] } | null
+}
+
+t.test("DSP over May 2022 without --services: the party's own services are assumed, so top-ups fail", async (t) => {
+  const r = await mwp([...MAY, ...NOTIFIED, '--format', 'json'])
+  t.equal(r.code, 0, r.err)
+  const a = JSON.parse(r.out) as Answer & Told
+  t.same(a.services.from, 'reference', 'no plan: the reference default for DSP')
+  t.ok(a.services.ids.includes('prepayment-top-up'), a.services.ids.join(','))
+  t.equal(a.slots.length, 5)
+  for (const s of a.slots) t.ok(s.expectedFailedTopUps > 0, `${s.localStart}: ${s.expectedFailedTopUps} failed top-ups`)
+  t.same(a.notes.length, 1, 'only the services note: --notified-at was given')
+
+  const table = await mwp([...MAY, ...NOTIFIED])
+  t.equal(table.code, 0, table.err)
+  t.match(table.out, /\nNote: services not given: assumed service-requests, prepayment-top-up, .*\(reference data\)\n/)
+  for (const s of a.slots) t.match(table.out, `${s.localStart}  ${s.localEnd}  ${s.expectedFailedTopUps.toFixed(1).padStart(14)}`)
+  t.notMatch(table.out, / 0\.0 {4}/, 'no slot with no failed top-ups')
+})
+
+t.test('DSP over May 2022 without --notified-at: the answer says first that notice is judged as of now', async (t) => {
+  const r = await mwp([...MAY, '--format', 'json'])
+  t.equal(r.code, 1, r.err)
+  const a = JSON.parse(r.out) as Answer & Told
+  t.equal(a.slots.length, 0)
+  t.match(a.notes[1], /^the range starts in the past and no notifiedAt was given: notice is judged as of now \(\d{4}-/)
+  t.equal(a.explanation?.removed[0]?.code, 'NOTICE_PERIOD')
+  t.ok((a.explanation?.nearest?.expectedFailedTopUps ?? 0) > 0, 'the nearest slot (notice waived) fails top-ups')
+
+  const table = await mwp(MAY)
+  t.equal(table.code, 1)
+  const lines = table.out.split('\n')
+  t.match(
+    lines[2],
+    /^Note: the range starts in the past and no notifiedAt was given: notice is judged as of now/,
+    'up front, under the header',
+  )
+  t.match(table.out, /Nearest slot with one constraint waived: 2022-05-01 00:00 \(waive NOTICE_PERIOD\), [1-9]\d*\.\d failed top-ups/)
+})
+
+t.test('with the OPSG 58 plan: its DSP services are assumed and no slot lies on one of its windows', async (t) => {
+  const plan = JSON.parse(readFileSync(join(ROOT, OPSG58), 'utf8')) as { windows: { reference: string; start: string; end: string }[] }
+  const onAWindow = (s: { start: string; end: string }) =>
+    plan.windows.filter((w) => Date.parse(s.start) < Date.parse(w.end) && Date.parse(w.start) < Date.parse(s.end)).map((w) => w.reference)
+
+  const r = await mwp([...MAY, ...NOTIFIED, '--plan', OPSG58, '--format', 'json'])
+  t.equal(r.code, 1, r.err)
+  const a = JSON.parse(r.out) as Answer & Told
+  t.same(a.services.from, 'plan')
+  t.same(a.slots, [], 'the cap is full in May (DSP-TR-11), and its own night is no slot')
+  t.same(
+    a.explanation?.removed.map((x) => x.code),
+    ['MONTHLY_CAP', 'OVERLAP'],
+  )
+
+  const summer = await mwp([
+    '--duration',
+    'PT6H',
+    '--from',
+    '2022-07-01T00:00:00+01:00',
+    '--to',
+    '2022-09-01T00:00:00+01:00',
+    ...NOTIFIED,
+    '--count',
+    '5',
+    '--plan',
+    OPSG58,
+    '--format',
+    'json',
+  ])
+  t.equal(summer.code, 0, summer.err)
+  const b = JSON.parse(summer.out) as Answer
+  t.equal(b.slots.length, 5)
+  for (const s of b.slots) {
+    t.same(onAWindow(s), [], `${s.localStart}: on no planned window`)
+    t.notOk(
+      s.assessment.findings.some((f) => f.code === 'OVERLAP'),
+      `${s.localStart}: no OVERLAP`,
+    )
+    t.ok(s.expectedFailedTopUps > 0)
+  }
 })
 
 t.test('bad input: exit 2, the option named, nothing on standard output', async (t) => {

@@ -239,3 +239,111 @@ t.test('OPSG 58 re-planned from a 5 October 2021 publication, then applied with 
   })
   t.equal(stale.statusCode, 412, 'the old ETag no longer applies')
 })
+
+type SlotOut = {
+  start: string
+  end: string
+  localStart: string
+  expectedFailedTopUps: number
+  assessment: { findings: { code: string; severity: string }[] }
+}
+/** Distinct codes above info, the first ranking key. */
+const warnings = (s: SlotOut) => new Set(s.assessment.findings.filter((f) => f.severity !== 'info').map((f) => f.code)).size
+
+t.test('GET /v1/slots with the OPSG 58 plan stored: its services assumed, no slot on its windows, fewer warnings first', async (t) => {
+  const windows = plan.windows.map(({ party: _p, notifiedAt: _n, ...w }) => w)
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/programmes',
+    headers: dsp,
+    payload: { name: 'DSP Technical Refresh', party: 'DSP', windows },
+  })
+  t.equal(created.statusCode, 201, created.body.slice(0, 300))
+  const planned = plan.windows.map((w) => [Date.parse(w.start as string), Date.parse(w.end as string)] as const)
+  const onAPlannedWindow = (s: SlotOut) => planned.some(([ps, pe]) => Date.parse(s.start) < pe && ps < Date.parse(s.end))
+
+  // May 2022: DSP-TR-11 (15 May, 00:00–06:00) fills the cap; the only start the cap left was on top of it.
+  const may = await app.inject({
+    url: slotsUrl({
+      duration: 'PT6H',
+      from: '2022-05-01T00:00:00+01:00',
+      to: '2022-06-01T00:00:00+01:00',
+      party: 'DSP',
+      notifiedAt: '2022-01-05T12:00:00Z',
+    }),
+    headers: viewer,
+  })
+  t.equal(may.statusCode, 200, may.body.slice(0, 500))
+  const mb = may.json()
+  t.same(mb.services.from, 'plan', "the services the plan's DSP windows list")
+  t.same(mb.services.ids, plan.windows[0]!.services)
+  t.match(mb.notes[0], /^services not given: assumed service-requests, prepayment-top-up, .* the services DSP's planned windows list$/)
+  t.notOk(
+    mb.notes.some((n: string) => /notice is judged as of now/.test(n)),
+    'notifiedAt given: no notice note',
+  )
+  t.same(mb.slots, [], 'no slot on top of DSP-TR-11, and the cap leaves nothing else')
+  t.same(
+    mb.explanation.removed.map((r: { code: string }) => r.code),
+    ['MONTHLY_CAP', 'OVERLAP'],
+    "the night of DSP-TR-11 is charged to OVERLAP (the party's own window)",
+  )
+  t.ok(mb.explanation.nearest.expectedFailedTopUps > 0, 'a DSP outage fails top-ups')
+
+  // July and August: July is over the cap already; August is free.
+  const summer = await app.inject({
+    url: slotsUrl({
+      duration: 'PT6H',
+      from: '2022-07-01T00:00:00+01:00',
+      to: '2022-09-01T00:00:00+01:00',
+      party: 'DSP',
+      count: 5,
+      notifiedAt: '2022-01-05T12:00:00Z',
+    }),
+    headers: viewer,
+  })
+  t.equal(summer.statusCode, 200, summer.body.slice(0, 500))
+  const sb = summer.json() as { slots: SlotOut[] }
+  t.equal(sb.slots.length, 5)
+  for (const s of sb.slots) {
+    t.notOk(onAPlannedWindow(s), `${s.localStart}: not on a planned window`)
+    t.ok(s.expectedFailedTopUps > 0, `${s.localStart}: ${s.expectedFailedTopUps} failed top-ups`)
+  }
+  const keys = sb.slots.map((s) => [warnings(s), s.expectedFailedTopUps] as const)
+  t.ok(
+    keys.every((k, i) => i === 0 || keys[i - 1]![0] < k[0] || (keys[i - 1]![0] === k[0] && keys[i - 1]![1] <= k[1])),
+    `ranked by warnings, then failed top-ups: ${JSON.stringify(keys)}`,
+  )
+})
+
+t.test('GET /v1/slots: a range in the past without notifiedAt says notice is judged as of now', async (t) => {
+  const ask = async (q: Record<string, string>) => {
+    const res = await app.inject({ url: slotsUrl({ duration: 'PT6H', party: 'DSP', count: 1, ...q }), headers: viewer })
+    t.equal(res.statusCode, 200, res.body.slice(0, 500))
+    return res.json() as { notes: string[]; slots: unknown[] }
+  }
+  // The clock reads 2021-10-05T09:00Z.
+  const past = await ask({ from: '2021-09-01T00:00:00+01:00', to: '2021-10-01T00:00:00+01:00' })
+  t.equal(past.slots.length, 0)
+  t.ok(
+    past.notes.some((n) =>
+      /^the range starts in the past and no notifiedAt was given: notice is judged as of now \(2021-10-05T09:00:00.000Z\)/.test(n),
+    ),
+    past.notes.join(' | '),
+  )
+  const notified = await ask({ from: '2021-09-01T00:00:00+01:00', to: '2021-10-01T00:00:00+01:00', notifiedAt: '2021-07-01T12:00:00Z' })
+  t.notOk(
+    notified.notes.some((n) => /notice is judged/.test(n)),
+    'notifiedAt given',
+  )
+  const future = await ask({ from: '2022-05-01T00:00:00+01:00', to: '2022-06-01T00:00:00+01:00' })
+  t.notOk(
+    future.notes.some((n) => /notice is judged/.test(n)),
+    'a future range',
+  )
+  t.same(
+    (await ask({ from: '2022-05-01T00:00:00+01:00', to: '2022-06-01T00:00:00+01:00', services: 'alerts' })).notes,
+    [],
+    'services given: nothing assumed',
+  )
+})

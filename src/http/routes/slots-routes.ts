@@ -14,7 +14,9 @@ export const SlotsQuery = z
     from: Instant,
     to: Instant,
     party: PartyId,
-    services: csv(ServiceId).optional(),
+    services: csv(ServiceId).optional().meta({
+      description: "the services the slot takes down; default the party's own (what its planned windows list, else its reference default)",
+    }),
     regions: csv(RegionId).optional(),
     count: z.coerce.number().int().min(1).max(100).default(5),
     notifiedAt: Instant.optional(),
@@ -33,6 +35,13 @@ const SlotsOut = z.object({
   complete: z.boolean(),
   progress: z.record(z.string(), z.unknown()),
   explanation: z.record(z.string(), z.unknown()).nullable(),
+  services: z.object({
+    ids: z.array(z.string()),
+    from: z
+      .enum(['query', 'plan', 'reference', 'none'])
+      .meta({ description: "as asked, or assumed from the party's planned windows or its reference default" }),
+  }),
+  notes: z.array(z.string()).meta({ description: 'read before the slots: services assumed, notice judged as of now' }),
   ruleset: z.record(z.string(), z.unknown()),
 })
 const ReplanOut = z

@@ -46,7 +46,9 @@ function ctxWith(over: Partial<AssessContext> & { rs?: Ruleset } = {}): SlotCont
 
 /**
  * The brute-force oracle: every grid point assessed directly by the engine with the whole plan as
- * background; ranked by assessImpact; the same greedy (one per local day, no overlap) applied.
+ * background; a start sharing time with one of the party's own counted windows fails OVERLAP;
+ * ranked by distinct codes above info, then assessImpact; the same greedy (one per local day, no
+ * overlap) applied.
  */
 function oracle(req: SlotRequest, ctx: SlotContext) {
   const D = req.durationMinutes * 60_000
@@ -54,7 +56,7 @@ function oracle(req: SlotRequest, ctx: SlotContext) {
   const tol = TOL_RANK[req.tolerate ?? 'warning']
   const waive = new Set(req.waive ?? [])
   const zoneDay = (ms: number) => new Date(ms).toLocaleDateString('en-CA', { timeZone: ctx.ruleset.zone })
-  const all: { s: number; failed: number; meters: number; codes: FindingCode[] }[] = []
+  const all: { s: number; failed: number; meters: number; codes: FindingCode[]; warnings: number }[] = []
   for (let s = Math.ceil(req.from.getTime() / G) * G; s + D <= req.to.getTime(); s += G) {
     const w: WindowPlan = {
       ...aWindow('2022-01-01'),
@@ -71,18 +73,21 @@ function oracle(req: SlotRequest, ctx: SlotContext) {
     }
     delete (w as { id?: string }).id
     const a = assess([w], { ...ctx, background: ctx.background ?? [] })
+    const findings = a.windows[0]!.findings.filter((f) => !waive.has(f.code))
     // SCHEDULE_CONTENT (here: no changeRef) is about what a window says, never about when it is.
-    const codes = [
-      ...new Set(
-        a.windows[0]!.findings.filter((f) => f.code !== 'SCHEDULE_CONTENT' && !waive.has(f.code) && SEVERITY_RANK[f.severity] < tol).map(
-          (f) => f.code,
-        ),
-      ),
-    ]
+    const codes = [...new Set(findings.filter((f) => f.code !== 'SCHEDULE_CONTENT' && SEVERITY_RANK[f.severity] < tol).map((f) => f.code))]
+    const own = (ctx.background ?? []).some(
+      (b) =>
+        b.party === w.party && !['draft', 'rejected', 'cancelled'].includes(b.status) && b.start.getTime() < s + D && s < b.end.getTime(),
+    )
+    if (own && !waive.has('OVERLAP') && !codes.includes('OVERLAP')) codes.push('OVERLAP')
+    const warnings = new Set(findings.filter((f) => f.severity !== 'info').map((f) => f.code)).size
     const im = assessImpact(w, impact)
-    all.push({ s, failed: im.expectedFailedTopUps, meters: im.metersAffected, codes })
+    all.push({ s, failed: im.expectedFailedTopUps, meters: im.metersAffected, codes, warnings })
   }
-  const pass = all.filter((c) => c.codes.length === 0).sort((a, b) => a.failed - b.failed || a.meters - b.meters || a.s - b.s)
+  const pass = all
+    .filter((c) => c.codes.length === 0)
+    .sort((a, b) => a.warnings - b.warnings || a.failed - b.failed || a.meters - b.meters || a.s - b.s)
   const chosen: number[] = []
   const days = new Set<string>()
   for (const c of pass) {
