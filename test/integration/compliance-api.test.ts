@@ -349,7 +349,7 @@ t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', a
   )
   t.match(
     text,
-    / 1 {2}DSP-TR-01 2021-11-14T00:00 {2}red {4}✖ MONTHLY_CAP {2}✖ NOTICE_PERIOD {2}▲ PREPAYMENT_PEAK {2}▲ WINTER {2}· SCHEDULE_CONTENT\n/,
+    / 1 {2}DSP-TR-01 2021-11-14T00:00 {2}red {6}✖\? MONTHLY_CAP {2}✖ NOTICE_PERIOD {2}▲ PREPAYMENT_PEAK {2}▲ WINTER {2}· SCHEDULE_CONTENT\n/,
   )
   const again = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: () => {} })
   t.equal(again.windows, 14, 'running it twice shows the same scenario, nothing duplicated')
