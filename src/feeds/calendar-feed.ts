@@ -157,14 +157,26 @@ export function blackoutUid(blackoutId: string): string {
 }
 
 /**
- * The SUMMARY of a window: party, reference, impact and title; cancelled and rejected windows are
- * prefixed, for clients that ignore STATUS in subscribed calendars.
+ * The SUMMARY of a window: party, reference, impact and title; the party is left out when the
+ * reference already starts with it (a whole word, any case), so it is never written twice.
+ * Cancelled and rejected windows are prefixed, for clients that ignore STATUS in subscribed calendars.
  *
- * @example windowSummary(w) // 'DSP DSP-TR-01: outage — Technical refresh'
+ * @example windowSummary({ party: 'DSP', reference: 'DSP-TR-01', impact: 'outage', title: 'Technical refresh', status: 'agreed' })
+ * // 'DSP-TR-01: outage — Technical refresh'
+ * @example windowSummary({ party: 'DSP', reference: 'TR-01', impact: 'outage', title: 'Technical refresh', status: 'agreed' })
+ * // 'DSP TR-01: outage — Technical refresh'
  */
 export function windowSummary(w: Pick<MaintenanceWindow, 'party' | 'reference' | 'impact' | 'title' | 'status'>): string {
   const prefix = w.status === 'cancelled' ? 'Cancelled: ' : w.status === 'rejected' ? 'Rejected: ' : ''
-  return `${prefix}${w.party} ${w.reference}: ${IMPACT_LABEL[w.impact]} — ${w.title}`
+  const ref = referenceNamesParty(w.reference, w.party) ? w.reference : `${w.party} ${w.reference}`
+  return `${prefix}${ref}: ${IMPACT_LABEL[w.impact]} — ${w.title}`
+}
+
+/** True when `reference` starts with `party` as a whole word ('DSP-TR-01', 'dsp 7'; not 'DSPX-1'). */
+function referenceNamesParty(reference: string, party: string): boolean {
+  if (party === '' || reference.length < party.length) return false
+  if (reference.slice(0, party.length).toLowerCase() !== party.toLowerCase()) return false
+  return reference.length === party.length || !/[\p{L}\p{N}]/u.test(reference.charAt(party.length))
 }
 
 /** Memoises escaped "Name (id), Name (id)" TEXT: windows repeat the same few lists. */

@@ -32,7 +32,7 @@ import { unknownIds } from './reference-service.ts'
 export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository.ts'
 
 /** Bump when the rendering changes, so that cached bodies and ETags move with it. */
-const RENDER_VERSION = 'feed-1'
+const RENDER_VERSION = 'feed-2'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
 const DAY_MS = 86_400_000
