@@ -84,6 +84,52 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque)
 }
 
+const HTTP_DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const HTTP_MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+/** The three forms of an HTTP-date (RFC 9110 §5.6.7): IMF-fixdate, then the obsolete RFC 850 and asctime forms. */
+const HTTP_DATE = new RegExp(
+  `^(?:${HTTP_DAY}, \\d{2} ${HTTP_MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${HTTP_MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|${HTTP_DAY} ${HTTP_MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`,
+)
+
+/**
+ * Epoch ms of an HTTP-date (RFC 9110 §5.6.7), or undefined when the value is not one (a list of
+ * dates, or any other text): such an If-Modified-Since is ignored (§13.1.3).
+ *
+ * @example parseHttpDate('Sun, 14 Nov 2021 00:00:00 GMT') // 1636848000000
+ * @example parseHttpDate('yesterday') // undefined
+ */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const v = value.trim()
+  if (!HTTP_DATE.test(v)) return undefined
+  // asctime has no zone: it is GMT. RFC 850's two-digit year is read by Date.parse (as 19xx/20xx).
+  const ms = Date.parse(/GMT$/.test(v) ? v : `${v} GMT`)
+  if (!Number.isFinite(ms)) return undefined
+  // Date.parse rolls 31 Feb over into March; an IMF-fixdate must read back as itself.
+  if (v.charAt(3) === ',' && new Date(ms).toUTCString() !== v) return undefined
+  return ms
+}
+
+/**
+ * Whether a GET or HEAD of a representation last modified at `lastModified` is answered 304
+ * (RFC 9110 §13.2.2): If-None-Match when sent, and If-Modified-Since only without it; an
+ * If-Modified-Since that is not an HTTP-date is ignored; dates compare to the second.
+ *
+ * @example notModified({ ifModifiedSince: 'Sun, 14 Nov 2021 00:00:00 GMT' }, '"a"', new Date('2021-11-13T23:59:59.5Z')) // true
+ */
+export function notModified(
+  headers: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
+  etag: string,
+  lastModified: Date,
+): boolean {
+  if (headers.ifNoneMatch !== undefined && headers.ifNoneMatch.trim() !== '') return matchesIfNoneMatch(headers.ifNoneMatch, etag)
+  const since = parseHttpDate(headers.ifModifiedSince)
+  if (since === undefined) return false
+  return Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000)
+}
+
 const compactUtc = (d: Date) =>
   d
     .toISOString()
@@ -386,10 +432,14 @@ export function createFeedsService(deps: {
     },
 
     /**
-     * The feed behind a token: 304 when If-None-Match names the current ETag, else 200 with the
-     * body. 404 for an unknown or revoked token (or a revoked owner key).
+     * The feed behind a token (GET or HEAD): 304 when If-None-Match names the current ETag or,
+     * without If-None-Match, when nothing changed since If-Modified-Since; else 200 with the body.
+     * 404 for an unknown or revoked token (or a revoked owner key).
      */
-    async render(token: string, opts: { baseUrl: string; ifNoneMatch?: string | undefined }): Promise<FeedAnswer> {
+    async render(
+      token: string,
+      opts: { baseUrl: string; ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
+    ): Promise<FeedAnswer> {
       const feed = await (async () => {
         if (!/^[A-Za-z0-9_-]{32,128}$/.test(token)) return undefined
         const hash = sha256(token)
@@ -399,7 +449,7 @@ export function createFeedsService(deps: {
       const now = clock.now()
       const t = now.getTime()
       const answer = (hit: { etag: string; body: Uint8Array; lastModified: Date }): FeedAnswer =>
-        matchesIfNoneMatch(opts.ifNoneMatch, hit.etag)
+        notModified(opts, hit.etag, hit.lastModified)
           ? { status: 304, etag: hit.etag, lastModified: hit.lastModified }
           : { status: 200, body: hit.body, etag: hit.etag, lastModified: hit.lastModified }
 

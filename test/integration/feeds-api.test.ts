@@ -197,6 +197,71 @@ t.test('UID stable and SEQUENCE increasing across an edit; 304 while unchanged, 
 })
 
 t.test(
+  'If-Modified-Since: 304 when nothing changed since (to the second), 200 after a change; If-None-Match wins; a bad date is ignored',
+  async (t) => {
+    const w = await window({ reference: 'DSP-IMS' })
+    const feed = await createFeed({ name: 'all', filter: {} })
+    const first = await app.inject({ url: feed.path })
+    t.equal(first.statusCode, 200)
+    const lastModified = String(first.headers['last-modified'])
+    const lm = Date.parse(lastModified)
+    t.ok(Number.isFinite(lm), `Last-Modified is an HTTP-date: ${lastModified}`)
+    const get = (headers: Record<string, string>, method: 'GET' | 'HEAD' = 'GET') => app.inject({ method, url: feed.path, headers })
+    const at = (ms: number) => new Date(ms).toUTCString()
+
+    const same = await get({ 'if-modified-since': lastModified })
+    t.equal(same.statusCode, 304, 'the Last-Modified date itself')
+    t.equal(same.body, '')
+    t.equal(same.headers.etag, first.headers.etag, '304 carries the ETag')
+    t.equal(same.headers['last-modified'], lastModified, 'and Last-Modified')
+    t.equal((await get({ 'if-modified-since': at(lm + 3_600_000) })).statusCode, 304, 'a later date')
+    t.equal((await get({ 'if-modified-since': at(lm + 999) })).statusCode, 304, 'the same second')
+    t.equal((await get({ 'if-modified-since': at(lm - 1000) })).statusCode, 200, 'a second earlier')
+    t.equal((await get({ 'if-modified-since': lastModified }, 'HEAD')).statusCode, 304, 'HEAD too')
+    const rfc850 = new Date(lm + 86_400_000)
+    const obsolete = `${rfc850.toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' })}, ${rfc850.toUTCString().slice(5, 7)}-${rfc850.toUTCString().slice(8, 11)}-${rfc850.toUTCString().slice(14, 16)} ${rfc850.toUTCString().slice(17)}`
+    t.equal((await get({ 'if-modified-since': obsolete })).statusCode, 304, `the obsolete RFC 850 form: ${obsolete}`)
+
+    for (const bad of [
+      'yesterday',
+      '2999-01-01T00:00:00Z',
+      `${at(lm + 3_600_000)}, ${at(lm + 3_600_000)}`,
+      'Wed, 31 Feb 2099 00:00:00 GMT',
+      '',
+    ]) {
+      const r = await get({ 'if-modified-since': bad })
+      t.equal(r.statusCode, 200, `not an HTTP-date, ignored: "${bad}"`)
+      t.ok(r.body.startsWith('BEGIN:VCALENDAR'))
+    }
+
+    t.equal(
+      (await get({ 'if-none-match': '"other"', 'if-modified-since': at(lm + 3_600_000) })).statusCode,
+      200,
+      'If-None-Match not matching: 200 whatever If-Modified-Since says',
+    )
+    t.equal(
+      (await get({ 'if-none-match': String(first.headers.etag), 'if-modified-since': at(lm - 86_400_000) })).statusCode,
+      304,
+      'If-None-Match matching: 304 though If-Modified-Since is earlier',
+    )
+
+    ctx.clock.advance(60_000)
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...dsp, 'if-match': `"${w.version}"`, 'content-type': 'application/merge-patch+json' },
+      payload: JSON.stringify({ title: 'Retitled' }),
+    })
+    t.equal(patch.statusCode, 200, patch.body)
+    const changed = await get({ 'if-modified-since': lastModified })
+    t.equal(changed.statusCode, 200, 'changed since: 200')
+    t.ok(Date.parse(String(changed.headers['last-modified'])) > lm, 'a later Last-Modified')
+    t.match(changed.body, /Retitled/)
+    t.equal((await get({ 'if-modified-since': String(changed.headers['last-modified']) })).statusCode, 304, 'and 304 again from it')
+  },
+)
+
+t.test(
   'an unchanged feed is answered from memory until a change is committed: an edit (even in SQL) or a window leaving the filter changes the ETag',
   async (t) => {
     const w = await window({ reference: 'DSP-C1' })
