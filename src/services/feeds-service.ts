@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { DateTime } from 'luxon'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { ALL_TABLES, type ChangeNotifications } from '../db/change-notifications.ts'
 import {
@@ -20,7 +21,7 @@ import {
   type Severity,
 } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
-import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
+import { blackoutSeries, type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
@@ -36,9 +37,8 @@ const RENDER_VERSION = 'feed-2'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
 const DAY_MS = 86_400_000
-/** Blackout periods are expanded over the feed's windows and the coming year, clipped to this span around today. */
-const BLACKOUT_PAST_DAYS = 31
-const BLACKOUT_FUTURE_DAYS = 731
+/** The longest span blackouts and bank holidays are written over (from its start), about ten years. */
+const BLACKOUT_MAX_DAYS = 3653
 const CACHE_ENTRIES = 32
 /** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
 const HOLIDAY_LABEL = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/
@@ -264,14 +264,18 @@ export function createFeedsService(deps: {
     if (problems.length) throw unknownIds(problems)
   }
 
-  /** The range blackouts are expanded over: the feed's windows and the coming year, clipped to [today − 31 days, today + 731 days]. */
+  /**
+   * The range blackouts and bank holidays are written over: from the first day (Europe/London) of
+   * the earliest window's month to a year after the later of today and the latest window's end;
+   * with no windows, today to a year ahead. At most BLACKOUT_MAX_DAYS long (cut at the far end).
+   */
   function blackoutRange(v: FeedVersion, now: Date): [Date, Date] {
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
-    const lo = today - BLACKOUT_PAST_DAYS * DAY_MS
-    const hi = today + BLACKOUT_FUTURE_DAYS * DAY_MS
-    const from = Math.max(lo, Math.min(today, v.minStart?.getTime() ?? today))
-    const to = Math.min(hi, Math.max(today + 366 * DAY_MS, v.maxEnd?.getTime() ?? 0))
-    return [new Date(from), new Date(to)]
+    const from = v.minStart ? DateTime.fromJSDate(v.minStart, { zone: 'Europe/London' }).startOf('month').toMillis() : today
+    const to = DateTime.fromMillis(Math.max(today, v.maxEnd?.getTime() ?? 0), { zone: 'UTC' })
+      .plus({ years: 1 })
+      .toMillis()
+    return [new Date(from), new Date(Math.min(to, from + BLACKOUT_MAX_DAYS * DAY_MS))]
   }
 
   async function blackoutsFor(feed: FeedRecord, range: [Date, Date], now: Date): Promise<FeedBlackout[]> {
@@ -292,9 +296,25 @@ export function createFeedsService(deps: {
           continue
         const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
         const sequence = /^\d+$/.test(layer.version ?? '') ? Number(layer.version) - 1 : 0
+        // A recurring layer is one event with an RRULE; what the rule cannot hold follows as single events.
+        const expandCtx = { calendars: ctx.calendars, holidayCalendars: cals }
+        const recurring = layer.recurrence ? blackoutSeries(layer, from, to, expandCtx) : undefined
+        if (recurring?.series) {
+          const { start, end, ...recurrence } = recurring.series
+          out.push({
+            id: layer.id,
+            name: layer.name,
+            category: layer.category,
+            start,
+            end,
+            description: `${layer.legalBasis} (${layer.severity}; owner ${layer.owner})`,
+            sequence,
+            recurrence,
+          })
+        }
         // Holiday-based layers give one period per nation calendar: one event per period, naming the calendars.
         const periods = new Map<string, { start: Date; end: Date; label: string | undefined; cals: string[] }>()
-        for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: cals })) {
+        for (const p of recurring?.singles ?? expandLayer(layer, from, to, expandCtx)) {
           const m = p.label ? HOLIDAY_LABEL.exec(p.label) : null
           const label = m ? `${m[1]} ${m[2]}` : p.label
           const key = `${p.start.getTime()}/${p.end.getTime()}/${label ?? ''}`
@@ -468,7 +488,11 @@ export function createFeedsService(deps: {
       const validatedAt = generation
       const v = await feedsRepository.version(db, feed.filter, now)
       const withBlackouts = !!(feed.filter.includeBlackouts || feed.filter.includeBankHolidays)
-      const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null)
+      // Blackouts run to a year after today once today is past the last window: the body then moves
+      // at each UTC midnight, so Last-Modified does too (If-Modified-Since must not hide the change).
+      const today = new Date(Math.floor(t / DAY_MS) * DAY_MS)
+      const rangeMoved = withBlackouts && (v.maxEnd === null || today.getTime() >= v.maxEnd.getTime()) ? today : null
+      const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null, rangeMoved)
       lastModified.setUTCMilliseconds(0)
       const key = sha256(
         JSON.stringify([
