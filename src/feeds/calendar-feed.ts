@@ -11,6 +11,7 @@ import {
   EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   escapeText,
+  formatLondonWallTime,
   LONDON_TZID,
   type TimeMode,
   dateTimeLine,
@@ -50,6 +51,24 @@ export interface FeedBlackout {
   sequence?: number
   /** LAST-MODIFIED when given. */
   updatedAt?: Date
+  /**
+   * When given, the event is a recurring series (see `blackoutSeries`): `start`/`end` are its first
+   * occurrence, written with `recurrence.tzid` (the only zone written is Europe/London, whose
+   * VTIMEZONE the feed then carries in either time mode: a local recurrence has no UTC form).
+   */
+  recurrence?: FeedRecurrence
+}
+
+/** The recurrence of a series event: RRULE and EXDATE in its zone's wall time (RFC 5545 §3.8.5). */
+export interface FeedRecurrence {
+  /** The rule without DTSTART, COUNT or UNTIL, e.g. 'FREQ=DAILY'. */
+  rrule: string
+  /** Zone of DTSTART, DTEND and EXDATE. */
+  tzid: typeof LONDON_TZID
+  /** The last occurrence's start (RRULE UNTIL, in UTC). */
+  until: Date
+  /** Starts of the rule's occurrences left out (EXDATE), each at the rule's wall time. */
+  exdates?: readonly Date[]
 }
 
 /** Reference data used for names in descriptions; each defaults to the shipped list. */
@@ -157,14 +176,26 @@ export function blackoutUid(blackoutId: string): string {
 }
 
 /**
- * The SUMMARY of a window: party, reference, impact and title; cancelled and rejected windows are
- * prefixed, for clients that ignore STATUS in subscribed calendars.
+ * The SUMMARY of a window: party, reference, impact and title; the party is left out when the
+ * reference already starts with it (a whole word, any case), so it is never written twice.
+ * Cancelled and rejected windows are prefixed, for clients that ignore STATUS in subscribed calendars.
  *
- * @example windowSummary(w) // 'DSP DSP-TR-01: outage — Technical refresh'
+ * @example windowSummary({ party: 'DSP', reference: 'DSP-TR-01', impact: 'outage', title: 'Technical refresh', status: 'agreed' })
+ * // 'DSP-TR-01: outage — Technical refresh'
+ * @example windowSummary({ party: 'DSP', reference: 'TR-01', impact: 'outage', title: 'Technical refresh', status: 'agreed' })
+ * // 'DSP TR-01: outage — Technical refresh'
  */
 export function windowSummary(w: Pick<MaintenanceWindow, 'party' | 'reference' | 'impact' | 'title' | 'status'>): string {
   const prefix = w.status === 'cancelled' ? 'Cancelled: ' : w.status === 'rejected' ? 'Rejected: ' : ''
-  return `${prefix}${w.party} ${w.reference}: ${IMPACT_LABEL[w.impact]} — ${w.title}`
+  const ref = referenceNamesParty(w.reference, w.party) ? w.reference : `${w.party} ${w.reference}`
+  return `${prefix}${ref}: ${IMPACT_LABEL[w.impact]} — ${w.title}`
+}
+
+/** True when `reference` starts with `party` as a whole word ('DSP-TR-01', 'dsp 7'; not 'DSPX-1'). */
+function referenceNamesParty(reference: string, party: string): boolean {
+  if (party === '' || reference.length < party.length) return false
+  if (reference.slice(0, party.length).toLowerCase() !== party.toLowerCase()) return false
+  return reference.length === party.length || !/[\p{L}\p{N}]/u.test(reference.charAt(party.length))
 }
 
 /** Memoises escaped "Name (id), Name (id)" TEXT: windows repeat the same few lists. */
@@ -272,10 +303,8 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
   }
   out.line(`REFRESH-INTERVAL;VALUE=DURATION:${meta.refreshInterval}`)
   out.line(`X-PUBLISHED-TTL:${meta.refreshInterval}`)
-  if (mode === 'europe-london') {
-    out.line(`X-WR-TIMEZONE:${LONDON_TZID}`)
-    for (const l of EUROPE_LONDON_VTIMEZONE) out.line(l)
-  }
+  if (mode === 'europe-london') out.line(`X-WR-TIMEZONE:${LONDON_TZID}`)
+  if (mode === 'europe-london' || blackouts.some((b) => b.recurrence)) for (const l of EUROPE_LONDON_VTIMEZONE) out.line(l)
 
   // Each VEVENT's short fixed lines (all under 75 octets) go out as one chunk.
   for (const item of items) {
@@ -316,10 +345,15 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
       )
     } else {
       const b = item.blackout
-      out.lines(
-        `${dtstamp}${CRLF}${dateTimeLine('DTSTART', b.start, mode)}${CRLF}${dateTimeLine('DTEND', b.end, mode)}${CRLF}` +
-          `SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}${CRLF}STATUS:CONFIRMED${CRLF}`,
-      )
+      const r = b.recurrence
+      const times = r
+        ? `DTSTART;TZID=${r.tzid}:${formatLondonWallTime(b.start)}${CRLF}DTEND;TZID=${r.tzid}:${formatLondonWallTime(b.end)}${CRLF}`
+        : `${dateTimeLine('DTSTART', b.start, mode)}${CRLF}${dateTimeLine('DTEND', b.end, mode)}${CRLF}`
+      out.lines(`${dtstamp}${CRLF}${times}SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}${CRLF}STATUS:CONFIRMED${CRLF}`)
+      if (r) {
+        out.raw(`RRULE:${r.rrule};UNTIL=${formatUtcDateTime(r.until)}`).end()
+        if (r.exdates?.length) out.raw(`EXDATE;TZID=${r.tzid}:${r.exdates.map(formatLondonWallTime).join(',')}`).end()
+      }
       if (b.updatedAt) out.line(`LAST-MODIFIED:${formatUtcDateTime(b.updatedAt)}`)
       out.raw('SUMMARY:').text(`Blackout: ${b.name}`).end()
       out.raw('DESCRIPTION:').text(b.name)

@@ -5,11 +5,13 @@
  * import { renderCalendarFeed } from './feeds/index.ts'
  * const body = renderCalendarFeed({ meta, windows })
  */
+export { type BlackoutSeries, blackoutSeries } from './blackout-series.ts'
 export {
   CANCELLED_RETENTION_DAYS,
   type CalendarFeedInput,
   type FeedBlackout,
   type FeedMeta,
+  type FeedRecurrence,
   type FeedReference,
   type IcsStatus,
   blackoutUid,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { DateTime } from 'luxon'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { ALL_TABLES, type ChangeNotifications } from '../db/change-notifications.ts'
 import {
@@ -20,7 +21,7 @@ import {
   type Severity,
 } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
-import { type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
+import { blackoutSeries, type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
@@ -32,13 +33,12 @@ import { unknownIds } from './reference-service.ts'
 export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository.ts'
 
 /** Bump when the rendering changes, so that cached bodies and ETags move with it. */
-const RENDER_VERSION = 'feed-1'
+const RENDER_VERSION = 'feed-2'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
 const DAY_MS = 86_400_000
-/** Blackout periods are expanded over the feed's windows and the coming year, clipped to this span around today. */
-const BLACKOUT_PAST_DAYS = 31
-const BLACKOUT_FUTURE_DAYS = 731
+/** The longest span blackouts and bank holidays are written over (from its start), about ten years. */
+const BLACKOUT_MAX_DAYS = 3653
 const CACHE_ENTRIES = 32
 /** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
 const HOLIDAY_LABEL = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/
@@ -82,6 +82,52 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   if (header.trim() === '*') return true
   const opaque = etag.replace(/^W\//, '')
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque)
+}
+
+const HTTP_DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const HTTP_MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+/** The three forms of an HTTP-date (RFC 9110 §5.6.7): IMF-fixdate, then the obsolete RFC 850 and asctime forms. */
+const HTTP_DATE = new RegExp(
+  `^(?:${HTTP_DAY}, \\d{2} ${HTTP_MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${HTTP_MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|${HTTP_DAY} ${HTTP_MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`,
+)
+
+/**
+ * Epoch ms of an HTTP-date (RFC 9110 §5.6.7), or undefined when the value is not one (a list of
+ * dates, or any other text): such an If-Modified-Since is ignored (§13.1.3).
+ *
+ * @example parseHttpDate('Sun, 14 Nov 2021 00:00:00 GMT') // 1636848000000
+ * @example parseHttpDate('yesterday') // undefined
+ */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const v = value.trim()
+  if (!HTTP_DATE.test(v)) return undefined
+  // asctime has no zone: it is GMT. RFC 850's two-digit year is read by Date.parse (as 19xx/20xx).
+  const ms = Date.parse(/GMT$/.test(v) ? v : `${v} GMT`)
+  if (!Number.isFinite(ms)) return undefined
+  // Date.parse rolls 31 Feb over into March; an IMF-fixdate must read back as itself.
+  if (v.charAt(3) === ',' && new Date(ms).toUTCString() !== v) return undefined
+  return ms
+}
+
+/**
+ * Whether a GET or HEAD of a representation last modified at `lastModified` is answered 304
+ * (RFC 9110 §13.2.2): If-None-Match when sent, and If-Modified-Since only without it; an
+ * If-Modified-Since that is not an HTTP-date is ignored; dates compare to the second.
+ *
+ * @example notModified({ ifModifiedSince: 'Sun, 14 Nov 2021 00:00:00 GMT' }, '"a"', new Date('2021-11-13T23:59:59.5Z')) // true
+ */
+export function notModified(
+  headers: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
+  etag: string,
+  lastModified: Date,
+): boolean {
+  if (headers.ifNoneMatch !== undefined && headers.ifNoneMatch.trim() !== '') return matchesIfNoneMatch(headers.ifNoneMatch, etag)
+  const since = parseHttpDate(headers.ifModifiedSince)
+  if (since === undefined) return false
+  return Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000)
 }
 
 const compactUtc = (d: Date) =>
@@ -218,14 +264,18 @@ export function createFeedsService(deps: {
     if (problems.length) throw unknownIds(problems)
   }
 
-  /** The range blackouts are expanded over: the feed's windows and the coming year, clipped to [today − 31 days, today + 731 days]. */
+  /**
+   * The range blackouts and bank holidays are written over: from the first day (Europe/London) of
+   * the earliest window's month to a year after the later of today and the latest window's end;
+   * with no windows, today to a year ahead. At most BLACKOUT_MAX_DAYS long (cut at the far end).
+   */
   function blackoutRange(v: FeedVersion, now: Date): [Date, Date] {
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
-    const lo = today - BLACKOUT_PAST_DAYS * DAY_MS
-    const hi = today + BLACKOUT_FUTURE_DAYS * DAY_MS
-    const from = Math.max(lo, Math.min(today, v.minStart?.getTime() ?? today))
-    const to = Math.min(hi, Math.max(today + 366 * DAY_MS, v.maxEnd?.getTime() ?? 0))
-    return [new Date(from), new Date(to)]
+    const from = v.minStart ? DateTime.fromJSDate(v.minStart, { zone: 'Europe/London' }).startOf('month').toMillis() : today
+    const to = DateTime.fromMillis(Math.max(today, v.maxEnd?.getTime() ?? 0), { zone: 'UTC' })
+      .plus({ years: 1 })
+      .toMillis()
+    return [new Date(from), new Date(Math.min(to, from + BLACKOUT_MAX_DAYS * DAY_MS))]
   }
 
   async function blackoutsFor(feed: FeedRecord, range: [Date, Date], now: Date): Promise<FeedBlackout[]> {
@@ -246,9 +296,25 @@ export function createFeedsService(deps: {
           continue
         const cals = f.regions?.length ? calendarsForRegions(f.regions, ctx.regions) : [...NATION_CALENDAR_IDS]
         const sequence = /^\d+$/.test(layer.version ?? '') ? Number(layer.version) - 1 : 0
+        // A recurring layer is one event with an RRULE; what the rule cannot hold follows as single events.
+        const expandCtx = { calendars: ctx.calendars, holidayCalendars: cals }
+        const recurring = layer.recurrence ? blackoutSeries(layer, from, to, expandCtx) : undefined
+        if (recurring?.series) {
+          const { start, end, ...recurrence } = recurring.series
+          out.push({
+            id: layer.id,
+            name: layer.name,
+            category: layer.category,
+            start,
+            end,
+            description: `${layer.legalBasis} (${layer.severity}; owner ${layer.owner})`,
+            sequence,
+            recurrence,
+          })
+        }
         // Holiday-based layers give one period per nation calendar: one event per period, naming the calendars.
         const periods = new Map<string, { start: Date; end: Date; label: string | undefined; cals: string[] }>()
-        for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: cals })) {
+        for (const p of recurring?.singles ?? expandLayer(layer, from, to, expandCtx)) {
           const m = p.label ? HOLIDAY_LABEL.exec(p.label) : null
           const label = m ? `${m[1]} ${m[2]}` : p.label
           const key = `${p.start.getTime()}/${p.end.getTime()}/${label ?? ''}`
@@ -386,10 +452,14 @@ export function createFeedsService(deps: {
     },
 
     /**
-     * The feed behind a token: 304 when If-None-Match names the current ETag, else 200 with the
-     * body. 404 for an unknown or revoked token (or a revoked owner key).
+     * The feed behind a token (GET or HEAD): 304 when If-None-Match names the current ETag or,
+     * without If-None-Match, when nothing changed since If-Modified-Since; else 200 with the body.
+     * 404 for an unknown or revoked token (or a revoked owner key).
      */
-    async render(token: string, opts: { baseUrl: string; ifNoneMatch?: string | undefined }): Promise<FeedAnswer> {
+    async render(
+      token: string,
+      opts: { baseUrl: string; ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
+    ): Promise<FeedAnswer> {
       const feed = await (async () => {
         if (!/^[A-Za-z0-9_-]{32,128}$/.test(token)) return undefined
         const hash = sha256(token)
@@ -399,7 +469,7 @@ export function createFeedsService(deps: {
       const now = clock.now()
       const t = now.getTime()
       const answer = (hit: { etag: string; body: Uint8Array; lastModified: Date }): FeedAnswer =>
-        matchesIfNoneMatch(opts.ifNoneMatch, hit.etag)
+        notModified(opts, hit.etag, hit.lastModified)
           ? { status: 304, etag: hit.etag, lastModified: hit.lastModified }
           : { status: 200, body: hit.body, etag: hit.etag, lastModified: hit.lastModified }
 
@@ -418,7 +488,11 @@ export function createFeedsService(deps: {
       const validatedAt = generation
       const v = await feedsRepository.version(db, feed.filter, now)
       const withBlackouts = !!(feed.filter.includeBlackouts || feed.filter.includeBankHolidays)
-      const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null)
+      // Blackouts run to a year after today once today is past the last window: the body then moves
+      // at each UTC midnight, so Last-Modified does too (If-Modified-Since must not hide the change).
+      const today = new Date(Math.floor(t / DAY_MS) * DAY_MS)
+      const rangeMoved = withBlackouts && (v.maxEnd === null || today.getTime() >= v.maxEnd.getTime()) ? today : null
+      const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null, rangeMoved)
       lastModified.setUTCMilliseconds(0)
       const key = sha256(
         JSON.stringify([

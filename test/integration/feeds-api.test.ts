@@ -197,6 +197,71 @@ t.test('UID stable and SEQUENCE increasing across an edit; 304 while unchanged, 
 })
 
 t.test(
+  'If-Modified-Since: 304 when nothing changed since (to the second), 200 after a change; If-None-Match wins; a bad date is ignored',
+  async (t) => {
+    const w = await window({ reference: 'DSP-IMS' })
+    const feed = await createFeed({ name: 'all', filter: {} })
+    const first = await app.inject({ url: feed.path })
+    t.equal(first.statusCode, 200)
+    const lastModified = String(first.headers['last-modified'])
+    const lm = Date.parse(lastModified)
+    t.ok(Number.isFinite(lm), `Last-Modified is an HTTP-date: ${lastModified}`)
+    const get = (headers: Record<string, string>, method: 'GET' | 'HEAD' = 'GET') => app.inject({ method, url: feed.path, headers })
+    const at = (ms: number) => new Date(ms).toUTCString()
+
+    const same = await get({ 'if-modified-since': lastModified })
+    t.equal(same.statusCode, 304, 'the Last-Modified date itself')
+    t.equal(same.body, '')
+    t.equal(same.headers.etag, first.headers.etag, '304 carries the ETag')
+    t.equal(same.headers['last-modified'], lastModified, 'and Last-Modified')
+    t.equal((await get({ 'if-modified-since': at(lm + 3_600_000) })).statusCode, 304, 'a later date')
+    t.equal((await get({ 'if-modified-since': at(lm + 999) })).statusCode, 304, 'the same second')
+    t.equal((await get({ 'if-modified-since': at(lm - 1000) })).statusCode, 200, 'a second earlier')
+    t.equal((await get({ 'if-modified-since': lastModified }, 'HEAD')).statusCode, 304, 'HEAD too')
+    const rfc850 = new Date(lm + 86_400_000)
+    const obsolete = `${rfc850.toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' })}, ${rfc850.toUTCString().slice(5, 7)}-${rfc850.toUTCString().slice(8, 11)}-${rfc850.toUTCString().slice(14, 16)} ${rfc850.toUTCString().slice(17)}`
+    t.equal((await get({ 'if-modified-since': obsolete })).statusCode, 304, `the obsolete RFC 850 form: ${obsolete}`)
+
+    for (const bad of [
+      'yesterday',
+      '2999-01-01T00:00:00Z',
+      `${at(lm + 3_600_000)}, ${at(lm + 3_600_000)}`,
+      'Wed, 31 Feb 2099 00:00:00 GMT',
+      '',
+    ]) {
+      const r = await get({ 'if-modified-since': bad })
+      t.equal(r.statusCode, 200, `not an HTTP-date, ignored: "${bad}"`)
+      t.ok(r.body.startsWith('BEGIN:VCALENDAR'))
+    }
+
+    t.equal(
+      (await get({ 'if-none-match': '"other"', 'if-modified-since': at(lm + 3_600_000) })).statusCode,
+      200,
+      'If-None-Match not matching: 200 whatever If-Modified-Since says',
+    )
+    t.equal(
+      (await get({ 'if-none-match': String(first.headers.etag), 'if-modified-since': at(lm - 86_400_000) })).statusCode,
+      304,
+      'If-None-Match matching: 304 though If-Modified-Since is earlier',
+    )
+
+    ctx.clock.advance(60_000)
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/v1/windows/${w.id}`,
+      headers: { ...dsp, 'if-match': `"${w.version}"`, 'content-type': 'application/merge-patch+json' },
+      payload: JSON.stringify({ title: 'Retitled' }),
+    })
+    t.equal(patch.statusCode, 200, patch.body)
+    const changed = await get({ 'if-modified-since': lastModified })
+    t.equal(changed.statusCode, 200, 'changed since: 200')
+    t.ok(Date.parse(String(changed.headers['last-modified'])) > lm, 'a later Last-Modified')
+    t.match(changed.body, /Retitled/)
+    t.equal((await get({ 'if-modified-since': String(changed.headers['last-modified']) })).statusCode, 304, 'and 304 again from it')
+  },
+)
+
+t.test(
   'an unchanged feed is answered from memory until a change is committed: an edit (even in SQL) or a window leaving the filter changes the ETag',
   async (t) => {
     const w = await window({ reference: 'DSP-C1' })
@@ -302,8 +367,13 @@ t.test('statuses filter and Europe/London times; blackouts and bank holidays as 
     transparent.some((e) => e.categories.includes('winter')),
     'the winter layer',
   )
-  const xmas = transparent.find((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2021-12-25T00:00:00Z'))
-  t.ok(xmas, 'Christmas Day 2021 as a bank holiday')
+  const xmas = transparent.find((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2022-12-25T00:00:00Z'))
+  t.ok(xmas, 'Christmas Day 2022 as a bank holiday')
+  t.same(
+    transparent.filter((e) => e.end <= Date.parse('2022-05-01T00:00:00+01:00')).map((e) => `${e.uid} ${new Date(e.start).toISOString()}`),
+    [],
+    "nothing before the first day of the earliest window's month (May 2022), though today is 1 October 2021",
+  )
   t.ok(b.filter((e) => e.transp !== 'TRANSPARENT').length >= 3, 'windows are still there')
   t.equal(new Set(b.map((e) => e.uid)).size, b.length, 'UIDs are unique')
   const again = parse((await app.inject({ url: withBlackouts.path })).body)
@@ -313,6 +383,60 @@ t.test('statuses filter and Europe/London times; blackouts and bank holidays as 
     'blackout UIDs are stable',
   )
 })
+
+t.test(
+  "a feed of 2021-22 windows read years later: blackouts from the windows' first month, recurring layers as RRULE events, 304 when unchanged",
+  async (t) => {
+    for (const [i, day] of ['2021-11-14', '2022-03-13', '2022-07-17'].entries())
+      await window({ reference: `DSP-TR-0${i + 1}`, start: `${day}T00:00:00Z`, end: `${day}T06:00:00Z` })
+    ctx.clock.set('2026-12-01T09:00:00Z')
+    const feed = await createFeed({ name: 'DSP TR with blackouts', filter: { includeBlackouts: true, includeBankHolidays: true } })
+    const r = await app.inject({ url: feed.path })
+    t.equal(r.statusCode, 200)
+    const events = parse(r.body)
+    const kinds = new Map<string, number>()
+    for (const e of events) {
+      const kind = e.transp !== 'TRANSPARENT' ? 'window' : (/^blackout-(bank-holiday|[a-z-]+?)(-\d{8}T|@)/.exec(e.uid)?.[1] ?? e.uid)
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+    }
+    t.comment(
+      `the 2021-22 feed: ${events.length} events, ${Buffer.byteLength(r.body)} bytes: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    )
+    const peak = r.body.split('BEGIN:VEVENT').filter((e) => e.includes('UID:blackout-evening-peak'))
+    t.ok(peak.length >= 1 && peak.length <= 3, `the evening peak is ${peak.length} event(s)`)
+    t.ok(
+      peak.some((e) => /\r\nRRULE:FREQ=DAILY;UNTIL=\d{8}T\d{6}Z\r\n/.test(e)),
+      'with an RRULE',
+    )
+    t.match(r.body, /\r\nDTSTART;TZID=Europe\/London:20211101T160000\r\n/, "from the first day of the earliest window's month")
+    const blackouts2021 = events.filter((e) => e.transp === 'TRANSPARENT' && e.start < Date.parse('2022-01-01T00:00:00Z'))
+    t.ok(
+      blackouts2021.some((e) => e.categories.includes('winter')),
+      'winter 2021-22 beside the windows',
+    )
+    t.ok(
+      blackouts2021.some((e) => /Bank holiday: Christmas Day/.test(e.summary)),
+      'bank holidays of 2021',
+    )
+    t.ok(
+      events.some((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2027-12-25T00:00:00Z')) === false &&
+        events.some((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2026-12-25T00:00:00Z')),
+      'to a year after today (2026-12-01): Christmas 2026 in, 2027 out',
+    )
+    const recurringLayers = ['winter', 'november-top-up', 'christmas-new-year', 'evening-peak']
+    const fromRules = recurringLayers.reduce((n, k) => n + (kinds.get(k) ?? 0), 0)
+    t.ok(fromRules <= 8, `the recurring layers over six years are ${fromRules} events, not thousands`)
+    t.equal(new Set(events.map((e) => e.uid)).size, events.length, 'UIDs are unique')
+    const again = await app.inject({ url: feed.path })
+    t.equal(again.body, r.body, 'the same bytes again: stable UIDs')
+    const unchanged = await app.inject({ url: feed.path, headers: { 'if-modified-since': String(r.headers['last-modified']) } })
+    t.equal(unchanged.statusCode, 304, 'If-Modified-Since: 304')
+    ctx.clock.set('2026-12-02T09:00:00Z')
+    const nextDay = await app.inject({ url: feed.path, headers: { 'if-modified-since': String(r.headers['last-modified']) } })
+    t.equal(nextDay.statusCode, 200, 'the next day the range (a year after today) moved: 200, not 304')
+    t.ok(Date.parse(String(nextDay.headers['last-modified'])) >= Date.parse('2026-12-02T00:00:00Z'), 'Last-Modified moved with it')
+  },
+)
 
 t.test('filters naming unknown parties or services are 400 naming the field', async (t) => {
   const cases: [Record<string, unknown>, string][] = [

@@ -103,20 +103,30 @@ export function feedsRoutes(app: AppInstance, deps: { feeds: FeedsService; baseU
       config: { access: 'public' },
       schema: {
         tags,
-        summary: 'The calendar feed (text/calendar); ETag / If-None-Match → 304',
+        summary: 'The calendar feed (text/calendar); If-None-Match or If-Modified-Since → 304',
         security: [],
         params: z.object({ token: z.string().max(200) }),
         description:
-          'Needs no header: the token in the path is the capability. An unknown or revoked token is 404 (problem+json). HEAD is served too.',
-        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }).passthrough(),
+          'Needs no header: the token in the path is the capability. An unknown or revoked token is 404 (problem+json). HEAD is served too. ' +
+          'Conditional requests (RFC 9110 §13.2.2): If-None-Match is compared with the ETag; without it, If-Modified-Since (an HTTP-date, to the second) ' +
+          'is compared with Last-Modified; an If-Modified-Since that is not an HTTP-date is ignored.',
+        headers: z
+          .object({ 'if-none-match': z.string().max(1000).optional(), 'if-modified-since': z.string().max(1000).optional() })
+          .passthrough(),
         response: {
           200: { description: 'The feed, RFC 5545', content: { 'text/calendar': { schema: z.string() } } },
-          304: z.null().meta({ description: 'Unchanged since the ETag sent in If-None-Match' }),
+          304: z.null().meta({
+            description: 'Unchanged: If-None-Match names the ETag, or (without If-None-Match) nothing changed since If-Modified-Since',
+          }),
         },
       },
     },
     async (req, typed) => {
-      const r = await feeds.render(req.params.token, { baseUrl, ifNoneMatch: req.headers['if-none-match'] })
+      const r = await feeds.render(req.params.token, {
+        baseUrl,
+        ifNoneMatch: req.headers['if-none-match'],
+        ifModifiedSince: req.headers['if-modified-since'],
+      })
       // The body is the rendered bytes, sent as they are (the 200 schema documents the text).
       const reply = typed as FastifyReply
       reply

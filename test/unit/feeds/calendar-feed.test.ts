@@ -127,7 +127,7 @@ for (const timeMode of ['utc', 'europe-london'] as const) {
     t.same([mar?.start, mar?.end], ['2022-03-27T00:30:00.000Z', '2022-03-27T02:30:00.000Z'], 'March night instants')
     const hostile = byUid.get('00000000-0000-4000-8000-000000000004@mwp')
     const w4 = goldenWindows()[3] as MaintenanceWindow
-    t.equal(hostile?.summary, 'DCO DCO-2022-05: no impact — Hostile text: commas, semicolons; back\\slashes')
+    t.equal(hostile?.summary, 'DCO-2022-05: no impact — Hostile text: commas, semicolons; back\\slashes')
     t.ok(hostile?.description.startsWith(`${w4.title}\n${w4.description.replace('\r\n', '\n')}\n\n`), 'hostile description round-trips')
     t.match(hostile?.description, 'Change reference: CHG;2022,05\\x')
     t.match(hostile?.description, 'Findings: Breach: overlaps blackout "Christmas, New Year; freeze"')
@@ -195,6 +195,18 @@ t.test('maintnote properties', async (t) => {
     'DEGRADED',
     'OUTAGE',
   ])
+})
+
+t.test('SUMMARY names the party once: left out when the reference starts with it', async (t) => {
+  const s = (party: string, reference: string, status: MaintenanceWindow['status'] = 'agreed') =>
+    windowSummary({ party, reference, impact: 'outage', title: 'Technical refresh', status })
+  t.equal(s('DSP', 'DSP-TR-01'), 'DSP-TR-01: outage — Technical refresh', 'DSP-TR-01 of DSP: no "DSP DSP-TR-01"')
+  t.equal(s('CSP-N', 'CSP-N-77'), 'CSP-N-77: outage — Technical refresh', 'a party with a hyphen')
+  t.equal(s('DSP', 'dsp 7'), 'dsp 7: outage — Technical refresh', 'any case, any separator')
+  t.equal(s('DSP', 'DSP'), 'DSP: outage — Technical refresh', 'the reference is the party')
+  t.equal(s('DSP', 'TR-01'), 'DSP TR-01: outage — Technical refresh', 'a reference without the party gets it')
+  t.equal(s('DSP', 'DSPX-1'), 'DSP DSPX-1: outage — Technical refresh', 'a longer word is not the party')
+  t.equal(s('DSP', 'DSP-TR-01', 'cancelled'), 'Cancelled: DSP-TR-01: outage — Technical refresh')
 })
 
 t.test('status mapping and drafts', async (t) => {
