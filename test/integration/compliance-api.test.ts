@@ -325,6 +325,18 @@ t.test('a recurring programme keeps local wall-clock times across clock changes'
   t.equal(Number(n.n), 0)
 })
 
+t.test('a programme for an unknown party is 400 naming /party, also for a submitter key; another party is 403', async (t) => {
+  const { party: _p, notifiedAt: _n, ...w } = plan.windows[0]!
+  const post = (party: string) =>
+    app.inject({ method: 'POST', url: '/v1/programmes', headers: dsp, payload: { name: 'x', party, windows: [w] } })
+  const typo = await post('ACME')
+  t.equal(typo.statusCode, 400, typo.body)
+  t.match(typo.json().errors, [{ pointer: '/party', message: /^unknown party "ACME"; known: [A-Z, -]*\bDSP\b/ }])
+  const other = await post('CSP-N')
+  t.equal(other.statusCode, 403, other.body)
+  t.match(other.json().detail, 'may not plan windows for CSP-N (it plans for DSP): use a submitter key for CSP-N, or an admin key.')
+})
+
 /** The app listening on a loopback port (once for the file): the demo talks HTTP to a running service. */
 let listening: string | undefined
 async function serviceUrl(): Promise<string> {
