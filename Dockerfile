@@ -1,5 +1,5 @@
-# The service on Node 20. Build: docker build -t mwp .   Run: see docker-compose.yml
-FROM node:20-slim
+# The service on the current LTS, Node 26 (it also runs on Node 20 and later). Build: docker build -t mwp .   Run: see docker-compose.yml
+FROM node:26-slim
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src

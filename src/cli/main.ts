@@ -197,15 +197,29 @@ serverOptions(keys.command('revoke').description('revoke a key by id').argument(
 program
   .command('demo')
   .description('load the OPSG 58 scenario into a running service and print its findings')
-  .option('--server <url>', 'the running service', 'http://127.0.0.1:8080')
+  .option(
+    '--server <url>',
+    'the running service (default: where npm start listens with the same environment: PUBLIC_BASE_URL, else http://HOST:PORT, i.e. http://127.0.0.1:8080)',
+  )
   .addOption(new Option('--key <key>', 'an admin API key (printed at the first start)').env('MWP_API_KEY'))
-  .action(async (o: { server: string; key?: string }) => {
-    const { loadConfig } = await import('../config.ts')
-    const key = o.key ?? loadConfig().adminApiKey
+  .action(async (o: { server?: string; key?: string }) => {
+    const { ConfigError, loadConfig } = await import('../config.ts')
+    let config: ReturnType<typeof loadConfig>
+    try {
+      config = loadConfig()
+    } catch (err) {
+      if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2)
+      throw err
+    }
+    const key = o.key ?? config.adminApiKey
     if (!key) fail('give an admin key: npm run demo -- --key <key>  (or MWP_API_KEY=<key> npm run demo)')
+    // The address npm start would serve with this environment (config.ts derives the same link base).
+    const server = o.server ?? config.publicBaseUrl
+    const { serviceUrlGuess } = await import('./db-commands.ts')
+    const serverFrom = o.server ? '--server' : server === serviceUrlGuess(config) ? 'HOST and PORT' : 'PUBLIC_BASE_URL'
     const { runDemo } = await import('./demo.ts')
     try {
-      await runDemo({ server: o.server, key })
+      await runDemo({ server, serverFrom, key })
     } catch (err) {
       fail((err as Error).message)
     }

@@ -348,6 +348,45 @@ function formatLocalLabel(d: Date, zone: string): string {
 
 const p2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+/** A month key in words: '2022-07' → 'July 2022'. */
+export function monthInWords(month: string): string {
+  return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1] ?? month.slice(5, 7)} ${month.slice(0, 4)}`
+}
+
+/**
+ * The period [from, to) in words, its last month the one holding its last instant (the end is
+ * exclusive). When an end is not a local month boundary the exact local ends follow, so a month
+ * touched only in part is seen to be.
+ *
+ * @example periodInWords(new Date('2021-10-01T00:00:00+01:00'), new Date('2022-08-01T00:00:00+01:00'), 'Europe/London') // 'October 2021 to July 2022'
+ * @example periodInWords(new Date('2021-10-01T00:00:00Z'), new Date('2022-08-01T00:00:00Z'), 'Europe/London')
+ *   // 'October 2021 to August 2022 (2021-10-01 01:00 BST to 2022-08-01 01:00 BST, end exclusive)'
+ */
+export function periodInWords(from: Date, to: Date, zone: string): string {
+  const clock = zoneClock(zone)
+  const first = clock.monthIndex(from.getTime())
+  const last = clock.monthIndex(Math.max(from.getTime(), to.getTime() - 1))
+  const months =
+    first === last ? monthInWords(monthKeyOf(first)) : `${monthInWords(monthKeyOf(first))} to ${monthInWords(monthKeyOf(last))}`
+  const whole = clock.startOfMonthIndex(first) === from.getTime() && clock.startOfMonthIndex(last + 1) === to.getTime()
+  return whole ? months : `${months} (${localLabel(from, zone)} to ${localLabel(to, zone)}, end exclusive)`
+}
+
 /** Local months ('YYYY-MM') touched by [from, to). */
 export function monthsBetween(from: Date, to: Date, zone: string): string[] {
   const clock = zoneClock(zone)
@@ -655,7 +694,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   return {
     kind: REPORT_KIND,
     formatVersion: REPORT_FORMAT_VERSION,
-    title: `Planned Maintenance compliance report, ${months[0] ?? ''} to ${months.at(-1) ?? ''}${input.party ? ` (${input.party})` : ''}`,
+    title: `Planned Maintenance compliance report, ${periodInWords(input.from, input.to, zone)}${input.party ? ` (${input.party})` : ''}`,
     period: { from: iso(input.from), to: iso(input.to), zone, months },
     filters: { party: input.party, programme: input.programme },
     asOf: input.asOf ? iso(input.asOf) : null,

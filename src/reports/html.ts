@@ -12,7 +12,7 @@
  */
 import { DateTime } from 'luxon'
 import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
-import { localLabel } from './compliance-report.ts'
+import { localLabel, periodInWords } from './compliance-report.ts'
 import { TextChunks } from './text-chunks.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -101,6 +101,9 @@ export function renderHtml(report: ComplianceReport): TextChunks {
   return out
 }
 
+/** Width allowed per character of a month label ('Aug 2022'): generous for 11px system-ui. */
+const MONTH_LABEL_CHAR_PX = 6.5
+
 function timeline(r: ComplianceReport, out: TextChunks): void {
   const from = Date.parse(r.period.from)
   const to = Date.parse(r.period.to)
@@ -126,22 +129,31 @@ function timeline(r: ComplianceReport, out: TextChunks): void {
     `${breaches} window(s) with a breach are marked with a triangle (solid: a confirmed open breach; hollow: open breaches on an assumed limit only; grey: waived); ${r.shading.length} shaded period(s): winter, top-up peaks and bank holidays. The same facts are in the tables below.`
   parts.push(
     `<figure id="timeline"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="tl-title tl-desc" viewBox="0 0 ${left + width + 10} ${height}" preserveAspectRatio="xMinYMin meet">`,
-    `<title id="tl-title">${esc(`Timeline of maintenance windows, ${r.period.months[0] ?? ''} to ${r.period.months.at(-1) ?? ''}`)}</title>`,
+    `<title id="tl-title">${esc(`Timeline of maintenance windows, ${periodInWords(new Date(from), new Date(to), zone)}`)}</title>`,
     `<desc id="tl-desc">${esc(desc)}</desc>`,
   )
   // Winter underneath, top-up peaks over it, bank holidays on top.
   for (const kind of ['winter', 'top-up-peak', 'bank-holiday'] as const)
     for (const s of r.shading) if (s.kind === kind) parts.push(shade(s, x, top, height - top - 4, px, zone))
-  // Month grid and labels.
-  for (const m of r.period.months) {
+  // Month grid and labels. Each label is whole and inside the axis: centred on the part of its month
+  // in the period, moved in from an edge; left out when that part is a sliver at an end (less than half
+  // the month and narrower than half the label) or when it would overlap the label before (months
+  // narrower than their names, on a long period).
+  let lastRight = Number.NEGATIVE_INFINITY
+  r.period.months.forEach((m, i, months) => {
     const start = DateTime.fromFormat(m, 'yyyy-MM', { zone })
     const mx = x(start.toMillis())
     const nx = x(start.plus({ months: 1 }).toMillis())
     parts.push(`<line class="grid" x1="${px(mx)}" y1="${top - 16}" x2="${px(mx)}" y2="${height - 4}"/>`)
-    parts.push(
-      `<text class="month" x="${px((mx + nx) / 2)}" y="${top - 20}" text-anchor="middle">${esc(start.toFormat('LLL yyyy'))}</text>`,
-    )
-  }
+    const label = start.toFormat('LLL yyyy')
+    const w = label.length * MONTH_LABEL_CHAR_PX
+    const whole = ((start.plus({ months: 1 }).toMillis() - start.toMillis()) / span) * width
+    if ((i === 0 || i === months.length - 1) && nx - mx < Math.min(w, whole) / 2) return
+    const cx = Math.min(Math.max((mx + nx) / 2, left + w / 2), left + width - w / 2)
+    if (cx - w / 2 < lastRight + 4) return
+    lastRight = cx + w / 2
+    parts.push(`<text class="month" x="${px(cx)}" y="${top - 20}" text-anchor="middle">${esc(label)}</text>`)
+  })
   lanes.forEach((party, i) => {
     const y = top + i * laneH
     parts.push(`<line class="lane" x1="${left}" y1="${y + laneH}" x2="${left + width}" y2="${y + laneH}"/>`)

@@ -26,7 +26,7 @@ import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
-import { bodyField, type FieldProblem, notFound } from './errors.ts'
+import { AppError, bodyField, type FieldProblem, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { unknownIds } from './reference-service.ts'
 
@@ -465,7 +465,13 @@ export function createFeedsService(deps: {
         const hash = sha256(token)
         return feedsByToken.get(hash.toString('base64url'), () => feedsRepository.findActiveByTokenHash(db, hash))
       })()
-      if (!feed) throw notFound('Feed', 'for this address')
+      if (!feed)
+        throw new AppError(
+          'not-found',
+          404,
+          'Feed not found',
+          'There is no feed at this address: the link may be mistyped or the feed revoked.',
+        )
       const now = clock.now()
       const t = now.getTime()
       const answer = (hit: { etag: string; body: Uint8Array; lastModified: Date }): FeedAnswer =>

@@ -47,10 +47,15 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
 
   return {
     async create(input: ProgrammeInput, actor: Actor) {
-      if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
-      // Checked before the programme row is written (its party is a foreign key).
-      if (!(await db.selectFrom('parties').select('id').where('id', '=', input.party).executeTakeFirst()))
-        throw invalid([bodyField('/party', `unknown party "${input.party}"`)])
+      // Checked before the programme row is written (its party is a foreign key), and before the key's
+      // parties: a mistyped party is a 400 naming /party, not a permission problem.
+      const parties = (await db.selectFrom('parties').select('id').orderBy('id').execute()).map((p) => p.id)
+      if (!parties.includes(input.party))
+        throw invalid([bodyField('/party', `unknown party "${input.party}"; known: ${parties.join(', ')}`)])
+      if (!actsFor(actor, input.party))
+        throw forbidden(
+          `This key may not plan windows for ${input.party}${actor.role === 'submitter' ? ` (it plans for ${actor.parties.join(', ')})` : ''}: use a submitter key for ${input.party}, or an admin key.`,
+        )
       if (!!input.windows === !!input.recurrence)
         throw invalid([bodyField('/windows', 'give either windows or recurrence, not both or neither')])
       let inputs: WindowInput[]

@@ -184,8 +184,21 @@ export function createWindowsService(deps: {
     return stored
   }
 
+  /**
+   * Refuses a key that may not plan for `party`: 400 naming `/party` (with the known parties) when no
+   * such party exists, so a typo is not answered as a permission problem; else 403 saying whose key it takes.
+   */
+  async function checkMayPlan(dbOrTx: DbOrTx, actor: Actor, party: string, prefix: string): Promise<void> {
+    if (actsFor(actor, party)) return
+    const unknown = checkIdsAgainst(await deps.reference.all(dbOrTx), { party }, prefix)
+    if (unknown.length > 0) throw invalid(unknown)
+    throw forbidden(
+      `This key may not plan windows for ${party}${actor.role === 'submitter' ? ` (it plans for ${actor.parties.join(', ')})` : ''}: use a submitter key for ${party}, or an admin key.`,
+    )
+  }
+
   async function createUnassessed(input: WindowInput, actor: Actor, trx: DbOrTx, prefix = ''): Promise<MaintenanceWindow> {
-    if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
+    await checkMayPlan(trx, actor, input.party, prefix)
     const ref = await deps.reference.all(trx)
     const party = ref.parties.find((p) => p.id === input.party)
     const w = buildWindow(input, actor, { partyRegions: party?.regions ?? [] }, clock.now())
@@ -234,7 +247,7 @@ export function createWindowsService(deps: {
 
     /** Creates and assesses one window (201 answer carries the assessment). */
     async create(input: WindowInput, actor: Actor, opts: { trx?: DbOrTx; prefix?: string } = {}): Promise<AssessedWindow> {
-      if (!actsFor(actor, input.party)) throw forbidden(`This key may not plan windows for ${input.party}.`)
+      await checkMayPlan(opts.trx ?? db, actor, input.party, opts.prefix ?? '')
       return inTransaction(
         db,
         opts.trx,

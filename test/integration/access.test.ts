@@ -485,6 +485,20 @@ t.test('other party × every route: another party’s submitter is refused or fi
   }
 })
 
+t.test('an unknown key is called unknown, whatever its length; a malformed header is told the format', async (t) => {
+  const ask = async (authorization: string) => {
+    const res = await app.inject({ url: '/v1/windows', headers: { authorization } })
+    t.equal(res.statusCode, 401, authorization)
+    t.match(res.headers['content-type'], /problem\+json/)
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="mwp"')
+    return res.json().detail as string
+  }
+  for (const key of ['mwp_nope', 'mwp_AAAAAAAAAAAA_bogusbogusbogusbogusbogusbogusbogus', 'x'.repeat(400)])
+    t.match(await ask(`Bearer ${key}`), /^Unknown API key: no active key matches it .*POST \/v1\/keys/, `Bearer ${key.slice(0, 40)}`)
+  for (const header of ['Bearer', 'Bearer two words', 'Basic dXNlcjpwYXNz', 'mwp_AAAAAAAAAAAA_bogusbogusbogusbogus'])
+    t.match(await ask(header), /^The Authorization header must be "Bearer <key>"/, header)
+})
+
 t.test('a feed token is a capability for its .ics only: as a Bearer key on the JSON API it is 401', async (t) => {
   const feed = (await app.inject({ method: 'POST', url: '/v1/feeds', headers: keys.submitter, payload: { name: 'token test' } })).json()
   const token = (feed.url as string).split('/feeds/')[1]!.replace(/\.ics$/, '')

@@ -6,7 +6,7 @@ import t from 'tap'
 import { parseCsv } from '../../src/cli/csv.ts'
 import { type PlanRecord, writePlanCsv } from '../../src/cli/plan-files.ts'
 import { rulesetChoice } from '../../src/cli/ruleset-choice.ts'
-import { type CliRun, ROOT, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
+import { type CliRun, freePort, ROOT, runMwp, serviceDatabaseEnv, startService } from '../helpers/subprocess.ts'
 
 // The command line as a planner runs it: a child process, its exit code, its stdout and stderr.
 // `check` needs nothing else; import and export talk to a real service started here.
@@ -232,6 +232,26 @@ t.test('--help for every command, and --version', async (t) => {
   }
   const v = await mwp(['--version'])
   t.match(v.out, /^\d+\.\d+\.\d+\n$/)
+})
+
+t.test('mwp demo looks where npm start listens with the same environment (HOST and PORT, PUBLIC_BASE_URL) or at --server', async (t) => {
+  const port = await freePort() // nothing listens there
+  const key = { MWP_API_KEY: 'demo-admin-key-0123456789' }
+  const byPort = await runMwp(['demo'], { env: { ...key, PORT: String(port) } })
+  t.equal(byPort.code, 1)
+  t.match(
+    byPort.err,
+    `no service answering at http://127.0.0.1:${port} (from HOST and PORT): start it with npm start, or give its address with --server URL`,
+  )
+  const byHost = await runMwp(['demo'], { env: { ...key, PORT: String(port), HOST: '0.0.0.0' } })
+  t.match(byHost.err, `no service answering at http://127.0.0.1:${port} (from HOST and PORT)`, '0.0.0.0 is reached on loopback')
+  const byBase = await runMwp(['demo'], { env: { ...key, PUBLIC_BASE_URL: `http://localhost:${port}/` } })
+  t.match(byBase.err, `no service answering at http://localhost:${port} (from PUBLIC_BASE_URL)`)
+  const byOption = await runMwp(['demo', '--server', `http://127.0.0.1:${port}`], { env: { ...key, PORT: '1' } })
+  t.match(byOption.err, `no service answering at http://127.0.0.1:${port} (from --server)`, '--server wins')
+  const badPort = await runMwp(['demo'], { env: { ...key, PORT: 'eighty' } })
+  t.equal(badPort.code, 2)
+  t.match(badPort.err, /configuration error: PORT/)
 })
 
 // ---------- against a running service ----------

@@ -329,18 +329,40 @@ t.test('a recurring programme keeps local wall-clock times across clock changes'
   t.equal(Number(n.n), 0)
 })
 
+t.test('a programme for an unknown party is 400 naming /party, also for a submitter key; another party is 403', async (t) => {
+  const { party: _p, notifiedAt: _n, ...w } = plan.windows[0]!
+  const post = (party: string) =>
+    app.inject({ method: 'POST', url: '/v1/programmes', headers: dsp, payload: { name: 'x', party, windows: [w] } })
+  const typo = await post('ACME')
+  t.equal(typo.statusCode, 400, typo.body)
+  t.match(typo.json().errors, [{ pointer: '/party', message: /^unknown party "ACME"; known: [A-Z, -]*\bDSP\b/ }])
+  const other = await post('CSP-N')
+  t.equal(other.statusCode, 403, other.body)
+  t.match(other.json().detail, 'may not plan windows for CSP-N (it plans for DSP): use a submitter key for CSP-N, or an admin key.')
+})
+
+/** The app listening on a loopback port (once for the file): the demo talks HTTP to a running service. */
+let listening: string | undefined
+async function serviceUrl(): Promise<string> {
+  if (!listening) {
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    listening = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  }
+  return listening
+}
+
 t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', async (t) => {
   const { runDemo } = await import('../../src/cli/demo.ts')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const port = (app.server.address() as { port: number }).port
+  const server = await serviceUrl()
   const adminKey = ctx.admin.authorization!.replace('Bearer ', '')
   const lines: string[] = []
-  const r = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: (l) => lines.push(l) })
+  const r = await runDemo({ server, key: adminKey, out: (l) => lines.push(l) })
   t.equal(r.windows, 14)
   t.equal(r.breaches, 2, '2 notice breaches (confirmed)')
   t.equal(r.unconfirmed, 10, '10 cap breaches on the assumed cap')
   t.equal(r.objections, 11, '9 winter and 2 November top-up objections')
   const text = lines.join('\n')
+  t.notMatch(text, /already loaded/)
   t.match(text, /deadline for November 2021 was 2021-10-04/)
   t.match(text, /2021-11 {3}720 min {2}over the cap/)
   t.match(
@@ -351,6 +373,54 @@ t.test('npm run demo loads OPSG 58 through the API and prints what OPSG said', a
     text,
     / 1 {2}DSP-TR-01 2021-11-14T00:00 {2}red {6}✖\? MONTHLY_CAP {2}✖ NOTICE_PERIOD {2}▲ PREPAYMENT_PEAK {2}▲ WINTER {2}· SCHEDULE_CONTENT\n/,
   )
-  const again = await runDemo({ server: `http://127.0.0.1:${port}`, key: adminKey, out: () => {} })
-  t.equal(again.windows, 14, 'running it twice shows the same scenario, nothing duplicated')
+  const again: string[] = []
+  const r2 = await runDemo({ server, key: adminKey, out: (l) => again.push(l) })
+  t.same(r2, r, 'running it twice shows the same scenario, nothing duplicated')
+  t.match(again.join('\n'), /already loaded; showing it again/, 'recognised by its Idempotency-Key')
+  t.match(again.join('\n'), /14 {2}DSP-TR-14 2022-07-/)
+
+  // After 24 hours the Idempotency-Key is forgotten: the 409 on its references is its own programme (by name).
+  await ctx.db.deleteFrom('idempotency_records').execute()
+  const third: string[] = []
+  const r3 = await runDemo({ server, key: adminKey, out: (l) => third.push(l) })
+  t.same(r3, r, 'recognised by its programme name: all 14 windows, not 1')
+  t.match(third.join('\n'), /already loaded; showing it again/)
+  const n = await ctx.db
+    .selectFrom('windows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  t.equal(Number(n.n), 14, 'nothing created twice')
+})
+
+t.test('the demo stops, naming the window and what to do, when another window holds one of its references', async (t) => {
+  const { DemoConflictError, runDemo } = await import('../../src/cli/demo.ts')
+  const server = await serviceUrl()
+  const adminKey = ctx.admin.authorization!.replace('Bearer ', '')
+  // What the README's old walk-through left behind: DSP-TR-01 created on its own.
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/windows',
+    headers: dsp,
+    payload: aWindow({
+      reference: 'DSP-TR-01',
+      title: 'DSP Technical Refresh 1',
+      start: '2021-11-14T00:00:00Z',
+      end: '2021-11-14T06:00:00Z',
+    }),
+  })
+  t.equal(res.statusCode, 201, res.body)
+  const id = (res.json() as { id: string }).id
+  const lines: string[] = []
+  const err = await runDemo({ server, key: adminKey, out: (l) => lines.push(l) }).catch((e: unknown) => e)
+  t.ok(err instanceof DemoConflictError, String(err))
+  const message = (err as Error).message
+  t.match(message, `DSP-TR-01 is held by window ${id} ("DSP Technical Refresh 1", 2021-11-14T00:00 Europe/London, proposed)`)
+  t.match(message, `PATCH /v1/windows/${id}`, 'says how to free the reference')
+  t.match(message, /fresh service \(an empty DATA_DIR\)/)
+  t.notMatch(lines.join('\n'), /already loaded/)
+  const n = await ctx.db
+    .selectFrom('windows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  t.equal(Number(n.n), 1, 'the programme was not created')
 })

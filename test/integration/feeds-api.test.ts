@@ -508,6 +508,7 @@ t.test('a revoked or unknown token is 404 problem+json', async (t) => {
     const r = await app.inject({ url: path })
     t.equal(r.statusCode, 404, path)
     t.match(r.headers['content-type'], /application\/problem\+json/)
+    t.equal(r.json().detail, 'There is no feed at this address: the link may be mistyped or the feed revoked.', path)
   }
 })
 

@@ -62,7 +62,7 @@ t.test('bad input is a problem+json naming the field, and nothing is written', a
     ['unknown zone', aWindow({ zone: 'Europe/Londn' }), '/zone', 400],
     ['unknown field', aWindow({ colour: 'red' }), '/colour', 400],
     ['wrong type', aWindow({ services: 'service-requests' }), '/services', 400],
-    ['unknown party', aWindow({ party: 'XYZ' }), '/party', 403],
+    ['unknown party', aWindow({ party: 'XYZ' }), '/party', 400],
     ['unknown service', aWindow({ services: ['nope'] }), '/services/0', 400],
     ['unknown region', aWindow({ regions: ['N', 'Q'] }), '/regions/1', 400],
     ['end before start', aWindow({ end: '2022-05-14T23:00:00Z' }), '/end', 400],
@@ -87,6 +87,15 @@ t.test('bad input is a problem+json naming the field, and nothing is written', a
         `${name} names ${pointer}: ${JSON.stringify(p.errors)}`,
       )
   }
+  // A submitter naming a party that does not exist is told so (a typo), not refused as a permission.
+  const typo = (await post(aWindow({ party: 'ACME' }))).json()
+  t.match(typo.errors[0], { pointer: '/party', message: /^unknown party "ACME"; known: [A-Z, -]*\bCSP-N, [A-Z, -]*\bDSP\b/ })
+  const notMine = await post(aWindow({ party: 'CSP-N', regions: ['N'] }))
+  t.equal(notMine.statusCode, 403, 'a known party the key does not plan for stays 403')
+  t.match(
+    notMine.json().detail,
+    'This key may not plan windows for CSP-N (it plans for DSP): use a submitter key for CSP-N, or an admin key.',
+  )
   const admin = await app.inject({ method: 'POST', url: '/v1/windows', headers: ctx.admin, payload: aWindow({ party: 'XYZ' }) })
   t.equal(admin.statusCode, 400)
   t.equal(admin.json().errors[0].pointer, '/party')

@@ -40,10 +40,16 @@ export default fp(
       }
       const header = req.headers.authorization
       if (!header) throw unauthorized('Send an API key as Authorization: Bearer <key>.')
-      const m = /^Bearer\s+(\S{16,300})$/i.exec(header)
-      if (!m) throw unauthorized('The Authorization header must be "Bearer <key>".')
-      const actor = await opts.keys.authenticate(m[1]!)
-      if (!actor) throw unauthorized('The API key is unknown or revoked.')
+      const m = /^Bearer\s+(\S+)$/i.exec(header)
+      if (!m) throw unauthorized('The Authorization header must be "Bearer <key>" (one key, no spaces in it).')
+      // Well-formed but no key of ours (our keys and ADMIN_API_KEY are 16 to 300 characters: shorter or
+      // longer ones are not looked up): unknown, as is a revoked key.
+      const token = m[1]!
+      const actor = token.length >= 16 && token.length <= 300 ? await opts.keys.authenticate(token) : undefined
+      if (!actor)
+        throw unauthorized(
+          'Unknown API key: no active key matches it (mistyped, revoked, or from another service). Use the key printed at first start, or ask an admin for one (POST /v1/keys).',
+        )
       if (!access.includes(actor.role))
         throw new AppError(
           'forbidden',

@@ -168,11 +168,54 @@ t.test('timeline: one bar per window, shaded periods, breach markers, text alter
   t.ok(holidays.includes('2021-11-30'), 'St Andrew’s Day (GB calendar) shaded')
   t.equal(count(/<rect class="shade shade-bank-holiday"/g), holidays.length)
   t.match(html, /<svg [^>]*role="img" aria-labelledby="tl-title tl-desc"/)
-  t.match(html, /<title id="tl-title">Timeline of maintenance windows, 2021-11 to 2022-04<\/title>/)
+  t.match(html, /<title id="tl-title">Timeline of maintenance windows, November 2021 to April 2022<\/title>/)
+  t.equal(report.title, 'Planned Maintenance compliance report, November 2021 to April 2022', 'the inclusive last month, in words')
   t.match(html, /<desc id="tl-desc">[^<]*4 window\(s\) in 2 lane\(s\) \(CSP-N, DSP\)/)
   t.match(html, /<ul class="legend"/)
   t.equal(count(/<text class="month"/g), 6, 'Nov–Apr on the axis')
   t.equal(count(/<text class="lane-label"/g), 2)
+})
+
+/** The month labels of a timeline: text, centre and the width the renderer allows them (6.5 px a character). */
+function monthLabels(page: string): { text: string; lo: number; hi: number }[] {
+  return [...page.matchAll(/<text class="month" x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => {
+    const w = m[2]!.length * 6.5
+    return { text: m[2]!, lo: Number(m[1]) - w / 2, hi: Number(m[1]) + w / 2 }
+  })
+}
+
+t.test('month labels are whole, inside the axis and apart; the title names the inclusive last month', async (t) => {
+  const axis = { lo: 90, hi: 1190 } // left and left + width of the timeline
+  // Ends at midnight UTC: 01:00 BST, so the period holds the first hour of August 2022.
+  const utc = buildComplianceReport({ ...input(), from: new Date('2021-10-01T00:00:00Z'), to: new Date('2022-08-01T00:00:00Z') })
+  t.equal(
+    utc.title,
+    'Planned Maintenance compliance report, October 2021 to August 2022 (2021-10-01 01:00 BST to 2022-08-01 01:00 BST, end exclusive)',
+    'a month touched in part is named, with the exact ends',
+  )
+  const local = buildComplianceReport({
+    ...input(),
+    from: new Date('2021-10-01T00:00:00+01:00'),
+    to: new Date('2022-08-01T00:00:00+01:00'),
+  })
+  t.equal(local.title, 'Planned Maintenance compliance report, October 2021 to July 2022', 'whole local months: just the months')
+  const long = buildComplianceReport({ ...input(), from: new Date('2021-01-01T00:00:00Z'), to: new Date('2025-12-01T00:00:00Z') })
+  for (const [name, r, first, last] of [
+    ['to midnight UTC', utc, 'Oct 2021', 'Jul 2022'],
+    ['whole months', local, 'Oct 2021', 'Jul 2022'],
+    ['five years', long, 'Jan 2021', undefined],
+  ] as const) {
+    const labels = monthLabels(renderHtml(r).text())
+    t.ok(labels.length >= 10, `${name}: ${labels.length} labels`)
+    t.equal(labels[0]!.text, first, `${name}: first label`)
+    if (last) t.equal(labels.at(-1)!.text, last, `${name}: last label whole, the one-hour sliver of August unlabelled`)
+    for (const l of labels)
+      t.ok(/^[A-Z][a-z]{2} \d{4}$/.test(l.text) && l.lo >= axis.lo && l.hi <= axis.hi, `${name}: ${l.text} whole and inside`)
+    t.ok(
+      labels.every((l, i) => i === 0 || l.lo >= labels[i - 1]!.hi),
+      `${name}: no label overlaps the one before`,
+    )
+  }
 })
 
 t.test('tables with headers; local times with GMT/BST', async (t) => {
