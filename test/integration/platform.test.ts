@@ -195,7 +195,7 @@ t.test('docker-compose wires DATABASE_URL to the database service and listens on
   t.equal(url.pathname.slice(1), compose.services[url.hostname].environment.POSTGRES_DB)
   t.equal(svc.environment.HOST, '0.0.0.0')
   t.ok(svc.healthcheck && compose.services.db.healthcheck)
-  t.match(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /FROM node:20-slim/)
+  t.match(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /FROM node:26-slim/)
 })
 
 t.test('the service process: readiness, the embedded lock, and SIGTERM finishing an in-flight request', async (t) => {
