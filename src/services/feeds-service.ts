@@ -26,7 +26,7 @@ import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
-import { AppError, bodyField, type FieldProblem, notFound } from './errors.ts'
+import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { unknownIds } from './reference-service.ts'
 
@@ -37,7 +37,10 @@ const RENDER_VERSION = 'feed-2'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
 const DAY_MS = 86_400_000
-/** The longest span blackouts and bank holidays are written over (from its start), about ten years. */
+/**
+ * The longest span blackouts and bank holidays are written over (from its start), about ten years;
+ * also the longest from/to a filter may give.
+ */
 const BLACKOUT_MAX_DAYS = 3653
 const CACHE_ENTRIES = 32
 /** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
@@ -138,6 +141,21 @@ const compactUtc = (d: Date) =>
 const maxDate = (...ds: (Date | null | undefined)[]): Date =>
   new Date(Math.max(0, ...ds.filter((d): d is Date => !!d).map((d) => d.getTime())))
 
+/**
+ * What is wrong with a filter's from/to: both or neither, from before to, at most BLACKOUT_MAX_DAYS apart.
+ * @example rangeProblems({ from: new Date('2022-01-01T00:00:00Z') }) // [{ pointer: '/filter/to', … }]
+ */
+function rangeProblems(f: FeedFilter): FieldProblem[] {
+  const { from, to } = f
+  if (from && !to) return [bodyField('/filter/to', 'from and to come together: give both or neither')]
+  if (to && !from) return [bodyField('/filter/from', 'from and to come together: give both or neither')]
+  if (!from || !to) return []
+  if (to.getTime() <= from.getTime()) return [bodyField('/filter/to', 'to must be after from')]
+  if (to.getTime() - from.getTime() > BLACKOUT_MAX_DAYS * DAY_MS)
+    return [bodyField('/filter/to', `from and to may be at most ${BLACKOUT_MAX_DAYS} days (about ten years) apart`)]
+  return []
+}
+
 const listMatch = (scope: readonly string[] | undefined, wanted: readonly string[] | undefined) =>
   !scope?.length || !wanted?.length || scope.some((x) => wanted.includes(x))
 
@@ -222,12 +240,12 @@ export function createFeedsService(deps: {
   })
 
   /** Until when (epoch ms) a feed validated at `now` with version `v` can only change through a committed write. */
-  function validUntil(v: FeedVersion, now: number, withBlackouts: boolean): number {
+  function validUntil(v: FeedVersion, now: number, rangeMoves: boolean): number {
     let until = now + HOUR_MS
     // A cancelled or rejected window leaves 30 days after its end (an hour early: never late).
     if (v.firstRetiringEnd) until = Math.min(until, v.firstRetiringEnd.getTime() + FEED_RETENTION_DAYS * DAY_MS - HOUR_MS)
     // blackoutRange() moves with the UTC day.
-    if (withBlackouts) until = Math.min(until, (Math.floor(now / DAY_MS) + 1) * DAY_MS)
+    if (rangeMoves) until = Math.min(until, (Math.floor(now / DAY_MS) + 1) * DAY_MS)
     return until
   }
 
@@ -243,6 +261,8 @@ export function createFeedsService(deps: {
   }
 
   async function checkFilter(filter: FeedFilter): Promise<void> {
+    const range = rangeProblems(filter)
+    if (range.length) throw invalid(range)
     const ref = await deps.reference.all()
     const known = {
       parties: new Set(ref.parties.map((p) => p.id)),
@@ -265,11 +285,13 @@ export function createFeedsService(deps: {
   }
 
   /**
-   * The range blackouts and bank holidays are written over: from the first day (Europe/London) of
-   * the earliest window's month to a year after the later of today and the latest window's end;
-   * with no windows, today to a year ahead. At most BLACKOUT_MAX_DAYS long (cut at the far end).
+   * The range blackouts and bank holidays are written over: the filter's [from, to) when it gives
+   * one; else from the first day (Europe/London) of the earliest window's month to a year after the
+   * later of today and the latest window's end; with no windows, today to a year ahead. At most
+   * BLACKOUT_MAX_DAYS long (cut at the far end).
    */
-  function blackoutRange(v: FeedVersion, now: Date): [Date, Date] {
+  function blackoutRange(f: FeedFilter, v: FeedVersion, now: Date): [Date, Date] {
+    if (f.from && f.to) return [f.from, f.to]
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
     const from = v.minStart ? DateTime.fromJSDate(v.minStart, { zone: 'Europe/London' }).startOf('month').toMillis() : today
     const to = DateTime.fromMillis(Math.max(today, v.maxEnd?.getTime() ?? 0), { zone: 'UTC' })
@@ -385,7 +407,7 @@ export function createFeedsService(deps: {
       complianceRatings.set(f.windowId, s.rating)
       if (s.text) findingsSummary.set(f.windowId, s.text)
     }
-    const blackouts = await blackoutsFor(feed, blackoutRange(v, now), now)
+    const blackouts = await blackoutsFor(feed, blackoutRange(feed.filter, v, now), now)
     return renderCalendarFeedBytes({
       meta: {
         name: feed.name,
@@ -494,10 +516,12 @@ export function createFeedsService(deps: {
       const validatedAt = generation
       const v = await feedsRepository.version(db, feed.filter, now)
       const withBlackouts = !!(feed.filter.includeBlackouts || feed.filter.includeBankHolidays)
+      // A from/to in the filter fixes the blackout range: it no longer moves with today.
+      const rangeMoves = withBlackouts && !(feed.filter.from && feed.filter.to)
       // Blackouts run to a year after today once today is past the last window: the body then moves
       // at each UTC midnight, so Last-Modified does too (If-Modified-Since must not hide the change).
       const today = new Date(Math.floor(t / DAY_MS) * DAY_MS)
-      const rangeMoved = withBlackouts && (v.maxEnd === null || today.getTime() >= v.maxEnd.getTime()) ? today : null
+      const rangeMoved = rangeMoves && (v.maxEnd === null || today.getTime() >= v.maxEnd.getTime()) ? today : null
       const lastModified = maxDate(v.maxUpdatedAt, v.maxAssessedAt, feed.createdAt, withBlackouts ? v.contextChangedAt : null, rangeMoved)
       lastModified.setUTCMilliseconds(0)
       const key = sha256(
@@ -509,7 +533,7 @@ export function createFeedsService(deps: {
           opts.baseUrl,
           v,
           lastModified.getTime(),
-          withBlackouts ? blackoutRange(v, now).map((d) => d.getTime()) : null,
+          withBlackouts ? blackoutRange(feed.filter, v, now).map((d) => d.getTime()) : null,
         ]),
       ).toString('base64url')
       let hit = cache.get(key)
@@ -532,7 +556,7 @@ export function createFeedsService(deps: {
         hit = await pending
       }
       if (live && validatedAt === generation)
-        validated.set(feed.id, { generation: validatedAt, from: t, until: validUntil(v, t, withBlackouts), baseUrl: opts.baseUrl, key })
+        validated.set(feed.id, { generation: validatedAt, from: t, until: validUntil(v, t, rangeMoves), baseUrl: opts.baseUrl, key })
       return answer(hit)
     },
 

@@ -438,6 +438,107 @@ t.test(
   },
 )
 
+t.test('a filter with from/to: only windows overlapping [from, to), blackouts and bank holidays over exactly that span', async (t) => {
+  ctx.clock.set('2021-08-01T09:00:00Z')
+  const before = await window({ reference: 'DSP-R-0', start: '2021-09-15T00:00:00Z', end: '2021-09-15T06:00:00Z' })
+  const straddling = await window({ reference: 'DSP-R-1', start: '2021-09-30T22:00:00Z', end: '2021-10-01T04:00:00Z' })
+  const inside = [
+    straddling,
+    await window({ reference: 'DSP-R-2', start: '2021-11-14T00:00:00Z', end: '2021-11-14T06:00:00Z' }),
+    await window({ reference: 'DSP-R-3', start: '2022-03-13T00:00:00Z', end: '2022-03-13T06:00:00Z' }),
+  ]
+  const atTo = await window({ reference: 'DSP-R-4', start: '2022-08-01T00:00:00Z', end: '2022-08-01T06:00:00Z' })
+  const after = await window({ reference: 'DSP-R-5', start: '2022-09-18T00:00:00Z', end: '2022-09-18T06:00:00Z' })
+  ctx.clock.set(START)
+  const FROM = Date.parse('2021-10-01T00:00:00Z')
+  const TO = Date.parse('2022-08-01T00:00:00Z')
+  const feed = await createFeed({
+    name: 'winter 2021-22',
+    filter: { includeBlackouts: true, includeBankHolidays: true, from: '2021-10-01T01:00:00+01:00', to: '2022-08-01T00:00:00Z' },
+  })
+  t.same([feed.filter.from, feed.filter.to], ['2021-10-01T00:00:00.000Z', '2022-08-01T00:00:00.000Z'], 'from/to answered in UTC')
+  const listed = (await app.inject({ url: '/v1/feeds', headers: viewer })).json() as { items: { id: string; filter: unknown }[] }
+  t.same(listed.items.find((f) => f.id === feed.id)?.filter, feed.filter, 'listed as created')
+
+  const r = await app.inject({ url: feed.path })
+  t.equal(r.statusCode, 200)
+  const events = parse(r.body)
+  const windows = events.filter((e) => e.transp !== 'TRANSPARENT')
+  t.same(
+    windows.map((e) => e.uid).sort(),
+    inside.map((w) => `${w.id}@mwp`).sort(),
+    'the windows overlapping [from, to), the one ending inside it too',
+  )
+  for (const w of [before, atTo, after])
+    t.notOk(
+      windows.some((e) => e.uid === `${w.id}@mwp`),
+      `${w.start} is out`,
+    )
+
+  const blackouts = events.filter((e) => e.transp === 'TRANSPARENT')
+  t.ok(
+    blackouts.some((e) => e.categories.includes('winter') && e.start < Date.parse('2022-01-01T00:00:00Z')),
+    'winter 2021-22',
+  )
+  t.ok(
+    blackouts.some((e) => /Bank holiday: Christmas Day/.test(e.summary) && e.start === Date.parse('2021-12-25T00:00:00Z')),
+    'Christmas Day 2021',
+  )
+  t.same(
+    blackouts.filter((e) => e.start >= TO || e.end <= FROM).map((e) => `${e.summary} ${new Date(e.start).toISOString()}`),
+    [],
+    'nothing outside [from, to)',
+  )
+  const untils = [...r.body.matchAll(/;UNTIL=(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/g)].map((m) =>
+    Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`),
+  )
+  t.ok(untils.length > 0 && untils.every((u) => u < TO), 'recurring layers end before to')
+
+  const plain = await createFeed({ name: 'no range', filter: { includeBlackouts: true, includeBankHolidays: true } })
+  const wide = parse((await app.inject({ url: plain.path })).body)
+  t.ok(
+    wide.some((e) => e.uid === `${after.id}@mwp`) && wide.some((e) => e.transp === 'TRANSPARENT' && e.start >= TO),
+    'without from/to the same data reaches past 2022-08-01',
+  )
+
+  ctx.clock.set('2026-12-01T09:00:00Z')
+  const later = await app.inject({ url: feed.path, headers: { 'if-modified-since': String(r.headers['last-modified']) } })
+  t.equal(later.statusCode, 304, 'the span is fixed: years later the feed has not moved')
+})
+
+t.test('a bad from/to is 400 naming the field, and no feed is stored', async (t) => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ from: '2022-08-01T00:00:00Z', to: '2021-10-01T00:00:00Z' }, '/filter/to'],
+    [{ from: '2022-08-01T00:00:00Z', to: '2022-08-01T00:00:00Z' }, '/filter/to'],
+    [{ from: '2021-10-01T00:00:00Z', to: '2031-10-04T00:00:00Z' }, '/filter/to'],
+    [{ from: '2021-10-01T00:00:00Z' }, '/filter/to'],
+    [{ to: '2022-08-01T00:00:00Z' }, '/filter/from'],
+    [{ from: '2021-10-01T00:00:00', to: '2022-08-01T00:00:00Z' }, '/filter/from'],
+    [{ from: '2021-10-01T00:00:00Z', to: 'next summer' }, '/filter/to'],
+  ]
+  for (const [filter, pointer] of cases) {
+    const r = await app.inject({ method: 'POST', url: '/v1/feeds', headers: viewer, payload: { name: 'bad range', filter } })
+    t.equal(r.statusCode, 400, r.body)
+    t.match(r.headers['content-type'], /application\/problem\+json/)
+    t.ok(
+      r.json().errors?.some((e: { pointer: string }) => e.pointer === pointer),
+      `${pointer} in ${r.body}`,
+    )
+  }
+  const ten = await app.inject({
+    method: 'POST',
+    url: '/v1/feeds',
+    headers: viewer,
+    payload: { name: 'ten years', filter: { from: '2021-10-01T00:00:00Z', to: '2031-10-01T00:00:00Z' } },
+  })
+  t.equal(ten.statusCode, 201, 'ten years is allowed')
+  const n = await ctx.db
+    .selectFrom('feeds')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  t.equal(Number(n.n), 1, 'only the good feed stored')
+})
+
 t.test('filters naming unknown parties or services are 400 naming the field', async (t) => {
   const cases: [Record<string, unknown>, string][] = [
     [{ parties: ['XYZ'] }, '/filter/parties/0'],

@@ -14,6 +14,13 @@ export interface FeedFilter {
   includeBlackouts?: boolean
   includeBankHolidays?: boolean
   timeMode?: 'utc' | 'europe-london'
+  /**
+   * With `to` (both or neither): the feed holds only windows overlapping [from, to), and its
+   * blackouts and bank holidays cover [from, to) instead of a span derived from the windows and today.
+   * Stored in the JSON column as ISO strings, read back as Dates.
+   */
+  from?: Date
+  to?: Date
 }
 
 export interface FeedRecord {
@@ -52,11 +59,17 @@ export interface FeedFindings {
 }
 
 type Row = Selectable<FeedsTable>
+type StoredFilter = Omit<FeedFilter, 'from' | 'to'> & { from?: string; to?: string }
+/** The JSON column holds instants as ISO strings (JSON.stringify of a Date); the record has Dates. */
+function toFilter(stored: StoredFilter): FeedFilter {
+  const { from, to, ...rest } = stored
+  return { ...rest, ...(from !== undefined ? { from: new Date(from) } : {}), ...(to !== undefined ? { to: new Date(to) } : {}) }
+}
 const toRecord = (r: Row): FeedRecord => ({
   id: r.id,
   ownerKeyId: r.owner_key_id,
   name: r.name,
-  filter: (r.filter ?? {}) as FeedFilter,
+  filter: toFilter((r.filter ?? {}) as StoredFilter),
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 })
@@ -65,7 +78,10 @@ const toRecord = (r: Row): FeedRecord => ({
 export const FEED_RETENTION_DAYS = 30
 const RETENTION = sql`interval '30 days'`
 
-/** The feed's window predicate: filter lists, never drafts, cancelled/rejected only until 30 days after their end. */
+/**
+ * The feed's window predicate: filter lists, never drafts, cancelled/rejected only until 30 days
+ * after their end, and (with the filter's from/to) only windows overlapping [from, to).
+ */
 function shown<O>(q: SelectQueryBuilder<Database, 'windows', O>, f: FeedFilter, now: Date): SelectQueryBuilder<Database, 'windows', O> {
   let out = q.where('windows.status', '<>', 'draft')
   out = out.where((eb) =>
@@ -78,6 +94,8 @@ function shown<O>(q: SelectQueryBuilder<Database, 'windows', O>, f: FeedFilter, 
   if (f.statuses?.length) out = out.where('windows.status', 'in', f.statuses)
   if (f.services?.length) out = out.where(sql<boolean>`windows.services && ${sql.val(f.services)}::text[]`)
   if (f.regions?.length) out = out.where(sql<boolean>`windows.regions && ${sql.val(f.regions)}::text[]`)
+  if (f.from) out = out.where('windows.end_at', '>', f.from)
+  if (f.to) out = out.where('windows.start_at', '<', f.to)
   return out
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { FeedRecord, FeedsService } from '../../services/feeds-service.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
-import { IdParams, PartyId, problemResponses, RegionId, ServiceId } from '../schemas/common.ts'
+import { IdParams, Instant, PartyId, problemResponses, RegionId, ServiceId } from '../schemas/common.ts'
 
 const FeedStatus = z.enum(['proposed', 'notified', 'agreed', 'in-progress', 'completed', 'cancelled', 'rejected'])
 const FeedFilter = z
@@ -18,22 +18,33 @@ const FeedFilter = z
       .optional()
       .meta({ description: 'Bank holidays of the regions asked for (all nations when none) as transparent events' }),
     timeMode: z.enum(['utc', 'europe-london']).optional().meta({ description: "'utc' (default) or TZID=Europe/London with a VTIMEZONE" }),
+    from: Instant.optional().meta({
+      description:
+        'With to (both or neither, at most 3653 days apart): only windows overlapping [from, to), and blackouts and bank holidays over [from, to)',
+      example: '2021-10-01T00:00:00Z',
+    }),
+    to: Instant.optional().meta({ description: 'End (exclusive) of the span; after from', example: '2022-08-01T00:00:00Z' }),
   })
   .strict()
+/** As answered: from/to in UTC (`2021-10-01T00:00:00.000Z`). */
+const FeedFilterOut = FeedFilter.extend({ from: z.string().optional(), to: z.string().optional() })
 const FeedCreate = z.object({ name: z.string().trim().min(1).max(200), filter: FeedFilter.default({}) }).strict()
-const FeedOut = z.object({ id: z.string(), name: z.string(), filter: FeedFilter, ownerKeyId: z.string(), createdAt: z.string() })
+const FeedOut = z.object({ id: z.string(), name: z.string(), filter: FeedFilterOut, ownerKeyId: z.string(), createdAt: z.string() })
 const FeedCreated = FeedOut.extend({
   url: z.string().meta({ description: 'The capability URL (shown only in this answer; it needs no header)' }),
   webcalUrl: z.string().meta({ description: 'The same feed as a webcal:// link, for one-click subscription' }),
 })
 
-const dto = (f: FeedRecord) => ({
-  id: f.id,
-  name: f.name,
-  filter: f.filter,
-  ownerKeyId: f.ownerKeyId,
-  createdAt: f.createdAt.toISOString(),
-})
+const dto = (f: FeedRecord) => {
+  const { from, to, ...filter } = f.filter
+  return {
+    id: f.id,
+    name: f.name,
+    filter: { ...filter, ...(from ? { from: from.toISOString() } : {}), ...(to ? { to: to.toISOString() } : {}) },
+    ownerKeyId: f.ownerKeyId,
+    createdAt: f.createdAt.toISOString(),
+  }
+}
 
 /**
  * Calendar feed subscriptions: each key creates, lists and revokes its own (an admin: all), and the
