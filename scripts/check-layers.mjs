@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Keeps the dependency direction written in the README: http → services → (domain, db, feeds, reports);
-// domain imports nothing else of ours; feeds and reports import only domain; nothing imports http or cli
-// but the composition roots (server.ts, cli/). Exits 1 naming every import that points the wrong way.
+// domain imports nothing else of ours; feeds and reports import only domain; http reaches the database
+// only through services; schemas (the input shapes HTTP and the command line share) import only zod,
+// luxon and domain; cli is a composition root over services and never imports http. Exits 1 naming
+// every import that points the wrong way.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve, dirname } from 'node:path'
 
@@ -13,10 +15,24 @@ const allowed = {
   reports: ['reports', 'domain'],
   db: ['db', 'domain'],
   services: ['services', 'domain', 'db', 'feeds', 'reports'],
-  http: ['http', 'services', 'domain', 'feeds', 'reports', 'db', 'config.ts'],
-  cli: ['*'],
+  schemas: ['schemas', 'domain'],
+  http: ['http', 'services', 'schemas', 'domain', 'feeds', 'reports', 'config.ts'],
+  // A composition root like server.ts, but a shell over services: it opens the database and shares
+  // input schemas with the API, and never goes through the HTTP layer's routes or schemas.
+  cli: ['cli', 'services', 'schemas', 'domain', 'db', 'feeds', 'reports', 'config.ts'],
   'server.ts': ['*'],
   'config.ts': [],
+}
+// http → db imports not yet moved behind a service (issue 20): the app's `Db` dependency, the metrics
+// plugin's pool and outbox gauges, the readiness probe. Named file by file so that no new one creeps in.
+const exceptions = {
+  'src/http/app.ts': ['src/db/database.ts'],
+  'src/http/plugins/metrics.ts': ['src/db/database.ts'],
+  'src/http/routes/health-routes.ts': ['src/db/database.ts', 'src/db/migrator.ts'],
+}
+// Packages a layer may import at all (where the layer has such a list).
+const onlyPackages = {
+  schemas: ['zod', 'luxon'],
 }
 const forbiddenPackages = {
   domain: ['fastify', 'kysely', 'pg', '@electric-sql/pglite', 'node:fs', 'node:net', 'node:http'],
@@ -48,9 +64,13 @@ for (const file of files) {
       }
       const to = layerOf(target)
       const ok = allowed[layer]
+      if (exceptions[relative(root, file)]?.includes(relative(root, target))) continue
       if (ok && !ok.includes('*') && !ok.includes(to))
         problems.push(`${relative(root, file)} (${layer}) imports ${relative(root, target)} (${to})`)
-    } else if (forbiddenPackages[layer]?.some((p) => spec === p || spec.startsWith(`${p}/`))) {
+    } else if (
+      forbiddenPackages[layer]?.some((p) => spec === p || spec.startsWith(`${p}/`)) ||
+      (onlyPackages[layer] && !onlyPackages[layer].some((p) => spec === p || spec.startsWith(`${p}/`)))
+    ) {
       problems.push(`${relative(root, file)} (${layer}) imports the package ${spec}`)
     }
     if (/process\.env/.test(text) && layer !== 'config.ts') problems.push(`${relative(root, file)} reads process.env (only config.ts may)`)

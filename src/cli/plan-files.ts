@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { DateTime, IANAZone } from 'luxon'
 import { z } from 'zod'
 import { CRLF, contentLine, escapeText, escapeTextList, formatUtcDateTime, icsStatus, textLine } from '../feeds/index.ts'
-import { DryRunWindow } from '../http/schemas/compliance.ts'
+import { DryRunWindow } from '../schemas/windows.ts'
 import { type CsvRecord, parseCsv, toCsv } from './csv.ts'
 
 /**

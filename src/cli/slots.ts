@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import type { WindowPlan } from '../domain/window.ts'
-import { durationMinutes, SlotsQuery } from '../http/routes/slots-routes.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
+import { SlotsQuery } from '../schemas/slots.ts'
 import { findSlotsOffline, toWindowPlan } from '../services/offline-assessment.ts'
+import { durationMinutes } from '../services/slots-service.ts'
 import { formatProblem, readPlan } from './plan-files.ts'
 import { rulesetChoice, rulesetProblem } from './ruleset-choice.ts'
 

@@ -157,11 +157,11 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   })
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
-  const { services, db, clock, baseUrl } = deps
+  const { services, db, baseUrl } = deps
   healthRoutes(app, { db, databaseKind: deps.databaseKind })
   referenceRoutes(app, { reference: services.reference, baseUrl })
   keysRoutes(app, { keys: services.keys, baseUrl })
-  windowsRoutes(app, { windows: services.windows, db, clock, baseUrl })
+  windowsRoutes(app, { windows: services.windows, idempotency: services.idempotency, baseUrl })
   complianceRoutes(app, { services, baseUrl })
   rulesRoutes(app, { services, baseUrl })
   impactRoutes(app, { impact: services.impact })

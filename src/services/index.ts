@@ -4,6 +4,7 @@ import { createAuditService } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { createComplianceService } from './compliance-service.ts'
 import { createFeedsService } from './feeds-service.ts'
+import { createIdempotencyService } from './idempotency-service.ts'
 import { impactAttacher } from './impact-attacher.ts'
 import { createImpactService } from './impact-service.ts'
 import { createKeysService } from './keys-service.ts'
@@ -87,6 +88,7 @@ export function createServices(deps: {
     maxWindowHours: deps.maxWindowHours,
   })
   const audit = createAuditService({ db: deps.db })
+  const idempotency = createIdempotencyService({ db: deps.db, clock: deps.clock })
   return {
     reference,
     keys,
@@ -102,6 +104,7 @@ export function createServices(deps: {
     webhooks,
     slots,
     audit,
+    idempotency,
   }
 }
 

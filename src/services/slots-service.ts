@@ -1,3 +1,4 @@
+import { Duration } from 'luxon'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { complianceRepository } from '../db/repositories/compliance-repository.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
@@ -199,3 +200,10 @@ export function createSlotsService(deps: {
 }
 
 export type SlotsService = ReturnType<typeof createSlotsService>
+
+/** Minutes of an ISO 8601 duration; problem+json (invalid) when it is not one. @example durationMinutes('PT6H') // 360 */
+export function durationMinutes(text: string): number {
+  const d = Duration.fromISO(text)
+  if (!d.isValid) throw invalid([{ pointer: '/duration', in: 'query', message: "must be an ISO 8601 duration such as 'PT6H'" }])
+  return d.as('minutes')
+}

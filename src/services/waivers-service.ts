@@ -8,6 +8,9 @@ import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
 import type { WebhookOutbox } from './webhooks-service.ts'
 
+/** A waiver as stored: what the waivers service answers and the HTTP layer maps to its DTO. */
+export type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
+
 export interface WaiverInput {
   findingKey: string
   approvedBy: 'sec-panel' | 'opsg-delegated'

@@ -1,31 +1,10 @@
-import { Duration } from 'luxon'
 import { z } from 'zod'
-import { TOLERANCES } from '../../domain/slots.ts'
-import { AppError, invalid } from '../../services/errors.ts'
-import type { SlotsService } from '../../services/slots-service.ts'
+import { SlotsQuery } from '../../schemas/slots.ts'
+import { AppError } from '../../services/errors.ts'
+import { durationMinutes, type SlotsService } from '../../services/slots-service.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf, PLANNERS } from '../plugins/auth.ts'
-import { csv, IdParams, Instant, PartyId, problemResponses, RegionId, ServiceId } from '../schemas/common.ts'
-
-/** The query of GET /v1/slots; `mwp slots` validates its options with it too. */
-export const SlotsQuery = z
-  .object({
-    duration: z.string().max(40).meta({ description: 'ISO 8601 duration of real time, e.g. PT6H', example: 'PT6H' }),
-    from: Instant,
-    to: Instant,
-    party: PartyId,
-    services: csv(ServiceId).optional().meta({
-      description: "the services the slot takes down; default the party's own (what its planned windows list, else its reference default)",
-    }),
-    regions: csv(RegionId).optional(),
-    count: z.coerce.number().int().min(1).max(100).default(5),
-    notifiedAt: Instant.optional(),
-    tolerate: z
-      .enum(TOLERANCES)
-      .default('warning')
-      .meta({ description: "the most severe finding tolerated; default 'warning' (no breach, no objection)" }),
-  })
-  .strict()
+import { IdParams, Instant, problemResponses } from '../schemas/common.ts'
 
 const ReplanBody = z.object({ publishedAt: Instant, until: Instant.optional() }).strict()
 
@@ -55,13 +34,6 @@ const ReplanOut = z
 
 /** Dates → ISO strings, recursively (answers are plain JSON). */
 const json = <T>(v: T): Record<string, unknown> => JSON.parse(JSON.stringify(v)) as Record<string, unknown>
-
-/** Minutes of an ISO 8601 duration; problem+json (invalid) when it is not one. @example durationMinutes('PT6H') // 360 */
-export function durationMinutes(text: string): number {
-  const d = Duration.fromISO(text)
-  if (!d.isValid) throw invalid([{ pointer: '/duration', in: 'query', message: "must be an ISO 8601 duration such as 'PT6H'" }])
-  return d.as('minutes')
-}
 
 function versionFromIfMatch(header: string | undefined): number {
   if (!header)

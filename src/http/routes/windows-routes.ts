@@ -1,9 +1,8 @@
 import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
-import type { Db } from '../../db/database.ts'
 import type { MaintenanceWindow } from '../../domain/window.ts'
-import type { Clock } from '../../services/clock.ts'
 import { AppError } from '../../services/errors.ts'
+import type { IdempotencyService } from '../../services/idempotency-service.ts'
 import type { WindowsService } from '../../services/windows-service.ts'
 import type { AppInstance } from '../app.ts'
 import { idempotent } from '../idempotency.ts'
@@ -44,7 +43,7 @@ function decodeCursor(cursor: string): { start: Date; id: string } {
 }
 
 /** Windows: create, list, read, edit (JSON Merge Patch with If-Match), status changes, history. */
-export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService; db: Db; clock: Clock; baseUrl: string }) {
+export function windowsRoutes(app: AppInstance, deps: { windows: WindowsService; idempotency: IdempotencyService; baseUrl: string }) {
   const { windows, baseUrl } = deps
   const tags = ['windows']
   const location = (id: string) => `${baseUrl}/v1/windows/${id}`

@@ -1,18 +1,10 @@
 import { z } from 'zod'
+import { DryRunWindow, WindowCreate } from '../../schemas/windows.ts'
 import { Instant, PartyId } from './common.ts'
-
-import { WindowCreate } from './windows.ts'
 
 export { AssessmentOut, ComplianceOut, FindingOut, FindingSummaryOut, MonthOut } from './assessment.ts'
 
-/** A dry-run window: shaped as for POST /v1/windows, plus its own notifiedAt and status. */
-export const DryRunWindow = WindowCreate.extend({
-  id: z.uuid().optional(),
-  notifiedAt: Instant.nullable().optional(),
-  status: z.enum(['draft', 'proposed', 'notified', 'agreed', 'rejected', 'in-progress', 'completed', 'cancelled']).optional(),
-})
-  .strict()
-  .meta({ id: 'DryRunWindow' })
+export { DryRunWindow } from '../../schemas/windows.ts'
 
 export const DryRunBody = z
   .object({
