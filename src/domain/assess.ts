@@ -22,10 +22,9 @@
  */
 import { type BlackoutLayer, PreparedBlackouts } from './blackouts.ts'
 import type { CalendarId, CalendarSet } from './calendars.ts'
-import { type Compliance, complianceOf } from './compliance.ts'
+import { type Compliance, complianceRater } from './compliance.ts'
 import {
   type BasisParam,
-  certaintyOf,
   compareFindings,
   type Finding,
   type FindingCode,
@@ -497,22 +496,23 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   const emittedRank: number[] = []
   const summary = emptySummary()
 
-  // One rule object per (basis, rule id, version): findings share them (read-only data).
-  const rules = new Map<readonly BasisParam[], Map<string, FindingRule>>()
+  // One rule object per (basis, rule id, version): findings share them (read-only data). Rules
+  // interleave (a blackout layer per hit), so the last one is remembered and the rest looked up in
+  // nested maps (no key string per finding).
+  const rules = new Map<readonly BasisParam[], Map<string, Map<string, FindingRule>>>()
   let lastRule: FindingRule | null = null
-  let lastBasis: readonly BasisParam[] | null = null
   const ruleOf = (id: string, version: string, basis: readonly BasisParam[]): FindingRule => {
     const l = lastRule
-    if (l !== null && lastBasis === basis && l.id === id && l.version === version) return l
-    let byRule = rules.get(basis)
-    if (!byRule) rules.set(basis, (byRule = new Map()))
-    const k = `${id}@${version}`
-    let v = byRule.get(k)
+    if (l !== null && l.basis === basis && l.id === id && l.version === version) return l
+    let byId = rules.get(basis)
+    if (!byId) rules.set(basis, (byId = new Map()))
+    let byVersion = byId.get(id)
+    if (!byVersion) byId.set(id, (byVersion = new Map()))
+    let v = byVersion.get(version)
     if (!v) {
       const provenance = weakestProvenance(basis.map((b) => b.provenance))
-      byRule.set(k, (v = { id, version, provenance, rulesetId: r.id, basis }))
+      byVersion.set(version, (v = { id, version, provenance, rulesetId: r.id, basis }))
     }
-    lastBasis = basis
     return (lastRule = v)
   }
 
@@ -551,7 +551,8 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
     const len = ref.length + 2 + a.message.length
     const id = p.id
     const rule = ruleOf(a.ruleId, a.version ?? r.version, a.basis)
-    const certainty = certaintyOf(a.basis)
+    // The rule's label is the weakest of its basis: assumed exactly when a part is (certaintyOf).
+    const certainty = rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed'
     const canWaive = waivable.has(a.code)
     // windowId is written in the literal, not added afterwards: an added property gives each finding
     // a separate properties array (one more heap object per finding). The key order is the same.
@@ -613,6 +614,7 @@ export function assess(subjects: readonly WindowPlan[], ctx: AssessContext): Ass
   wide.flush()
 
   const perWindow = findingsPerWindow(nSubjects, emitted, emittedWindow, emittedRank)
+  const complianceOf = complianceRater()
   const windows: WindowAssessment[] = subjects.map((w, i) => {
     const findings = perWindow[i]!
     const reference = w.reference
