@@ -40,7 +40,7 @@ import type { ImpactRating, ImpactRatingLevel } from '../domain/impact/impact-ra
 import type { WindowImpact } from '../domain/impact/window-impact.ts'
 import type { Ruleset } from '../domain/ruleset.ts'
 import { type ProgrammeTotals, programmeTotals } from './programme-totals.ts'
-import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, zoneClock } from '../domain/time.ts'
+import { DAY_MS, dayIndexOf, isIsoDate, monthIndexOf, monthKeyOf, monthLabel, zoneClock } from '../domain/time.ts'
 import type { Impact, WindowPlan, WindowStatus } from '../domain/window.ts'
 
 export const REPORT_KIND = 'mwp.compliance-report'
@@ -348,26 +348,6 @@ function formatLocalLabel(d: Date, zone: string): string {
 
 const p2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/** A month key in words: '2022-07' → 'July 2022'. */
-export function monthInWords(month: string): string {
-  return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1] ?? month.slice(5, 7)} ${month.slice(0, 4)}`
-}
-
 /**
  * The period [from, to) in words, its last month the one holding its last instant (the end is
  * exclusive). When an end is not a local month boundary the exact local ends follow, so a month
@@ -381,8 +361,7 @@ export function periodInWords(from: Date, to: Date, zone: string): string {
   const clock = zoneClock(zone)
   const first = clock.monthIndex(from.getTime())
   const last = clock.monthIndex(Math.max(from.getTime(), to.getTime() - 1))
-  const months =
-    first === last ? monthInWords(monthKeyOf(first)) : `${monthInWords(monthKeyOf(first))} to ${monthInWords(monthKeyOf(last))}`
+  const months = first === last ? monthLabel(first) : `${monthLabel(first)} to ${monthLabel(last)}`
   const whole = clock.startOfMonthIndex(first) === from.getTime() && clock.startOfMonthIndex(last + 1) === to.getTime()
   return whole ? months : `${months} (${localLabel(from, zone)} to ${localLabel(to, zone)}, end exclusive)`
 }
