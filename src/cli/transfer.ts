@@ -11,6 +11,7 @@ import {
   writePlanJson,
 } from './plan-files.ts'
 import { progressBar } from './progress.ts'
+import { canonicalJson } from '../domain/canonical-json.ts'
 
 /**
  * `mwp import` and `mwp export`: bulk submission of windows to a running service and the way back.
@@ -66,16 +67,6 @@ const CREATE_FIELDS = [
   'status',
 ] as const
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`
-  return JSON.stringify(v) ?? 'null'
-}
-
 /** The body POST /v1/windows gets for a row, or why the row is not sent. */
 export function createBody(raw: Record<string, unknown>): { body: Record<string, unknown> } | { skip: string } {
   const status = raw.status
@@ -92,7 +83,7 @@ export function createBody(raw: Record<string, unknown>): { body: Record<string,
 
 /** Same row content, same key: the service then creates the window once, whatever the file is called or how often it is run. */
 export function idempotencyKeyOf(body: Record<string, unknown>): string {
-  return `mwp-import-${createHash('sha256').update(canonical(body)).digest('hex').slice(0, 48)}`
+  return `mwp-import-${createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 48)}`
 }
 
 interface JournalEntry {

@@ -17,6 +17,9 @@
  */
 import { DateTime } from 'luxon'
 
+/** Great Britain's time zone: the default zone of windows, reports, feeds and impact. */
+export const LONDON_ZONE = 'Europe/London'
+
 export const MINUTE_MS = 60_000
 export const HOUR_MS = 3_600_000
 export const DAY_MS = 86_400_000

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../services/errors.ts'
 import type { IdempotencyService, StoredResponse, WriteTx } from '../services/idempotency-service.ts'
 import { actorOf } from './plugins/auth.ts'
+import { canonicalJson } from '../domain/canonical-json.ts'
 
 export interface HttpResult {
   status: number
@@ -12,20 +13,10 @@ export interface HttpResult {
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`
-  return JSON.stringify(v) ?? 'null'
-}
-
 /** What makes two requests "the same": the URL and the validated body, key order ignored. */
 export function requestHashOf(url: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${url}\n${canonical(body)}`)
+    .update(`${url}\n${canonicalJson(body)}`)
     .digest('hex')
 }
 

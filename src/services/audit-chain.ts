@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../domain/canonical-json.ts'
 
 /**
  * The audit log's hash chain, pure (no I/O): the canonical serialisation of an entry, its SHA-256,
@@ -56,27 +57,6 @@ function fixKeys(v: unknown): unknown {
   if (v && typeof v === 'object')
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [cleanString(k), fixKeys(x)]))
   return v
-}
-
-/**
- * JSON with object keys sorted (by UTF-16 code units) at every depth and no white space; arrays keep
- * their order. Two values that are equal as JSON serialise to the same string.
- *
- * @example canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }) // '{"a":[2,{"c":4,"d":3}],"b":1}'
- */
-export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null'
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`
-  if (v instanceof Date) return JSON.stringify(v.toISOString())
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>
-    const keys = Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
-  }
-  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null'
-  return JSON.stringify(v) ?? 'null'
 }
 
 /**

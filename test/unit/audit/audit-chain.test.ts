@@ -1,8 +1,8 @@
+import { canonicalJson } from '../../../src/domain/canonical-json.ts'
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import {
   type AuditEntry,
-  canonicalJson,
   chainVerifier,
   entryHash,
   entryHashParts,
