@@ -1,12 +1,17 @@
 /**
- * Compliance engine benchmark: assesses generated plans of 1,000, 10,000 and 100,000 windows
- * (3 parties, 12 months, every rule family: notice, content, hours, clock changes, duration, cap,
- * blackouts incl. bank holidays, overlap, spacing) and prints a table. No assertions on time.
+ * Compliance engine benchmark: assesses generated plans (3 parties, every rule family: notice,
+ * content, hours, clock changes, duration, cap, blackouts incl. bank holidays, overlap, spacing) and
+ * prints tables. No assertions on time. Two series:
+ * - constant density: 1,000 / 10,000 / 100,000 windows over 36.5 / 365 / 3,650 days (the same
+ *   windows a day, parties and mix), so growth per 10× is the engine's own, not a denser plan's;
+ * - fixed year (the stress case): the same sizes all in the 12 months from October 2021, so
+ *   100,000 windows are ten times as dense as 10,000 and make ten times the overlaps a window.
  * Beside the times it prints, per run, the GC pauses and the minor page faults (fresh memory pages
  * touched): the part of the growth that is memory, not rule work.
  *
- *   node --import tsx bench/engine.bench.ts                # 1,000, 10,000 and 100,000 windows
- *   node --import tsx bench/engine.bench.ts 100000 [runs]  # one size alone (its own heap), optional run count
+ *   node --import tsx bench/engine.bench.ts                  # both series
+ *   node --import tsx bench/engine.bench.ts density [runs]   # constant density only
+ *   node --import tsx bench/engine.bench.ts 100000 [runs]    # fixed year, one size alone (its own heap)
  */
 import { PerformanceObserver } from 'node:perf_hooks'
 import { assess } from '../src/domain/assess.ts'
@@ -32,13 +37,14 @@ function rng(seed: number) {
   }
 }
 
-function plan(n: number): WindowPlan[] {
+/** `n` windows spread over `days` days from 1 October 2021 (winter, November, Christmas, DST nights). */
+function plan(n: number, days = 365): WindowPlan[] {
   const r = rng(n)
-  const from = Date.UTC(2021, 9, 1) // 12 months from Oct 2021: winter, Nov, Christmas, DST nights
+  const from = Date.UTC(2021, 9, 1)
   const out: WindowPlan[] = []
   for (let i = 0; i < n; i++) {
     const [party, regions] = PARTIES[i % 3]!
-    const day = Math.floor(r() * 365)
+    const day = Math.floor(r() * days)
     const startMin = r() < 0.8 ? Math.floor(r() * 8) * 30 : Math.floor(r() * 48) * 30 // mostly nights
     const dur = (1 + Math.floor(r() * 12)) * 30
     const start = new Date(from + day * 86_400_000 + startMin * 60_000 - 3_600_000)
@@ -89,12 +95,19 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration })
 }).observe({ entryTypes: ['gc'] })
 
-const [sizeArg, runsArg] = process.argv.slice(2).map(Number)
-const sizes = sizeArg ? [sizeArg] : [1_000, 10_000, 100_000]
-const rows: { n: number; ms: number; min: number; findings: number; gcMs: number; faults: number }[] = []
-for (const n of sizes) {
-  const p = plan(n)
-  const runs = runsArg || (n >= 100_000 ? 5 : 15)
+interface Row {
+  n: number
+  days: number
+  ms: number
+  min: number
+  findings: number
+  gcMs: number
+  faults: number
+}
+
+/** Median and minimum of `runs` assessments of `n` windows over `days` days, after two warm-ups. */
+async function measure(n: number, days: number, runs: number): Promise<Row> {
+  const p = plan(n, days)
   for (let i = 0; i < 2; i++) assess(p, ctx) // warm-up
   const times: number[] = []
   let findings = 0
@@ -110,19 +123,37 @@ for (const n of sizes) {
   const faults = (process.resourceUsage().minorPageFault - faults0) / runs
   await new Promise((resolve) => setTimeout(resolve, 50)) // GC entries are delivered asynchronously
   const gcMs = gcPauses.filter((g) => g.start >= loopStart && g.start < loopEnd).reduce((s, g) => s + g.ms, 0) / runs
-  rows.push({ n, ms: median(times), min: Math.min(...times), findings, gcMs, faults })
+  return { n, days, ms: median(times), min: Math.min(...times), findings, gcMs, faults }
 }
 
+function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`)
+  console.log(
+    '| windows | days | median ms | min ms | windows/s (median) | findings | growth per 10x (median) | GC pauses ms/run | page faults/run |',
+  )
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  rows.forEach((r, i) => {
+    const growth = i === 0 ? '-' : `${(r.ms / rows[i - 1]!.ms).toFixed(1)}x`
+    console.log(
+      `| ${r.n.toLocaleString('en-GB')} | ${r.days.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} | ${r.gcMs.toFixed(0)} | ${Math.round(r.faults).toLocaleString('en-GB')} |`,
+    )
+  })
+}
+
+const SIZES = [1_000, 10_000, 100_000]
+const runsFor = (n: number, asked: number | undefined) => asked || (n >= 100_000 ? 5 : 15)
+const [first, second] = process.argv.slice(2)
+const askedRuns = second ? Number(second) : undefined
 console.log(
   `compliance engine (node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ')}, tz ${ctx.tzdbVersion})`,
 )
-console.log(
-  '| windows | median ms | min ms | windows/s (median) | findings | growth per 10x (median) | GC pauses ms/run | page faults/run |',
-)
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-rows.forEach((r, i) => {
-  const growth = i === 0 ? '-' : `${(r.ms / rows[i - 1]!.ms).toFixed(1)}x`
-  console.log(
-    `| ${r.n.toLocaleString('en-GB')} | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${Math.round((r.n / r.ms) * 1000).toLocaleString('en-GB')} | ${r.findings.toLocaleString('en-GB')} | ${growth} | ${r.gcMs.toFixed(0)} | ${Math.round(r.faults).toLocaleString('en-GB')} |`,
-  )
-})
+if (first === undefined || first === 'density') {
+  const rows: Row[] = []
+  for (const n of SIZES) rows.push(await measure(n, (n / 10_000) * 365, runsFor(n, first === 'density' ? askedRuns : undefined)))
+  printTable('constant density (about 27 windows a day)', rows)
+}
+if (first !== 'density') {
+  const rows: Row[] = []
+  for (const n of first ? [Number(first)] : SIZES) rows.push(await measure(n, 365, runsFor(n, askedRuns)))
+  printTable('fixed year (12 months from October 2021; the stress case)', rows)
+}
