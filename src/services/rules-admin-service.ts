@@ -5,6 +5,10 @@ import {
   blackoutStateAt,
   CALENDAR_IDS,
   type CalendarId,
+  DAY_MS,
+  expandLayer,
+  NATION_CALENDAR_IDS,
+  type NationCalendarId,
   type CalendarOverride,
   BUILT_IN_RULESETS,
   DEFAULT_RULESET,
@@ -20,6 +24,25 @@ import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, invalid, notFound } from './errors.ts'
+
+/** The longest range `blackoutPeriods` expands, about ten years (as feeds). */
+const PERIODS_MAX_DAYS = 3653
+
+/** One concrete blackout period of a layer, as the planning board draws it. */
+export interface BlackoutPeriodView {
+  layerId: string
+  name: string
+  category: BlackoutLayer['category']
+  severity: BlackoutLayer['severity']
+  provenance: BlackoutLayer['provenance']
+  scope: BlackoutLayer['scope']
+  start: Date
+  end: Date
+  /** The period's own name where it has one (a bank holiday's, a freeze's). */
+  label?: string
+  /** For a bank-holiday layer: the nation whose holiday it is (each nation's periods come apart). */
+  nation?: NationCalendarId
+}
 
 const problems = (list: { pointer: string; message: string }[], prefix = '') =>
   invalid(list.map((p) => bodyField(`${prefix}${p.pointer}`, p.message)))
@@ -148,6 +171,34 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
       const ctx = await deps.compliance.loadContext(db)
       const layers = deps.compliance.blackoutsFor(ctx, deps.compliance.rulesetFor(ctx, at))
       return blackoutStateAt(layers, at, { calendars: ctx.calendars, regionData: ctx.regions, ...(regions ? { regions } : {}) })
+    },
+
+    /**
+     * Every layer's concrete periods overlapping [from, to), under the ruleset in force at `from`,
+     * sorted by start; a bank-holiday layer gives each nation's holidays apart (`nation`).
+     *
+     * @example await rulesAdmin.blackoutPeriods(new Date('2021-10-01T00:00:00Z'), new Date('2022-08-01T00:00:00Z'))
+     */
+    async blackoutPeriods(from: Date, to: Date): Promise<BlackoutPeriodView[]> {
+      if (to.getTime() <= from.getTime()) throw invalid([{ pointer: '/to', in: 'query', message: 'to must be after from' }])
+      if (to.getTime() - from.getTime() > PERIODS_MAX_DAYS * DAY_MS)
+        throw invalid([
+          { pointer: '/to', in: 'query', message: `from and to may be at most ${PERIODS_MAX_DAYS} days (about ten years) apart` },
+        ])
+      const ctx = await deps.compliance.loadContext(db)
+      const layers = deps.compliance.blackoutsFor(ctx, deps.compliance.rulesetFor(ctx, from))
+      const out: BlackoutPeriodView[] = []
+      for (const layer of layers) {
+        const { id: layerId, name, category, severity, provenance, scope } = layer
+        const view = { layerId, name, category, severity, provenance, scope }
+        const nations: (NationCalendarId | undefined)[] = layer.holidays ? [...NATION_CALENDAR_IDS] : [undefined]
+        for (const nation of nations) {
+          const periods = expandLayer(layer, from, to, { calendars: ctx.calendars, ...(nation ? { holidayCalendars: [nation] } : {}) })
+          for (const p of periods)
+            out.push({ ...view, start: p.start, end: p.end, ...(p.label ? { label: p.label } : {}), ...(nation ? { nation } : {}) })
+        }
+      }
+      return out.sort((a, b) => a.start.getTime() - b.start.getTime() || a.layerId.localeCompare(b.layerId))
     },
 
     async calendar(id: string, year: number) {

@@ -137,6 +137,60 @@ t.test('blackout layers: built-in list, an operator layer with its own severity,
   t.equal((await app.inject({ url: '/v1/blackouts/state?at=yesterday', headers: viewer })).statusCode, 400)
 })
 
+t.test("GET /v1/blackouts/periods: every layer's concrete periods in a range, each nation's bank holidays apart", async (t) => {
+  const res = await app.inject({ url: '/v1/blackouts/periods?from=2021-10-01T00:00:00Z&to=2022-08-01T00:00:00Z', headers: viewer })
+  t.equal(res.statusCode, 200, res.body)
+  const items = res.json().items as {
+    layerId: string
+    category: string
+    start: string
+    end: string
+    nation?: string
+    label?: string
+    provenance: string
+  }[]
+  const starts = items.map((p) => p.start)
+  t.same(starts, [...starts].sort(), 'sorted by start')
+  const winter = items.filter((p) => p.category === 'winter')
+  t.ok(winter.length >= 1, 'winter is there')
+  t.ok(
+    winter.every((p) => p.start < '2022-08-01T00:00:00.000Z' && p.end > '2021-10-01T00:00:00.000Z'),
+    'within the range',
+  )
+  t.equal(winter[0]?.provenance, 'inferred', "each period carries its layer's label")
+  const holidays = items.filter((p) => p.category === 'bank-holiday')
+  const nations = new Set(holidays.map((p) => p.nation))
+  t.same([...nations].sort(), ['england-and-wales', 'northern-ireland', 'scotland'], 'one set of bank holidays per nation')
+  const stAndrew = holidays.filter((p) => p.label && /Andrew/.test(p.label))
+  t.ok(
+    stAndrew.length >= 1 && stAndrew.every((p) => p.nation === 'scotland'),
+    `St Andrew's Day only in Scotland: ${JSON.stringify(stAndrew)}`,
+  )
+  const stPatrick = holidays.filter((p) => p.label && /Patrick/.test(p.label))
+  t.ok(stPatrick.length >= 1 && stPatrick.every((p) => p.nation === 'northern-ireland'), "St Patrick's Day only in Northern Ireland")
+  t.ok(
+    items.some((p) => p.category === 'prepayment-peak' && p.start.startsWith('2021-10-31')),
+    'the November top-up peak starts at local midnight (GMT)',
+  )
+
+  const backwards = await app.inject({ url: '/v1/blackouts/periods?from=2022-01-01T00:00:00Z&to=2021-01-01T00:00:00Z', headers: viewer })
+  t.equal(backwards.statusCode, 400)
+  t.same(
+    backwards.json().errors.map((e: { pointer: string; in: string }) => [e.in, e.pointer]),
+    [['query', '/to']],
+  )
+  const tooLong = await app.inject({ url: '/v1/blackouts/periods?from=2000-01-01T00:00:00Z&to=2020-01-01T00:00:00Z', headers: viewer })
+  t.equal(tooLong.statusCode, 400)
+  t.match(tooLong.json().errors[0].message, /3653 days/)
+  const missing = await app.inject({ url: '/v1/blackouts/periods?from=2022-01-01T00:00:00Z', headers: viewer })
+  t.equal(missing.statusCode, 400)
+  t.ok(
+    missing.json().errors.some((e: { pointer: string }) => e.pointer === '/to'),
+    missing.body,
+  )
+  t.equal((await app.inject({ url: '/v1/blackouts/periods?from=2021-10-01T00:00:00Z&to=2022-08-01T00:00:00Z' })).statusCode, 401)
+})
+
 t.test('a proclaimed holiday (calendar override) moves a notice deadline, and the calendar version changes', async (t) => {
   const w = sunday('2021-11-14', { notifiedAt: '2021-10-04T12:00:00+01:00' })
   const before = await dryRun([w])

@@ -18,6 +18,26 @@ const OverrideBody = z
   })
   .strict()
 
+const BlackoutPeriodOut = z
+  .object({
+    layerId: z.string(),
+    name: z.string(),
+    category: z.enum(['winter', 'prepayment-peak', 'bank-holiday', 'release-freeze', 'custom']),
+    severity: z.string(),
+    provenance: z.string(),
+    scope: z.object({
+      parties: z.array(z.string()).readonly().optional(),
+      services: z.array(z.string()).readonly().optional(),
+      regions: z.array(z.string()).readonly().optional(),
+      impacts: z.array(z.string()).readonly().optional(),
+    }),
+    start: z.string(),
+    end: z.string(),
+    label: z.string().optional(),
+    nation: z.enum(['england-and-wales', 'scotland', 'northern-ireland']).optional(),
+  })
+  .meta({ id: 'BlackoutPeriod' })
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 /** Rulesets (versioned, effective-dated), blackout layers and working-day calendar overrides. */
@@ -93,6 +113,32 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
     },
     async () => ({
       items: (await rulesAdmin.blackouts()) as unknown as Record<string, unknown>[],
+    }),
+  )
+  app.get(
+    '/v1/blackouts/periods',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'The concrete periods of every blackout layer over [from, to): what the planning board draws as bands',
+        description:
+          'Under the ruleset in force at from. A bank-holiday layer gives each nation’s holidays apart (nation). At most 3653 days.',
+        querystring: z
+          .object({
+            from: Instant.meta({ example: '2021-10-01T00:00:00Z' }),
+            to: Instant.meta({ description: 'End (exclusive); after from', example: '2022-08-01T00:00:00Z' }),
+          })
+          .strict(),
+        response: { 200: z.object({ items: z.array(BlackoutPeriodOut) }), ...problemResponses(400) },
+      },
+    },
+    async (req) => ({
+      items: (await rulesAdmin.blackoutPeriods(req.query.from, req.query.to)).map((p) => ({
+        ...p,
+        start: p.start.toISOString(),
+        end: p.end.toISOString(),
+      })),
     }),
   )
   app.get(
