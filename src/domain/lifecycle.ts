@@ -43,6 +43,36 @@ export type TransitionVerdict =
   | { ok: false; reason: 'forbidden'; detail: string }
   | { ok: false; reason: 'decision-ref-required' }
 
+/** What a role may do, for a client to offer only that (the server still decides each request). */
+export interface Capabilities {
+  /** Create, edit and cancel windows (a submitter: of its own parties only). */
+  planWindows: boolean
+  /** Agree or reject a window (the OPSG decision). */
+  decideWindows: boolean
+  /** Record a waiver granted by the SEC Panel or OPSG. */
+  recordWaivers: boolean
+  /** Change rulesets, blackout layers and calendar overrides. */
+  manageRules: boolean
+  /** Issue and revoke API keys. */
+  manageKeys: boolean
+}
+
+/**
+ * The capabilities of a role, as the routes' access rules and checkTransition grant them.
+ *
+ * @example capabilitiesOf('reviewer') // { planWindows: false, decideWindows: true, recordWaivers: true, manageRules: false, manageKeys: false }
+ */
+export function capabilitiesOf(role: Role): Capabilities {
+  const admin = role === 'admin'
+  return {
+    planWindows: admin || role === 'submitter',
+    decideWindows: admin || role === 'reviewer',
+    recordWaivers: admin || role === 'reviewer',
+    manageRules: admin,
+    manageKeys: admin,
+  }
+}
+
 /** True when the actor plans for the window's party (admins plan for every party). */
 export function actsFor(actor: Actor, party: string): boolean {
   return actor.role === 'admin' || (actor.role === 'submitter' && actor.parties.includes(party))

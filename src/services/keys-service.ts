@@ -90,6 +90,13 @@ export function createKeysService(deps: { db: Db; clock: Clock; reference: Refer
       return issue({ name: input.name, role: input.role, parties }, createdBy)
     },
 
+    /** The key making a request, as its holder may see it (never the secret). */
+    async whoAmI(actor: Actor): Promise<ApiKeyView> {
+      const rec = await keysRepository.findById(db, actor.keyId)
+      if (!rec) throw notFound('API key', actor.keyId)
+      return view(rec)
+    },
+
     async list(): Promise<ApiKeyView[]> {
       return (await keysRepository.list(db)).map(view)
     },

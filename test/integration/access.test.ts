@@ -24,6 +24,7 @@ const EXPECTED: Record<string, Who> = {
   'POST /v1/keys': ['admin'],
   'GET /v1/keys': ['admin'],
   'DELETE /v1/keys/:id': ['admin'],
+  'GET /v1/me': ALL,
   'POST /v1/windows': ['admin', 'submitter'],
   'GET /v1/windows': ALL,
   'GET /v1/windows/:id': ALL,
@@ -44,6 +45,7 @@ const EXPECTED: Record<string, Who> = {
   'GET /v1/rulesets/:id': ALL,
   'GET /v1/blackouts': ALL,
   'GET /v1/blackouts/state': ALL,
+  'GET /v1/blackouts/periods': ALL,
   'POST /v1/blackouts': ['admin'],
   'GET /v1/blackouts/:id': ALL,
   'PATCH /v1/blackouts/:id': ['admin'],
@@ -547,3 +549,39 @@ t.test('viewers never change planning data, whatever route they try', async (t) 
     `only the viewer's own subscriptions and dry runs succeeded: ${allowed.join(', ')}`,
   )
 })
+
+t.test(
+  'GET /v1/me: each key sees its own name, role, parties and what the role may do (the capabilities match the access table)',
+  async (t) => {
+    const may = async (headers: Record<string, string>) => {
+      const res = await app.inject({ url: '/v1/me', headers })
+      t.equal(res.statusCode, 200)
+      t.equal(res.headers['cache-control'], 'private, no-store')
+      return res.json()
+    }
+    const sub = await may(keys.submitter)
+    t.equal(sub.role, 'submitter')
+    t.same(sub.parties, ['DSP'])
+    t.equal(sub.keyId, keys.submitter.keyId)
+    t.ok(sub.name.length > 0, 'its name')
+    t.notOk('key' in sub, 'never the secret')
+    const granted = (role: Role, route: string) => {
+      const who = EXPECTED[route]
+      return who !== undefined && who !== 'public' && who.includes(role)
+    }
+    for (const role of ALL) {
+      const me = await may(keys[role])
+      t.equal(me.role, role)
+      t.equal(me.may.planWindows, granted(role, 'POST /v1/windows'), `${role}: planWindows as POST /v1/windows allows`)
+      t.equal(me.may.recordWaivers, granted(role, 'POST /v1/waivers'), `${role}: recordWaivers as POST /v1/waivers allows`)
+      t.equal(me.may.manageRules, granted(role, 'POST /v1/blackouts'), `${role}: manageRules as POST /v1/blackouts allows`)
+      t.equal(me.may.manageKeys, granted(role, 'POST /v1/keys'), `${role}: manageKeys as POST /v1/keys allows`)
+      t.equal(
+        me.may.decideWindows,
+        role === 'admin' || role === 'reviewer',
+        `${role}: decideWindows (agree and reject: reviewers and admins)`,
+      )
+    }
+    t.equal((await app.inject({ url: '/v1/me' })).statusCode, 401, 'no key: 401')
+  },
+)
