@@ -7,6 +7,10 @@ import {
   type CalendarId,
   DAY_MS,
   expandLayer,
+  monthIndexOf,
+  monthKeyOf,
+  type MonthNoticeDeadline,
+  monthNoticeDeadline,
   NATION_CALENDAR_IDS,
   type NationCalendarId,
   type CalendarOverride,
@@ -199,6 +203,28 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
         }
       }
       return out.sort((a, b) => a.start.getTime() - b.start.getTime() || a.layerId.localeCompare(b.layerId))
+    },
+
+    /**
+     * Each month's notice deadline from `from` to `to` ('YYYY-MM', both included, at most 120 months),
+     * under the ruleset in force on each month's first day; `deadline` is null where that ruleset
+     * counts notice per window (no one deadline for the month).
+     *
+     * @example await rulesAdmin.noticeDeadlines('2021-11', '2021-12') // [{ month: '2021-11', deadline: { lastDay: '2021-10-04', … } }, …]
+     */
+    async noticeDeadlines(from: string, to: string): Promise<{ month: string; deadline: MonthNoticeDeadline | null }[]> {
+      const first = monthIndexOf(from)
+      const last = monthIndexOf(to)
+      if (last < first) throw invalid([{ pointer: '/to', in: 'query', message: 'to must not be before from' }])
+      if (last - first >= 120) throw invalid([{ pointer: '/to', in: 'query', message: 'at most 120 months at a time' }])
+      const ctx = await deps.compliance.loadContext(db)
+      const out: { month: string; deadline: MonthNoticeDeadline | null }[] = []
+      for (let mi = first; mi <= last; mi++) {
+        const month = monthKeyOf(mi)
+        const ruleset = deps.compliance.rulesetFor(ctx, new Date(`${month}-01T12:00:00Z`))
+        out.push({ month, deadline: monthNoticeDeadline(month, ruleset, ctx.calendars) })
+      }
+      return out
     },
 
     async calendar(id: string, year: number) {

@@ -46,6 +46,7 @@ const EXPECTED: Record<string, Who> = {
   'GET /v1/blackouts': ALL,
   'GET /v1/blackouts/state': ALL,
   'GET /v1/blackouts/periods': ALL,
+  'GET /v1/notice-deadlines': ALL,
   'POST /v1/blackouts': ['admin'],
   'GET /v1/blackouts/:id': ALL,
   'PATCH /v1/blackouts/:id': ['admin'],

@@ -191,6 +191,34 @@ t.test("GET /v1/blackouts/periods: every layer's concrete periods in a range, ea
   t.equal((await app.inject({ url: '/v1/blackouts/periods?from=2021-10-01T00:00:00Z&to=2022-08-01T00:00:00Z' })).statusCode, 401)
 })
 
+t.test("GET /v1/notice-deadlines: each month's deadline, moved by a proclaimed holiday like the rule itself", async (t) => {
+  const res = await app.inject({ url: '/v1/notice-deadlines?from=2021-10&to=2022-07', headers: viewer })
+  t.equal(res.statusCode, 200, 'answered')
+  const items = res.json().items as { month: string; deadline: { lastDay: string; before: string; calendar: string; provenance: string } }[]
+  t.same(
+    items.map((i) => i.month),
+    ['2021-10', '2021-11', '2021-12', '2022-01', '2022-02', '2022-03', '2022-04', '2022-05', '2022-06', '2022-07'],
+  )
+  const nov = items.find((i) => i.month === '2021-11')!.deadline
+  t.equal(nov.lastDay, '2021-10-04', 'OPSG 58: November windows had to be notified by 4 October')
+  t.equal(nov.before, '2021-10-04T23:00:00.000Z')
+  t.equal(nov.provenance, 'assumed', 'as sure as the assumed calendar choice')
+  t.ok(
+    items.every((i, k) => k === 0 || i.deadline.before > items[k - 1]!.deadline.before),
+    'later months, later deadlines',
+  )
+
+  const bad = await app.inject({ url: '/v1/notice-deadlines?from=2022-07&to=2021-10', headers: viewer })
+  t.equal(bad.statusCode, 400)
+  t.same(
+    bad.json().errors.map((e: { pointer: string }) => e.pointer),
+    ['/to'],
+  )
+  const tooMany = await app.inject({ url: '/v1/notice-deadlines?from=2000-01&to=2020-01', headers: viewer })
+  t.equal(tooMany.statusCode, 400)
+  t.equal((await app.inject({ url: '/v1/notice-deadlines?from=2021-13&to=2022-01', headers: viewer })).statusCode, 400)
+})
+
 t.test('a proclaimed holiday (calendar override) moves a notice deadline, and the calendar version changes', async (t) => {
   const w = sunday('2021-11-14', { notifiedAt: '2021-10-04T12:00:00+01:00' })
   const before = await dryRun([w])
@@ -211,6 +239,8 @@ t.test('a proclaimed holiday (calendar override) moves a notice deadline, and th
   const breach = after.windows[0]!.findings.find((f) => f.code === 'NOTICE_PERIOD' && f.severity === 'breach')
   t.ok(breach, 'now late')
   t.match(breach?.message, /deadline for November 2021 was 2021-10-01/)
+  const moved = (await app.inject({ url: '/v1/notice-deadlines?from=2021-11&to=2021-11', headers: viewer })).json().items[0].deadline
+  t.equal(moved.lastDay, '2021-10-01', 'the published deadline moves with the proclaimed holiday, as the rule did')
   const cal = (await app.inject({ url: '/v1/calendars/england-and-wales?year=2021', headers: viewer })).json()
   t.equal(cal.overrides.length, 1)
   t.equal((await app.inject({ url: '/v1/calendars/narnia', headers: viewer })).statusCode, 404)

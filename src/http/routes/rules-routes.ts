@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { Services } from '../../services/index.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
-import { csv, Instant, problemResponses, RegionId } from '../schemas/common.ts'
+import { csv, Instant, Month, problemResponses, RegionId } from '../schemas/common.ts'
 
 // Rulesets and blackout layers are validated by the domain (validateRuleset, validateBlackoutLayer),
 // which names every bad field by JSON Pointer; the HTTP schema only bounds the size.
@@ -37,6 +37,27 @@ const BlackoutPeriodOut = z
     nation: z.enum(['england-and-wales', 'scotland', 'northern-ireland']).optional(),
   })
   .meta({ id: 'BlackoutPeriod' })
+
+const CalendarDeadlineOut = z.object({
+  calendar: z.string(),
+  lastDay: z.string().meta({ description: 'The last Working Day (local) on which notice is in time' }),
+  before: z.string().meta({ description: 'Notice must be given strictly before this instant (00:00 local the next day)' }),
+})
+const NoticeDeadlineOut = z
+  .object({
+    month: z.string(),
+    deadline: CalendarDeadlineOut.extend({
+      workingDays: z.number().int(),
+      strict: CalendarDeadlineOut.optional().meta({
+        description: 'Under the strict calendar, where it differs (a miss there alone is a warning)',
+      }),
+      basis: z.array(z.object({ parameter: z.string(), provenance: z.string() })).readonly(),
+      provenance: z.string().meta({ description: 'The weakest label of the basis' }),
+    })
+      .nullable()
+      .meta({ description: 'Null where the ruleset counts notice per window (no one deadline for the month)' }),
+  })
+  .meta({ id: 'NoticeDeadline' })
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
@@ -138,6 +159,34 @@ export function rulesRoutes(app: AppInstance, deps: { services: Services; baseUr
         ...p,
         start: p.start.toISOString(),
         end: p.end.toISOString(),
+      })),
+    }),
+  )
+  app.get(
+    '/v1/notice-deadlines',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags: ['rules'],
+        summary: 'Each month’s notice deadline: windows starting in the month must be notified before it',
+        description:
+          'Months from..to, both included, at most 120; under the ruleset in force on each month’s first day. Counted in Working Days of the ruleset’s calendars, with their overrides.',
+        querystring: z.object({ from: Month.meta({ example: '2021-10' }), to: Month.meta({ example: '2022-07' }) }).strict(),
+        response: { 200: z.object({ items: z.array(NoticeDeadlineOut) }), ...problemResponses(400) },
+      },
+    },
+    async (req) => ({
+      items: (await rulesAdmin.noticeDeadlines(req.query.from, req.query.to)).map(({ month, deadline }) => ({
+        month,
+        deadline: deadline && {
+          calendar: deadline.calendar,
+          lastDay: deadline.lastDay,
+          before: deadline.before.toISOString(),
+          workingDays: deadline.workingDays,
+          ...(deadline.strict ? { strict: { ...deadline.strict, before: deadline.strict.before.toISOString() } } : {}),
+          basis: [...deadline.basis],
+          provenance: deadline.provenance,
+        },
       })),
     }),
   )
