@@ -73,6 +73,8 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
   const chosen = choose(search, req, background, budget, warningTiers(search, req, ctx, background, survivors), eng)
   const slots = chosen.map((c) => toSlot(search, c))
   const stoppedBy: StoppedBy | null = search.truncated ? 'max-candidates' : budget.stoppedBy
+  // Progress as of the search, before the explanation's engine calls.
+  const progress = progressOf(search, req, stoppedBy, slots.length)
   const explanation =
     slots.length < req.count
       ? explain(
@@ -84,7 +86,7 @@ export function findSlots(req: SlotRequest, ctx: SlotContext): SlotsResult {
           budget,
         )
       : null
-  return { slots, complete: stoppedBy === null, progress: progressOf(search, req, stoppedBy, slots.length), explanation }
+  return { slots, complete: stoppedBy === null, progress, explanation }
 }
 
 /**
