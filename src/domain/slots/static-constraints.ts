@@ -2,7 +2,7 @@
  * The constraints a candidate start fails whatever the plan holds, found without the engine's
  * per-window pass: NOTICE_PERIOD by one engine probe per local month (per day with per-window
  * notice), PERMITTED_HOURS, CLOCK_CHANGE_NIGHT and MAX_DURATION per start, and the blackout layers
- * (the periods the engine expands) swept against the sorted starts.
+ * (the periods the engine expands).
  *
  * @example staticMasks(search)[k] & bitOf('BLACKOUT') // non-zero when the k-th start meets a blackout
  */
@@ -14,6 +14,7 @@ import { overriddenSeverity } from '../ruleset.ts'
 import { DAY_MS, MINUTE_MS, parseHhMm, weekdayOf } from '../time.ts'
 import type { CandidateSearch } from './candidate-search.ts'
 import { bitOf } from './constraint-codes.ts'
+import { SpanIndex } from './span-index.ts'
 
 /** Plan-independent failing constraints of every candidate (bit per CONSTRAINT_ORDER code). */
 export function staticMasks(search: CandidateSearch): Int32Array {
@@ -70,7 +71,7 @@ function timeOfDayMasks(search: CandidateSearch, stat: Int32Array): void {
   }
 }
 
-/** Blackout layers: the periods the engine would expand, swept against the sorted candidates. */
+/** Blackout layers: the periods the engine would expand, each candidate looked up among them. */
 function blackoutMasks(search: CandidateSearch, stat: Int32Array): void {
   const { n, starts, D, ctx, tpl } = search
   const lo = starts[0]!
@@ -87,20 +88,8 @@ function blackoutMasks(search: CandidateSearch, stat: Int32Array): void {
       calendars: ctx.calendars,
       ...(layer.holidays ? { holidayCalendars: calendarsForRegions(tpl.regions, regions) } : {}),
     })
-    const ps = Float64Array.from(periods.map((p) => p.start.getTime()))
-    const maxEnd = new Float64Array(periods.length)
-    let m = -Infinity
-    periods.forEach((p, i) => {
-      m = Math.max(m, p.end.getTime())
-      maxEnd[i] = m
-    })
+    const blackout = new SpanIndex(periods, (p) => [p.start.getTime(), p.end.getTime()])
     const bit = bitOf(code)
-    let j = 0
-    for (let k = 0; k < n; k++) {
-      const s = starts[k]!
-      const e = s + D
-      while (j < ps.length && ps[j]! < e) j++
-      if (j > 0 && maxEnd[j - 1]! > s) stat[k]! |= bit
-    }
+    for (let k = 0; k < n; k++) if (blackout.overlaps(starts[k]!, starts[k]! + D)) stat[k]! |= bit
   }
 }
