@@ -9,10 +9,14 @@
  */
 import type { Finding } from './findings.ts'
 import { DEFAULT_PARTY_SERVICES } from './reference.ts'
+import { SpanIndex } from './slots/span-index.ts'
 import type { WindowPlan } from './window.ts'
 
 /** Statuses that do not hold time in the plan (as the engine counts it). */
 const NOT_PLANNED = new Set(['draft', 'rejected', 'cancelled'])
+
+/** Whether a window of the stored plan holds time (the engine counts it): not a draft, rejected or cancelled. */
+export const holdsTime = (w: Pick<WindowPlan, 'status'>): boolean => !NOT_PLANNED.has(w.status)
 
 export interface AssumedServices {
   services: string[]
@@ -33,7 +37,7 @@ export function assumedServices(
   defaults: Readonly<Record<string, readonly string[]>> = DEFAULT_PARTY_SERVICES,
 ): AssumedServices {
   const seen = new Set<string>()
-  for (const w of plan) if (w.party === party && !NOT_PLANNED.has(w.status)) for (const s of w.services) seen.add(s)
+  for (const w of plan) if (w.party === party && holdsTime(w)) for (const s of w.services) seen.add(s)
   if (seen.size) return { services: [...seen], from: 'plan' }
   const d = defaults[party]
   return d?.length ? { services: [...d], from: 'reference' } : { services: [], from: 'none' }
@@ -49,26 +53,11 @@ export function ownWindows(
   party: string,
   plan: readonly Pick<WindowPlan, 'party' | 'status' | 'start' | 'end'>[],
 ): { count: number; overlaps(s: number, e: number): boolean } {
-  const ivs = plan
-    .filter((w) => w.party === party && !NOT_PLANNED.has(w.status) && w.end.getTime() > w.start.getTime())
-    .map((w) => [w.start.getTime(), w.end.getTime()] as const)
-    .sort((a, b) => a[0] - b[0])
-  // Running maximum of ends, so one binary search answers: any interval starting before e ending after s?
-  const maxEnd: number[] = []
-  for (const [, e] of ivs) maxEnd.push(Math.max(e, maxEnd.at(-1) ?? -Infinity))
-  return {
-    count: ivs.length,
-    overlaps(s: number, e: number): boolean {
-      let lo = 0
-      let hi = ivs.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (ivs[mid]![0] < e) lo = mid + 1
-        else hi = mid
-      }
-      return lo > 0 && maxEnd[lo - 1]! > s
-    },
-  }
+  const own = new SpanIndex(
+    plan.filter((w) => w.party === party && holdsTime(w) && w.end.getTime() > w.start.getTime()),
+    (w) => [w.start.getTime(), w.end.getTime()],
+  )
+  return { count: own.size, overlaps: (s, e) => own.overlaps(s, e) }
 }
 
 /**

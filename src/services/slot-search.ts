@@ -1,6 +1,7 @@
 import type { Party, Region, Service } from '../domain/reference.ts'
 import { type AssumedServices, assumedServices } from '../domain/slot-preferences.ts'
 import { findSlots, type SlotContext, SlotRequestError, type SlotsResult, type Tolerance } from '../domain/slots.ts'
+import { DAY_MS } from '../domain/time.ts'
 import { type FieldProblem, invalid } from './errors.ts'
 
 /**
@@ -27,7 +28,6 @@ export interface SlotQuery {
   tolerate: Tolerance
 }
 
-const DAY_MS = 86_400_000
 /** Engine assessments and wall time one search may spend before it stops and says how far it got. */
 export const SLOT_SEARCH_LIMITS = { maxAssessments: 2000, timeBudgetMs: 10_000 } as const
 

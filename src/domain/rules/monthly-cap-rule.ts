@@ -16,7 +16,7 @@ import type { ZoneClock } from '../time.ts'
 import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 /** Union of [s, e) intervals (sorted by s) split by local month: month index → real minutes. */
-export function unionMinutesByMonth(windows: readonly PreparedWindow[], clock: ZoneClock): Map<number, number> {
+export function unionMinutesByMonth(windows: readonly Pick<PreparedWindow, 's' | 'e'>[], clock: ZoneClock): Map<number, number> {
   const out = new Map<number, number>()
   let cs = Number.NaN
   let ce = Number.NaN
@@ -54,12 +54,12 @@ export function monthsOf(p: PreparedWindow, clock: ZoneClock): number[] {
 }
 
 /** Month index of the last minute of a window with e > s (no allocation when it ends in its start month). */
-export function lastMonthOf(p: PreparedWindow, clock: ZoneClock): number {
+export function lastMonthOf(p: Pick<PreparedWindow, 'e' | 'startMonth'>, clock: ZoneClock): number {
   return p.e <= clock.startOfMonthIndex(p.startMonth + 1) ? p.startMonth : clock.monthIndex(p.e - 1)
 }
 
 /** Whether a participating window counts toward the cap: Planned Maintenance with a counted impact. */
-export function countsTowardCap(p: PreparedWindow, ruleset: Ruleset): boolean {
+export function countsTowardCap(p: Pick<PreparedWindow, 'planned' | 'impact'>, ruleset: Ruleset): boolean {
   return p.planned && ruleset.cap.impacts.value.includes(p.impact)
 }
 

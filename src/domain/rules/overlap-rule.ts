@@ -4,9 +4,9 @@
  *
  * @example a DSP outage 00:00–06:00 and a CSP-N outage 02:00–04:00 on the same night → both warned.
  */
-import { basisOf } from '../ruleset.ts'
+import { basisOf, type Ruleset } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
-import { flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { flat, fmtWallTime, type PreparedWindow, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const MAX_LISTED = 10
 
@@ -14,9 +14,8 @@ export const overlapRule: RuleFamily = {
   id: 'overlap',
   codes: ['OVERLAP'],
   run(ctx: RuleContext) {
-    const impacts = ctx.ruleset.overlap.impacts
     const basis = basisOf(ctx.ruleset, '/overlap/impacts')
-    const list = ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.impact))
+    const list = ctx.participants.filter((p) => countsTowardOverlap(p, ctx.ruleset))
     const n = list.length
     const starts = new Float64Array(n)
     const ends = new Float64Array(n)
@@ -164,6 +163,16 @@ export const overlapRule: RuleFamily = {
       })
     }
   },
+}
+
+/** Whether a window can overlap others: it has time, and an overlap impact. */
+export function countsTowardOverlap(p: Pick<PreparedWindow, 's' | 'e' | 'impact'>, ruleset: Ruleset): boolean {
+  return p.e > p.s && ruleset.overlap.impacts.value.includes(p.impact)
+}
+
+/** Whether two windows reach a common region (an empty list means everywhere); the rule tests it on region bit masks. */
+export function sharesRegion(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === 0 || b.length === 0 || b.some((x) => a.includes(x))
 }
 
 /** Number of values in a sorted array below x (strict) or at most x (inclusive). */

@@ -4,7 +4,7 @@
  *
  * @example DSP outages starting 2021-11-14 00:00 and 2021-11-20 00:00 → 144 h apart → both warned.
  */
-import { basisOf } from '../ruleset.ts'
+import { basisOf, type Ruleset } from '../ruleset.ts'
 import { HOUR_MS } from '../time.ts'
 import type { BasisParam } from '../findings.ts'
 import { fmtWall, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
@@ -19,7 +19,7 @@ export const spacingRule: RuleFamily = {
     const basis = basisOf(ctx.ruleset, '/spacing/minHoursBetweenStarts')
     const byParty = new Map<string, PreparedWindow[]>()
     for (const p of ctx.participants) {
-      if (!p.planned || !sp.impacts.value.includes(p.impact)) continue
+      if (!countsTowardSpacing(p, ctx.ruleset)) continue
       let arr = byParty.get(p.party)
       if (!arr) byParty.set(p.party, (arr = []))
       arr.push(p) // participants are sorted by start already
@@ -34,6 +34,11 @@ export const spacingRule: RuleFamily = {
       }
     }
   },
+}
+
+/** Whether a window counts toward its party's spacing: Planned Maintenance with a spacing impact. */
+export function countsTowardSpacing(p: Pick<PreparedWindow, 'planned' | 'impact'>, ruleset: Ruleset): boolean {
+  return p.planned && ruleset.spacing.impacts.value.includes(p.impact)
 }
 
 function emitSpacing(

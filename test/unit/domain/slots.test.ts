@@ -284,6 +284,7 @@ t.test('explanations name the right constraints', async (t) => {
     t.same(r.explanation!.removed[0]!.monthsEmptied, ['2022-06'])
     t.equal(r.explanation!.nearest?.code, 'MONTHLY_CAP', 'waiving the cap opens a slot')
     t.match(r.explanation!.message, /MONTHLY_CAP removed .* left no start in 2022-06/)
+    t.equal(r.progress.assessed, 0, 'progress counts the search, not the explanation (its probe of the waived cap)')
   })
   await t.test('everything is in winter', async (t) => {
     const r = findSlots(

@@ -1,0 +1,38 @@
+/**
+ * Spans [s, e) sorted by start with the running maximum of their ends, so that one binary search
+ * answers "does anything share time with [s, e)?" (and a short backward scan, "anything that also
+ * passes this test?").
+ *
+ * @example
+ * const idx = new SpanIndex(windows, (w) => [w.start.getTime(), w.end.getTime()])
+ * idx.overlaps(s, e) // true when a window shares time with [s, e)
+ * idx.overlaps(s, e, (w) => w.party === 'DSP') // … and that window is the DSP's
+ */
+import { lowerBound } from '../intervals.ts'
+
+export class SpanIndex<T> {
+  readonly size: number
+  private readonly items: T[]
+  private readonly starts: Float64Array
+  private readonly ends: Float64Array
+  private readonly maxEnd: Float64Array
+
+  constructor(items: readonly T[], span: (item: T) => readonly [number, number]) {
+    const sorted = items.map((item) => ({ item, span: span(item) })).sort((a, b) => a.span[0] - b.span[0])
+    this.size = sorted.length
+    this.items = sorted.map((x) => x.item)
+    this.starts = Float64Array.from(sorted, (x) => x.span[0])
+    this.ends = Float64Array.from(sorted, (x) => x.span[1])
+    this.maxEnd = new Float64Array(this.size)
+    let m = Number.NEGATIVE_INFINITY
+    for (let i = 0; i < this.size; i++) this.maxEnd[i] = m = Math.max(m, this.ends[i]!)
+  }
+
+  /** Whether a span shares time with [s, e) (and passes `accept`, when given). */
+  overlaps(s: number, e: number, accept?: (item: T) => boolean): boolean {
+    const before = lowerBound(this.starts, e) // spans starting before e
+    if (!accept) return before > 0 && this.maxEnd[before - 1]! > s
+    for (let j = before - 1; j >= 0 && this.maxEnd[j]! > s; j--) if (this.ends[j]! > s && accept(this.items[j]!)) return true
+    return false
+  }
+}
