@@ -45,6 +45,9 @@ export interface ComplianceContext {
   regions: Region[]
 }
 
+/** A month of a plan's assessment, with the label of the cap it was measured against (the board marks an assumed cap). */
+export type PlanMonth = MonthAggregate & { capProvenance: Ruleset['cap']['minutesPerMonth']['provenance'] }
+
 /** One window's assessment as the API shows it. */
 export interface WindowAssessmentView {
   windowId: string | null
@@ -212,7 +215,7 @@ export function createComplianceService(deps: {
       /** The subjects were created in this transaction: no waivers can name them yet. */
       created?: boolean
     },
-  ): Promise<{ views: WindowAssessmentView[]; months: MonthAggregate[]; provenance: Record<string, unknown>[] }> {
+  ): Promise<{ views: WindowAssessmentView[]; months: PlanMonth[]; provenance: Record<string, unknown>[] }> {
     const ctx = opts.ctx ?? (await loadContext(trx))
     const now = opts.now ?? clock.now()
     const groups = new Map<Ruleset, number[]>()
@@ -226,7 +229,7 @@ export function createComplianceService(deps: {
       else groups.set(r, [i])
     })
     const views: WindowAssessmentView[] = new Array(subjects.length)
-    const months = new Map<string, MonthAggregate>()
+    const months = new Map<string, PlanMonth>()
     const provenance: Record<string, unknown>[] = []
     const ids = subjects.flatMap((s) => (s.id && !isPlaceholderId(s.id) ? [s.id] : []))
     const waivers = opts.created || ids.length === 0 ? [] : (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
@@ -243,7 +246,7 @@ export function createComplianceService(deps: {
         waivers: waivers.map(toWaiverLike),
       })
       provenance.push({ ...result.provenance })
-      for (const m of result.months) months.set(m.month, m)
+      for (const m of result.months) months.set(m.month, { ...m, capProvenance: ruleset.cap.minutesPerMonth.provenance })
       result.windows.forEach((wa, j) => {
         const w = group[j]!
         const mine = monthsOf(w, ruleset.zone)

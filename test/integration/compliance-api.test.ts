@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { DEFAULT_RULESET } from '../../src/domain/index.ts'
 import { aWindow, buildTestApp } from '../helpers/test-app.ts'
 import { ROOT } from '../helpers/subprocess.ts'
 
@@ -80,6 +81,32 @@ t.test('dry run of the OPSG 58 plan says what OPSG said, and stores nothing', as
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   t.equal(Number(count.n), 0, 'a dry run stores nothing')
+})
+
+t.test("a dry run's months carry the cap's label: assumed by default, verified once a ruleset gives the SEC's value", async (t) => {
+  type M = { month: string; capMinutes: number; plannedMinutes: number; capProvenance?: string }
+  const months = async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/assessments', headers: dsp, payload: { windows: plan.windows } })
+    t.equal(r.statusCode, 200, r.body.slice(0, 300))
+    return (r.json() as { months: M[] }).months
+  }
+  const before = await months()
+  t.equal(before.length, 9)
+  t.same([...new Set(before.map((m) => m.capProvenance))], ['assumed'], 'the default cap (360) is assumed')
+  t.match(
+    before.find((m) => m.month === '2021-11'),
+    { plannedMinutes: 720, capMinutes: 360 },
+  )
+  const verified = {
+    ...DEFAULT_RULESET,
+    version: '2021.9-board-test',
+    effectiveFrom: '2021-06-01',
+    cap: { ...DEFAULT_RULESET.cap, minutesPerMonth: { value: 360, provenance: 'verified', source: 'test: SEC H8' } },
+  }
+  const created = await app.inject({ method: 'POST', url: '/v1/rulesets', headers: ctx.admin, payload: verified })
+  t.equal(created.statusCode, 201, created.body.slice(0, 300))
+  const after = await months()
+  t.same([...new Set(after.map((m) => m.capProvenance))], ['verified'], 'the same months, measured against a verified cap')
 })
 
 t.test('programme + publication on 5 Oct 2021: stored assessments carry the same findings', async (t) => {

@@ -10,7 +10,7 @@ import {
   AssessmentOut,
   DryRunBody,
   FindingSummaryOut,
-  MonthOut,
+  PlanMonthOut,
   ProgrammeBody,
   ProgrammeTotalsOut,
   PublishBody,
@@ -31,7 +31,7 @@ const waiverDto = (w: StoredWaiver) => ({
 const PlanAssessmentOut = z.object({
   windows: z.array(AssessmentOut),
   summary: FindingSummaryOut,
-  months: z.array(MonthOut),
+  months: z.array(PlanMonthOut),
   provenance: z.array(z.record(z.string(), z.unknown())),
 })
 

@@ -1,10 +1,18 @@
 import { z } from 'zod'
 import { DryRunWindow, WindowCreate } from '../../schemas/windows.ts'
+import { MonthOut } from './assessment.ts'
 import { Instant, PartyId } from './common.ts'
 
 export { AssessmentOut, ComplianceOut, FindingOut, FindingSummaryOut, MonthOut } from './assessment.ts'
 
 export { DryRunWindow } from '../../schemas/windows.ts'
+
+/** A month of a plan's assessment: the cap rule's figures and the label of the cap (the planning board marks an assumed cap). */
+export const PlanMonthOut = MonthOut.extend({
+  capProvenance: z.enum(['verified', 'paraphrase', 'inferred', 'recalled', 'assumed']).optional().meta({
+    description: "the label of the ruleset's /cap/minutesPerMonth: assumed means the cap is a design default, not the SEC's value",
+  }),
+}).meta({ id: 'PlanMonth' })
 
 export const DryRunBody = z
   .object({
