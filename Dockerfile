@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY board ./board
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080

@@ -76,9 +76,35 @@ for (const file of files) {
     if (/process\.env/.test(text) && layer !== 'config.ts') problems.push(`${relative(root, file)} reads process.env (only config.ts may)`)
   }
 }
+// The planning board (board/src, bundled for the browser): its own files, the domain's pure time
+// functions (one zone clock for the page and the engine), and the packages preact and luxon only.
+const board = join(root, 'board', 'src')
+const boardFiles = []
+const walkBoard = (d) => {
+  for (const f of readdirSync(d)) {
+    const p = join(d, f)
+    if (statSync(p).isDirectory()) walkBoard(p)
+    else if (/\.tsx?$/.test(p)) boardFiles.push(p)
+  }
+}
+walkBoard(board)
+const BOARD_MAY_IMPORT = [board, join(src, 'domain', 'time.ts')]
+for (const file of boardFiles) {
+  const text = readFileSync(file, 'utf8')
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+    const spec = m[1] ?? m[2]
+    if (spec.startsWith('.')) {
+      const target = resolve(dirname(file), spec)
+      if (!BOARD_MAY_IMPORT.some((p) => target === p || target.startsWith(`${p}/`)))
+        problems.push(`${relative(root, file)} (board) imports ${relative(root, target)}: only board/src and src/domain/time.ts`)
+    } else if (!['preact', 'luxon'].some((p) => spec === p || spec.startsWith(`${p}/`))) {
+      problems.push(`${relative(root, file)} (board) imports the package ${spec}`)
+    }
+  }
+}
 const unique = [...new Set(problems)]
 if (unique.length) {
   console.error(`Layer check: ${unique.length} import(s) point the wrong way:\n  ${unique.join('\n  ')}`)
   process.exit(1)
 }
-console.log(`Layer check: ${files.length} files, dependencies point one way.`)
+console.log(`Layer check: ${files.length} files and ${boardFiles.length} board files, dependencies point one way.`)

@@ -19,6 +19,7 @@ import metrics, { type MetricsSettings } from './plugins/metrics.ts'
 import { openapiTransform } from './plugins/openapi.ts'
 import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems.ts'
 import { auditRoutes } from './routes/audit-routes.ts'
+import { boardRoutes } from './routes/board-routes.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
 import { feedsRoutes } from './routes/feeds-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
@@ -170,5 +171,6 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   webhooksRoutes(app, { webhooks: services.webhooks, baseUrl })
   slotsRoutes(app, { slots: services.slots })
   auditRoutes(app, { audit: services.audit, baseUrl })
+  boardRoutes(app)
   return app
 }

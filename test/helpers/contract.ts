@@ -22,7 +22,8 @@ export interface Answer {
 }
 
 /** Paths that are documentation, not operations of the API: nothing to hold them against. */
-const DOCUMENTATION = /^\/(docs(\/|$)|openapi\.json$)/
+// The planning board (/board and its assets) is a page, not an API operation: hidden from the document like /docs.
+const DOCUMENTATION = /^\/(docs(\/|$)|openapi\.json$|board(\/|$))/
 
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 const mediaTypeOf = (ct: unknown) =>
@@ -83,7 +84,7 @@ export function contractChecker(doc: OpenApiDoc, tally: ContractTally = newTally
 
   function check(method: string, url: string, res: Answer): string | null {
     const path = (url.split('?')[0] ?? '').replace(/(.)\/$/, '$1')
-    if (DOCUMENTATION.test(path)) return skip('documentation (/docs, /openapi.json) is not an API operation')
+    if (DOCUMENTATION.test(path)) return skip('documentation and pages (/docs, /openapi.json, /board) are not API operations')
     const head = method === 'HEAD'
     const m = (head ? 'get' : method).toLowerCase()
     const found = templates.find((t) => t.re.test(path) && doc.paths[t.path]?.[m])

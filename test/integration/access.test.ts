@@ -13,6 +13,9 @@ const EXPECTED: Record<string, Who> = {
   'GET /readyz': 'public',
   'GET /problems/:code': 'public',
   'GET /openapi.json': 'public',
+  // the planning board's page and assets hold no data; every API call it makes needs a key
+  'GET /board': 'public',
+  'GET /board/assets/:file': 'public',
   // public to API keys; METRICS_TOKEN guards it when set, and it is 404 unless METRICS_ENABLED (test/integration/metrics.test.ts)
   'GET /metrics': 'public',
   'GET /v1/parties': ALL,

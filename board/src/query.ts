@@ -1,0 +1,54 @@
+/**
+ * The board's address: `/board?from=2021-10-01&to=2022-08-01&party=DSP` (local dates in
+ * Europe/London, `to` exclusive; `party` a comma list). Anything missing or malformed falls back to
+ * a default, so a link always opens a board.
+ *
+ * @example parseQuery('?from=2021-10-01&to=2022-08-01&party=DSP', '2026-12-07') // { from: '2021-10-01', to: '2022-08-01', parties: ['DSP'] }
+ */
+import { DAY_MS, dayIndexOf, isIsoDate } from '../../src/domain/time.ts'
+
+export interface BoardQuery {
+  from: string
+  to: string
+  parties: string[]
+}
+
+/** The longest range the board asks for: the blackout periods route's limit (3653 days). */
+export const MAX_RANGE_DAYS = 3653
+const PARTY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
+
+const addMonths = (isoDate: string, months: number) => {
+  const d = new Date(dayIndexOf(isoDate) * DAY_MS)
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)).toISOString().slice(0, 10)
+}
+
+/** The default range: the month before today's to ten months on. */
+export function defaultQuery(today: string): BoardQuery {
+  return { from: addMonths(today, -1), to: addMonths(today, 10), parties: [] }
+}
+
+export function parseQuery(search: string, today: string): BoardQuery {
+  const p = new URLSearchParams(search)
+  const d = defaultQuery(today)
+  const from = p.get('from')
+  const to = p.get('to')
+  const q: BoardQuery = {
+    from: from && isIsoDate(from) ? from : d.from,
+    to: to && isIsoDate(to) ? to : d.to,
+    parties: (p.get('party') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => PARTY.test(s)),
+  }
+  const days = dayIndexOf(q.to) - dayIndexOf(q.from)
+  if (days <= 0) q.to = addMonths(q.from, 11)
+  else if (days > MAX_RANGE_DAYS) q.to = new Date((dayIndexOf(q.from) + MAX_RANGE_DAYS) * DAY_MS).toISOString().slice(0, 10)
+  return q
+}
+
+/** The search part of the board's address for a query. @example formatQuery({ from: '2021-10-01', to: '2022-08-01', parties: ['DSP'] }) // '?from=2021-10-01&to=2022-08-01&party=DSP' */
+export function formatQuery(q: BoardQuery): string {
+  const p = new URLSearchParams({ from: q.from, to: q.to })
+  if (q.parties.length) p.set('party', q.parties.join(','))
+  return `?${p.toString()}`
+}
