@@ -54,14 +54,27 @@ export function apiFor(key: string) {
   }
 }
 
-/** Every window overlapping [from, to) (pages of 500, following the cursor on this origin). */
-export async function loadWindows(api: Api, from: number, to: number, parties: readonly string[]): Promise<WindowDto[]> {
+/** Windows a page of GET /v1/windows holds at most. */
+export const WINDOWS_PAGE = 500
+
+/**
+ * Every window overlapping [from, to) (pages of 500, following the cursor on this origin); `onPage`
+ * sees each page as it arrives (the board sends it to be judged while the next page is read).
+ */
+export async function loadWindows(
+  api: Api,
+  from: number,
+  to: number,
+  parties: readonly string[],
+  onPage: (items: WindowDto[]) => void = () => {},
+): Promise<WindowDto[]> {
   const out: WindowDto[] = []
-  const params = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit: '500' })
+  const params = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit: String(WINDOWS_PAGE) })
   if (parties.length) params.set('party', parties.join(','))
   for (let page = 0; page < 200; page++) {
     const { body } = await api.get<{ items: WindowDto[]; next: string | null }>(`/v1/windows?${params.toString()}`)
     out.push(...body.items)
+    onPage(body.items)
     const cursor = body.next && new URL(body.next).searchParams.get('cursor')
     if (!cursor) break
     params.set('cursor', cursor)

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, apiFor, type Api } from './api.ts'
-import { Board } from './board.tsx'
+import { Board, type BoardData, loadBoard, today } from './board.tsx'
+import { parseQuery } from './query.ts'
 import type { Me } from './types.ts'
 
 /** Where the key lives while the tab is open (never localStorage, never a cookie). */
@@ -20,7 +21,23 @@ const stored = () => {
 }
 
 export function App() {
-  const [session, setSession] = useState<{ api: Api; me: Me } | null>(null)
+  // With a key from earlier in this tab, the plan is asked for while the key is checked, not after.
+  const [preload] = useState(() => {
+    const key = stored()
+    if (!key) return null
+    const query = parseQuery(location.search, today)
+    let drawn: (d: BoardData | null) => void = () => {}
+    const drawnP = new Promise<BoardData | null>((resolve) => {
+      drawn = resolve
+    })
+    const data = loadBoard(apiFor(key), query, (d) => drawn(d))
+    data.then(
+      () => drawn(null),
+      () => drawn(null),
+    ) // a refused key is reported by the sign-in check
+    return { key, query, drawn: drawnP, data }
+  })
+  const [session, setSession] = useState<{ api: Api; me: Me; key: string } | null>(null)
   const [checking, setChecking] = useState(() => stored() !== null)
   const [error, setError] = useState<string | null>(null)
 
@@ -31,7 +48,7 @@ export function App() {
       const api = apiFor(key)
       const { body } = await api.get<Me>('/v1/me')
       sessionStorage.setItem(SESSION_KEY, key)
-      setSession({ api, me: body })
+      setSession({ api, me: body, key })
     } catch (e) {
       sessionStorage.removeItem(SESSION_KEY)
       setError(
@@ -54,7 +71,8 @@ export function App() {
     if (key) void signIn(key)
   }, [])
 
-  if (session) return <Board api={session.api} me={session.me} onSignOut={signOut} />
+  if (session)
+    return <Board api={session.api} me={session.me} onSignOut={signOut} preload={preload?.key === session.key ? preload : null} />
   return <SignIn busy={checking} error={error} onSubmit={signIn} />
 }
 

@@ -5,14 +5,15 @@
  */
 import type { ComponentChildren } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { ApiError, type Api, assessPlan, loadDeadlines, loadPeriods, loadWindows } from './api.ts'
+import { ApiError, type Api, assessPlan, loadDeadlines, loadPeriods, loadWindows, WINDOWS_PAGE } from './api.ts'
 import { Details } from './details.tsx'
 import { RATING_SYMBOL, RATING_TEXT } from './labels.ts'
 import { ListView } from './list-view.tsx'
 import { type BoardQuery, formatQuery, parseQuery } from './query.ts'
 import { Timeline } from './timeline.tsx'
-import { BOARD_ZONE, dayStart, formatSpan, localDate, monthsOf, shiftWall } from './time.ts'
-import type { Assessment, BlackoutPeriod, Me, NoticeDeadline, PlanMonth, Rating, Waiver, WindowDto } from './types.ts'
+import { DAY_MS, dayIndexOf } from '../../src/domain/time.ts'
+import { BOARD_ZONE, dayStart, formatSpan, localDate, shiftWall } from './time.ts'
+import type { Assessment, BlackoutPeriod, Me, NoticeDeadline, PlanMonth, Rating, Shown, Waiver, WindowDto } from './types.ts'
 import { type Move, toDryRun, whatIfPlan } from './what-if.ts'
 
 export interface BoardData {
@@ -24,6 +25,8 @@ export interface BoardData {
   periods: BlackoutPeriod[]
   deadlines: Map<string, NoticeDeadline>
   waivers: Waiver[]
+  /** False while the windows are drawn and the service is still judging them. */
+  judged: boolean
 }
 
 export interface WhatIf extends Move {
@@ -41,7 +44,7 @@ export interface SaveState {
   newer: WindowDto | null
 }
 
-const today = () => localDate(Date.now())
+export const today = () => localDate(Date.now())
 
 /** Which windows a key may change: a planner's own parties (an admin's: all). */
 export const mayEdit = (me: Me, w: WindowDto) =>
@@ -49,42 +52,68 @@ export const mayEdit = (me: Me, w: WindowDto) =>
   (me.role === 'admin' || me.parties.includes(w.party)) &&
   !['in-progress', 'completed', 'cancelled', 'rejected'].includes(w.status)
 
-async function loadBoard(api: Api, query: BoardQuery): Promise<BoardData> {
+/**
+ * Loads a range in two steps: first the windows (pages of 500), blackout periods, notice deadlines
+ * and waivers, which `onDrawn` gets to draw at once; then each window judged now against the stored
+ * plan (POST /v1/assessments, context with-stored, in chunks under the body limit). Requests that need
+ * no instant go first, while the zone clock builds its tables.
+ */
+export async function loadBoard(api: Api, query: BoardQuery, onDrawn: (d: BoardData) => void = () => {}): Promise<BoardData> {
+  const lastDay = new Date((dayIndexOf(query.to) - 1) * DAY_MS).toISOString().slice(0, 10)
+  const deadlinesP = loadDeadlines(api, query.from.slice(0, 7), lastDay.slice(0, 7))
+  const waiversP = api.get<{ items: Waiver[] }>('/v1/waivers').then((r) => r.body.items)
   const range = { start: dayStart(query.from), end: dayStart(query.to) }
-  const months = monthsOf(range.start, range.end)
-  const [windows, periods, deadlines, waivers] = await Promise.all([
-    loadWindows(api, range.start, range.end, query.parties),
-    loadPeriods(api, range.start, range.end),
-    loadDeadlines(api, months[0]!.key, months[months.length - 1]!.key),
-    api.get<{ items: Waiver[] }>('/v1/waivers').then((r) => r.body.items),
-  ])
-  const judged = windows.length
-    ? await assessPlan(
+  const periodsP = loadPeriods(api, range.start, range.end)
+  // A range that fits one page is judged as soon as it arrives (no second drawing needed); a larger one
+  // is drawn first and judged after, so the service lists every page before it judges.
+  let early: ReturnType<typeof assessPlan> | null = null
+  let pages = 0
+  const windows = await loadWindows(api, range.start, range.end, query.parties, (page) => {
+    if (pages++ === 0 && page.length > 0 && page.length < WINDOWS_PAGE)
+      early = assessPlan(
         api,
-        windows.map((w) => toDryRun(w)),
+        page.map((w) => toDryRun(w)),
       )
-    : { byId: new Map(), months: new Map() }
-  return {
+  })
+  const [periods, deadlines, waivers] = await Promise.all([periodsP, deadlinesP, waiversP])
+  const drawn: BoardData = {
     query,
     range,
     windows,
-    assessments: judged.byId,
-    months: judged.months,
+    assessments: new Map(),
+    months: new Map(),
     periods,
     deadlines: new Map(deadlines.map((d) => [d.month, d])),
     waivers,
+    judged: windows.length === 0,
   }
+  if (windows.length === 0) return drawn
+  if (!early) onDrawn(drawn)
+  const judged = await (early ??
+    assessPlan(
+      api,
+      windows.map((w) => toDryRun(w)),
+    ))
+  return { ...drawn, assessments: judged.byId, months: judged.months, judged: true }
 }
 
-export function Board(props: { api: Api; me: Me; onSignOut: (why?: string) => void }) {
+export function Board(props: {
+  api: Api
+  me: Me
+  onSignOut: (why?: string) => void
+  /** The plan already asked for (app.tsx), used when it is for the same range. */
+  preload?: { query: BoardQuery; drawn: Promise<BoardData | null>; data: Promise<BoardData> } | null
+}) {
   const { api, me } = props
-  const [query, setQuery] = useState(() => parseQuery(location.search, today()))
+  const [query, setQuery] = useState(() => parseQuery(location.search, today))
   const [data, setData] = useState<BoardData | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [whatIf, setWhatIf] = useState<WhatIf | null>(null)
   const [save, setSave] = useState<SaveState>({ busy: false, message: null, kind: null, newer: null })
   const [reload, setReload] = useState(0)
+  const preloadLeft = useRef(true)
+  const narrow = useNarrow()
   const inFlight = useRef(false)
   const queued = useRef<{ w: WindowDto; move: Move; noticeChanged: boolean } | null>(null)
   /** The move last asked for, ahead of the render that shows it (key repeats come faster than renders). */
@@ -100,8 +129,18 @@ export function Board(props: { api: Api; me: Me; onSignOut: (why?: string) => vo
   useEffect(() => {
     let live = true
     setLoadError(null)
-    loadBoard(api, query).then(
-      (d) => live && setData(d),
+    const pre = preloadLeft.current ? props.preload : null
+    preloadLeft.current = false
+    const usePreload = pre && formatQuery(pre.query) === formatQuery(query)
+    const drawn = (d: BoardData) => {
+      performance.mark('mwp:board-drawn')
+      if (live) setData({ ...d, query })
+    }
+    if (usePreload) pre.drawn.then((d) => d && drawn(d))
+    ;(usePreload ? pre.data : loadBoard(api, query, drawn)).then(
+      (d) => {
+        if (live) setData({ ...d, query })
+      },
       (e) => live && setLoadError(failed(e)),
     )
     return () => {
@@ -110,14 +149,14 @@ export function Board(props: { api: Api; me: Me; onSignOut: (why?: string) => vo
   }, [query, reload])
 
   useEffect(() => {
-    const onPop = () => setQuery(parseQuery(location.search, today()))
+    const onPop = () => setQuery(parseQuery(location.search, today))
     addEventListener('popstate', onPop)
     return () => removeEventListener('popstate', onPop)
   }, [])
 
   // User Timing marks (devtools, bench/board.bench.ts): the plan drawn, a what-if judged and drawn.
   useEffect(() => {
-    if (data) performance.mark('mwp:board-ready')
+    if (data?.judged) performance.mark('mwp:board-ready')
   }, [data])
   useEffect(() => {
     if (whatIf?.result && !whatIf.pending) performance.mark('mwp:what-if-ready')
@@ -246,21 +285,30 @@ export function Board(props: { api: Api; me: Me; onSignOut: (why?: string) => vo
       </Shell>
     )
 
-  const ratingOf = (id: string): Rating => (whatIf?.result?.byId.get(id) ?? data.assessments.get(id))?.compliance.rating ?? 'unrated'
+  const ratingOf = (id: string): Shown =>
+    (whatIf?.result?.byId.get(id) ?? data.assessments.get(id))?.compliance.rating ?? (data.judged ? 'unrated' : 'pending')
   const months = new Map(data.months)
   if (whatIf?.result) for (const [k, m] of whatIf.result.months) months.set(k, m)
   const sel = selected ? current(selected) : undefined
   const selAssessment = sel && (whatIf?.id === sel.id && whatIf.result ? whatIf.result.byId.get(sel.id) : data.assessments.get(sel.id))
 
   return (
-    <Shell me={me} onSignOut={props.onSignOut} query={query} onShow={show} loaded={data.query === query}>
+    <Shell
+      me={me}
+      onSignOut={props.onSignOut}
+      query={query}
+      onShow={show}
+      state={data.query !== query ? 'loading' : data.judged ? 'ready' : 'drawn'}
+    >
       <p id="move-hint" class="visually-hidden">
         Arrow keys move the window 15 minutes, Page Up a day later and Page Down a day earlier: a what-if, nothing is saved.
       </p>
       <p class="live" aria-live="polite" data-what-if={whatIf ? (whatIf.pending ? 'pending' : 'ready') : 'none'}>
         {whatIf && sel?.id === whatIf.id
           ? `What-if for ${sel.reference}: ${formatSpan(whatIf.start, whatIf.end)}; ${whatIf.pending ? 'judging…' : `${RATING_SYMBOL[ratingOf(sel.id)]} ${RATING_TEXT[ratingOf(sel.id)]}`}`
-          : `${data.windows.length} windows, ${data.periods.length} blackout periods.`}
+          : data.judged
+            ? `${data.windows.length} windows, ${data.periods.length} blackout periods.`
+            : `${data.windows.length} windows drawn; the service is judging them…`}
       </p>
       <div class={`layout${sel ? ' with-details' : ''}`}>
         <main aria-label="Plan">
@@ -276,12 +324,14 @@ export function Board(props: { api: Api; me: Me; onSignOut: (why?: string) => vo
             onDragTo={(id, start, end) => moveTo(id, start, end)}
             now={Date.now()}
           />
-          <ListView
-            data={data}
-            ratingOf={ratingOf}
-            assessmentOf={(id) => whatIf?.result?.byId.get(id) ?? data.assessments.get(id)}
-            onSelect={setSelected}
-          />
+          {narrow && (
+            <ListView
+              data={data}
+              ratingOf={ratingOf}
+              assessmentOf={(id) => whatIf?.result?.byId.get(id) ?? data.assessments.get(id)}
+              onSelect={setSelected}
+            />
+          )}
         </main>
         {sel && (
           <Details
@@ -318,7 +368,8 @@ function Shell(props: {
   onSignOut: () => void
   query: BoardQuery
   onShow: (q: BoardQuery) => void
-  loaded?: boolean
+  /** loading; drawn (windows shown, verdicts coming); ready (judged) */
+  state?: 'loading' | 'drawn' | 'ready'
   children: ComponentChildren
 }) {
   const { me, query } = props
@@ -331,7 +382,7 @@ function Shell(props: {
     setParty(query.parties.join(','))
   }, [query])
   return (
-    <div class="board" data-state={props.loaded ? 'ready' : 'loading'}>
+    <div class="board" data-state={props.state ?? 'loading'}>
       <header class="top">
         <h1>Planning board</h1>
         <form
@@ -339,7 +390,7 @@ function Shell(props: {
           aria-label="Range"
           onSubmit={(e) => {
             e.preventDefault()
-            props.onShow(parseQuery(formatQuery({ from, to, parties: party.split(',') }), today()))
+            props.onShow(parseQuery(formatQuery({ from, to, parties: party.split(',') }), today))
           }}
         >
           <label>
@@ -389,4 +440,17 @@ function Legend() {
       <li>Times are UK local time ({BOARD_ZONE})</li>
     </ul>
   )
+}
+
+/** Whether the screen is narrow enough for the list (the stylesheet's breakpoint): the list is drawn only then. */
+function useNarrow(): boolean {
+  const query = '(max-width: 800px)'
+  const [narrow, setNarrow] = useState(() => matchMedia(query).matches)
+  useEffect(() => {
+    const m = matchMedia(query)
+    const on = () => setNarrow(m.matches)
+    m.addEventListener('change', on)
+    return () => m.removeEventListener('change', on)
+  }, [])
+  return narrow
 }

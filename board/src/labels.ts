@@ -1,8 +1,9 @@
 /** Words and symbols the board shows beside colour (never colour alone). */
-import type { Rating, Severity } from './types.ts'
+import type { Severity, Shown } from './types.ts'
 
-export const RATING_SYMBOL: Record<Rating, string> = { red: '✖', amber: '▲', green: '✓', unrated: '–' }
-export const RATING_TEXT: Record<Rating, string> = {
+export const RATING_SYMBOL: Record<Shown, string> = { red: '✖', amber: '▲', green: '✓', unrated: '–', pending: '…' }
+export const RATING_TEXT: Record<Shown, string> = {
+  pending: 'being judged',
   red: 'red: an open confirmed breach',
   amber: 'amber: an open objection, or a breach on an assumed limit',
   green: 'green: nothing open above warning',

@@ -5,11 +5,11 @@
 import type { BoardData } from './board.tsx'
 import { RATING_SYMBOL } from './labels.ts'
 import { formatSpan } from './time.ts'
-import type { Assessment, Rating } from './types.ts'
+import type { Assessment, Shown } from './types.ts'
 
 export function ListView(props: {
   data: BoardData
-  ratingOf: (id: string) => Rating
+  ratingOf: (id: string) => Shown
   assessmentOf: (id: string) => Assessment | undefined
   onSelect: (id: string) => void
 }) {

@@ -27,14 +27,16 @@ export function defaultQuery(today: string): BoardQuery {
   return { from: addMonths(today, -1), to: addMonths(today, 10), parties: [] }
 }
 
-export function parseQuery(search: string, today: string): BoardQuery {
+/** `today` is asked for only when a date is missing (it costs the zone clock a year's table). */
+export function parseQuery(search: string, today: string | (() => string)): BoardQuery {
   const p = new URLSearchParams(search)
-  const d = defaultQuery(today)
   const from = p.get('from')
   const to = p.get('to')
+  const given = (v: string | null): v is string => v !== null && isIsoDate(v)
+  const d = given(from) && given(to) ? null : defaultQuery(typeof today === 'string' ? today : today())
   const q: BoardQuery = {
-    from: from && isIsoDate(from) ? from : d.from,
-    to: to && isIsoDate(to) ? to : d.to,
+    from: given(from) ? from : d!.from,
+    to: given(to) ? to : d!.to,
     parties: (p.get('party') ?? '')
       .split(',')
       .map((s) => s.trim())

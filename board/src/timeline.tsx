@@ -9,14 +9,14 @@ import type { BoardData, WhatIf } from './board.tsx'
 import { RATING_SYMBOL, RATING_TEXT } from './labels.ts'
 import { blackoutRows, dragMinutes, packLanes, placeSpan, type Span, stepOf } from './layout.ts'
 import { formatDate, formatLocal, formatMinutes, formatSpan, type MonthSpan, monthsOf, shiftWall } from './time.ts'
-import type { PlanMonth, Rating, WindowDto } from './types.ts'
+import type { PlanMonth, Shown, WindowDto } from './types.ts'
 
 const LANE_PX = 28
 
 export interface TimelineProps {
   data: BoardData
   months: Map<string, PlanMonth>
-  ratingOf: (id: string) => Rating
+  ratingOf: (id: string) => Shown
   whatIf: WhatIf | null
   selectedId: string | null
   editable: (w: WindowDto) => boolean
@@ -27,16 +27,19 @@ export interface TimelineProps {
 }
 
 const pct = (n: number) => `${n.toFixed(4)}%`
+const quantize = (px: number) => Math.max(300, Math.floor(px / 50) * 50)
 
 export function Timeline(props: TimelineProps) {
   const { data } = props
   const range = data.range
   const trackRef = useRef<HTMLDivElement>(null)
-  const [widthPx, setWidthPx] = useState(() => Math.max(600, (globalThis.innerWidth ?? 1200) - 220))
+  // Lanes are packed for the width in steps of 50 px (a first guess from the page's width, usually
+  // right), so that the first measurement rarely draws every bar a second time.
+  const [widthPx, setWidthPx] = useState(() => quantize((document.querySelector('.board')?.clientWidth ?? 1200) - 208))
   useLayoutEffect(() => {
     const el = trackRef.current
     if (!el) return
-    const measure = () => el.clientWidth > 0 && setWidthPx(el.clientWidth)
+    const measure = () => el.clientWidth > 0 && setWidthPx(quantize(el.clientWidth))
     measure()
     const ro = new ResizeObserver(measure)
     ro.observe(el)
@@ -87,7 +90,7 @@ export function Timeline(props: TimelineProps) {
                   <span
                     title={`Windows starting in ${m.label} must be notified before ${formatLocal(Date.parse(d.before))} (${d.workingDays} Working Days, ${d.calendar}; ${d.provenance})`}
                   >
-                    {formatDate(d.lastDay)}
+                    by {formatDate(d.lastDay).replace(/ \d{4}$/, '')}
                   </span>
                 ) : (
                   <span>per window</span>
@@ -98,7 +101,15 @@ export function Timeline(props: TimelineProps) {
           {months.map((m) => {
             const d = data.deadlines.get(m.key)?.deadline
             const at = d && placeSpan(range, { start: Date.parse(d.before), end: Date.parse(d.before) })
-            return at ? <span key={`t${m.key}`} class="deadline-tick" style={{ left: pct(at.left) }} aria-hidden="true" /> : null
+            return at ? (
+              <span
+                key={`t${m.key}`}
+                class="deadline-tick"
+                style={{ left: pct(at.left) }}
+                title={`Notice for ${m.label} must be given before ${formatLocal(Date.parse(d.before))}`}
+                aria-hidden="true"
+              />
+            ) : null
           })}
         </div>
       </div>

@@ -2,6 +2,8 @@
 
 export type Role = 'admin' | 'reviewer' | 'submitter' | 'viewer'
 export type Rating = 'red' | 'amber' | 'green' | 'unrated'
+/** What a bar shows: a rating, or `pending` while the service is still judging the plan (the board's own state). */
+export type Shown = Rating | 'pending'
 export type Severity = 'breach' | 'objection' | 'warning' | 'info'
 
 export interface Me {
