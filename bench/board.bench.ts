@@ -8,7 +8,8 @@
  *   months' other windows answered and drawn); target ≤ 500 ms; and the same on the 2,000-window board.
  * Prints the first (cold) run and the median and min of the others; asserts nothing.
  *
- * Run: node --import tsx bench/board.bench.ts [runs=7]   (needs /usr/bin/chromium and playwright-core)
+ * Run: node --import tsx bench/board.bench.ts [runs=7]   (needs /usr/bin/chromium and playwright-core;
+ * BOARD_DEBUG=1 prints each request's timing of one first render instead)
  */
 import type { Page } from 'playwright-core'
 import { buildApp } from '../src/http/app.ts'
@@ -147,54 +148,7 @@ const fmt = (label: string, xs: number[], target: number) => {
   )
 }
 
-if (process.env.BOARD_DEBUG === 'server') {
-  const h = { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' }
-  const list: Record<string, unknown>[] = []
-  let cursor = ''
-  for (;;) {
-    const t = performance.now()
-    const r = await fetch(`${base}/v1/windows?from=2023-01-01T00:00:00Z&to=2024-01-01T00:00:00Z&limit=500${cursor}`, { headers: h })
-    const b = (await r.json()) as { items: Record<string, unknown>[]; next: string | null }
-    console.log('list page', (performance.now() - t).toFixed(0))
-    list.push(...b.items)
-    if (!b.next) break
-    cursor = `&cursor=${new URL(b.next).searchParams.get('cursor')}`
-  }
-  const dry = list.map((w) => ({
-    id: w.id,
-    reference: w.reference,
-    title: w.title,
-    description: w.description,
-    justification: w.justification,
-    riskToService: w.riskToService,
-    party: w.party,
-    changeRef: w.changeRef,
-    programmeId: w.programmeId,
-    kind: w.kind,
-    impact: w.impact,
-    services: w.services,
-    regions: w.regions,
-    start: w.start,
-    end: w.end,
-    zone: w.zone,
-    notifiedAt: w.notifiedAt,
-    status: w.status,
-  }))
-  console.log('dry body bytes', JSON.stringify({ windows: dry }).length)
-  for (const [label, windows, context] of [
-    ['1000 with-stored', dry.slice(0, 1000), 'with-stored'],
-    ['1000 plan-only', dry.slice(0, 1000), 'plan-only'],
-    ['2000 plan-only', dry, 'plan-only'],
-    ['2000 with-stored', dry, 'with-stored'],
-    ['14-month with-stored', dry.slice(0, 170), 'with-stored'],
-  ] as const) {
-    const t = performance.now()
-    const r = await fetch(`${base}/v1/assessments`, { method: 'POST', headers: h, body: JSON.stringify({ windows, context }) })
-    const text = await r.text()
-    console.log(label, r.status, (performance.now() - t).toFixed(0), 'ms', text.length, 'bytes')
-  }
-  process.exit(0)
-}
+// BOARD_DEBUG=1: where the time of one first render goes (each request's start and duration), then stop.
 if (process.env.BOARD_DEBUG) {
   for (const path of [OPSG58_BOARD, '/board?from=2023-01-01&to=2024-01-01']) {
     const page = await context.newPage()
