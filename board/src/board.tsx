@@ -355,6 +355,10 @@ export function Board(props: {
             onClose={() => {
               setSelected(null)
               clearWhatIf()
+              // Back to the window's bar (or its list entry), so keyboard users keep their place.
+              requestAnimationFrame(() =>
+                document.querySelector<HTMLElement>(`[data-window-id="${sel.id}"], [data-list-id="${sel.id}"] button`)?.focus(),
+              )
             }}
           />
         )}
@@ -431,6 +435,12 @@ function Legend() {
           {RATING_TEXT[r]}
         </li>
       ))}
+      <li>
+        <span class="swatch r-pending" aria-hidden="true">
+          {RATING_SYMBOL.pending}
+        </span>
+        being judged
+      </li>
       <li>
         <span class="swatch gauge-key" aria-hidden="true">
           ?

@@ -28,7 +28,7 @@ export function ListView(props: {
             ),
           ]
           return (
-            <li key={w.id} class={`list-item r-${rating}`} data-list-ref={w.reference}>
+            <li key={w.id} class={`list-item r-${rating}`} data-list-ref={w.reference} data-list-id={w.id}>
               <button type="button" onClick={() => props.onSelect(w.id)}>
                 <span class="sym" aria-hidden="true">
                   {RATING_SYMBOL[rating]}

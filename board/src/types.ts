@@ -152,5 +152,8 @@ export interface SlotsAnswer {
   slots: Slot[]
   complete: boolean
   notes: string[]
-  explanation: Record<string, unknown> | null
+  explanation: {
+    message: string
+    nearest: { code: string; start: string; end: string; expectedFailedTopUps: number } | null
+  } | null
 }

@@ -168,6 +168,23 @@ function Slots(props: DetailsProps & { start: number; end: number; notifiedAt: s
                 {n}
               </p>
             ))}
+            {answer.explanation && (
+              <p class="note" data-slots-explanation>
+                {answer.explanation.message}
+              </p>
+            )}
+            {answer.explanation?.nearest && (
+              <p>
+                <button
+                  type="button"
+                  data-slot-nearest={answer.explanation.nearest.start}
+                  onClick={() => props.onMove(Date.parse(answer.explanation!.nearest!.start), Date.parse(answer.explanation!.nearest!.end))}
+                >
+                  Nearest were {answer.explanation.nearest.code} waived:{' '}
+                  {formatSpan(Date.parse(answer.explanation.nearest.start), Date.parse(answer.explanation.nearest.end))}
+                </button>
+              </p>
+            )}
             {answer.slots.length === 0 ? (
               <p>No compliant slot in this range.</p>
             ) : (

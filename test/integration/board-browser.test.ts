@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
+import { toLocalInput } from '../../board/src/time.ts'
 import { BOARD_CSP } from '../../src/http/routes/board-routes.ts'
 import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
@@ -209,6 +210,71 @@ t.test(
       const expected = trouble.findIndex((m) => /status of 412/.test(m))
       t.ok(expected >= 0, 'the browser saw the 412')
       trouble.splice(expected, 1)
+    })
+
+    await t.test(
+      'suggest slots: in the OPSG 58 range every month’s cap is full, so the page says why; the nearest alternative is a what-if',
+      async (t) => {
+        await page.click('[data-window-ref="DSP-TR-05"]')
+        await page.locator('[data-window-detail="DSP-TR-05"]').waitFor()
+        await page.getByRole('button', { name: 'Suggest slots', exact: true }).click()
+        await page.locator('[data-slots-explanation]').waitFor({ timeout: 60_000 })
+        t.equal(await page.locator('[data-slot-start]').count(), 0, 'no compliant slot')
+        t.match(await page.textContent('[data-slots-explanation]'), /\S/, 'the explanation is shown')
+        const nearest = page.locator('[data-slot-nearest]')
+        if ((await nearest.count()) === 1) {
+          const start = (await nearest.getAttribute('data-slot-nearest'))!
+          await nearest.click()
+          await page.waitForSelector('[data-what-if="ready"]')
+          t.equal(
+            await page.getByLabel('Start (local)').inputValue(),
+            toLocalInput(Date.parse(start)),
+            'the nearest alternative is the what-if',
+          )
+        }
+        await page.getByRole('button', { name: 'Reset', exact: true }).click()
+      },
+    )
+
+    await t.test('suggest slots in a range with room (to October 2022): picking a slot is a what-if', async (t) => {
+      await page.goto(`${base}/board?from=2021-10-01&to=2022-10-01&party=DSP`)
+      await page.waitForSelector('.board[data-state="ready"] [data-window-ref="DSP-TR-05"]')
+      await page.click('[data-window-ref="DSP-TR-05"]')
+      await page.getByRole('button', { name: 'Suggest slots', exact: true }).click()
+      const first = page.locator('[data-slot-start]').first()
+      await first.waitFor({ timeout: 60_000 })
+      const start = (await first.getAttribute('data-slot-start'))!
+      t.ok(start >= '2022-08', `a slot after July (${start})`)
+      await first.click()
+      await page.waitForSelector('[data-what-if="ready"]')
+      t.equal(await page.getByLabel('Start (local)').inputValue(), toLocalInput(Date.parse(start)), 'the slot is the what-if')
+      t.equal(await page.getAttribute('[data-window-ref="DSP-TR-05"]', 'data-compliance'), 'green', 'and it is green')
+      await page.getByRole('button', { name: 'Reset', exact: true }).click()
+      await page.goto(`${base}${OPSG58_BOARD}`)
+      await page.waitForSelector('.board[data-state="ready"] [data-window-ref]')
+    })
+
+    await t.test('the mouse: dragging a bar is a what-if; closing the details gives the focus back to the bar', async (t) => {
+      const bar = page.locator('[data-window-ref="DSP-TR-06"]')
+      const box = (await bar.boundingBox())!
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 6 })
+      await page.mouse.up()
+      await page.waitForSelector('[data-what-if="ready"]')
+      t.match(await bar.getAttribute('aria-label'), /what-if, not saved/)
+      await bar.click()
+      await page.locator('[data-window-detail="DSP-TR-06"]').waitFor()
+      t.not(await page.getByLabel('Start (local)').inputValue(), '2022-01-30T00:00', 'the fields show the dragged start')
+      await page.getByRole('button', { name: 'Close details', exact: true }).click()
+      await page.waitForFunction(
+        () =>
+          (
+            globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }
+          ).document.activeElement?.getAttribute('data-window-ref') === 'DSP-TR-06',
+      )
+      t.pass('focus is back on DSP-TR-06')
+      t.equal(await page.locator('[data-window-detail]').count(), 0)
     })
 
     await t.test('a narrow screen gets the list', async (t) => {
