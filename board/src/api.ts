@@ -2,7 +2,7 @@
  * The API as the board calls it: this origin only (CSP connect-src 'self'), the signed-in key as
  * `Authorization: Bearer`, problem+json turned into an ApiError carrying the status and detail.
  */
-import type { Assessment, BlackoutPeriod, Me, NoticeDeadline, PlanAssessment, PlanMonth, WindowDto } from './types.ts'
+import type { Assessment, BlackoutPeriod, NoticeDeadline, PlanAssessment, PlanMonth, WindowDto } from './types.ts'
 import { chunkPlan, type DryRunWindow } from './what-if.ts'
 
 export class ApiError extends Error {
@@ -115,5 +115,3 @@ export const loadPeriods = async (api: Api, from: number, to: number) =>
 
 export const loadDeadlines = async (api: Api, fromMonth: string, toMonth: string) =>
   (await api.get<{ items: NoticeDeadline[] }>(`/v1/notice-deadlines?from=${fromMonth}&to=${toMonth}`)).body.items
-
-export type { Me }

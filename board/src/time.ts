@@ -8,8 +8,6 @@
  */
 import { DAY_MS, dayIndexOf, LONDON_ZONE, MINUTE_MS, monthKeyOf, monthLabel, weekdayOf, zoneClock } from '../../src/domain/time.ts'
 
-export { DAY_MS, MINUTE_MS } from '../../src/domain/time.ts'
-
 /** The zone the board shows and edits wall times in: Great Britain's. */
 export const BOARD_ZONE = LONDON_ZONE
 
