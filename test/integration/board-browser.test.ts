@@ -212,6 +212,25 @@ t.test(
       trouble.splice(expected, 1)
     })
 
+    await t.test('the notice date: had DSP-TR-02 been notified on 1 October, its NOTICE_PERIOD breach would go', async (t) => {
+      await page.click('[data-window-ref="DSP-TR-02"]')
+      await page.locator('[data-window-detail="DSP-TR-02"] [data-finding-code="NOTICE_PERIOD"]').first().waitFor()
+      t.equal(await page.getByLabel('Notice date').inputValue(), '2021-10-05', 'the window’s own notice')
+      await page.getByLabel('Notice date').fill('2021-10-01')
+      await page.waitForSelector('[data-what-if="ready"]')
+      await page.waitForFunction(
+        () =>
+          !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(
+            '[data-window-detail] [data-finding-code="NOTICE_PERIOD"]',
+          ),
+      )
+      t.equal(await page.getByLabel('Start (local)').inputValue(), '2021-11-28T00:00', 'not moved')
+      t.not(await page.getAttribute('[data-window-ref="DSP-TR-02"]', 'data-compliance'), 'red')
+      t.match(await page.textContent('#wi-notice-note'), /assumes notice on Fri 1 Oct 2021 12:00 BST/)
+      await page.getByRole('button', { name: 'Reset', exact: true }).click()
+      await page.waitForSelector('[data-window-ref="DSP-TR-02"][data-compliance="red"]')
+    })
+
     await t.test(
       'suggest slots: in the OPSG 58 range every month’s cap is full, so the page says why; the nearest alternative is a what-if',
       async (t) => {
@@ -279,6 +298,7 @@ t.test(
 
     await t.test('a narrow screen gets the list', async (t) => {
       await page.setViewportSize({ width: 640, height: 900 })
+      await page.locator('.list-view [data-list-ref]').first().waitFor() // drawn when the media query changes
       t.equal(await page.locator('.list-view [data-list-ref]:visible').count(), 14, 'the list shows 14 windows')
       t.equal(await page.locator('[data-window-ref]:visible').count(), 0, 'the timeline is hidden')
       writeFileSync(new URL('board-narrow.png', artifacts), await page.screenshot({ fullPage: true }))
