@@ -27,7 +27,7 @@ export type NationCalendarId = (typeof NATION_CALENDAR_IDS)[number]
 export type CalendarId = (typeof CALENDAR_IDS)[number]
 
 /** date-holidays package version whose data the base calendars use (package.json pins it). */
-export const DATE_HOLIDAYS_VERSION = '3.37.0'
+const DATE_HOLIDAYS_VERSION = '3.37.0'
 
 const STATES: Record<NationCalendarId, readonly string[]> = {
   'england-and-wales': ['ENG', 'WLS'],
@@ -330,7 +330,7 @@ const NATION_TO_CALENDAR: Record<Nation, NationCalendarId> = {
 }
 
 /** The calendar whose bank holidays a nation keeps. */
-export function calendarForNation(nation: Nation): NationCalendarId {
+function calendarForNation(nation: Nation): NationCalendarId {
   return NATION_TO_CALENDAR[nation]
 }
 

@@ -8,7 +8,7 @@
  */
 import { CALENDAR_IDS, isCalendarId } from './calendars.ts'
 import { FINDING_CODE_LIST, isFindingCode, isProvenance, isSeverity } from './findings.ts'
-import { type Ruleset, SCHEDULE_ITEMS } from './ruleset.ts'
+import { SCHEDULE_ITEMS } from './ruleset.ts'
 import { isHhMm, isIsoDate, isValidZone, parseHhMm } from './time.ts'
 import { IMPACTS } from './window.ts'
 
@@ -99,12 +99,6 @@ export function validateRuleset(input: unknown): RulesetProblem[] {
   checkHolidaysAndReleases(pr, input)
   checkSeverities(pr, input)
   return pr.list
-}
-
-/** Throws a RangeError listing the problems when a ruleset is invalid. */
-export function assertValidRuleset(r: unknown): asserts r is Ruleset {
-  const problems = validateRuleset(r)
-  if (problems.length) throw new RangeError(`invalid ruleset: ${problems.map((x) => `${x.pointer} ${x.message}`).join('; ')}`)
 }
 
 /** Id, version, effective date, zone and the working-day calendars. */

@@ -338,14 +338,6 @@ export function basisOf(ruleset: Ruleset, ...pointers: string[]): readonly Basis
 }
 
 /**
- * Severity of a code's main case under a ruleset: its override, else `fallback` (the code's default).
- * @example severityOf({ severities: { WINTER: 'warning' } }, 'WINTER') // 'warning'
- */
-export function severityOf(r: Pick<Ruleset, 'severities'>, code: FindingCode, fallback: Severity = FINDING_CODES[code]): Severity {
-  return r.severities[code] ?? fallback
-}
-
-/**
  * The severity a finding of `code` gets under the ruleset's overrides, from the severity its rule
  * gave it (see Ruleset.severities): a severity milder than the code's default marks a deliberately
  * milder case, which keeps it unless the override is milder still; any other takes the override.
