@@ -10,7 +10,8 @@ import {
 import { buildCalendars } from '../../../src/domain/calendars.ts'
 import { FINDING_CODES } from '../../../src/domain/findings.ts'
 import { expandRecurrence, RecurrenceError } from '../../../src/domain/recurrence.ts'
-import { DEFAULT_RULESET, p, type Ruleset, validateRuleset } from '../../../src/domain/ruleset.ts'
+import { DEFAULT_RULESET, p, type Ruleset } from '../../../src/domain/ruleset.ts'
+import { validateRuleset } from '../../../src/domain/ruleset-validation.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
 const sev = (list: { code: string; severity: string }[]) => list.map((f) => `${f.code}/${f.severity}`)
