@@ -10,7 +10,7 @@
  *
  * @example renderCsv(report).text().split('\r\n')[0] // 'window_id,reference,party,…'
  */
-import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
+import type { ComplianceReport, ReportFinding, ReportWindowRow } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
 export const CSV_COLUMNS = [

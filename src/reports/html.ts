@@ -11,8 +11,8 @@
  * @example renderHtml(report).text().startsWith('<!doctype html>') // true
  */
 import { DateTime } from 'luxon'
-import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
-import { localLabel, periodInWords } from './compliance-report.ts'
+import { localLabel, periodInWords } from './report-format.ts'
+import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
