@@ -35,10 +35,10 @@ import { sortWindows, windowRows } from './window-rows.ts'
 export type { RemediatedFinding, ReportInput, ReportWaiver, ReportWindowInput } from './report-input.ts'
 export type { ComplianceReport } from './report-schema.ts'
 
-export const REPORT_FORMAT_VERSION = 1
+const REPORT_FORMAT_VERSION = 1
 
 /** The sentence every report carries about what asOf means. */
-export const AS_OF_STATEMENT =
+const AS_OF_STATEMENT =
   'asOf works on business time: each window is taken at its latest version whose effectiveAt is at or before asOf, ' +
   'with the schedule publications (publishedAt), waivers (decidedAt, not lapsed by asOf) and ruleset versions (effectiveAt) ' +
   'in effect then; when the service recorded a record (recordedAt) does not matter. Without asOf the report shows the current state.'

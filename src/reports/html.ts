@@ -57,7 +57,7 @@ ul.findings{margin:0;padding-left:1.1em}
 `
 
 /** en-GB number, at most two decimals: 16300000 → '16,300,000' (toLocaleString is ~50× slower). */
-export function fmt(n: number): string {
+function fmt(n: number): string {
   const r = Math.round(n * 100) / 100
   if (Number.isInteger(r) && r > -1000 && r < 1000) return String(r) // no separator, no decimals
   const [int = '0', dec] = String(Math.abs(r)).split('.')
