@@ -10,10 +10,10 @@
  *
  * @example renderCsv(report).text().split('\r\n')[0] // 'window_id,reference,party,…'
  */
-import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
+import type { ComplianceReport, ReportFinding, ReportWindowRow } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'window_id',
   'window_version',
   'reference',
@@ -73,7 +73,7 @@ const NEEDS_QUOTES = /[",\r\n]/
  * Who acknowledged the window's notice by webhook: `WHO@instant` per subscription (its first 2xx for
  * any notice event), joined with `;` in order; WHO is the owner key's parties (`+`-joined) or its name.
  */
-export function acknowledgedBy(w: ReportWindowRow): string {
+function acknowledgedBy(w: ReportWindowRow): string {
   const first = new Map<string, string>()
   for (const n of w.notices) {
     if (!n.acknowledgedAt) continue

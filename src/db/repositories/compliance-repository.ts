@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { BlackoutLayer, CalendarOverride, Compliance, Finding, Ruleset } from '../../domain/index.ts'
+import type { BlackoutLayer, CalendarOverride, Compliance, Finding, Ruleset, Waiver } from '../../domain/index.ts'
 import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 
@@ -17,15 +17,11 @@ export interface StoredOverride extends CalendarOverride {
   recordedAt: Date
 }
 
-export interface StoredWaiver {
+/** A waiver as stored: the domain's decision (finding key, approver, reference, reason, dates) and its record. */
+export interface StoredWaiver extends Waiver {
   id: string
-  findingKey: string
   windowId: string
   code: string
-  approvedBy: 'sec-panel' | 'opsg-delegated'
-  decisionRef: string
-  decidedAt: Date
-  reason: string
   expiresAt: Date | null
   createdBy: string
   recordedAt: Date
