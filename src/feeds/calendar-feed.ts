@@ -8,7 +8,6 @@ import type { Party, Region, Service } from '../domain/reference.ts'
 import type { Impact, MaintenanceWindow, WindowStatus } from '../domain/window.ts'
 import {
   CRLF,
-  EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   escapeText,
   formatLondonWallTime,
@@ -18,6 +17,7 @@ import {
   formatUtcDateTime,
   isIcsDuration,
 } from './ics-writer.ts'
+import { vtimezoneLines } from './vtimezone.ts'
 
 /** Calendar-level data of one feed. */
 export interface FeedMeta {
@@ -304,7 +304,10 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
   out.line(`REFRESH-INTERVAL;VALUE=DURATION:${meta.refreshInterval}`)
   out.line(`X-PUBLISHED-TTL:${meta.refreshInterval}`)
   if (mode === 'europe-london') out.line(`X-WR-TIMEZONE:${LONDON_TZID}`)
-  if (mode === 'europe-london' || blackouts.some((b) => b.recurrence)) for (const l of EUROPE_LONDON_VTIMEZONE) out.line(l)
+  if (mode === 'europe-london' || blackouts.some((b) => b.recurrence)) {
+    // The zone's rule in the year the feed is generated, as the clock that wrote the wall times has it.
+    for (const l of vtimezoneLines(LONDON_TZID, meta.generatedAt.getUTCFullYear())) out.line(l)
+  }
 
   // Each VEVENT's short fixed lines (all under 75 octets) go out as one chunk.
   for (const item of items) {
