@@ -6,6 +6,7 @@ import type { ComplianceRating } from '../domain/compliance.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { Party, Region, Service } from '../domain/reference.ts'
 import type { Impact, MaintenanceWindow, WindowStatus } from '../domain/window.ts'
+import { DAY_MS } from '../domain/time.ts'
 import {
   CRLF,
   IcsWriter,
@@ -98,7 +99,7 @@ export type IcsStatus = 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED'
 
 /** Days a cancelled or rejected window stays in a feed after its end. */
 export const CANCELLED_RETENTION_DAYS = 30
-const RETENTION_MS = CANCELLED_RETENTION_DAYS * 86_400_000
+const RETENTION_MS = CANCELLED_RETENTION_DAYS * DAY_MS
 
 const ICS_STATUS: Record<Exclude<WindowStatus, 'draft'>, IcsStatus> = {
   proposed: 'TENTATIVE',

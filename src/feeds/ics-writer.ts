@@ -8,7 +8,7 @@
  *
  * @example dateTimeLine('DTSTART', new Date('2022-07-01T08:00:00Z'), 'europe-london') // 'DTSTART;TZID=Europe/London:20220701T090000'
  */
-import { LONDON_ZONE, MINUTE_MS, zoneClock } from '../domain/time.ts'
+import { DAY_MS, LONDON_ZONE, MINUTE_MS, zoneClock } from '../domain/time.ts'
 
 /** A content line's name, e.g. 'DTSTART' or 'X-MAINTNOTE-IMPACT'. */
 export type PropertyName = string
@@ -182,8 +182,6 @@ function formatFields(y: number, mo: number, day: number, h: number, mi: number,
   if (y < 1000 || y > 9999) throw new RangeError(`iCalendar date-time: year ${y} outside 1000-9999`)
   return `${y}${DIGITS2[mo]}${DIGITS2[day]}T${DIGITS2[h]}${DIGITS2[mi]}${DIGITS2[s]}`
 }
-
-const DAY_MS = 86_400_000
 
 // Memo tables: a feed repeats few days and fewer times of day. Both are bounded (days are cleared
 // past 100,000 entries; there are 86,400 seconds in a day), and invisible to callers.
