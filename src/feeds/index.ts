@@ -24,7 +24,6 @@ export {
 } from './calendar-feed.ts'
 export {
   CRLF,
-  EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   LONDON_TZID,
   type PropertyName,
@@ -43,3 +42,4 @@ export {
   paramValue,
   textLine,
 } from './ics-writer.ts'
+export { vtimezoneLines } from './vtimezone.ts'

@@ -20,12 +20,12 @@ import {
   type OverlapReport,
   type PartyMonthAvailability,
   type Problem,
-  parseMonthKey,
   type TopUpProfile,
   validateEstate,
   validateTopUpProfile,
   type WindowImpact,
 } from '../domain/impact/index.ts'
+import { parseMonthKey } from '../domain/time.ts'
 import { type Finding, noticeState } from '../domain/findings.ts'
 import { complianceRepository } from '../db/repositories/compliance-repository.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'

@@ -22,7 +22,6 @@ export {
   type MonthViewOptions,
   type PartyMonthAvailability,
 } from './availability.ts'
-export { type MonthSpan, parseMonthKey, zoneClock } from './local-time.ts'
 export {
   detectOverlaps,
   type OverlapGroup,
