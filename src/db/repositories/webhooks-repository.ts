@@ -1,6 +1,8 @@
 import { type Selectable, sql } from 'kysely'
 import type { DbOrTx } from '../database.ts'
+import type { MaintenanceWindow } from '../../domain/window.ts'
 import type { OutboxEventsTable, WebhookDeliveriesTable, WebhookSubscriptionsTable } from '../schema.ts'
+import { toWindow } from './windows-repository.ts'
 
 /** Which windows a subscription hears about: every list empty or absent means "all". */
 export interface WebhookFilter {
@@ -127,25 +129,6 @@ const toDelivery = (r: Selectable<WebhookDeliveriesTable>): WebhookDelivery => (
   deadReason: r.dead_reason,
 })
 
-/** Deliveries of one (subscription, ordering key) go out in order: the window's id, or the event's own id. */
-export const orderingKeyOf = (e: Pick<OutboxEvent, 'id' | 'subject' | 'windowIds'>) =>
-  e.windowIds.length === 1 ? `window:${e.windowIds[0]}` : e.subject || `event:${e.id}`
-
-const overlaps = (filter: string[] | undefined, scope: string[]) => !filter?.length || filter.some((x) => scope.includes(x))
-
-/** Whether a subscription wants an event: its type is listed and every non-empty filter list meets the event's scope. */
-export function subscriptionWants(
-  s: Pick<WebhookSubscription, 'events' | 'filter'>,
-  e: Pick<OutboxEvent, 'type' | 'parties' | 'services' | 'regions'>,
-): boolean {
-  return (
-    s.events.includes(e.type) &&
-    overlaps(s.filter.parties, e.parties) &&
-    overlaps(s.filter.services, e.services) &&
-    overlaps(s.filter.regions, e.regions)
-  )
-}
-
 /** All SQL about webhooks: subscriptions, the outbox, deliveries and reminders. */
 export const webhooksRepository = {
   async insertSubscription(
@@ -266,58 +249,60 @@ export const webhooksRepository = {
   },
 
   /**
-   * Fan-out, one instance at a time (a transaction-scoped advisory lock, so deliveries are numbered
-   * in event order): events not yet fanned out become one delivery per wanting, enabled subscription
-   * of a live key. Returns how many events were handled; 0 when another instance holds the lock.
+   * The fan-out's lock, one instance at a time (transaction-scoped, so deliveries are numbered in
+   * event order): false when another instance holds it.
    */
-  async fanOut(trx: DbOrTx, now: Date, limit: number): Promise<{ events: number; deliveries: number }> {
+  async tryFanOutLock(trx: DbOrTx): Promise<boolean> {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext('mwp:webhook-fanout')::bigint) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return { events: 0, deliveries: 0 }
-    const events = (
-      await trx
-        .selectFrom('outbox_events')
-        .selectAll()
-        .where('fanned_out_at', 'is', null)
-        .orderBy('seq')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked()
-        .execute()
-    ).map(toEvent)
-    if (events.length === 0) return { events: 0, deliveries: 0 }
-    const subs = (
-      await trx
-        .selectFrom('webhook_subscriptions as s')
-        .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
-        .selectAll('s')
-        .where('s.deleted_at', 'is', null)
-        .where('s.enabled', '=', true)
-        .where('k.revoked_at', 'is', null)
-        .execute()
-    ).map(toSubscription)
-    const rows = []
-    for (const e of events) {
-      for (const s of subs) {
-        // An event that happened before the subscription existed is not its business (bulk replay can ask for it).
-        if (e.type === 'webhook.test' || e.occurredAt.getTime() < s.createdAt.getTime() || !subscriptionWants(s, e)) continue
-        rows.push({ event_id: e.id, subscription_id: s.id, ordering_key: orderingKeyOf(e), created_at: now, next_attempt_at: now })
-      }
-    }
+    return lock.rows[0]?.ok === true
+  },
+
+  /** Events not yet fanned out, in order, locked for this transaction. */
+  async eventsToFanOut(trx: DbOrTx, limit: number): Promise<OutboxEvent[]> {
+    const rows = await trx
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('fanned_out_at', 'is', null)
+      .orderBy('seq')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+    return rows.map(toEvent)
+  },
+
+  /** Subscriptions that may receive: enabled, not deleted, and their owner key not revoked. */
+  async liveSubscriptions(db: DbOrTx): Promise<WebhookSubscription[]> {
+    const rows = await db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('enabled', '=', true)
+      .where('owner_key_id', 'in', (eb) => eb.selectFrom('api_keys').select('id').where('revoked_at', 'is', null))
+      .execute()
+    return rows.map(toSubscription)
+  },
+
+  /** The fan-out's deliveries, due at once, written 1,000 rows a statement; the events are marked fanned out. */
+  async insertFanOut(
+    trx: DbOrTx,
+    eventIds: readonly string[],
+    deliveries: readonly { eventId: string; subscriptionId: string; orderingKey: string }[],
+    now: Date,
+  ): Promise<void> {
+    const rows = deliveries.map((d) => ({
+      event_id: d.eventId,
+      subscription_id: d.subscriptionId,
+      ordering_key: d.orderingKey,
+      created_at: now,
+      next_attempt_at: now,
+    }))
     for (let i = 0; i < rows.length; i += 1000)
       await trx
         .insertInto('webhook_deliveries')
         .values(rows.slice(i, i + 1000))
         .execute()
-    await trx
-      .updateTable('outbox_events')
-      .set({ fanned_out_at: now })
-      .where(
-        'id',
-        'in',
-        events.map((e) => e.id),
-      )
-      .execute()
-    return { events: events.length, deliveries: rows.length }
+    if (eventIds.length) await trx.updateTable('outbox_events').set({ fanned_out_at: now }).where('id', 'in', eventIds).execute()
   },
 
   async insertDelivery(
@@ -653,6 +638,18 @@ export const webhooksRepository = {
       .limit(1)
       .executeTakeFirst()
     return row ? ((row.result as { findings?: { key: string; severity: string; waiver?: unknown }[] }).findings ?? []) : undefined
+  },
+
+  /** Windows that may still get a reminder: proposed, notified or agreed, starting in (now, until]. */
+  async remindableWindows(db: DbOrTx, now: Date, until: Date): Promise<MaintenanceWindow[]> {
+    const rows = await db
+      .selectFrom('windows')
+      .selectAll()
+      .where('status', 'in', ['proposed', 'notified', 'agreed'])
+      .where('start_at', '>', now)
+      .where('start_at', '<=', until)
+      .execute()
+    return rows.map(toWindow)
   },
 
   /** Reminders already taken for these windows. */
