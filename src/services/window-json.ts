@@ -43,33 +43,14 @@ export function windowJson(w: MaintenanceWindow) {
 }
 export type WindowJson = ReturnType<typeof windowJson>
 
-/** The fields of `windowJson` an event payload carries: a compact, stable picture of the window. */
-const SUMMARY_FIELDS = [
-  'id',
-  'reference',
-  'title',
-  'party',
-  'status',
-  'kind',
-  'impact',
-  'services',
-  'regions',
-  'start',
-  'end',
-  'zone',
-  'notifiedAt',
-  'version',
-  'sequence',
-] as const satisfies readonly (keyof WindowJson)[]
-export type WindowSummary = Pick<WindowJson, (typeof SUMMARY_FIELDS)[number]>
-
 /**
- * The window as webhook payloads carry it: a fixed subset of `windowJson` (no wall times: the zone
- * is there for the receiver to use).
+ * The window as webhook payloads carry it: a compact, stable picture, a fixed subset of `windowJson`
+ * (no wall times: the zone is there for the receiver to use).
  *
  * @example windowSummary(w) // { id, reference, title, party, status, kind, impact, services, regions, start, end, zone, notifiedAt, version, sequence }
  */
-export function windowSummary(w: MaintenanceWindow): WindowSummary {
-  const json = windowJson(w)
-  return Object.fromEntries(SUMMARY_FIELDS.map((k) => [k, json[k]])) as WindowSummary
+export function windowSummary(w: MaintenanceWindow) {
+  const { id, reference, title, party, status, kind, impact, services, regions, start, end, zone, notifiedAt, version, sequence } =
+    windowJson(w)
+  return { id, reference, title, party, status, kind, impact, services, regions, start, end, zone, notifiedAt, version, sequence }
 }

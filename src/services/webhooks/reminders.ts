@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../../db/database.ts'
-import { webhooksRepository } from '../../db/repositories/webhooks-repository.ts'
+import { webhookRemindersRepository } from '../../db/repositories/webhook-reminders-repository.ts'
 import type { MaintenanceWindow } from '../../domain/window.ts'
 import { windowSummary } from '../window-json.ts'
 import { windowScope } from './events.ts'
 import { enqueue } from './outbox.ts'
 import { DAY, type ReminderOffset } from './settings.ts'
 
-type ReminderRow = Parameters<typeof webhooksRepository.takeReminders>[1][number]
+type ReminderRow = Parameters<typeof webhookRemindersRepository.takeReminders>[1][number]
 
 /**
  * The reminders of one window due at `now` and not taken yet, latest due first. Only the latest is
@@ -50,17 +50,17 @@ export async function takeReminders(db: Db, offsets: readonly ReminderOffset[], 
   if (offsets.length === 0) return 0
   const horizonMs = Math.max(...offsets.map((o) => o.duration.toMillis()), 0) + 2 * DAY
   return db.transaction().execute(async (trx) => {
-    const ws = await webhooksRepository.remindableWindows(trx, now, new Date(now.getTime() + horizonMs))
+    const ws = await webhookRemindersRepository.remindableWindows(trx, now, new Date(now.getTime() + horizonMs))
     if (ws.length === 0) return 0
     const taken = new Set(
       (
-        await webhooksRepository.remindersOf(
+        await webhookRemindersRepository.remindersOf(
           trx,
           ws.map((w) => w.id),
         )
       ).map((r) => reminderKey(r.window_id, r.start_at, r.offset_key)),
     )
-    const won = await webhooksRepository.takeReminders(
+    const won = await webhookRemindersRepository.takeReminders(
       trx,
       ws.flatMap((w) => dueReminders(w, offsets, now, taken)),
     )
@@ -75,7 +75,7 @@ export async function takeReminders(db: Db, offsets: readonly ReminderOffset[], 
         occurredAt: now,
         data: { window: windowSummary(w), offset: r.offset_key, dueAt: r.due_at.toISOString(), startsAt: w.start.toISOString() },
       })
-      await webhooksRepository.setReminderEvent(trx, { windowId: w.id, startAt: w.start, offsetKey: r.offset_key, eventId: e.id })
+      await webhookRemindersRepository.setReminderEvent(trx, { windowId: w.id, startAt: w.start, offsetKey: r.offset_key, eventId: e.id })
       sent++
     }
     return sent
