@@ -2,7 +2,7 @@ import { bodyField, type FieldProblem } from './errors.ts'
 import type { ReferenceData } from './reference-service.ts'
 
 /** A filter by party, service and region ids (a webhook subscription's, a feed's). */
-export interface IdFilter {
+interface IdFilter {
   parties?: readonly string[] | undefined
   services?: readonly string[] | undefined
   regions?: readonly string[] | undefined

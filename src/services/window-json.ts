@@ -41,7 +41,6 @@ export function windowJson(w: MaintenanceWindow) {
     updatedAt: w.updatedAt.toISOString(),
   }
 }
-export type WindowJson = ReturnType<typeof windowJson>
 
 /**
  * The window as webhook payloads carry it: a compact, stable picture, a fixed subset of `windowJson`

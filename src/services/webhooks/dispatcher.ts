@@ -7,7 +7,7 @@ import { fanOutDeliveries } from './routing.ts'
 import type { WebhooksSettings } from './settings.ts'
 import type { Transport } from './transport.ts'
 
-export interface RunReport {
+interface RunReport {
   fannedOut: number
   reminders: number
   attempted: number
@@ -25,7 +25,7 @@ type Health = { ok: boolean; failed: boolean; lastError: string | null }
  * that wants it (see routing.ts). Returns how many events were handled; 0 when none is left or
  * another instance holds the fan-out.
  */
-export async function fanOut(db: Db, now: Date, limit: number): Promise<number> {
+async function fanOut(db: Db, now: Date, limit: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     if (!(await webhooksRepository.tryFanOutLock(trx))) return 0
     const events = await webhooksRepository.eventsToFanOut(trx, limit)

@@ -13,7 +13,7 @@ export const EVENT_TYPES = [
   'waiver.granted',
   'finding.raised',
 ] as const
-export type EventType = (typeof EVENT_TYPES)[number]
+type EventType = (typeof EVENT_TYPES)[number]
 
 /**
  * The event a stored window change announces, or undefined (drafts are private; publication has its own event).
@@ -32,7 +32,7 @@ export function windowEventType(c: Pick<WindowChange, 'action' | 'before' | 'aft
 }
 
 /** What subscription filters match an event about one window by: its subject, id, party, services and regions. */
-export type EventScope = Pick<NewOutboxEvent, 'subject' | 'windowIds' | 'parties' | 'services' | 'regions'>
+type EventScope = Pick<NewOutboxEvent, 'subject' | 'windowIds' | 'parties' | 'services' | 'regions'>
 
 /**
  * The scope of an event about one window; `before` adds the services and regions the window had

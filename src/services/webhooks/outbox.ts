@@ -28,7 +28,7 @@ const waiverJson = (v: StoredWaiver) => ({
 const serious = (f: { severity: string; waiver?: unknown }) => (f.severity === 'breach' || f.severity === 'objection') && !f.waiver
 
 /** A publication of a month's schedule, as `schedulePublished` announces it. */
-export interface SchedulePublication {
+interface SchedulePublication {
   month: string
   publicationId: string
   publishedAt: Date

@@ -16,12 +16,7 @@ type ReminderRow = Parameters<typeof webhookRemindersRepository.takeReminders>[1
  *
  * @example dueReminders(w, offsets, now, new Set()) // [{ offsetKey: 'P1D', outcome: 'sent', … }, { offsetKey: 'P7D', outcome: 'skipped', … }]
  */
-export function dueReminders(
-  w: MaintenanceWindow,
-  offsets: readonly ReminderOffset[],
-  now: Date,
-  taken: ReadonlySet<string>,
-): ReminderRow[] {
+function dueReminders(w: MaintenanceWindow, offsets: readonly ReminderOffset[], now: Date, taken: ReadonlySet<string>): ReminderRow[] {
   const start = DateTime.fromJSDate(w.start, { zone: w.zone })
   const due = offsets
     .map((o) => ({ key: o.key, dueAt: start.minus(o.duration).toJSDate() }))

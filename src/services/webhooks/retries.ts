@@ -2,7 +2,7 @@ import type { DeliveryAttempt, DeliveryState, WebhookDelivery } from '../../db/r
 import { HOUR, type WebhooksSettings } from './settings.ts'
 
 /** A delivery's state after an attempt. */
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   state: DeliveryState
   nextAttemptAt: Date
   acknowledgedAt: Date | null

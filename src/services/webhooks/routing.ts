@@ -29,7 +29,7 @@ export function subscriptionWants(
 }
 
 /** A delivery the fan-out creates: one event to one subscription. */
-export interface FanOutDelivery {
+interface FanOutDelivery {
   eventId: string
   subscriptionId: string
   orderingKey: string

@@ -9,7 +9,7 @@ import { type SigningSecrets, signatureHeaders } from './signing.ts'
 const EXCERPT_BYTES = 512
 
 /** A CloudEvents 1.0 structured-mode JSON envelope. */
-export interface CloudEvent {
+interface CloudEvent {
   specversion: '1.0'
   id: string
   source: string
@@ -21,7 +21,7 @@ export interface CloudEvent {
 }
 
 /** An attempt's record, and whether the egress guard refused the destination (not worth retrying). */
-export interface AttemptResult {
+interface AttemptResult {
   attempt: DeliveryAttempt
   refused: boolean
 }
@@ -33,7 +33,7 @@ export interface Transport {
 }
 
 /** The outbox event as the receiver gets it. */
-export function envelope(e: OutboxEvent, source: string): CloudEvent {
+function envelope(e: OutboxEvent, source: string): CloudEvent {
   return {
     specversion: '1.0',
     id: e.id,
