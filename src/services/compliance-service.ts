@@ -34,7 +34,7 @@ import { AppError, bodyField, invalid } from './errors.ts'
 import { isPlaceholderId } from './offline-assessment.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 
 /** Everything an assessment needs besides the windows: loaded once per request. */
 export interface ComplianceContext {

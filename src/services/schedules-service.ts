@@ -9,7 +9,7 @@ import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 import type { AssessedWindow, WindowsService } from './windows-service.ts'
 
 const SCHEDULE_ZONE = 'Europe/London'

@@ -6,7 +6,7 @@ import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 
 /** A waiver as stored: what the waivers service answers and the HTTP layer maps to its DTO. */
 export type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
