@@ -30,6 +30,7 @@ import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { unknownIds } from './reference-service.ts'
+import { unknownFilterIds } from './filter-ids.ts'
 
 export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository.ts'
 
@@ -262,24 +263,7 @@ export function createFeedsService(deps: {
   async function checkFilter(filter: FeedFilter): Promise<void> {
     const range = rangeProblems(filter)
     if (range.length) throw invalid(range)
-    const ref = await deps.reference.all()
-    const known = {
-      parties: new Set(ref.parties.map((p) => p.id)),
-      services: new Set(ref.services.map((s) => s.id)),
-      regions: new Set(ref.regions.map((r) => r.id)),
-    }
-    const problems: FieldProblem[] = []
-    for (const kind of ['parties', 'services', 'regions'] as const) {
-      filter[kind]?.forEach((id, i) => {
-        if (!known[kind].has(id))
-          problems.push(
-            bodyField(
-              `/filter/${kind}/${i}`,
-              `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"; known: ${[...known[kind]].join(', ')}`,
-            ),
-          )
-      })
-    }
+    const problems = unknownFilterIds(await deps.reference.all(), filter, { listKnown: true })
     if (problems.length) throw unknownIds(problems)
   }
 
