@@ -16,13 +16,13 @@ import { formulaGuard } from '../reports/csv.ts'
  * toCsv(['a'], [['=1+1']]) // "a\r\n'=1+1\r\n"
  */
 
-export interface CsvRecord {
+interface CsvRecord {
   /** 1-based physical line the record starts on (the header is line 1). */
   line: number
   fields: string[]
 }
 
-export interface CsvProblem {
+interface CsvProblem {
   line: number
   message: string
 }

@@ -27,7 +27,7 @@ export const PLAN_COLUMNS = [
   'status',
   'id',
 ] as const
-export type PlanColumn = (typeof PLAN_COLUMNS)[number]
+type PlanColumn = (typeof PLAN_COLUMNS)[number]
 
 /** The columns a plan CSV must have. */
 export const REQUIRED_COLUMNS: readonly PlanColumn[] = ['reference', 'title', 'party', 'impact', 'start', 'end']

@@ -16,7 +16,7 @@ import { DryRunWindow } from '../../schemas/windows.ts'
 
 export type PlanFormat = 'json' | 'csv' | 'ics'
 /** A window as the API validates it (instants as Date). */
-export type PlanWindow = z.infer<typeof DryRunWindow>
+type PlanWindow = z.infer<typeof DryRunWindow>
 
 export interface PlanProblem {
   file: string
