@@ -25,7 +25,7 @@ import {
 } from '../domain/impact/index.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { SlotContext, SlotsResult } from '../domain/slots.ts'
-import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../domain/window.ts'
+import { type SubmittedWindow, submittedPlan, type WindowPlan, type WindowStatus } from '../domain/window.ts'
 import type { ComplianceContext, WindowAssessmentView } from './compliance-service.ts'
 import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
@@ -44,24 +44,9 @@ import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slo
 
 export { BUILT_IN_RULESETS } from '../domain/index.ts'
 
-/** A window as the dry-run schema hands it over (instants already parsed). */
-export interface PlanInput {
+/** A window as the dry-run schema hands it over (instants already parsed): a submitted window, maybe stored already. */
+export type PlanInput = SubmittedWindow & {
   id?: string | undefined
-  reference: string
-  title: string
-  description?: string | undefined
-  justification?: string | null | undefined
-  riskToService?: string | null | undefined
-  party: string
-  changeRef?: string | null | undefined
-  programmeId?: string | null | undefined
-  kind?: WindowKind | undefined
-  impact: Impact
-  services?: readonly string[] | undefined
-  regions?: readonly string[] | undefined
-  start: Date
-  end: Date
-  zone?: string | undefined
   notifiedAt?: Date | null | undefined
   status?: WindowStatus | undefined
 }
@@ -79,21 +64,7 @@ export const isPlaceholderId = (id: string) => id.startsWith(PLACEHOLDER_ID_PREF
 export function toWindowPlan(w: PlanInput, i: number, opts: { notifiedAt?: Date } = {}): WindowPlan {
   return {
     id: w.id ?? `${PLACEHOLDER_ID_PREFIX}${String(i).padStart(12, '0')}`,
-    reference: w.reference,
-    title: w.title,
-    description: w.description ?? '',
-    justification: w.justification ?? null,
-    riskToService: w.riskToService ?? null,
-    party: w.party,
-    changeRef: w.changeRef ?? null,
-    programmeId: w.programmeId ?? null,
-    kind: w.kind ?? 'planned',
-    impact: w.impact,
-    services: w.services ?? [],
-    regions: w.regions ?? [],
-    start: w.start,
-    end: w.end,
-    zone: w.zone ?? 'Europe/London',
+    ...submittedPlan(w, { regions: [] }),
     notifiedAt: w.notifiedAt ?? opts.notifiedAt ?? null,
     status: w.status ?? 'proposed',
   }
