@@ -28,14 +28,8 @@ import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
 import type { WebhookOutbox } from './webhooks-service.ts'
 
-import {
-  assessGroups,
-  type ComplianceContext,
-  type GroupedAssessment,
-  groupByRuleset,
-  type ImpactAttacher,
-  type WindowAssessmentView,
-} from './grouped-assessment.ts'
+import { assessGroups, groupByRuleset } from './grouped-assessment.ts'
+import type { ComplianceContext, GroupedAssessment, ImpactAttacher, WindowAssessmentView } from './grouped-assessment.ts'
 
 export type { ComplianceContext, ImpactAttacher, WindowAssessmentView } from './grouped-assessment.ts'
 

@@ -15,14 +15,8 @@ import { DEFAULT_ESTATE, DEFAULT_IMPACT_THRESHOLDS, DEFAULT_TOP_UP_PROFILE, type
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { SlotContext, SlotsResult } from '../domain/slots.ts'
 import { type SubmittedWindow, submittedPlan, type WindowPlan, type WindowStatus } from '../domain/window.ts'
-import {
-  assessGroups,
-  type ComplianceContext,
-  type GroupedAssessment,
-  groupByRuleset,
-  planImpact,
-  type WindowAssessmentView,
-} from './grouped-assessment.ts'
+import { assessGroups, groupByRuleset, planImpact } from './grouped-assessment.ts'
+import type { ComplianceContext, GroupedAssessment, WindowAssessmentView } from './grouped-assessment.ts'
 import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
 import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'

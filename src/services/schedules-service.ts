@@ -34,8 +34,8 @@ export function monthBounds(month: string): [Date, Date] {
 export function createSchedulesService(deps: {
   db: Db
   clock: Clock
-  reference: ReferenceService
-  windows: WindowsService
+  reference: Pick<ReferenceService, 'parties'>
+  windows: Pick<WindowsService, 'save' | 'assessed'>
   events?: Pick<WebhookOutbox, 'schedulePublished'>
 }) {
   const { db, clock } = deps

@@ -166,6 +166,15 @@ function zodProblems(
 /** What the log says of an error the client did not cause. */
 type LogLine = { level: 'error' | 'warn'; message: string }
 
+/** A problem's four fields, then its extra members (and headers). */
+const problem = (status: number, code: string, title: string, detail: string, more: Omit<Problem, keyof ProblemFields> = {}): Problem => ({
+  status,
+  code,
+  title,
+  detail,
+  ...more,
+})
+
 /**
  * The problem an error is answered with, and the log line it deserves (none for the client's own
  * mistakes). Raw database errors never reach a client.
@@ -173,81 +182,46 @@ type LogLine = { level: 'error' | 'warn'; message: string }
 function problemOf(err: FastifyError, req: FastifyRequest, bodyLimit: number | undefined): { problem: Problem; log?: LogLine } {
   if (err instanceof AppError) {
     const { headers, ...extra } = err.extra
-    return {
-      problem: { status: err.status, code: err.code, title: err.title, detail: err.detail, ...extra, ...(headers ? { headers } : {}) },
-    }
+    return { problem: problem(err.status, err.code, err.title, err.detail, { ...extra, ...(headers ? { headers } : {}) }) }
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = zodProblems(err as never)
     const detail = errors.map((e) => `${e.in} ${e.pointer || '/'}: ${e.message}`).join('; ')
-    return { problem: { status: 400, code: 'validation-failed', title: 'The request is not valid', detail, errors } }
+    return { problem: problem(400, 'validation-failed', 'The request is not valid', detail, { errors }) }
   }
-  if (isResponseSerializationError(err))
+  if (isResponseSerializationError(err)) {
+    const detail = `The answer could not be produced (request ${req.id}).`
     return {
-      problem: {
-        status: 500,
-        code: 'internal-error',
-        title: 'Internal error',
-        detail: `The answer could not be produced (request ${req.id}).`,
-      },
+      problem: problem(500, 'internal-error', 'Internal error', detail),
       log: { level: 'error', message: 'response did not match its schema' },
     }
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return {
-      problem: {
-        status: 415,
-        code: 'unsupported-media-type',
-        title: 'Unsupported media type',
-        detail: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`,
-      },
-    }
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const detail = `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`
+    return { problem: problem(415, 'unsupported-media-type', 'Unsupported media type', detail) }
+  }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return {
-      problem: {
-        status: 413,
-        code: 'payload-too-large',
-        title: 'Body too large',
-        detail: `The body is larger than the ${bodyLimit}-byte limit.`,
-      },
-    }
+    return { problem: problem(413, 'payload-too-large', 'Body too large', `The body is larger than the ${bodyLimit}-byte limit.`) }
   if (
     err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
     err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
     (err.statusCode === 400 && err instanceof SyntaxError)
   ) {
     const errors = [{ pointer: '', in: 'body', message: err.message }]
-    return {
-      problem: {
-        status: 400,
-        code: 'malformed-json',
-        title: 'Malformed JSON',
-        detail: `The body is not valid JSON: ${err.message}`,
-        errors,
-      },
-    }
+    return { problem: problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${err.message}`, { errors }) }
   }
-  if (isDatabaseUnavailable(err))
+  if (isDatabaseUnavailable(err)) {
+    const detail = 'The database cannot be reached right now; retry shortly.'
+    const headers = { 'retry-after': '2' }
     return {
-      problem: {
-        status: 503,
-        code: 'database-unavailable',
-        title: 'Database unavailable',
-        detail: 'The database cannot be reached right now; retry shortly.',
-        headers: { 'retry-after': '2' },
-      },
+      problem: problem(503, 'database-unavailable', 'Database unavailable', detail, { headers }),
       log: { level: 'warn', message: 'database unavailable' },
     }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
-    return { problem: { status: err.statusCode, code: 'bad-request', title: 'Bad request', detail: err.message } }
-  return {
-    problem: {
-      status: 500,
-      code: 'internal-error',
-      title: 'Internal error',
-      detail: `Something went wrong on our side (request ${req.id}).`,
-    },
-    log: { level: 'error', message: 'unhandled error' },
   }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { problem: problem(err.statusCode, 'bad-request', 'Bad request', err.message) }
+  const detail = `Something went wrong on our side (request ${req.id}).`
+  return { problem: problem(500, 'internal-error', 'Internal error', detail), log: { level: 'error', message: 'unhandled error' } }
 }
 
 /**
