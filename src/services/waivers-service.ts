@@ -30,7 +30,7 @@ export interface WaiverInput {
 export function createWaiversService(deps: {
   db: Db
   clock: Clock
-  compliance: ComplianceService
+  compliance: Pick<ComplianceService, 'assessPlan' | 'assessAndStore'>
   events?: Pick<WebhookOutbox, 'waiverGranted'>
 }) {
   const { db, clock } = deps
