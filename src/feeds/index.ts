@@ -5,16 +5,12 @@
  * import { renderCalendarFeed } from './feeds/index.ts'
  * const body = renderCalendarFeed({ meta, windows })
  */
-export { type BlackoutSeries, blackoutSeries } from './blackout-series.ts'
+export { blackoutSeries } from './blackout-series.ts'
 export {
   CANCELLED_RETENTION_DAYS,
   type CalendarFeedInput,
   type FeedBlackout,
   type FeedMeta,
-  type FeedRecurrence,
-  type FeedReference,
-  type IcsStatus,
-  blackoutUid,
   icsStatus,
   isWindowInFeed,
   renderCalendarFeed,
@@ -25,9 +21,6 @@ export {
 export {
   CRLF,
   IcsWriter,
-  LONDON_TZID,
-  type PropertyName,
-  type PropertyParams,
   type TimeMode,
   contentLine,
   dateTimeLine,

@@ -97,7 +97,7 @@ export interface ActualsInput {
   reason?: string | null | undefined
 }
 
-export { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
+export type { OverrunFindingData } from './overrun-finding.ts'
 
 export interface ActualsResult {
   window: MaintenanceWindow

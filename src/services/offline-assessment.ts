@@ -32,8 +32,6 @@ import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slo
  * r.views[0].findings.map((f) => f.code) // ['NOTICE_PERIOD', 'MONTHLY_CAP', …]
  */
 
-export { BUILT_IN_RULESETS } from '../domain/index.ts'
-
 /** A window as the dry-run schema hands it over (instants already parsed): a submitted window, maybe stored already. */
 export type PlanInput = SubmittedWindow & {
   id?: string | undefined

@@ -168,5 +168,3 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
     },
   }
 }
-
-export type ProgrammesService = ReturnType<typeof createProgrammesService>

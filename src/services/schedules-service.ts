@@ -85,5 +85,3 @@ export function createSchedulesService(deps: {
     },
   }
 }
-
-export type SchedulesService = ReturnType<typeof createSchedulesService>

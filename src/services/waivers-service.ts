@@ -102,5 +102,3 @@ export function createWaiversService(deps: {
     list: (): Promise<StoredWaiver[]> => complianceRepository.allWaivers(db),
   }
 }
-
-export type WaiversService = ReturnType<typeof createWaiversService>

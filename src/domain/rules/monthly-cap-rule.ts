@@ -44,15 +44,6 @@ export function unionMinutesByMonth(windows: readonly Pick<PreparedWindow, 's' |
   return out
 }
 
-/** Months (indexes) in which a window has minutes. */
-export function monthsOf(p: PreparedWindow, clock: ZoneClock): number[] {
-  if (!(p.e > p.s)) return []
-  const last = lastMonthOf(p, clock)
-  const out: number[] = []
-  for (let m = p.startMonth; m <= last; m++) out.push(m)
-  return out
-}
-
 /** Month index of the last minute of a window with e > s (no allocation when it ends in its start month). */
 export function lastMonthOf(p: Pick<PreparedWindow, 'e' | 'startMonth'>, clock: ZoneClock): number {
   return p.e <= clock.startOfMonthIndex(p.startMonth + 1) ? p.startMonth : clock.monthIndex(p.e - 1)

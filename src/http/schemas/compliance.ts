@@ -3,9 +3,7 @@ import { ProgrammeTotalsSchema } from '../../reports/report-schema.ts'
 import { DryRunWindow, WindowCreate } from '../../schemas/windows.ts'
 import { Instant, PartyId } from './common.ts'
 
-export { AssessmentOut, ComplianceOut, FindingOut, FindingSummaryOut, MonthOut } from './assessment.ts'
-
-export { DryRunWindow } from '../../schemas/windows.ts'
+export { AssessmentOut, FindingSummaryOut, MonthOut } from './assessment.ts'
 
 export const DryRunBody = z
   .object({
