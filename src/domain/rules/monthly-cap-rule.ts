@@ -10,10 +10,10 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
-import type { BasisParam, Evidence, Provenance } from '../findings.ts'
+import type { BasisParam, Provenance } from '../findings.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
-import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 /** Union of [s, e) intervals (sorted by s) split by local month: month index → real minutes. */
 export function unionMinutesByMonth(windows: readonly PreparedWindow[], clock: ZoneClock): Map<number, number> {
@@ -107,11 +107,6 @@ interface CapMonth {
   breach: boolean
   /** Breach: the message up to the window's own minutes; warning: the whole message. */
   text: string
-  /**
-   * Evidence per own-minutes value, shared by the findings of the month that have it (read-only
-   * data): one object per distinct value instead of one per finding.
-   */
-  evidence: Map<number, Evidence>
 }
 
 export const monthlyCapRule: RuleFamily = {
@@ -184,12 +179,9 @@ export const monthlyCapRule: RuleFamily = {
           total,
           head,
           breach,
-          evidence: new Map(),
-          text: flat(
-            breach
-              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes `
-              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
-          ),
+          text: breach
+            ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes `
+            : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
         }
       }
       g.months.set(m, v)
@@ -204,19 +196,6 @@ export const monthlyCapRule: RuleFamily = {
           const cm = monthOf(g, m)
           if (cm === null) continue
           const own = ownMinutesIn(p, m, ctx.clock)
-          let evidence = cm.evidence.get(own)
-          if (evidence === undefined) {
-            evidence = {
-              month: cm.month,
-              scope: g.scope,
-              plannedMinutes: cm.total,
-              capMinutes: g.limit,
-              headroomMinutes: cm.head,
-              remainingMinutes: g.limit - cm.total,
-              windowMinutesInMonth: own,
-            }
-            cm.evidence.set(own, evidence)
-          }
           ctx.emit(p, {
             code: 'MONTHLY_CAP',
             severity: cm.breach ? breachSeverity : 'warning',
@@ -224,7 +203,15 @@ export const monthlyCapRule: RuleFamily = {
             basis: cm.breach ? g.basis.breach : g.basis.warning,
             qualifier: cm.qualifier,
             message: cm.breach ? `${cm.text}${own}` : cm.text,
-            evidence,
+            evidence: {
+              month: cm.month,
+              scope: g.scope,
+              plannedMinutes: cm.total,
+              capMinutes: g.limit,
+              headroomMinutes: cm.head,
+              remainingMinutes: g.limit - cm.total,
+              windowMinutesInMonth: own,
+            },
           })
         }
       }

@@ -12,7 +12,7 @@
 import { basisOf } from '../ruleset.ts'
 import type { CalendarId } from '../calendars.ts'
 import { dayMonthLabel, monthLabel } from '../time.ts'
-import { dayString, flat, fmtWallDate, isoString, monthKey, type RuleContext, type RuleFamily } from './types.ts'
+import { dayString, fmtWallDate, isoString, monthKey, type RuleContext, type RuleFamily } from './types.ts'
 
 interface Deadline {
   /** Day index of the last Working Day on which notice is in time. */
@@ -72,9 +72,7 @@ export const noticeRule: RuleFamily = {
         if (r.notice.emergencyRequiresJustification.value && !(w.justification ?? '').trim()) {
           let message = emergencyTexts.get(p.startDay)
           if (message === undefined) {
-            message = flat(
-              `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`,
-            )
+            message = `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`
             emergencyTexts.set(p.startDay, message)
           }
           ctx.emit(p, {
@@ -108,7 +106,7 @@ export const noticeRule: RuleFamily = {
         notifiedText = assumed
           ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
           : `notified ${dayString(notifiedDay)}`
-        notifiedTexts.set(nk, (notifiedText = flat(notifiedText)))
+        notifiedTexts.set(nk, notifiedText)
       }
       // Everything after the notified date depends only on the anchor day and which calendar missed.
       const tk = anchor * 2 + (primaryOk ? 1 : 0)
@@ -121,7 +119,7 @@ export const noticeRule: RuleFamily = {
         const strictNote = primaryOk
           ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar`
           : ''
-        tails.set(tk, (tail = flat(`; ${target}${strictNote}`)))
+        tails.set(tk, (tail = `; ${target}${strictNote}`))
       }
       const evidence: Record<string, string | number | boolean | null> = {
         mode,

@@ -6,7 +6,7 @@
  */
 import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
-import { flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const MAX_LISTED = 10
 
@@ -70,14 +70,14 @@ export const overlapRule: RuleFamily = {
     const heads = new Map<number, string>()
     const head = (count: number) => {
       let v = heads.get(count)
-      if (v === undefined) heads.set(count, (v = flat(`overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: `)))
+      if (v === undefined) heads.set(count, (v = `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: `))
       return v
     }
     const tails = new Map<number, string>()
     const tail = (sh: number, last: boolean) => {
       const k = last ? -1 - sh : sh // sh ≥ 0
       let v = tails.get(k)
-      if (v === undefined) tails.set(k, (v = flat(`${sh} min shared)${last ? '' : '; '}`)))
+      if (v === undefined) tails.set(k, (v = `${sh} min shared)${last ? '' : '; '}`))
       return v
     }
     const ring = new Int32Array(MAX_LISTED)
@@ -146,7 +146,7 @@ export const overlapRule: RuleFamily = {
         overlapping[i] = q.reference
         parties[i] = q.party
         shared[i] = sh
-        const entry = q.listText ?? (q.listText = flat(`${q.reference} (${q.party}, ${startText(q)} to ${fmtWallTime(q.eWall)}, `))
+        const entry = q.listText ?? (q.listText = `${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `)
         text = `${text}${entry}${tail(sh, i === listedN - 1)}`
       }
       ctx.emit(p, {

@@ -82,21 +82,6 @@ export interface RuleFamily {
   run(ctx: RuleContext): void
 }
 
-/**
- * Returns `s` as a flat (sequential) string. Template literals and `+` build ropes: one small heap
- * object per part, which all survive as long as the string does. Findings live for the whole
- * assessment, so their ropes made the young-generation GC copy (and later mark) hundreds of
- * thousands of tiny objects. Converting to a number makes V8 flatten the string in place; the rope
- * nodes then die young. The value of the string is unchanged.
- */
-export function flat(s: string): string {
-  // The result is kept (in a module variable) so that an optimizing compiler cannot drop the call.
-  flatSink ^= Number(s)
-  return s
-}
-// biome-ignore lint/correctness/noUnusedVariables: only written, so that the conversion in flat() is kept
-let flatSink = 0
-
 const DAY = 86_400_000
 const MIN = 60_000
 const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
@@ -123,7 +108,7 @@ export function fmtWall(wall: number): string {
   let v = minuteStrings.get(mi)
   if (v === undefined) {
     const d = Math.floor(mi / 1440)
-    v = flat(`${dayString(d)} ${HHMM[mi - d * 1440]}`)
+    v = `${dayString(d)} ${HHMM[mi - d * 1440]}`
     if (minuteStrings.size > 200_000) minuteStrings.clear()
     minuteStrings.set(mi, v)
   }
