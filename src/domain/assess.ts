@@ -248,7 +248,6 @@ function prepareWindow(w: WindowPlan, index: number, s: number, e: number, clock
     planned: w.kind !== 'emergency',
     sText: null,
     eText: null,
-    listText: null,
   }
 }
 

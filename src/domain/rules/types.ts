@@ -38,8 +38,6 @@ export interface PreparedWindow {
   /** Lazily cached 'YYYY-MM-DD HH:MM' of sWall and eWall, 'HH:MM' of eWall (see startText/endText). */
   sText: string | null
   eText: string | null
-  /** Lazily cached overlap-list prefix `REF (party, start–end, ` (overlap rule). */
-  listText: string | null
 }
 
 export interface EmitArgs {
