@@ -30,6 +30,7 @@ import { capTotals, countsTowardCap, lastMonthOf } from './rules/monthly-cap-rul
 import { RULE_FAMILIES } from './rules/registry.ts'
 import type { PreparedWindow, RuleContext } from './rules/types.ts'
 import type { Ruleset } from './ruleset.ts'
+import { startOrder } from './sort-windows.ts'
 import { DAY_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, realMinutesInMonth, type ZoneClock, zoneClock } from './time.ts'
 import type { WindowPlan } from './window.ts'
 
@@ -187,7 +188,7 @@ function participantsInStartOrder(plan: PlanInstants, clock: ZoneClock): Prepare
     Float64Array.from(positions, (i) => plan.ends[i]!),
     (a, b) => compareTies(plan.windows[positions[a]!]!, indexOf(positions[a]!), plan.windows[positions[b]!]!, indexOf(positions[b]!)),
   )
-  return order.map((k) => {
+  return Array.from(order, (k) => {
     const i = positions[k]!
     return prepareWindow(plan.windows[i]!, indexOf(i), plan.starts[i]!, plan.ends[i]!, clock)
   })
@@ -204,16 +205,7 @@ export function inStartOrder(windows: readonly PreparedWindow[]): PreparedWindow
     Float64Array.from(windows, (p) => p.e),
     (a, b) => compareTies(windows[a]!.w, windows[a]!.index, windows[b]!.w, windows[b]!.index),
   )
-  return order.map((k) => windows[k]!)
-}
-
-/**
- * Positions 0..n-1 ordered by (s, e), then by `tie` (a total order) within equal (s, e).
- *
- * @example startOrder(Float64Array.of(9, 8), Float64Array.of(10, 10), () => 0) // [1, 0]
- */
-export function startOrder(s: Float64Array, e: Float64Array, tie: (a: number, b: number) => number): number[] {
-  return Array.from(s, (_, i) => i).sort((a, b) => s[a]! - s[b]! || e[a]! - e[b]! || tie(a, b))
+  return Array.from(order, (k) => windows[k]!)
 }
 
 /** Order of windows with the same start and end: reference, id, then subject index (-1 for background). */

@@ -7,6 +7,7 @@ import {
   type BasisParam,
   compareFindings,
   type Finding,
+  type FindingCode,
   findingKey,
   findingRank,
   type FindingRule,
@@ -14,8 +15,21 @@ import {
   type Waiver,
   weakestProvenance,
 } from './findings.ts'
+import { MessageChunks } from './message-chunks.ts'
 import type { EmitArgs, PreparedWindow } from './rules/types.ts'
 import { overriddenSeverity, type Ruleset } from './ruleset.ts'
+
+/** Codes whose messages may hold characters beyond Latin-1: local time spans (en dash), blackout layers' own words. */
+const WIDE_CODES: ReadonlySet<string> = new Set([
+  'PERMITTED_HOURS',
+  'CLOCK_CHANGE_NIGHT',
+  'OVERLAP',
+  'WINTER',
+  'PREPAYMENT_PEAK',
+  'BANK_HOLIDAY',
+  'RELEASE_FREEZE',
+  'BLACKOUT',
+])
 
 /** A waiver as the engine needs it (the stored record has more fields). */
 export type WaiverLike = Pick<Waiver, 'findingKey'> & Partial<Omit<Waiver, 'findingKey'>>
@@ -57,30 +71,50 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
   const ruleOf = ruleObjects(ruleset)
   const summary = emptySummary()
   // Subjects' findings in emission order, with their window and rank; grouped per window at the end.
+  const chunks = new MessageChunks()
   const emitted: Finding[] = []
   const windowOf: number[] = []
   const rankOf: number[] = []
 
+  // findingKey(subject, code, ruleId, qualifier) is `${subject}${findingKey('', code, ruleId, qualifier)}`:
+  // the part after the subject is built once per (code, rule, qualifier), so a key is a rope of two.
+  const keyTails = new Map<string, Map<string, Map<string, string>>>()
+  const keyTail = (code: FindingCode, ruleId: string, qualifier = ''): string => {
+    let byRule = keyTails.get(code)
+    if (!byRule) keyTails.set(code, (byRule = new Map()))
+    let byQualifier = byRule.get(ruleId)
+    if (!byQualifier) byRule.set(ruleId, (byQualifier = new Map()))
+    let v = byQualifier.get(qualifier)
+    if (v === undefined) byQualifier.set(qualifier, (v = findingKey('', code, ruleId, qualifier)))
+    return v
+  }
+  const overrides = Object.keys(ruleset.severities).length > 0
   const emit = (p: PreparedWindow, a: EmitArgs): Finding => {
     // The ruleset's severity overrides hold for every code and every rule (blackout layers included).
-    const severity = overriddenSeverity(ruleset, a.code, a.severity)
-    const key = findingKey(p.subject, a.code, a.ruleId, a.qualifier)
+    const severity = overrides ? overriddenSeverity(ruleset, a.code, a.severity) : a.severity
+    const key = `${p.subject}${keyTail(a.code, a.ruleId, a.qualifier)}`
     const rule = ruleOf(a.ruleId, a.version ?? ruleset.version, a.basis)
     // The rule's label is the weakest of its basis: assumed exactly when a part is (certaintyOf).
     const certainty = rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed'
-    const f: Finding = {
-      key,
-      code: a.code,
-      severity,
-      certainty,
-      reference: p.reference,
-      message: `${p.reference}: ${a.message}`,
-      evidence: a.evidence,
-      rule,
-      waivable: waivable.has(a.code),
-    }
-    if (p.id !== undefined) f.windowId = p.id
-    const waiver = f.waivable ? waivers.get(key) : undefined
+    const ref = p.reference
+    const id = p.id
+    const canWaive = waivable.has(a.code)
+    const f: Finding =
+      id === undefined
+        ? { key, code: a.code, severity, certainty, reference: ref, message: '', evidence: a.evidence, rule, waivable: canWaive }
+        : {
+            key,
+            code: a.code,
+            severity,
+            certainty,
+            reference: ref,
+            message: '',
+            evidence: a.evidence,
+            rule,
+            waivable: canWaive,
+            windowId: id,
+          }
+    const waiver = canWaive && waivers.size > 0 ? waivers.get(key) : undefined
     if (waiver) f.waiver = waiver as Waiver
     if (p.index >= 0) {
       emitted.push(f)
@@ -89,9 +123,18 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
       summary.all[severity]++
       summary[certainty][severity]++
     }
+    chunks.add(f, 'key', key, false)
+    chunks.add(f, 'message', `${ref}: ${a.message}`, WIDE_CODES.has(a.code))
     return f
   }
-  return { emit, summary, perWindow: (subjects) => findingsPerWindow(subjects, emitted, windowOf, rankOf) }
+  return {
+    emit,
+    summary,
+    perWindow: (subjects) => {
+      chunks.flush()
+      return findingsPerWindow(subjects, emitted, windowOf, rankOf)
+    },
+  }
 }
 
 /**
@@ -99,15 +142,16 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
  * A basis is made once per rule run (basisOf), so it is looked up by identity.
  */
 function ruleObjects(ruleset: Ruleset): (id: string, version: string, basis: readonly BasisParam[]) => FindingRule {
-  const rules = new Map<readonly BasisParam[], Map<string, FindingRule>>()
+  const rules = new Map<readonly BasisParam[], Map<string, Map<string, FindingRule>>>()
   return (id, version, basis) => {
-    let byIdVersion = rules.get(basis)
-    if (!byIdVersion) rules.set(basis, (byIdVersion = new Map()))
-    const k = `${id}@${version}`
-    let rule = byIdVersion.get(k)
+    let byId = rules.get(basis)
+    if (!byId) rules.set(basis, (byId = new Map()))
+    let byVersion = byId.get(id)
+    if (!byVersion) byId.set(id, (byVersion = new Map()))
+    let rule = byVersion.get(version)
     if (!rule) {
       const provenance = weakestProvenance(basis.map((b) => b.provenance))
-      byIdVersion.set(k, (rule = { id, version, provenance, rulesetId: ruleset.id, basis }))
+      byVersion.set(version, (rule = { id, version, provenance, rulesetId: ruleset.id, basis }))
     }
     return rule
   }

@@ -112,13 +112,14 @@ function noticeCheck(ctx: RuleContext): (p: PreparedWindow) => void {
  * it, notice in time until the end of that day. Memoised: a plan has few distinct anchors.
  */
 function deadlines(ctx: RuleContext, n: number): (cal: CalendarId, anchorDay: number) => Deadline {
-  const memo = new Map<string, Deadline>()
+  const memo = new Map<CalendarId, Map<number, Deadline>>()
   return (cal, anchorDay) => {
-    const k = `${cal}:${anchorDay}`
-    let d = memo.get(k)
+    let byDay = memo.get(cal)
+    if (!byDay) memo.set(cal, (byDay = new Map()))
+    let d = byDay.get(anchorDay)
     if (!d) {
       const day = ctx.calendars.get(cal).countBackIndex(anchorDay, n)
-      memo.set(k, (d = { day, before: ctx.clock.startOfDay(day + 1) }))
+      byDay.set(anchorDay, (d = { day, before: ctx.clock.startOfDay(day + 1) }))
     }
     return d
   }

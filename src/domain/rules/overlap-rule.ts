@@ -7,7 +7,7 @@
 import { lowerBound } from '../intervals.ts'
 import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
-import { fmtWallTime, type PreparedWindow, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { fmtWallTime, memoize, type PreparedWindow, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const MAX_LISTED = 10
 
@@ -19,25 +19,33 @@ export const overlapRule: RuleFamily = {
     const basis = basisOf(ctx.ruleset, '/overlap/impacts')
     const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
     const index = new OverlapIndex(ctx.participants.filter((p) => p.e > p.s && impacts.value.includes(p.impact)))
+    // Message parts repeat across findings (a window is listed by each of its neighbours; shared
+    // minutes take few values): each is written once.
+    const entryOf = memoize((q: PreparedWindow) => `${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `)
+    const sharedOf = memoize((minutes: number) => `${minutes} min shared)`)
     // Subjects in start order: neighbours in time list mostly the same windows, which stay in cache.
     index.windows.forEach((p, self) => {
       if (p.index < 0) return // background: counts, gets no finding
       const { count, listed } = index.overlapsOf(self)
       if (count === 0) return
-      const shared = listed.map((q) => (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS)
-      const entries = listed.map((q, i) => `${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, ${shared[i]} min shared)`)
+      const overlapping: string[] = []
+      const parties: string[] = []
+      const shared: number[] = []
+      let list = ''
+      for (const q of listed) {
+        const minutes = (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS
+        overlapping.push(q.reference)
+        parties.push(q.party)
+        shared.push(minutes)
+        list = `${list}${list === '' ? '' : '; '}${entryOf(q)}${sharedOf(minutes)}`
+      }
       ctx.emit(p, {
         code: 'OVERLAP',
         severity,
         ruleId: 'overlap',
         basis,
-        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${entries.join('; ')}${count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''}`,
-        evidence: {
-          overlapping: listed.map((q) => q.reference),
-          overlappingParties: listed.map((q) => q.party),
-          sharedMinutes: shared,
-          count,
-        },
+        message: `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: ${list}${count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''}`,
+        evidence: { overlapping, overlappingParties: parties, sharedMinutes: shared, count },
       })
     })
   },

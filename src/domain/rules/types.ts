@@ -80,6 +80,19 @@ export interface RuleFamily {
   run(ctx: RuleContext): void
 }
 
+/**
+ * `f` with its answers kept per argument: for message parts that repeat across findings.
+ * @example const entryOf = memoize((q: PreparedWindow) => `${q.reference} (${q.party}, `)
+ */
+export function memoize<K, V>(f: (k: K) => V): (k: K) => V {
+  const seen = new Map<K, V>()
+  return (k) => {
+    let v = seen.get(k)
+    if (v === undefined) seen.set(k, (v = f(k)))
+    return v
+  }
+}
+
 const DAY = 86_400_000
 const MIN = 60_000
 const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
