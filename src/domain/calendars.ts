@@ -138,18 +138,6 @@ function engine(state: string): Holidays {
   return h
 }
 
-/**
- * A holiday name with typographic apostrophes as ASCII ones, so that messages and reports stay
- * Latin-1 text, held one byte per character. (Built character by character: `replace` on a name
- * that held a wide character returns a two-byte string even when none is left.)
- * @example plainApostrophes('St Andrew\u2019s Day') // "St Andrew's Day"
- */
-function plainApostrophes(name: string): string {
-  let out = ''
-  for (const ch of name) out += ch === '\u2018' || ch === '\u2019' ? "'" : ch
-  return out
-}
-
 /** Base (date-holidays) non-working days of a nation calendar for a year: date → name. */
 const baseCache = new Map<string, Map<string, string>>()
 function baseHolidays(cal: NationCalendarId, year: number): Map<string, string> {
@@ -161,7 +149,7 @@ function baseHolidays(cal: NationCalendarId, year: number): Map<string, string> 
     for (const h of engine(state).getHolidays(year)) {
       if (h.type !== 'public' && h.type !== 'bank') continue
       const date = h.date.slice(0, 10)
-      if (!m.has(date)) m.set(date, plainApostrophes(h.name))
+      if (!m.has(date)) m.set(date, h.name)
     }
   }
   baseCache.set(key, m)

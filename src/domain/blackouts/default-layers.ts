@@ -38,7 +38,7 @@ function winterLayer(r: Ruleset): BlackoutLayer {
     owner: 'OPSG',
     legalBasis:
       w.from.value === '10-01' && w.to.value === '03-31'
-        ? 'OPSG 58 objection to work in the winter season (no dates given); bounds of the winter moratorium 1 Oct to 31 Mar (R17)'
+        ? 'OPSG 58 objection to work in the winter season (no dates given); bounds of the winter moratorium 1 Oct–31 Mar (R17)'
         : 'OPSG 58 objection to work in the winter season (no dates given); bounds from the ruleset',
     ...madeOf(r, '/seasonal/winter/from', '/seasonal/winter/to'),
     recurrence: annualRecurrence(w.from.value, w.to.value, r.zone),
@@ -68,7 +68,7 @@ function eveningPeakLayer(r: Ruleset): BlackoutLayer {
   const minutes = parseHhMm(ep.to.value) - parseHhMm(ep.from.value)
   return {
     id: 'evening-peak',
-    name: `Daily evening top-up peak (${ep.from.value} to ${ep.to.value})`,
+    name: `Daily evening top-up peak (${ep.from.value}–${ep.to.value})`,
     category: 'prepayment-peak',
     severity: overriddenSeverity(r, 'PREPAYMENT_PEAK', 'warning'),
     scope: {},

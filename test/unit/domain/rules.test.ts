@@ -86,7 +86,7 @@ t.test("St Andrew's Day: region N gets BANK_HOLIDAY, S does not", async (t) => {
   const bh = an.find((f) => f.code === 'BANK_HOLIDAY')!
   t.equal(bh.severity, 'warning')
   t.equal(bh.key, 'n:BANK_HOLIDAY:blackout:bank-holidays')
-  t.match(bh.message, /St Andrew's Day 2021-11-30 \(scotland\)/)
+  t.match(bh.message, /St Andrew’s Day 2021-11-30 \(scotland\)/)
   t.equal(
     as.some((f) => f.code === 'BANK_HOLIDAY'),
     false,
