@@ -1,123 +1,116 @@
+import { type CsvError, parse } from 'csv-parse/sync'
+import { stringify } from 'csv-stringify/sync'
+import { formulaGuard } from '../reports/csv.ts'
+
 /**
- * A small RFC 4180 reader and writer: quoted fields, doubled quotes, CRLF or LF line ends, line
- * breaks inside quoted fields. Each record carries the line it starts on, so a message can name
- * "row 7,312" as a spreadsheet shows it. A stopgap until a maintained parser (csv-parse) is added.
+ * The command line's CSV (RFC 4180: quoted fields, doubled quotes, CRLF, LF or CR line ends, line
+ * breaks inside quoted fields), read with csv-parse and written with csv-stringify. Each record
+ * carries the line it starts on, so a message can name "row 7,312" as a spreadsheet shows it; a
+ * malformed record is reported at that line and reading resumes on the next line.
+ *
+ * Written text goes through the report's formula guard (`formulaGuard`: a leading = + - @ TAB CR gets
+ * an apostrophe), and reading takes that apostrophe off again, so an exported plan imports unchanged.
  *
  * @example
  * parseCsv('a,b\r\n1,"x, ""y"""\r\n') // { records: [{ line: 1, fields: ['a','b'] }, { line: 2, fields: ['1', 'x, "y"'] }], problems: [] }
- * toCsvLine(['1', 'x, "y"']) // '1,"x, ""y"""'
+ * toCsv(['a'], [['=1+1']]) // "a\r\n'=1+1\r\n"
  */
 
-export interface CsvRecord {
+interface CsvRecord {
   /** 1-based physical line the record starts on (the header is line 1). */
   line: number
   fields: string[]
 }
 
-export interface CsvProblem {
+interface CsvProblem {
   line: number
   message: string
 }
 
+const LINE_ENDS = ['\r\n', '\n', '\r']
+
+/** The byte offset at which each physical line starts (CRLF, LF or a lone CR ends a line); entry i is line i + 1. */
+function lineStarts(bytes: Uint8Array): number[] {
+  const starts = [0]
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (c === 0x0a || (c === 0x0d && bytes[i + 1] !== 0x0a)) starts.push(i + 1)
+  }
+  return starts
+}
+
+/** Our words for csv-parse's errors (field numbers from 1). */
+function problemText(err: CsvError): string {
+  const field = (err as { index?: number }).index ?? 0
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return `a quoted field (field ${field + 1}) is never closed`
+  if (err.code === 'CSV_INVALID_CLOSING_QUOTE') return `text after a closing quote in field ${field + 1}`
+  if (err.code === 'INVALID_OPENING_QUOTE') return `a quote inside unquoted field ${field + 1}`
+  return err.message
+}
+
+/**
+ * True for a cell that the formula guard changes once its leading apostrophes are set aside (`=1`,
+ * `'=1`, `''-x`). Writing puts one more apostrophe in front of exactly these cells and reading takes
+ * it off, so every cell reads back as it was written, `'=1` included.
+ */
+function formulaLike(cell: string): boolean {
+  let i = 0
+  while (cell.charCodeAt(i) === 0x27) i++
+  const rest = i ? cell.slice(i) : cell
+  return formulaGuard(rest) !== rest
+}
+
+const guarded = (cell: string) => (formulaLike(cell) ? `'${cell}` : cell)
+const unguarded = (cell: string) => (cell.charCodeAt(0) === 0x27 && formulaLike(cell) ? cell.slice(1) : cell)
+
+/** The line breaks (CRLF, LF or a lone CR, each one) inside a record's quoted fields. */
+function breaksIn(fields: readonly string[]): number {
+  let n = 0
+  for (const f of fields) if (f.includes('\n') || f.includes('\r')) n += f.match(/\r\n|\n|\r/g)?.length ?? 0
+  return n
+}
+
 /** Parses CSV text. A malformed record (a stray quote, an unterminated quote) is reported and skipped; the rest is still read. */
 export function parseCsv(text: string): { records: CsvRecord[]; problems: CsvProblem[] } {
+  const bytes = Buffer.from(text)
   const records: CsvRecord[] = []
   const problems: CsvProblem[] = []
-  const n = text.length
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0 // a byte-order mark from a spreadsheet
-  let line = 1
-  while (i < n) {
-    const startLine = line
-    const fields: string[] = []
-    let bad: string | null = null
-    // one record
-    for (;;) {
-      let value: string
-      if (text.charCodeAt(i) === 0x22) {
-        // quoted field
-        let j = i + 1
-        let out = ''
-        let closed = false
-        while (j < n) {
-          const q = text.indexOf('"', j)
-          if (q < 0) break
-          out += text.slice(j, q)
-          for (let k = j; k < q; k++) if (text.charCodeAt(k) === 0x0a) line++
-          if (text.charCodeAt(q + 1) === 0x22) {
-            out += '"'
-            j = q + 2
-            continue
-          }
-          j = q + 1
-          closed = true
-          break
-        }
-        if (!closed) {
-          // Recover at the next line: the rest of the file is still read.
-          bad ??= `a quoted field (field ${fields.length + 1}) is never closed`
-          const nl = text.indexOf('\n', i)
-          i = nl < 0 ? n : nl + 1
-          line = startLine + 1
-          break
-        }
-        value = out
-        i = j
-        const c = text.charCodeAt(i)
-        if (i < n && c !== 0x2c && c !== 0x0a && c !== 0x0d) {
-          bad ??= `text after a closing quote in field ${fields.length + 1}`
-          // skip to the next separator or line end
-          while (i < n && text.charCodeAt(i) !== 0x2c && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++
-        }
-      } else {
-        let j = i
-        while (j < n) {
-          const c = text.charCodeAt(j)
-          if (c === 0x2c || c === 0x0a || c === 0x0d) break
-          if (c === 0x22) bad ??= `a quote inside unquoted field ${fields.length + 1}`
-          j++
-        }
-        value = text.slice(i, j)
-        i = j
-      }
-      fields.push(value)
-      if (i >= n) break
-      const c = text.charCodeAt(i)
-      if (c === 0x2c) {
-        i++
-        if (i >= n) {
-          fields.push('')
-          break
-        }
-        continue
-      }
-      // line end: CRLF, LF or a lone CR
-      if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i += 2
-      else i++
-      line++
-      break
+  let line = 1 // the line the next record starts on: every record ends at a line end
+  const take = (fields: string[]) => {
+    if (fields.length > 1 || fields[0] !== '') {
+      for (let i = 0; i < fields.length; i++) fields[i] = unguarded(fields[i]!)
+      records.push({ line, fields })
     }
-    const blank = fields.length === 1 && fields[0] === ''
-    if (bad) problems.push({ line: startLine, message: bad })
-    else if (!blank) records.push({ line: startLine, fields })
+    line += 1 + breaksIn(fields)
+  }
+  const options = { bom: true, relax_column_count: true, record_delimiter: LINE_ENDS }
+  try {
+    for (const fields of parse(bytes, options) as string[][]) take(fields)
+    return { records, problems }
+  } catch {
+    // A malformed record: read again record by record (slower), resuming on the line after each bad one.
+    records.length = 0
+    line = 1
+  }
+  const starts = lineStarts(bytes)
+  let from = 0
+  while (from < bytes.length) {
+    try {
+      parse(bytes.subarray(from), { ...options, bom: from === 0, on_record: (fields: string[]) => void take(fields) })
+      break
+    } catch (err) {
+      problems.push({ line, message: problemText(err as CsvError) })
+      from = starts[line++] ?? bytes.length
+    }
   }
   return { records, problems }
 }
 
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/
-
-/** One CSV field, quoted when it must be (and when it starts or ends with white space, which spreadsheets trim). */
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value
-}
-
-/** One CSV record without its line end. */
-export function toCsvLine(fields: readonly string[]): string {
-  return fields.map(csvField).join(',')
-}
-
-/** A whole CSV document with CRLF line ends (RFC 4180 §2). */
+/**
+ * A whole CSV document with CRLF line ends (RFC 4180 §2). Quoted: a field holding a comma, a quote or
+ * a line break (csv-stringify by itself quotes only the record delimiter, CRLF), and one with white
+ * space at either end, which spreadsheets trim.
+ */
 export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  let out = `${toCsvLine(header)}\r\n`
-  for (const r of rows) out += `${toCsvLine(r)}\r\n`
-  return out
+  return stringify([header, ...rows], { record_delimiter: '\r\n', quoted_match: /[\r\n]|^\s|\s$/, cast: { string: guarded } })
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { OpenDatabase } from '../db/database.ts'
 import type { Role } from '../domain/lifecycle.ts'
+import type { ExportOptions } from './transfer.ts'
 
 // Everything that opens a database (pg, PGlite, kysely, the services) is imported inside the commands
 // that need it: `mwp check` must start fast (10,000 windows in under 2 s, process start included).
@@ -28,22 +29,26 @@ function fail(message: string, code = 1): never {
   process.exit(code)
 }
 
+/** The configuration from the environment; a bad setting ends the command (exit 2) naming it. */
+async function configOrFail() {
+  const { ConfigError, loadConfig } = await import('../config.ts')
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2)
+    throw err
+  }
+}
+
 /**
  * Opens the configured database for a command, refusing clearly (exit 3) when another process, a
  * running service, holds the embedded one; `hint` says what to do instead (the service's URL is
  * guessed from the same settings, e.g. `mwp keys list --server http://127.0.0.1:8080 --key <admin key>`).
  */
 async function withDatabase<T>(work: (d: OpenDatabase) => Promise<T>, hint: (serviceUrl: string) => string): Promise<T> {
-  const { ConfigError, loadConfig } = await import('../config.ts')
+  const config = await configOrFail()
   const { DatabaseInUseError, openDatabase } = await import('../db/database.ts')
   const { migrateToLatest } = await import('../db/migrator.ts')
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2)
-    throw err
-  }
   let d: OpenDatabase
   try {
     d = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
@@ -203,14 +208,7 @@ program
   )
   .addOption(new Option('--key <key>', 'an admin API key (printed at the first start)').env('MWP_API_KEY'))
   .action(async (o: { server?: string; key?: string }) => {
-    const { ConfigError, loadConfig } = await import('../config.ts')
-    let config: ReturnType<typeof loadConfig>
-    try {
-      config = loadConfig()
-    } catch (err) {
-      if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2)
-      throw err
-    }
+    const config = await configOrFail()
     const key = o.key ?? config.adminApiKey
     if (!key) fail('give an admin key: npm run demo -- --key <key>  (or MWP_API_KEY=<key> npm run demo)')
     // The address npm start would serve with this environment (config.ts derives the same link base).
@@ -391,38 +389,27 @@ program
   .option('--status <statuses>', 'comma-separated statuses')
   .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json', 'ics']).default('csv'))
   .option('-o, --out <file>', 'write to a file instead of standard output')
-  .action(
-    async (o: {
-      server: string
-      key: string
-      from?: string
-      to?: string
-      party?: string
-      status?: string
-      format: 'csv' | 'json' | 'ics'
-      out?: string
-    }) => {
-      const { runExport } = await import('./transfer.ts')
-      const { writeFileSync } = await import('node:fs')
-      let text = ''
-      process.exitCode = await runExport({
-        server: o.server,
-        key: o.key,
-        ...(o.from ? { from: o.from } : {}),
-        ...(o.to ? { to: o.to } : {}),
-        ...(o.party ? { party: o.party } : {}),
-        ...(o.status ? { status: o.status } : {}),
-        format: o.format,
-        out: (t) => {
-          if (o.out) text += t
-          else process.stdout.write(t)
-        },
-        err: (t) => process.stderr.write(t),
-        now: () => new Date(),
-      })
-      if (o.out && process.exitCode === 0) writeFileSync(o.out, text)
-    },
-  )
+  .action(async (o: Pick<ExportOptions, 'server' | 'key' | 'from' | 'to' | 'party' | 'status' | 'format'> & { out?: string }) => {
+    const { runExport } = await import('./transfer.ts')
+    const { writeFileSync } = await import('node:fs')
+    let text = ''
+    process.exitCode = await runExport({
+      server: o.server,
+      key: o.key,
+      ...(o.from ? { from: o.from } : {}),
+      ...(o.to ? { to: o.to } : {}),
+      ...(o.party ? { party: o.party } : {}),
+      ...(o.status ? { status: o.status } : {}),
+      format: o.format,
+      out: (t) => {
+        if (o.out) text += t
+        else process.stdout.write(t)
+      },
+      err: (t) => process.stderr.write(t),
+      now: () => new Date(),
+    })
+    if (o.out && process.exitCode === 0) writeFileSync(o.out, text)
+  })
 
 try {
   await program.parseAsync(process.argv)

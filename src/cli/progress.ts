@@ -1,6 +1,8 @@
+import cliProgress from 'cli-progress'
+
 /**
- * A minimal progress bar for a terminal (stderr), redrawn at most ten times a second; on anything
- * that is not a TTY it stays silent. A stopgap until a maintained library (cli-progress) is added.
+ * A progress bar on a terminal (stderr), drawn by cli-progress at most ten times a second; on
+ * anything that is not a TTY (a pipe, a CI log) it stays silent, and so does an empty job.
  *
  * @example
  * const bar = progressBar(process.stderr, 10_000, 'import')
@@ -13,29 +15,29 @@ export interface ProgressBar {
 
 export function progressBar(stream: NodeJS.WriteStream, total: number, label: string): ProgressBar {
   if (!stream.isTTY || total === 0) return { tick() {}, done() {} }
-  let count = 0
-  let last = 0
+  const bar = new cliProgress.SingleBar({
+    stream,
+    fps: 10,
+    barsize: Math.max(10, Math.min(40, (stream.columns ?? 80) - 50)),
+    format: `${label} [{bar}] {value}/{total} {percentage}% {rate}/s`,
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+  })
   const started = Date.now()
-  const draw = () => {
-    const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 50))
-    const ratio = Math.min(1, count / total)
-    const filled = Math.round(ratio * width)
+  let count = 0
+  const rate = () => {
     const secs = (Date.now() - started) / 1000
-    const rate = secs > 0 ? Math.round(count / secs) : 0
-    stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${count}/${total} ${Math.round(ratio * 100)}% ${rate}/s `)
+    return { rate: secs > 0 ? Math.round(count / secs) : 0 }
   }
+  bar.start(total, 0, rate())
   return {
     tick(n = 1) {
       count += n
-      const now = Date.now()
-      if (now - last >= 100 || count >= total) {
-        last = now
-        draw()
-      }
+      bar.increment(n, rate())
     },
     done() {
-      draw()
-      stream.write('\n')
+      bar.update(count, rate())
+      bar.stop()
     },
   }
 }

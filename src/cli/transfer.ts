@@ -12,6 +12,7 @@ import {
 } from './plan-files.ts'
 import { progressBar } from './progress.ts'
 import { canonicalJson } from '../domain/canonical-json.ts'
+import { SUBMITTER_FIELDS } from '../domain/window.ts'
 
 /**
  * `mwp import` and `mwp export`: bulk submission of windows to a running service and the way back.
@@ -48,24 +49,7 @@ export interface ImportSummary {
 }
 
 /** Fields POST /v1/windows takes; the rest of a plan row (id, notifiedAt, later statuses) belongs to the service. */
-const CREATE_FIELDS = [
-  'reference',
-  'title',
-  'description',
-  'justification',
-  'riskToService',
-  'party',
-  'changeRef',
-  'programmeId',
-  'kind',
-  'impact',
-  'services',
-  'regions',
-  'start',
-  'end',
-  'zone',
-  'status',
-] as const
+const CREATE_FIELDS = [...SUBMITTER_FIELDS, 'status'] as const
 
 /** The body POST /v1/windows gets for a row, or why the row is not sent. */
 export function createBody(raw: Record<string, unknown>): { body: Record<string, unknown> } | { skip: string } {

@@ -19,7 +19,7 @@
  */
 import Holidays from 'date-holidays'
 import { DEFAULT_REGIONS, type Nation, type Region } from './reference.ts'
-import { dayIndexOf, dayKey, isIsoDate, weekdayOf } from './time.ts'
+import { DAY_MS, dayIndexOf, dayKey, isIsoDate, weekdayOf } from './time.ts'
 
 export const NATION_CALENDAR_IDS = ['england-and-wales', 'scotland', 'northern-ireland'] as const
 export const CALENDAR_IDS = [...NATION_CALENDAR_IDS, 'gb', 'uk'] as const
@@ -27,7 +27,7 @@ export type NationCalendarId = (typeof NATION_CALENDAR_IDS)[number]
 export type CalendarId = (typeof CALENDAR_IDS)[number]
 
 /** date-holidays package version whose data the base calendars use (package.json pins it). */
-export const DATE_HOLIDAYS_VERSION = '3.37.0'
+const DATE_HOLIDAYS_VERSION = '3.37.0'
 
 const STATES: Record<NationCalendarId, readonly string[]> = {
   'england-and-wales': ['ENG', 'WLS'],
@@ -138,18 +138,6 @@ function engine(state: string): Holidays {
   return h
 }
 
-/**
- * A holiday name with typographic apostrophes as ASCII ones, so that messages and reports stay
- * Latin-1 text, held one byte per character. (Built character by character: `replace` on a name
- * that held a wide character returns a two-byte string even when none is left.)
- * @example plainApostrophes('St Andrew\u2019s Day') // "St Andrew's Day"
- */
-function plainApostrophes(name: string): string {
-  let out = ''
-  for (const ch of name) out += ch === '\u2018' || ch === '\u2019' ? "'" : ch
-  return out
-}
-
 /** Base (date-holidays) non-working days of a nation calendar for a year: date → name. */
 const baseCache = new Map<string, Map<string, string>>()
 function baseHolidays(cal: NationCalendarId, year: number): Map<string, string> {
@@ -161,7 +149,7 @@ function baseHolidays(cal: NationCalendarId, year: number): Map<string, string> 
     for (const h of engine(state).getHolidays(year)) {
       if (h.type !== 'public' && h.type !== 'bank') continue
       const date = h.date.slice(0, 10)
-      if (!m.has(date)) m.set(date, plainApostrophes(h.name))
+      if (!m.has(date)) m.set(date, h.name)
     }
   }
   baseCache.set(key, m)
@@ -205,8 +193,8 @@ class Calendar implements WorkingDayCalendar {
     if (!(this.parts as readonly string[]).includes(this.id)) {
       for (const o of this.overrides) if (o.calendar === this.id && inYear(o)) apply(names, o)
     }
-    const firstDay = Date.UTC(year, 0, 1) / 86_400_000
-    const len = Date.UTC(year + 1, 0, 1) / 86_400_000 - firstDay
+    const firstDay = Date.UTC(year, 0, 1) / DAY_MS
+    const len = Date.UTC(year + 1, 0, 1) / DAY_MS - firstDay
     const flags = new Uint8Array(len)
     for (let i = 0; i < len; i++) {
       const wd = weekdayOf(firstDay + i)
@@ -219,7 +207,7 @@ class Calendar implements WorkingDayCalendar {
   }
 
   private yearOf(dayIdx: number): number {
-    return new Date(dayIdx * 86_400_000).getUTCFullYear()
+    return new Date(dayIdx * DAY_MS).getUTCFullYear()
   }
 
   private lastTable: YearTable | null = null
@@ -330,7 +318,7 @@ const NATION_TO_CALENDAR: Record<Nation, NationCalendarId> = {
 }
 
 /** The calendar whose bank holidays a nation keeps. */
-export function calendarForNation(nation: Nation): NationCalendarId {
+function calendarForNation(nation: Nation): NationCalendarId {
   return NATION_TO_CALENDAR[nation]
 }
 

@@ -92,7 +92,6 @@ export const FINDING_CODES = {
 export type FindingCode = keyof typeof FINDING_CODES
 export const FINDING_CODE_LIST = Object.keys(FINDING_CODES) as FindingCode[]
 
-/** Higher is less sure: the order of PROVENANCES. */
 export function isFindingCode(s: unknown): s is FindingCode {
   return typeof s === 'string' && Object.hasOwn(FINDING_CODES, s)
 }
@@ -172,7 +171,6 @@ export function findingRank(severity: Severity, code: FindingCode): number {
   return SEVERITY_RANK[severity] * FINDING_CODE_LIST.length + CODE_ORDER.get(code)!
 }
 
-/** A window's notice by its findings (see noticeState). */
 /** The most severe severity of a list, or null when empty. */
 export function worstSeverity(findings: readonly Finding[]): Severity | null {
   let best: Severity | null = null

@@ -32,10 +32,6 @@ export interface Actor {
   parties: readonly string[]
 }
 
-export function nextStatuses(from: WindowStatus): readonly WindowStatus[] {
-  return NEXT[from]
-}
-
 export type TransitionVerdict =
   | { ok: true }
   | { ok: false; reason: 'illegal'; allowed: readonly WindowStatus[] }

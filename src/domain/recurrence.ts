@@ -66,8 +66,8 @@ export interface Expansion {
   truncatedReason?: string
 }
 
-export const DEFAULT_MAX_OCCURRENCES = 1000
-export const DEFAULT_MAX_YEARS = 10
+const DEFAULT_MAX_OCCURRENCES = 1000
+const DEFAULT_MAX_YEARS = 10
 
 /** Parses and checks an RRULE value; throws RecurrenceError. */
 export function parseRRule(text: string): Record<string, unknown> {

@@ -44,32 +44,20 @@ export const DEFAULT_PARTIES: readonly Party[] = [
   { id: 'SMKI', name: 'Smart Metering Key Infrastructure', regions: ['N', 'C', 'S'] },
 ]
 
+/** A catalogue entry, in the order of its fields. */
+const service = (id: string, name: string, description: string, prepayment: boolean): Service => ({ id, name, description, prepayment })
+
 export const DEFAULT_SERVICES: readonly Service[] = [
-  {
-    id: 'service-requests',
-    name: 'Service Request processing',
-    description: 'DCC Data Service: Service Requests, Responses and Commands',
-    prepayment: true,
-  },
-  { id: 'prepayment-top-up', name: 'Prepayment top-up', description: 'Remote credit top-ups to prepayment meters', prepayment: true },
-  { id: 'alerts', name: 'Alerts', description: 'Device and DCC Alerts to Users', prepayment: false },
-  {
-    id: 'install-and-commission',
-    name: 'Install and Commission',
-    description: 'Installing, commissioning and joining devices',
-    prepayment: false,
-  },
-  { id: 'firmware-updates', name: 'Firmware updates', description: 'Over-the-air firmware distribution', prepayment: false },
-  { id: 'registration-data', name: 'Registration Data', description: 'Registration Data provision and updates', prepayment: false },
-  { id: 'sm-wan', name: 'SM WAN', description: 'Smart Metering Wide Area Network connectivity to Communications Hubs', prepayment: true },
-  { id: 'smets1-services', name: 'SMETS1 services', description: 'Services to migrated SMETS1 meters', prepayment: true },
-  { id: 'smki', name: 'SMKI', description: 'Smart Metering Key Infrastructure and repository', prepayment: false },
-  {
-    id: 'self-service-interface',
-    name: 'Self-Service Interface',
-    description: 'DCC Self-Service Interface and Service Desk tools',
-    prepayment: false,
-  },
+  service('service-requests', 'Service Request processing', 'DCC Data Service: Service Requests, Responses and Commands', true),
+  service('prepayment-top-up', 'Prepayment top-up', 'Remote credit top-ups to prepayment meters', true),
+  service('alerts', 'Alerts', 'Device and DCC Alerts to Users', false),
+  service('install-and-commission', 'Install and Commission', 'Installing, commissioning and joining devices', false),
+  service('firmware-updates', 'Firmware updates', 'Over-the-air firmware distribution', false),
+  service('registration-data', 'Registration Data', 'Registration Data provision and updates', false),
+  service('sm-wan', 'SM WAN', 'Smart Metering Wide Area Network connectivity to Communications Hubs', true),
+  service('smets1-services', 'SMETS1 services', 'Services to migrated SMETS1 meters', true),
+  service('smki', 'SMKI', 'Smart Metering Key Infrastructure and repository', false),
+  service('self-service-interface', 'Self-Service Interface', 'DCC Self-Service Interface and Service Desk tools', false),
 ]
 
 /**

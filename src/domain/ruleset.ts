@@ -8,21 +8,10 @@
  * validateRuleset({ ...DEFAULT_RULESET, cap: { ...DEFAULT_RULESET.cap, headroomMinutes: p(400, 'assumed') } })
  * // [{ pointer: '/cap/headroomMinutes/value', message: 'headroom (400) is larger than the cap (360)' }]
  */
-import { CALENDAR_IDS, type CalendarId, isCalendarId } from './calendars.ts'
-import {
-  type BasisParam,
-  FINDING_CODE_LIST,
-  FINDING_CODES,
-  type FindingCode,
-  isFindingCode,
-  isProvenance,
-  isSeverity,
-  type Provenance,
-  SEVERITY_RANK,
-  type Severity,
-} from './findings.ts'
-import { dayIndexOf, isHhMm, isIsoDate, isValidZone, parseHhMm } from './time.ts'
-import { IMPACTS, type Impact } from './window.ts'
+import type { CalendarId } from './calendars.ts'
+import { type BasisParam, FINDING_CODES, type FindingCode, type Provenance, SEVERITY_RANK, type Severity } from './findings.ts'
+import { dayIndexOf, LONDON_ZONE } from './time.ts'
+import type { Impact } from './window.ts'
 
 /** A ruleset parameter: its value and where the value comes from. */
 export interface Param<T> {
@@ -144,6 +133,37 @@ export interface Ruleset {
 }
 
 /**
+ * The codes a Panel/OPSG waiver may accept, the same list in both built-in rulesets (their labels
+ * and sources differ).
+ */
+const PANEL_WAIVABLE: readonly FindingCode[] = [
+  'NOTICE_PERIOD',
+  'MONTHLY_CAP',
+  'MAX_DURATION',
+  'PERMITTED_HOURS',
+  'CLOCK_CHANGE_NIGHT',
+  'WINTER',
+  'PREPAYMENT_PEAK',
+  'BANK_HOLIDAY',
+  'RELEASE_FREEZE',
+  'BLACKOUT',
+  'MIN_SPACING',
+]
+
+// Sections 2021.1.1 keeps from 2021.1 as they shipped (values, labels and sources).
+const WORKING_DAYS_2021: Ruleset['workingDays'] = {
+  primaryCalendar: p('england-and-wales', 'assumed', 'DCC and SECAS operate from England (domain.md §4)'),
+  strictCalendar: p('gb', 'assumed', "R23: 'any part of the UK' reading"),
+}
+const PERMITTED_HOURS_2021: Ruleset['permittedHours'] = {
+  from: p('00:00', 'assumed', 'R15, R16 friendly-credit hours'),
+  to: p('06:00', 'assumed', 'R15, R16 friendly-credit hours'),
+  preferredWeekdays: p([0], 'assumed', 'Sunday morning preferred'),
+}
+const CLOCK_CHANGE_2021: Ruleset['clockChange'] = { forbidNights: p(true, 'assumed', 'domain.md §3.4') }
+const DURATION_2021: Ruleset['duration'] = { maxWindowMinutes: p(360, 'assumed', 'design default: the permitted 6-hour night') }
+
+/**
  * The first default ruleset, 2021.1, kept as it shipped so that assessments citing it can be
  * reproduced. Superseded by DEFAULT_RULESET (same rules, honest labels, the change-reference check).
  */
@@ -151,13 +171,10 @@ export const DEFAULT_RULESET_2021_1: Ruleset = {
   id: 'sec-planned-maintenance-default',
   version: '2021.1',
   effectiveFrom: '2018-07-01',
-  zone: 'Europe/London',
+  zone: LONDON_ZONE,
   status: 'research-draft',
   description: 'SEC H8 Planned Maintenance as recalled and inferred in domain.md; confirm RECALLED/ASSUMED items.',
-  workingDays: {
-    primaryCalendar: p('england-and-wales', 'assumed', 'DCC and SECAS operate from England (domain.md §4)'),
-    strictCalendar: p('gb', 'assumed', "R23: 'any part of the UK' reading"),
-  },
+  workingDays: WORKING_DAYS_2021,
   notice: {
     mode: p('monthly-schedule', 'recalled', 'SEC H8 (recalled), consistent with OPSG 58'),
     workingDays: p(20, 'recalled', 'SEC H8 (recalled)'),
@@ -167,13 +184,9 @@ export const DEFAULT_RULESET_2021_1: Ruleset = {
   scheduleContent: {
     required: p(['activity', 'services', 'times', 'impact', 'riskToService'], 'recalled', 'SEC H8 schedule content (recalled)'),
   },
-  permittedHours: {
-    from: p('00:00', 'assumed', 'R15, R16 friendly-credit hours'),
-    to: p('06:00', 'assumed', 'R15, R16 friendly-credit hours'),
-    preferredWeekdays: p([0], 'assumed', 'Sunday morning preferred'),
-  },
-  clockChange: { forbidNights: p(true, 'assumed', 'domain.md §3.4') },
-  duration: { maxWindowMinutes: p(360, 'assumed', 'design default: the permitted 6-hour night') },
+  permittedHours: PERMITTED_HOURS_2021,
+  clockChange: CLOCK_CHANGE_2021,
+  duration: DURATION_2021,
   cap: {
     minutesPerMonth: p(360, 'assumed', 'cap exists (DCC 2017, verified); value assumed'),
     headroomMinutes: p(60, 'assumed'),
@@ -199,19 +212,7 @@ export const DEFAULT_RULESET_2021_1: Ruleset = {
   releases: { dates: p(['2021-11-04'], 'verified', 'November 2021 SEC Release (R12)'), bufferDays: p(7, 'assumed') },
   severities: {},
   waivable: p(
-    [
-      'NOTICE_PERIOD',
-      'MONTHLY_CAP',
-      'MAX_DURATION',
-      'PERMITTED_HOURS',
-      'CLOCK_CHANGE_NIGHT',
-      'WINTER',
-      'PREPAYMENT_PEAK',
-      'BANK_HOLIDAY',
-      'RELEASE_FREEZE',
-      'BLACKOUT',
-      'MIN_SPACING',
-    ],
+    PANEL_WAIVABLE,
     'recalled',
     "'unless the Panel agrees otherwise' (R4); seasonal/blackout objections assumed waivable by the same decision",
   ),
@@ -224,15 +225,12 @@ export const DEFAULT_RULESET: Ruleset = {
   id: 'sec-planned-maintenance-default',
   version: '2021.1.1',
   effectiveFrom: '2018-07-01',
-  zone: 'Europe/London',
+  zone: LONDON_ZONE,
   status: 'research-draft',
   description:
     'SEC H8 Planned Maintenance as recalled and inferred in domain.md; confirm RECALLED/ASSUMED items. ' +
     '2021.1 relabelled (each value by its weakest part) with the change-reference check (issue 18).',
-  workingDays: {
-    primaryCalendar: p('england-and-wales', 'assumed', 'DCC and SECAS operate from England (domain.md §4)'),
-    strictCalendar: p('gb', 'assumed', "R23: 'any part of the UK' reading"),
-  },
+  workingDays: WORKING_DAYS_2021,
   notice: {
     mode: p('monthly-schedule', 'recalled', 'SEC H8 (recalled), consistent with OPSG 58'),
     workingDays: p(20, 'recalled', 'SEC H8 (recalled)'),
@@ -247,13 +245,9 @@ export const DEFAULT_RULESET: Ruleset = {
       'OPSG 58 item 3: Category 2 Incidents from planned maintenance changes (CRQ000000134669); a window names its change so an Incident can be traced to it',
     ),
   },
-  permittedHours: {
-    from: p('00:00', 'assumed', 'R15, R16 friendly-credit hours'),
-    to: p('06:00', 'assumed', 'R15, R16 friendly-credit hours'),
-    preferredWeekdays: p([0], 'assumed', 'Sunday morning preferred'),
-  },
-  clockChange: { forbidNights: p(true, 'assumed', 'domain.md §3.4') },
-  duration: { maxWindowMinutes: p(360, 'assumed', 'design default: the permitted 6-hour night') },
+  permittedHours: PERMITTED_HOURS_2021,
+  clockChange: CLOCK_CHANGE_2021,
+  duration: DURATION_2021,
   cap: {
     minutesPerMonth: p(360, 'assumed', 'cap exists (DCC 2017, verified); value assumed'),
     headroomMinutes: p(60, 'assumed', 'design default: room for routine maintenance'),
@@ -310,19 +304,7 @@ export const DEFAULT_RULESET: Ruleset = {
   },
   severities: {},
   waivable: p(
-    [
-      'NOTICE_PERIOD',
-      'MONTHLY_CAP',
-      'MAX_DURATION',
-      'PERMITTED_HOURS',
-      'CLOCK_CHANGE_NIGHT',
-      'WINTER',
-      'PREPAYMENT_PEAK',
-      'BANK_HOLIDAY',
-      'RELEASE_FREEZE',
-      'BLACKOUT',
-      'MIN_SPACING',
-    ],
+    PANEL_WAIVABLE,
     'assumed',
     "'unless the Panel agrees otherwise' (R4, recalled); seasonal/blackout objections assumed waivable by the same decision",
   ),
@@ -356,14 +338,6 @@ export function basisOf(ruleset: Ruleset, ...pointers: string[]): readonly Basis
 }
 
 /**
- * Severity of a code's main case under a ruleset: its override, else `fallback` (the code's default).
- * @example severityOf({ severities: { WINTER: 'warning' } }, 'WINTER') // 'warning'
- */
-export function severityOf(r: Pick<Ruleset, 'severities'>, code: FindingCode, fallback: Severity = FINDING_CODES[code]): Severity {
-  return r.severities[code] ?? fallback
-}
-
-/**
  * The severity a finding of `code` gets under the ruleset's overrides, from the severity its rule
  * gave it (see Ruleset.severities): a severity milder than the code's default marks a deliberately
  * milder case, which keeps it unless the override is milder still; any other takes the override.
@@ -378,181 +352,6 @@ export function overriddenSeverity(r: Pick<Ruleset, 'severities'>, code: Finding
   if (o === undefined || o === given) return given
   const milderCase = SEVERITY_RANK[given] > SEVERITY_RANK[FINDING_CODES[code]]
   return milderCase && SEVERITY_RANK[o] <= SEVERITY_RANK[given] ? given : o
-}
-
-export interface RulesetProblem {
-  /** RFC 6901 JSON pointer into the ruleset. */
-  pointer: string
-  message: string
-}
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const MMDD = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
-
-/**
- * Checks a ruleset (possibly untrusted JSON) for missing, malformed and contradictory parameters.
- * Returns [] when it is usable.
- * @example validateRuleset({ ...DEFAULT_RULESET, zone: 'Europe/Londn' }) // [{ pointer: '/zone', … }]
- */
-export function validateRuleset(input: unknown): RulesetProblem[] {
-  const out: RulesetProblem[] = []
-  const add = (pointer: string, message: string) => out.push({ pointer, message })
-  if (!isObj(input)) return [{ pointer: '', message: 'a ruleset must be an object' }]
-  const r = input
-
-  const str = (ptr: string, v: unknown) => {
-    if (typeof v !== 'string' || v.trim() === '') add(ptr, 'missing or empty string')
-  }
-  str('/id', r.id)
-  str('/version', r.version)
-  if (!isIsoDate(r.effectiveFrom)) add('/effectiveFrom', 'missing or not an ISO date (YYYY-MM-DD)')
-  if (typeof r.zone !== 'string' || !isValidZone(r.zone)) add('/zone', `unknown IANA zone '${String(r.zone)}'`)
-
-  /** Returns the param's value when the param is well-formed, else undefined (and records problems). */
-  const param = <T>(ptr: string, v: unknown, check: (x: unknown) => string | null): T | undefined => {
-    if (!isObj(v)) {
-      add(ptr, 'missing parameter ({ value, provenance })')
-      return undefined
-    }
-    if (!isProvenance(v.provenance)) add(`${ptr}/provenance`, 'provenance must be verified | paraphrase | inferred | recalled | assumed')
-    if (!('value' in v)) {
-      add(`${ptr}/value`, 'missing value')
-      return undefined
-    }
-    const problem = check(v.value)
-    if (problem) {
-      add(`${ptr}/value`, problem)
-      return undefined
-    }
-    return v.value as T
-  }
-  const section = (name: string): Obj => {
-    const v = r[name]
-    if (!isObj(v)) {
-      add(`/${name}`, 'missing section')
-      return {}
-    }
-    return v
-  }
-  const nonNegInt = (x: unknown) => (Number.isInteger(x) && (x as number) >= 0 ? null : 'must be a non-negative integer')
-  const posInt = (x: unknown) => (Number.isInteger(x) && (x as number) > 0 ? null : 'must be a positive integer')
-  const bool = (x: unknown) => (typeof x === 'boolean' ? null : 'must be true or false')
-  const cal = (x: unknown) => (isCalendarId(x) ? null : `unknown calendar; known: ${CALENDAR_IDS.join(', ')}`)
-  const hhmm = (x: unknown) => (isHhMm(x) ? null : "must be 'HH:MM'")
-  const mmdd = (x: unknown) => (typeof x === 'string' && MMDD.test(x) ? null : "must be 'MM-DD'")
-  const impacts = (x: unknown) =>
-    Array.isArray(x) && x.every((i) => (IMPACTS as readonly unknown[]).includes(i)) ? null : `must be a list of ${IMPACTS.join(' | ')}`
-  const minuteMap = (x: unknown) =>
-    isObj(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0)
-      ? null
-      : 'must map ids to non-negative integer minutes'
-
-  const wd = section('workingDays')
-  param('/workingDays/primaryCalendar', wd.primaryCalendar, cal)
-  param('/workingDays/strictCalendar', wd.strictCalendar, cal)
-
-  const notice = section('notice')
-  param('/notice/mode', notice.mode, (x) =>
-    x === 'monthly-schedule' || x === 'per-window' ? null : "must be 'monthly-schedule' or 'per-window'",
-  )
-  param('/notice/workingDays', notice.workingDays, nonNegInt)
-  param('/notice/strict', notice.strict, bool)
-  param('/notice/emergencyRequiresJustification', notice.emergencyRequiresJustification, bool)
-
-  const sc = section('scheduleContent')
-  param('/scheduleContent/required', sc.required, (x) =>
-    Array.isArray(x) && x.every((i) => (SCHEDULE_ITEMS as readonly unknown[]).includes(i))
-      ? null
-      : `must be a list of ${SCHEDULE_ITEMS.join(' | ')}`,
-  )
-  if (sc.changeRefRequired !== undefined) param('/scheduleContent/changeRefRequired', sc.changeRefRequired, bool)
-
-  const ph = section('permittedHours')
-  const phFrom = param<string>('/permittedHours/from', ph.from, hhmm)
-  const phTo = param<string>('/permittedHours/to', ph.to, hhmm)
-  if (phFrom !== undefined && phTo !== undefined && parseHhMm(phFrom) >= parseHhMm(phTo)) {
-    add('/permittedHours/to/value', `permitted hours end (${phTo}) must be after their start (${phFrom})`)
-  }
-  param('/permittedHours/preferredWeekdays', ph.preferredWeekdays, (x) =>
-    Array.isArray(x) && x.every((d) => Number.isInteger(d) && d >= 0 && d <= 6) ? null : 'must be a list of weekdays 0 (Sunday) … 6',
-  )
-
-  param('/clockChange/forbidNights', section('clockChange').forbidNights, bool)
-  const maxWin = param<number>('/duration/maxWindowMinutes', section('duration').maxWindowMinutes, posInt)
-
-  const cap = section('cap')
-  const capMin = param<number>('/cap/minutesPerMonth', cap.minutesPerMonth, nonNegInt)
-  const head = param<number>('/cap/headroomMinutes', cap.headroomMinutes, nonNegInt)
-  if (capMin !== undefined && head !== undefined && head > capMin) {
-    add('/cap/headroomMinutes/value', `headroom (${head}) is larger than the cap (${capMin})`)
-  }
-  param('/cap/impacts', cap.impacts, impacts)
-  param('/cap/perParty', cap.perParty, minuteMap)
-  param('/cap/perService', cap.perService, minuteMap)
-  void maxWin
-
-  const sp = section('spacing')
-  param('/spacing/minHoursBetweenStarts', sp.minHoursBetweenStarts, nonNegInt)
-  param('/spacing/impacts', sp.impacts, impacts)
-  param('/overlap/impacts', section('overlap').impacts, impacts)
-
-  const seasonal = section('seasonal')
-  const winter = isObj(seasonal.winter) ? seasonal.winter : (add('/seasonal/winter', 'missing section'), {} as Obj)
-  const wFrom = param<string>('/seasonal/winter/from', winter.from, mmdd)
-  const wTo = param<string>('/seasonal/winter/to', winter.to, mmdd)
-  if (wFrom !== undefined && wFrom === wTo) add('/seasonal/winter/to/value', 'winter must not start and end on the same day')
-  param('/seasonal/highTopUp', seasonal.highTopUp, (x) => {
-    if (!Array.isArray(x)) return 'must be a list of { id, from, to, why }'
-    const ids = new Set<string>()
-    for (const [i, e] of x.entries()) {
-      if (!isObj(e) || typeof e.id !== 'string' || !e.id || mmdd(e.from) || mmdd(e.to) || typeof e.why !== 'string') {
-        return `entry ${i} must be { id, from: 'MM-DD', to: 'MM-DD', why }`
-      }
-      if (e.provenance !== undefined && !isProvenance(e.provenance))
-        return `entry ${i}: provenance must be verified | paraphrase | inferred | recalled | assumed`
-      if (e.source !== undefined && typeof e.source !== 'string') return `entry ${i}: source must be a string`
-      if (ids.has(e.id)) return `duplicate id '${e.id}'`
-      ids.add(e.id)
-    }
-    return null
-  })
-  const ep = isObj(seasonal.eveningPeak) ? seasonal.eveningPeak : (add('/seasonal/eveningPeak', 'missing section'), {} as Obj)
-  const epFrom = param<string>('/seasonal/eveningPeak/from', ep.from, hhmm)
-  const epTo = param<string>('/seasonal/eveningPeak/to', ep.to, hhmm)
-  if (epFrom !== undefined && epTo !== undefined && parseHhMm(epFrom) >= parseHhMm(epTo)) {
-    add('/seasonal/eveningPeak/to/value', `evening peak end (${epTo}) must be after its start (${epFrom})`)
-  }
-
-  const hol = section('holidays')
-  param('/holidays/bufferDaysEitherSide', hol.bufferDaysEitherSide, nonNegInt)
-  param('/holidays/preHolidayDays', hol.preHolidayDays, nonNegInt)
-
-  const rel = section('releases')
-  param('/releases/dates', rel.dates, (x) =>
-    Array.isArray(x) && x.every((d) => isIsoDate(d)) ? null : 'must be a list of ISO dates (YYYY-MM-DD)',
-  )
-  param('/releases/bufferDays', rel.bufferDays, nonNegInt)
-
-  if (!isObj(r.severities)) add('/severities', 'missing section (use {} for the defaults)')
-  else {
-    for (const [code, sev] of Object.entries(r.severities)) {
-      if (!isFindingCode(code)) add(`/severities/${code}`, `unknown finding code; known: ${FINDING_CODE_LIST.join(', ')}`)
-      else if (!isSeverity(sev)) add(`/severities/${code}`, 'severity must be breach | objection | warning | info')
-    }
-  }
-  param('/waivable', r.waivable, (x) => {
-    if (!Array.isArray(x)) return 'must be a list of finding codes'
-    const bad = x.filter((c) => !isFindingCode(c))
-    return bad.length ? `unknown finding codes: ${bad.join(', ')}` : null
-  })
-  return out
-}
-
-/** Throws a RangeError listing the problems when a ruleset is invalid. */
-export function assertValidRuleset(r: unknown): asserts r is Ruleset {
-  const problems = validateRuleset(r)
-  if (problems.length) throw new RangeError(`invalid ruleset: ${problems.map((x) => `${x.pointer} ${x.message}`).join('; ')}`)
 }
 
 /**

@@ -24,18 +24,10 @@
  */
 export { CONSTRAINT_ORDER, GRID_MINUTES, TOLERANCES, type Tolerance } from './slots/constraint-codes.ts'
 export { findSlots } from './slots/find-slots.ts'
-export { type FindingSummary, type ReplanEntry, type ReplanRequest, type ReplanResult, replan } from './slots/replan.ts'
+export { type ReplanResult, replan } from './slots/replan.ts'
 export {
-  type Explanation,
-  type RemovedTime,
-  type SearchLimits,
-  type SearchProgress,
-  type Slot,
   type SlotContext,
   SlotRequestError,
   type SlotRequest,
   type SlotsResult,
-  type SlotTemplate,
-  type StoppedBy,
-  type WaivedAlternative,
 } from './slots/types.ts'

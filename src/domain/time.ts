@@ -1,10 +1,13 @@
 /**
- * Wall-clock ↔ instant arithmetic in an IANA zone, fast enough for hot loops.
+ * The one zone clock: wall-clock ↔ instant arithmetic in an IANA zone, fast enough for hot loops,
+ * used by the engine, the impact model, the reports and the feeds (whose VTIMEZONE is written from
+ * `annualClockChanges`), so all of them agree on every clock change.
  *
  * Instants are epoch milliseconds (UTC). A "wall" value is the local date-time of a zone encoded as
  * if it were UTC epoch milliseconds (so `new Date(wall).getUTCHours()` is the local hour). Offsets
  * are looked up in a per-year table of transitions computed once per zone with luxon; after that no
- * luxon call happens on the hot path.
+ * luxon call happens on the hot path. The clock's caches memoise pure functions of (zone, day or
+ * month), so sharing one clock per zone is safe.
  *
  * RFC 5545 §3.3.5: an ambiguous local time (autumn fold) means the FIRST occurrence; a nonexistent
  * local time (spring gap) is read with the offset from before the gap (01:30 on 27 Mar 2022 in
@@ -13,16 +16,31 @@
  * @example
  * const clock = zoneClock('Europe/London')
  * clock.fromWall(Date.UTC(2021, 9, 31, 1, 30)) // { ms: Date.UTC(2021, 9, 31, 0, 30), status: 'ambiguous' }
+ * clock.monthAt(Date.parse('2021-10-31T12:00:00Z')).minutes // 44_700 (25-hour day on 31 Oct)
  * realMinutesInMonth(2021, 10, 'Europe/London') // 44_700
  */
 import { DateTime } from 'luxon'
+import { DAY_MS, dayKey, HOUR_MS, MINUTE_MS, monthIndexOfDay, monthKeyOf, tryMonthIndexOf } from './civil-time.ts'
+
+export {
+  DAY_MS,
+  dayIndexOf,
+  dayKey,
+  dayMonthLabel,
+  HOUR_MS,
+  isHhMm,
+  isIsoDate,
+  MINUTE_MS,
+  monthIndexOf,
+  monthIndexOfDay,
+  monthKeyOf,
+  monthLabel,
+  parseHhMm,
+  weekdayOf,
+} from './civil-time.ts'
 
 /** Great Britain's time zone: the default zone of windows, reports, feeds and impact. */
 export const LONDON_ZONE = 'Europe/London'
-
-export const MINUTE_MS = 60_000
-export const HOUR_MS = 3_600_000
-export const DAY_MS = 86_400_000
 
 export type WallStatus = 'exact' | 'ambiguous' | 'gap'
 
@@ -46,7 +64,62 @@ interface YearInfo {
   transitions: Transition[]
 }
 
-export class InvalidZoneError extends Error {
+/** Facts about one local day. */
+export interface DayInfo {
+  /** Local date YYYY-MM-DD. */
+  date: string
+  year: number
+  /** 1–12 */
+  month: number
+  /** 1–31 */
+  day: number
+  /** 0 = Monday … 6 = Sunday */
+  weekday: number
+}
+
+/** One local calendar month. */
+export interface MonthSpan {
+  /** YYYY-MM */
+  key: string
+  /** Epoch ms of local midnight on the 1st. */
+  start: number
+  /** Epoch ms of local midnight on the 1st of the next month. */
+  end: number
+  /** Real minutes in the month (44,700 for Oct 2021 in Europe/London). */
+  minutes: number
+}
+
+/** The part [start, end) of an interval that lies in one local month. */
+export interface MonthPiece {
+  month: MonthSpan
+  start: number
+  end: number
+}
+
+/**
+ * A clock change that recurs every year on a weekday of a month ("the last Sunday of March at 01:00"),
+ * in the shape of an RFC 5545 VTIMEZONE observance.
+ */
+export interface AnnualClockChange {
+  /** True for the change into the larger offset (DAYLIGHT in a VTIMEZONE), false for STANDARD. */
+  daylight: boolean
+  /** UTC offsets in minutes before and after the change. */
+  offsetFrom: number
+  offsetTo: number
+  /** The zone's short name after the change (en-GB: 'BST', 'GMT', 'CEST'; 'GMT+10:30' where it has none). */
+  name: string
+  /** 1–12 */
+  month: number
+  /** 0 = Sunday … 6 = Saturday */
+  weekday: number
+  /** 1–4 for the nth such weekday of the month, -1 for the last. */
+  week: number
+  /** Wall-clock minutes after midnight, in the offset before the change. */
+  minuteOfDay: number
+}
+
+/** An unknown zone; a RangeError, since a zone name is an argument out of range. */
+export class InvalidZoneError extends RangeError {
   readonly code = 'invalid-zone'
   constructor(readonly zone: string) {
     super(`unknown or unsupported IANA time zone '${zone}'`)
@@ -59,8 +132,12 @@ export function isValidZone(zone: string): boolean {
   return typeof zone === 'string' && zone.length > 0 && DateTime.fromMillis(0, { zone }).isValid
 }
 
+/** How far ahead offsetSpan looks for the next clock change (a walk asks again after it). */
+const SPAN_HORIZON_MS = 7 * DAY_MS
+
 /**
- * Offsets and wall-clock conversions for one zone. Build one with `zoneClock(zone)` (cached).
+ * Offsets, wall-clock conversions, local days and local months for one zone. Get one with
+ * `zoneClock(zone)` (cached per zone).
  * @example zoneClock('Europe/London').offsetAt(Date.UTC(2021, 6, 1)) // 60
  */
 export class ZoneClock {
@@ -68,7 +145,8 @@ export class ZoneClock {
   private readonly years = new Map<number, YearInfo>()
   private cur: YearInfo
   private readonly monthStarts = new Map<number, number>()
-  private readonly dateKeys = new Map<number, string>()
+  private readonly days = new Map<number, DayInfo>()
+  private readonly months = new Map<number, MonthSpan>()
 
   constructor(zone: string) {
     if (!isValidZone(zone)) throw new InvalidZoneError(zone)
@@ -232,14 +310,110 @@ export class ZoneClock {
     }
   }
 
-  /** Cached ISO date of a day index. */
-  dayKeyCached(dayIdx: number): string {
-    let s = this.dateKeys.get(dayIdx)
-    if (s === undefined) {
-      s = dayKey(dayIdx)
-      this.dateKeys.set(dayIdx, s)
+  /**
+   * The offset in force at `ms`, in milliseconds, and an instant up to which it certainly stays in
+   * force (the next clock change, or a week on); lets callers walk a long interval with few lookups.
+   * @example zoneClock('Europe/London').offsetSpan(Date.parse('2021-10-30T12:00:00Z')) // { offset: 3_600_000, until: Date.parse('2021-10-31T01:00:00Z') }
+   */
+  offsetSpan(ms: number): { offset: number; until: number } {
+    const next = this.firstTransitionBetween(ms + 1, ms + SPAN_HORIZON_MS)
+    return { offset: this.offsetAt(ms) * MINUTE_MS, until: next ? next.at : ms + SPAN_HORIZON_MS }
+  }
+
+  /**
+   * True when the wall-clock time of instant `ms` occurs twice (the hour repeated when the clocks go
+   * back), which RFC 5545 reads as the first occurrence and some clients as the second.
+   * @example zoneClock('Europe/London').isAmbiguousWall(Date.parse('2021-10-31T01:30:00Z')) // true
+   */
+  isAmbiguousWall(ms: number): boolean {
+    const own = this.offsetAt(ms)
+    const wall = ms + own * MINUTE_MS
+    // A fold is shorter than a day, so the other reading uses the offset a day before or after.
+    const before = this.offsetAt(ms - DAY_MS)
+    if (before !== own && this.offsetAt(wall - before * MINUTE_MS) === before) return true
+    const after = this.offsetAt(ms + DAY_MS)
+    return after !== own && this.offsetAt(wall - after * MINUTE_MS) === after
+  }
+
+  /** Facts about the local day with index `dayIdx` (days since 1970-01-01 of the wall clock). */
+  dayInfo(dayIdx: number): DayInfo {
+    let info = this.days.get(dayIdx)
+    if (info) return info
+    const dt = new Date(dayIdx * DAY_MS)
+    info = {
+      date: dayKey(dayIdx),
+      year: dt.getUTCFullYear(),
+      month: dt.getUTCMonth() + 1,
+      day: dt.getUTCDate(),
+      weekday: (dt.getUTCDay() + 6) % 7,
     }
-    return s
+    this.days.set(dayIdx, info)
+    return info
+  }
+
+  /**
+   * The local calendar month `month` (1–12) of `year`.
+   * @example zoneClock('Europe/London').monthSpan(2022, 3).minutes // 44_580 (a 23-hour day)
+   */
+  monthSpan(year: number, month: number): MonthSpan {
+    return this.monthSpanOfIndex(year * 12 + month - 1)
+  }
+
+  /** The local month with index `mi` (year*12 + month-1). */
+  monthSpanOfIndex(mi: number): MonthSpan {
+    let span = this.months.get(mi)
+    if (span) return span
+    const start = this.startOfMonthIndex(mi)
+    const end = this.startOfMonthIndex(mi + 1)
+    span = { key: monthKeyOf(mi), start, end, minutes: (end - start) / MINUTE_MS }
+    this.months.set(mi, span)
+    return span
+  }
+
+  /** The local month containing instant `ms`. */
+  monthAt(ms: number): MonthSpan {
+    return this.monthSpanOfIndex(this.monthIndex(ms))
+  }
+
+  /**
+   * Splits [start, end) at local month boundaries.
+   * @example zoneClock('Europe/London').splitByMonth(Date.parse('2021-10-31T23:00:00Z'), Date.parse('2021-11-01T01:00:00Z')).length // 2
+   */
+  splitByMonth(start: number, end: number): MonthPiece[] {
+    const out: MonthPiece[] = []
+    let t = start
+    while (t < end) {
+      const month = this.monthAt(t)
+      const pieceEnd = Math.min(end, month.end)
+      out.push({ month, start: t, end: pieceEnd })
+      t = pieceEnd
+    }
+    return out
+  }
+
+  /**
+   * The clock changes of `year` read as yearly weekday rules (from the transition table), in order;
+   * empty for a zone that keeps one offset all year. Throws when a change does not fall on a nth or
+   * last weekday of its month's pattern (a VTIMEZONE RRULE could not describe it).
+   * @example zoneClock('Europe/London').annualClockChanges(2022)[0] // { daylight: true, offsetFrom: 0, offsetTo: 60, name: 'BST', month: 3, weekday: 0, week: -1, minuteOfDay: 60 }
+   */
+  annualClockChanges(year: number): AnnualClockChange[] {
+    return this.year(year).transitions.map((tr) => {
+      const wall = new Date(tr.at + tr.offsetBefore * MINUTE_MS)
+      const month = wall.getUTCMonth() + 1
+      const day = wall.getUTCDate()
+      const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+      return {
+        daylight: tr.offsetAfter > tr.offsetBefore,
+        offsetFrom: tr.offsetBefore,
+        offsetTo: tr.offsetAfter,
+        name: DateTime.fromMillis(tr.at, { zone: this.zone, locale: 'en-GB' }).offsetNameShort ?? '',
+        month,
+        weekday: wall.getUTCDay(),
+        week: day + 7 > daysInMonth ? -1 : Math.ceil(day / 7),
+        minuteOfDay: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
+      }
+    })
   }
 }
 
@@ -270,59 +444,6 @@ export function monthsTouched(start: Date, end: Date, zone: string): string[] {
 }
 
 /**
- * Month index (year*12 + month-1) of a day index, by integer arithmetic (no Date allocation;
- * proleptic Gregorian calendar, H. Hinnant's civil_from_days).
- * @example monthIndexOfDay(18_945) // 2021-11-14 → 2021 * 12 + 10
- */
-export function monthIndexOfDay(dayIdx: number): number {
-  const z = dayIdx + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const month0 = mp < 10 ? mp + 2 : mp - 10
-  const year = yoe + era * 400 + (month0 < 2 ? 1 : 0)
-  return year * 12 + month0
-}
-
-/** ISO date of a day index (days since 1970-01-01). */
-export function dayKey(dayIdx: number): string {
-  return new Date(dayIdx * DAY_MS).toISOString().slice(0, 10)
-}
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-
-/** Day index of an ISO date 'YYYY-MM-DD'; throws on a malformed or impossible date. */
-export function dayIndexOf(isoDate: string): number {
-  const m = ISO_DATE.exec(isoDate)
-  if (!m) throw new RangeError(`not an ISO date: '${isoDate}'`)
-  const y = Number(m[1])
-  const mo = Number(m[2])
-  const d = Number(m[3])
-  const ms = Date.UTC(y, mo - 1, d)
-  const back = new Date(ms)
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) throw new RangeError(`impossible date: '${isoDate}'`)
-  return ms / DAY_MS
-}
-
-/** True for a well-formed, existing ISO date. */
-export function isIsoDate(s: unknown): s is string {
-  if (typeof s !== 'string') return false
-  try {
-    dayIndexOf(s)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** 0 = Sunday … 6 = Saturday, for a day index. */
-export function weekdayOf(dayIdx: number): number {
-  return (((dayIdx + 4) % 7) + 7) % 7
-}
-
-/**
  * The instant of a local wall-clock time in a zone (RFC 5545 rules, see module doc).
  * @example wallToInstant(2021, 10, 31, 1, 30, 'Europe/London').toISOString() // '2021-10-31T00:30:00.000Z'
  */
@@ -344,69 +465,16 @@ export function realMinutesInMonth(year: number, month: number, zone: string): n
   return (c.startOfMonth(year, month + 1) - c.startOfMonth(year, month)) / MINUTE_MS
 }
 
-/** 'YYYY-MM' of a month index (year*12 + month-1). */
-export function monthKeyOf(mi: number): string {
-  const y = Math.floor(mi / 12)
-  const m = (mi % 12) + 1
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}`
-}
-
-/** Month index of 'YYYY-MM'. */
-export function monthIndexOf(key: string): number {
-  const m = /^(\d{4})-(\d{2})$/.exec(key)
-  if (!m) throw new RangeError(`not a month: '${key}'`)
-  return Number(m[1]) * 12 + Number(m[2]) - 1
+/**
+ * The local span of a 'YYYY-MM' month key in `zone`, or undefined when the key is malformed.
+ * @example parseMonthKey('2021-10', 'Europe/London')?.minutes // 44_700
+ */
+export function parseMonthKey(key: string, zone: string): MonthSpan | undefined {
+  const mi = tryMonthIndexOf(key)
+  return mi === undefined ? undefined : zoneClock(zone).monthSpanOfIndex(mi)
 }
 
 /** Clock changes in a zone with from ≤ at < to (instants). */
 export function clockChanges(from: Date, to: Date, zone: string): Transition[] {
   return zoneClock(zone).transitionsBetween(from.getTime(), to.getTime())
-}
-
-const HHMM = /^([01]\d|2[0-4]):([0-5]\d)$/
-
-/** Minutes after midnight of 'HH:MM' (24:00 allowed); throws on a malformed value. */
-export function parseHhMm(s: string): number {
-  const m = HHMM.exec(s)
-  if (!m) throw new RangeError(`not a time of day 'HH:MM': '${s}'`)
-  const v = Number(m[1]) * 60 + Number(m[2])
-  if (v > 1440) throw new RangeError(`time of day after 24:00: '${s}'`)
-  return v
-}
-
-/** True for a well-formed 'HH:MM'. */
-export function isHhMm(s: unknown): s is string {
-  if (typeof s !== 'string') return false
-  try {
-    parseHhMm(s)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/** 'November 2021' for a month index. */
-export function monthLabel(mi: number): string {
-  return `${MONTH_NAMES[mi % 12]} ${Math.floor(mi / 12)}`
-}
-
-/** '1 November' for a day index. */
-export function dayMonthLabel(dayIdx: number): string {
-  const d = new Date(dayIdx * DAY_MS)
-  return `${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]}`
 }

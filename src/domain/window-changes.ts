@@ -1,4 +1,4 @@
-import type { MaintenanceWindow } from './window.ts'
+import { type MaintenanceWindow, SUBMITTER_FIELDS } from './window.ts'
 
 /** A field's value before and after a change, as stored in the window's history. */
 export interface FieldChange {
@@ -7,22 +7,9 @@ export interface FieldChange {
   new: unknown
 }
 
+/** What a window's history records: the submitter's fields, then what the service and the lifecycle set. */
 const TRACKED = [
-  'reference',
-  'title',
-  'description',
-  'justification',
-  'riskToService',
-  'party',
-  'changeRef',
-  'programmeId',
-  'kind',
-  'impact',
-  'services',
-  'regions',
-  'start',
-  'end',
-  'zone',
+  ...SUBMITTER_FIELDS,
   'notifiedAt',
   'status',
   'actualStart',

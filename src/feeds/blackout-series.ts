@@ -4,6 +4,7 @@
  * domain's (`expandLayer`), so a calendar client expanding the series gets exactly those.
  */
 import { type BlackoutLayer, type BlackoutPeriod, type ExpandContext, expandLayer } from '../domain/blackouts.ts'
+import { DAY_MS, LONDON_ZONE, MINUTE_MS, parseHhMm, zoneClock } from '../domain/time.ts'
 import { formatLondonWallTime, isAmbiguousLondonWallTime, LONDON_TZID, londonOffsetMinutes } from './ics-writer.ts'
 
 /** A layer's occurrences over a range as one recurring series plus the occurrences it cannot hold. */
@@ -15,6 +16,8 @@ export interface BlackoutSeries {
 }
 
 const WALL_TIME = /T(\d{2})(\d{2})\d{2}$/
+
+const london = zoneClock(LONDON_ZONE)
 
 /**
  * Splits a recurring layer's occurrences over [from, to) into one RRULE series and single events.
@@ -90,18 +93,13 @@ function localDate(d: Date): string {
 /**
  * The instant whose Europe/London wall time is the rule's start time on `d`'s local date: an EXDATE
  * names the rule's own start, also for an occurrence the domain moved out of a clock change's gap.
+ * A repeated wall time is its first occurrence and one skipped by the spring change takes the offset
+ * before it (RFC 5545 §3.3.5, as the zone clock reads wall times).
  */
 function atRuleTime(d: Date, startTime: string): Date {
-  const wall = formatLondonWallTime(d)
-  const [h, m] = startTime.split(':').map(Number) as [number, number]
-  const utcWall = Date.UTC(Number(wall.slice(0, 4)), Number(wall.slice(4, 6)) - 1, Number(wall.slice(6, 8)), h, m)
-  // Summer time first: a repeated wall time is its first occurrence (RFC 5545 §3.3.5). A wall time
-  // skipped by the spring change takes the offset before it (GMT).
-  for (const offset of [60, 0]) {
-    const t = new Date(utcWall - offset * 60_000)
-    if (londonOffsetMinutes(t) === offset) return t
-  }
-  return new Date(utcWall)
+  const localDay = london.dayIndex(d.getTime())
+  const wall = localDay * DAY_MS + parseHhMm(startTime) * MINUTE_MS
+  return new Date(london.fromWall(wall).ms)
 }
 
 /** The rule without COUNT and UNTIL (the series ends with an UNTIL of its own). */

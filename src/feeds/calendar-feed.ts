@@ -6,9 +6,9 @@ import type { ComplianceRating } from '../domain/compliance.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { Party, Region, Service } from '../domain/reference.ts'
 import type { Impact, MaintenanceWindow, WindowStatus } from '../domain/window.ts'
+import { DAY_MS } from '../domain/time.ts'
 import {
   CRLF,
-  EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   escapeText,
   formatLondonWallTime,
@@ -18,6 +18,7 @@ import {
   formatUtcDateTime,
   isIcsDuration,
 } from './ics-writer.ts'
+import { vtimezoneLines } from './vtimezone.ts'
 
 /** Calendar-level data of one feed. */
 export interface FeedMeta {
@@ -98,7 +99,7 @@ export type IcsStatus = 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED'
 
 /** Days a cancelled or rejected window stays in a feed after its end. */
 export const CANCELLED_RETENTION_DAYS = 30
-const RETENTION_MS = CANCELLED_RETENTION_DAYS * 86_400_000
+const RETENTION_MS = CANCELLED_RETENTION_DAYS * DAY_MS
 
 const ICS_STATUS: Record<Exclude<WindowStatus, 'draft'>, IcsStatus> = {
   proposed: 'TENTATIVE',
@@ -266,20 +267,40 @@ export function renderCalendarFeed(input: CalendarFeedInput): string {
   return writeFeed(input).toString()
 }
 
+/** What every event of one feed shares: its time mode, DTSTAMP, links, account and name lists. */
+interface EventContext {
+  mode: TimeMode
+  dtstamp: string
+  baseUrl: string
+  baseUrlText: string
+  account: string | undefined
+  parties: NameLists
+  services: NameLists
+  regions: NameLists
+  findingsSummary: ReadonlyMap<string, string> | undefined
+  complianceRatings: ReadonlyMap<string, ComplianceRating> | undefined
+}
+
 function writeFeed(input: CalendarFeedInput): IcsWriter {
-  const { meta, windows, findingsSummary, complianceRatings, blackouts = [], reference = {} } = input
+  const { meta, windows, blackouts = [], reference = {} } = input
   if (!isIcsDuration(meta.refreshInterval)) {
     throw new RangeError(`refreshInterval must be an RFC 5545 duration such as PT1H: ${meta.refreshInterval}`)
   }
   const mode: TimeMode = meta.timeMode ?? 'utc'
   const generatedAt = meta.generatedAt.getTime()
-  const dtstamp = `DTSTAMP:${formatUtcDateTime(meta.generatedAt)}`
   const baseUrl = meta.baseUrl.replace(/\/+$/, '')
-  const baseUrlText = escapeText(baseUrl)
-  const account = meta.account === undefined ? undefined : `X-MAINTNOTE-ACCOUNT:${escapeText(meta.account)}`
-  const parties = new NameLists(reference.parties ?? DEFAULT_PARTIES)
-  const services = new NameLists(reference.services ?? DEFAULT_SERVICES)
-  const regions = new NameLists(reference.regions ?? DEFAULT_REGIONS)
+  const ev: EventContext = {
+    mode,
+    dtstamp: `DTSTAMP:${formatUtcDateTime(meta.generatedAt)}`,
+    baseUrl,
+    baseUrlText: escapeText(baseUrl),
+    account: meta.account === undefined ? undefined : `X-MAINTNOTE-ACCOUNT:${escapeText(meta.account)}`,
+    parties: new NameLists(reference.parties ?? DEFAULT_PARTIES),
+    services: new NameLists(reference.services ?? DEFAULT_SERVICES),
+    regions: new NameLists(reference.regions ?? DEFAULT_REGIONS),
+    findingsSummary: input.findingsSummary,
+    complianceRatings: input.complianceRatings,
+  }
 
   const items: Item[] = []
   for (const w of windows) {
@@ -292,6 +313,18 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
   items.sort(byStartThenUid)
 
   const out = new IcsWriter(4096 + items.length * 1400)
+  writeCalendarHeader(out, meta, mode === 'europe-london' || blackouts.some((b) => b.recurrence))
+  for (const item of items) {
+    out.lines(`BEGIN:VEVENT${CRLF}`)
+    out.raw(`UID:${escapeText(item.uid)}`).end()
+    if ('window' in item) writeWindowEvent(out, item.window, item.status, ev)
+    else writeBlackoutEvent(out, item.blackout, ev)
+  }
+  return out.line('END:VCALENDAR')
+}
+
+/** The VCALENDAR's own properties, and the Europe/London VTIMEZONE when an event is written in it. */
+function writeCalendarHeader(out: IcsWriter, meta: FeedMeta, withLondonZone: boolean): void {
   out.line('BEGIN:VCALENDAR').line('VERSION:2.0')
   out.raw('PRODID:').text(meta.prodId).end()
   out.line('CALSCALE:GREGORIAN')
@@ -303,65 +336,65 @@ function writeFeed(input: CalendarFeedInput): IcsWriter {
   }
   out.line(`REFRESH-INTERVAL;VALUE=DURATION:${meta.refreshInterval}`)
   out.line(`X-PUBLISHED-TTL:${meta.refreshInterval}`)
-  if (mode === 'europe-london') out.line(`X-WR-TIMEZONE:${LONDON_TZID}`)
-  if (mode === 'europe-london' || blackouts.some((b) => b.recurrence)) for (const l of EUROPE_LONDON_VTIMEZONE) out.line(l)
-
-  // Each VEVENT's short fixed lines (all under 75 octets) go out as one chunk.
-  for (const item of items) {
-    out.lines(`BEGIN:VEVENT${CRLF}`)
-    out.raw(`UID:${escapeText(item.uid)}`).end()
-    if ('window' in item) {
-      const w = item.window
-      const path = `/v1/windows/${encodeURIComponent(w.id)}` // no TEXT specials survive encoding
-      const impact = IMPACT_LABEL[w.impact]
-      out.lines(
-        `${dtstamp}${CRLF}${dateTimeLine('DTSTART', w.start, mode)}${CRLF}${dateTimeLine('DTEND', w.end, mode)}${CRLF}` +
-          `SEQUENCE:${Math.max(0, Math.trunc(w.sequence))}${CRLF}STATUS:${item.status}${CRLF}` +
-          `LAST-MODIFIED:${formatUtcDateTime(w.updatedAt)}${CRLF}`,
-      )
-      out.raw(`SUMMARY:${escapeText(windowSummary(w))}`).end()
-      // DESCRIPTION in one append: escaped pieces joined by '\n' (written already escaped).
-      let d = `DESCRIPTION:${escapeText(w.title)}`
-      if (w.description) d += `\\n${escapeText(w.description)}`
-      d +=
-        `\\n\\nParty: ${parties.one(w.party)}\\nImpact: ${impact}\\nStatus: ${w.status}` +
-        `\\nServices: ${services.list(w.services)}\\nRegions: ${regions.list(w.regions)}`
-      if (w.changeRef) d += `\\nChange reference: ${escapeText(w.changeRef)}`
-      const findings = findingsSummary?.get(w.id)
-      if (findings) d += `\\nFindings: ${escapeText(findings)}`
-      out.raw(`${d}\\nDetails: ${baseUrlText}${path}`).end()
-      const party = escapeText(w.party)
-      out.raw(`CATEGORIES:${impact},${party}`).end()
-      out.raw(`URL;VALUE=URI:${baseUrl}${path}`).end()
-      const colour = complianceRatings?.get(w.id)
-      if (colour !== undefined && colour !== 'unrated') out.raw(`COLOR:${ICS_COLOUR[colour]}`).end()
-      out.raw(`X-MAINTNOTE-PROVIDER:${party}`).end()
-      if (account !== undefined) out.raw(account).end()
-      out.raw(`X-MAINTNOTE-MAINTENANCE-ID:${escapeText(w.reference)}`).end()
-      for (const s of w.services) out.raw(`X-MAINTNOTE-OBJECT-ID:${escapeText(s)}`).end()
-      out.lines(
-        `X-MAINTNOTE-IMPACT:${MAINTNOTE_IMPACT[w.impact]}${CRLF}` +
-          `X-MAINTNOTE-STATUS:${MAINTNOTE_STATUS[w.status as Exclude<WindowStatus, 'draft'>]}${CRLF}END:VEVENT${CRLF}`,
-      )
-    } else {
-      const b = item.blackout
-      const r = b.recurrence
-      const times = r
-        ? `DTSTART;TZID=${r.tzid}:${formatLondonWallTime(b.start)}${CRLF}DTEND;TZID=${r.tzid}:${formatLondonWallTime(b.end)}${CRLF}`
-        : `${dateTimeLine('DTSTART', b.start, mode)}${CRLF}${dateTimeLine('DTEND', b.end, mode)}${CRLF}`
-      out.lines(`${dtstamp}${CRLF}${times}SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}${CRLF}STATUS:CONFIRMED${CRLF}`)
-      if (r) {
-        out.raw(`RRULE:${r.rrule};UNTIL=${formatUtcDateTime(r.until)}`).end()
-        if (r.exdates?.length) out.raw(`EXDATE;TZID=${r.tzid}:${r.exdates.map(formatLondonWallTime).join(',')}`).end()
-      }
-      if (b.updatedAt) out.line(`LAST-MODIFIED:${formatUtcDateTime(b.updatedAt)}`)
-      out.raw('SUMMARY:').text(`Blackout: ${b.name}`).end()
-      out.raw('DESCRIPTION:').text(b.name)
-      if (b.description) out.raw('\\n').text(b.description)
-      out.raw('\\n\\nCategory: ').text(b.category).end()
-      out.raw('CATEGORIES:blackout,').text(b.category).end()
-      out.lines(`TRANSP:TRANSPARENT${CRLF}END:VEVENT${CRLF}`)
-    }
+  if (meta.timeMode === 'europe-london') out.line(`X-WR-TIMEZONE:${LONDON_TZID}`)
+  if (withLondonZone) {
+    // The zone's rule in the year the feed is generated, as the clock that wrote the wall times has it.
+    for (const l of vtimezoneLines(LONDON_TZID, meta.generatedAt.getUTCFullYear())) out.line(l)
   }
-  return out.line('END:VCALENDAR')
+}
+
+/** A window's VEVENT after its UID. Short fixed lines (all under 75 octets) go out as one chunk. */
+function writeWindowEvent(out: IcsWriter, w: MaintenanceWindow, status: IcsStatus, ev: EventContext): void {
+  const mode = ev.mode
+  const path = `/v1/windows/${encodeURIComponent(w.id)}` // no TEXT specials survive encoding
+  const impact = IMPACT_LABEL[w.impact]
+  out.lines(
+    `${ev.dtstamp}${CRLF}${dateTimeLine('DTSTART', w.start, mode)}${CRLF}${dateTimeLine('DTEND', w.end, mode)}${CRLF}` +
+      `SEQUENCE:${Math.max(0, Math.trunc(w.sequence))}${CRLF}STATUS:${status}${CRLF}` +
+      `LAST-MODIFIED:${formatUtcDateTime(w.updatedAt)}${CRLF}`,
+  )
+  out.raw(`SUMMARY:${escapeText(windowSummary(w))}`).end()
+  // DESCRIPTION in one append: escaped pieces joined by '\n' (written already escaped).
+  let d = `DESCRIPTION:${escapeText(w.title)}`
+  if (w.description) d += `\\n${escapeText(w.description)}`
+  d +=
+    `\\n\\nParty: ${ev.parties.one(w.party)}\\nImpact: ${impact}\\nStatus: ${w.status}` +
+    `\\nServices: ${ev.services.list(w.services)}\\nRegions: ${ev.regions.list(w.regions)}`
+  if (w.changeRef) d += `\\nChange reference: ${escapeText(w.changeRef)}`
+  const findings = ev.findingsSummary?.get(w.id)
+  if (findings) d += `\\nFindings: ${escapeText(findings)}`
+  out.raw(`${d}\\nDetails: ${ev.baseUrlText}${path}`).end()
+  const party = escapeText(w.party)
+  out.raw(`CATEGORIES:${impact},${party}`).end()
+  out.raw(`URL;VALUE=URI:${ev.baseUrl}${path}`).end()
+  const colour = ev.complianceRatings?.get(w.id)
+  if (colour !== undefined && colour !== 'unrated') out.raw(`COLOR:${ICS_COLOUR[colour]}`).end()
+  out.raw(`X-MAINTNOTE-PROVIDER:${party}`).end()
+  if (ev.account !== undefined) out.raw(ev.account).end()
+  out.raw(`X-MAINTNOTE-MAINTENANCE-ID:${escapeText(w.reference)}`).end()
+  for (const s of w.services) out.raw(`X-MAINTNOTE-OBJECT-ID:${escapeText(s)}`).end()
+  out.lines(
+    `X-MAINTNOTE-IMPACT:${MAINTNOTE_IMPACT[w.impact]}${CRLF}` +
+      `X-MAINTNOTE-STATUS:${MAINTNOTE_STATUS[w.status as Exclude<WindowStatus, 'draft'>]}${CRLF}END:VEVENT${CRLF}`,
+  )
+}
+
+/** A blackout's transparent VEVENT after its UID: a single period, or a recurring series in London wall time. */
+function writeBlackoutEvent(out: IcsWriter, b: FeedBlackout, ev: EventContext): void {
+  const r = b.recurrence
+  const times = r
+    ? `DTSTART;TZID=${r.tzid}:${formatLondonWallTime(b.start)}${CRLF}DTEND;TZID=${r.tzid}:${formatLondonWallTime(b.end)}${CRLF}`
+    : `${dateTimeLine('DTSTART', b.start, ev.mode)}${CRLF}${dateTimeLine('DTEND', b.end, ev.mode)}${CRLF}`
+  out.lines(`${ev.dtstamp}${CRLF}${times}SEQUENCE:${Math.max(0, Math.trunc(b.sequence ?? 0))}${CRLF}STATUS:CONFIRMED${CRLF}`)
+  if (r) {
+    out.raw(`RRULE:${r.rrule};UNTIL=${formatUtcDateTime(r.until)}`).end()
+    if (r.exdates?.length) out.raw(`EXDATE;TZID=${r.tzid}:${r.exdates.map(formatLondonWallTime).join(',')}`).end()
+  }
+  if (b.updatedAt) out.line(`LAST-MODIFIED:${formatUtcDateTime(b.updatedAt)}`)
+  out.raw('SUMMARY:').text(`Blackout: ${b.name}`).end()
+  out.raw('DESCRIPTION:').text(b.name)
+  if (b.description) out.raw('\\n').text(b.description)
+  out.raw('\\n\\nCategory: ').text(b.category).end()
+  out.raw('CATEGORIES:blackout,').text(b.category).end()
+  out.lines(`TRANSP:TRANSPARENT${CRLF}END:VEVENT${CRLF}`)
 }

@@ -1,10 +1,14 @@
 /**
  * Small RFC 5545 primitives: TEXT escaping, line folding at 75 octets, UTC and Europe/London
- * date-times, and a constant VTIMEZONE. Pure and allocation-light, because a feed of 10,000
- * windows must render in well under 100 ms.
+ * date-times (London wall times from the domain's zone clock, the same table `vtimezone.ts` writes
+ * the VTIMEZONE from). Pure and allocation-light, because a feed of 10,000 windows must render in
+ * well under 100 ms.
  *
  * Why hand-written: ical-generator writes a floating DTSTAMP once a time zone is set (stack notes §7).
+ *
+ * @example dateTimeLine('DTSTART', new Date('2022-07-01T08:00:00Z'), 'europe-london') // 'DTSTART;TZID=Europe/London:20220701T090000'
  */
+import { DAY_MS, LONDON_ZONE, MINUTE_MS, zoneClock } from '../domain/time.ts'
 
 /** A content line's name, e.g. 'DTSTART' or 'X-MAINTNOTE-IMPACT'. */
 export type PropertyName = string
@@ -15,35 +19,9 @@ export type PropertyParams = Readonly<Record<string, string>>
 export const CRLF = '\r\n'
 
 /** The IANA zone the writer can emit wall times in (the only one the service plans in). */
-export const LONDON_TZID = 'Europe/London'
+export const LONDON_TZID = LONDON_ZONE
 
-/**
- * The Europe/London VTIMEZONE. The UK rule (last Sunday of March 01:00 UTC to last Sunday of
- * October 01:00 UTC) has been stable since 1996; `formatLondonWallTime` applies exactly this rule,
- * so a client converting our wall times back with this VTIMEZONE recovers the same instant.
- *
- * @example EUROPE_LONDON_VTIMEZONE[1] // 'TZID:Europe/London'
- */
-export const EUROPE_LONDON_VTIMEZONE: readonly string[] = Object.freeze([
-  'BEGIN:VTIMEZONE',
-  'TZID:Europe/London',
-  'X-LIC-LOCATION:Europe/London',
-  'BEGIN:DAYLIGHT',
-  'TZOFFSETFROM:+0000',
-  'TZOFFSETTO:+0100',
-  'TZNAME:BST',
-  'DTSTART:19700329T010000',
-  'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
-  'END:DAYLIGHT',
-  'BEGIN:STANDARD',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0000',
-  'TZNAME:GMT',
-  'DTSTART:19701025T020000',
-  'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
-  'END:STANDARD',
-  'END:VTIMEZONE',
-])
+const london = zoneClock(LONDON_ZONE)
 
 // True when `escapeText` would change the string: written as "anything but the characters it keeps"
 // (HTAB, printable ASCII except `,` `;` `\`, and all non-surrogate units), which V8 runs faster
@@ -205,8 +183,6 @@ function formatFields(y: number, mo: number, day: number, h: number, mi: number,
   return `${y}${DIGITS2[mo]}${DIGITS2[day]}T${DIGITS2[h]}${DIGITS2[mi]}${DIGITS2[s]}`
 }
 
-const DAY_MS = 86_400_000
-
 // Memo tables: a feed repeats few days and fewer times of day. Both are bounded (days are cleared
 // past 100,000 entries; there are 86,400 seconds in a day), and invisible to callers.
 const dayText = new Map<number, string>()
@@ -240,36 +216,13 @@ export function formatUtcDateTime(d: Date): string {
   return `${formatEpochFields(checkedTime(d))}Z`
 }
 
-const HOUR_MS = 3_600_000
-const bstCache = new Map<number, readonly [number, number]>()
-
-/** Last Sunday of a month (0-based index) at 01:00 UTC, in epoch ms. */
-function lastSundayAt0100Utc(year: number, monthIndex: number): number {
-  const lastDay = new Date(Date.UTC(year, monthIndex + 1, 0))
-  const day = lastDay.getUTCDate() - lastDay.getUTCDay()
-  return Date.UTC(year, monthIndex, day, 1)
-}
-
-/** The UK summer-time interval [start, end) of a year in epoch ms (rule of 1996 onwards). */
-function bstInterval(year: number): readonly [number, number] {
-  let iv = bstCache.get(year)
-  if (!iv) {
-    iv = [lastSundayAt0100Utc(year, 2), lastSundayAt0100Utc(year, 9)] as const
-    bstCache.set(year, iv)
-  }
-  return iv
-}
-
 /**
- * The Europe/London UTC offset in minutes (0 or 60) at an instant, by the rule in
- * `EUROPE_LONDON_VTIMEZONE`.
+ * The Europe/London UTC offset in minutes (0 or 60) at an instant.
  *
  * @example londonOffsetMinutes(new Date('2022-03-27T01:00:00Z')) // 60
  */
-export function londonOffsetMinutes(d: Date): 0 | 60 {
-  const t = checkedTime(d)
-  const [from, to] = bstInterval(new Date(t).getUTCFullYear())
-  return t >= from && t < to ? 60 : 0
+export function londonOffsetMinutes(d: Date): number {
+  return london.offsetAt(checkedTime(d))
 }
 
 /**
@@ -280,9 +233,7 @@ export function londonOffsetMinutes(d: Date): 0 | 60 {
  * @example isAmbiguousLondonWallTime(new Date('2021-10-31T01:30:00Z')) // true
  */
 export function isAmbiguousLondonWallTime(d: Date): boolean {
-  const t = checkedTime(d)
-  const to = bstInterval(new Date(t).getUTCFullYear())[1]
-  return t >= to - HOUR_MS && t < to + HOUR_MS
+  return london.isAmbiguousWall(checkedTime(d))
 }
 
 /**
@@ -292,7 +243,8 @@ export function isAmbiguousLondonWallTime(d: Date): boolean {
  * @example formatLondonWallTime(new Date('2022-07-01T08:00:00Z')) // '20220701T090000'
  */
 export function formatLondonWallTime(d: Date): string {
-  return formatEpochFields(checkedTime(d) + londonOffsetMinutes(d) * 60_000)
+  const t = checkedTime(d)
+  return formatEpochFields(t + london.offsetAt(t) * MINUTE_MS)
 }
 
 /** How date-times are written: UTC (`Z`) or `TZID=Europe/London` wall times plus the VTIMEZONE. */

@@ -5,16 +5,12 @@
  * import { renderCalendarFeed } from './feeds/index.ts'
  * const body = renderCalendarFeed({ meta, windows })
  */
-export { type BlackoutSeries, blackoutSeries } from './blackout-series.ts'
+export { blackoutSeries } from './blackout-series.ts'
 export {
   CANCELLED_RETENTION_DAYS,
   type CalendarFeedInput,
   type FeedBlackout,
   type FeedMeta,
-  type FeedRecurrence,
-  type FeedReference,
-  type IcsStatus,
-  blackoutUid,
   icsStatus,
   isWindowInFeed,
   renderCalendarFeed,
@@ -24,11 +20,7 @@ export {
 } from './calendar-feed.ts'
 export {
   CRLF,
-  EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
-  LONDON_TZID,
-  type PropertyName,
-  type PropertyParams,
   type TimeMode,
   contentLine,
   dateTimeLine,
@@ -43,3 +35,4 @@ export {
   paramValue,
   textLine,
 } from './ics-writer.ts'
+export { vtimezoneLines } from './vtimezone.ts'

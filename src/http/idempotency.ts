@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../services/errors.ts'
 import type { IdempotencyService, StoredResponse, WriteTx } from '../services/idempotency-service.ts'
 import { actorOf } from './plugins/auth.ts'
+import { PROBLEM_MEDIA_TYPE } from './plugins/openapi.ts'
+import { problemBody } from './plugins/problems.ts'
 import { canonicalJson } from '../domain/canonical-json.ts'
 
 export interface HttpResult {
@@ -57,19 +59,15 @@ export async function idempotent(
   // is stored; anything else leaves the key free for a retry.
   const rejected = (err: unknown): StoredResponse | undefined => {
     if (!(err instanceof AppError && err.status < 500)) return undefined
-    const problem = {
-      type: `${deps.baseUrl}/problems/${err.code}`,
-      title: err.title,
-      status: err.status,
-      detail: err.detail,
-      instance: req.url,
-      code: err.code,
-      ...err.extra,
-    }
-    delete (problem as { headers?: unknown }).headers
+    const { headers: _headers, ...extra } = err.extra
+    const problem = problemBody(
+      deps.baseUrl,
+      { status: err.status, code: err.code, title: err.title, detail: err.detail, instance: req.url },
+      extra,
+    )
     return {
       statusCode: err.status,
-      headers: { 'content-type': 'application/problem+json', ...(err.extra.headers ?? {}) },
+      headers: { 'content-type': PROBLEM_MEDIA_TYPE, ...(err.extra.headers ?? {}) },
       body: JSON.stringify(problem),
     }
   }

@@ -10,10 +10,10 @@
  *
  * @example renderCsv(report).text().split('\r\n')[0] // 'window_id,reference,party,…'
  */
-import type { ComplianceReport, ReportFinding, ReportWindowRow } from './compliance-report.ts'
+import type { ComplianceReport, ReportFinding, ReportWindowRow } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'window_id',
   'window_version',
   'reference',
@@ -56,14 +56,23 @@ export const CSV_COLUMNS = [
 const BOM = '\uFEFF'
 const CRLF = '\r\n'
 
+/**
+ * The formula guard: text a spreadsheet would run as a formula (starting with =, +, -, @, TAB or CR)
+ * gets an apostrophe in front (OWASP "CSV injection"). Shared with the command line's CSV.
+ *
+ * @example formulaGuard('=1+1') // "'=1+1"
+ */
+export function formulaGuard(s: string): string {
+  const c = s.charCodeAt(0) // NaN for ''
+  // = + - @ TAB CR
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 ? `'${s}` : s
+}
+
 /** One RFC 4180 field. */
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return ''
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : ''
-  let s = v
-  const c = s.charCodeAt(0) // NaN for ''
-  // = + - @ TAB CR
-  if (c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13) s = `'${s}`
+  const s = formulaGuard(v)
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
@@ -73,7 +82,7 @@ const NEEDS_QUOTES = /[",\r\n]/
  * Who acknowledged the window's notice by webhook: `WHO@instant` per subscription (its first 2xx for
  * any notice event), joined with `;` in order; WHO is the owner key's parties (`+`-joined) or its name.
  */
-export function acknowledgedBy(w: ReportWindowRow): string {
+function acknowledgedBy(w: ReportWindowRow): string {
   const first = new Map<string, string>()
   for (const n of w.notices) {
     if (!n.acknowledgedAt) continue

@@ -11,8 +11,9 @@
  * @example renderHtml(report).text().startsWith('<!doctype html>') // true
  */
 import { DateTime } from 'luxon'
-import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './compliance-report.ts'
-import { localLabel, periodInWords } from './compliance-report.ts'
+import { SEVERITIES } from '../domain/findings.ts'
+import { localLabel, periodInWords } from './report-format.ts'
+import type { ComplianceReport, RegisterCounts, ReportWindowRow, ShadedPeriod } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -55,9 +56,8 @@ ul.findings{margin:0;padding-left:1.1em}
 @media print{body{margin:0;max-width:none;font-size:10.5px}h2{break-after:avoid}table{font-size:9.5px}tr,figure{break-inside:avoid}thead{display:table-header-group}.noprint{display:none}a{color:inherit;text-decoration:none}}
 `
 
-const SEVERITIES = ['breach', 'objection', 'warning', 'info'] as const
 /** en-GB number, at most two decimals: 16300000 → '16,300,000' (toLocaleString is ~50× slower). */
-export function fmt(n: number): string {
+function fmt(n: number): string {
   const r = Math.round(n * 100) / 100
   if (Number.isInteger(r) && r > -1000 && r < 1000) return String(r) // no separator, no decimals
   const [int = '0', dec] = String(Math.abs(r)).split('.')
@@ -89,7 +89,6 @@ export function renderHtml(report: ComplianceReport): TextChunks {
     '</header>',
     '<main>',
   )
-  // Every section pushes its lines into `out`: one join builds the page (no section is copied twice).
   timeline(report, out)
   summary(report, out)
   monthsTable(report, out)
@@ -103,6 +102,23 @@ export function renderHtml(report: ComplianceReport): TextChunks {
 
 /** Width allowed per character of a month label ('Aug 2022'): generous for 11px system-ui. */
 const MONTH_LABEL_CHAR_PX = 6.5
+
+/** The timeline's legend, closing its figure and section. */
+const TIMELINE_LEGEND = [
+  '<figcaption><ul class="legend" aria-label="Legend">',
+  '<li><span class="sw sw-red"></span>Red: an open confirmed breach</li>',
+  '<li><span class="sw sw-amber"></span>Amber: an open objection, or an open breach on an assumed limit</li>',
+  '<li><span class="sw sw-green"></span>Green: nothing open above warning</li>',
+  '<li><span class="sw sw-unrated"></span>Not assessed</li>',
+  '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#000"/></svg>Open breach</li>',
+  '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#fff" stroke="#000"/></svg>Open breach on an assumed limit (unconfirmed)</li>',
+  '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#9e9e9e"/></svg>Waived breach</li>',
+  '<li><span class="sw sw-winter"></span>Winter</li>',
+  '<li><span class="sw sw-top-up-peak"></span>Top-up peak</li>',
+  '<li><span class="sw sw-bank-holiday"></span>Bank holiday</li>',
+  '</ul></figcaption></figure>',
+  '</section>',
+]
 
 function timeline(r: ComplianceReport, out: TextChunks): void {
   const from = Date.parse(r.period.from)
@@ -119,7 +135,7 @@ function timeline(r: ComplianceReport, out: TextChunks): void {
   const x = (t: number) => left + ((Math.min(Math.max(t, from), to) - from) / span) * width
   const px = (n: number) => (Math.round(n * 10) / 10).toString()
   const parts = out
-  parts.push('<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>')
+  parts.push(sectionStart('timeline', 'Timeline'))
   const bars = r.windows.length
   const byCompliance = r.summary.windowsByCompliance
   const breaches = r.windows.filter((w) => w.findings.some((f) => f.severity === 'breach')).length
@@ -189,21 +205,7 @@ function timeline(r: ComplianceReport, out: TextChunks): void {
     }
   }
   parts.push('</svg>')
-  parts.push(
-    '<figcaption><ul class="legend" aria-label="Legend">',
-    '<li><span class="sw sw-red"></span>Red: an open confirmed breach</li>',
-    '<li><span class="sw sw-amber"></span>Amber: an open objection, or an open breach on an assumed limit</li>',
-    '<li><span class="sw sw-green"></span>Green: nothing open above warning</li>',
-    '<li><span class="sw sw-unrated"></span>Not assessed</li>',
-    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#000"/></svg>Open breach</li>',
-    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#fff" stroke="#000"/></svg>Open breach on an assumed limit (unconfirmed)</li>',
-    '<li><svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true"><path d="M2 1L12 1L7 9Z" fill="#9e9e9e"/></svg>Waived breach</li>',
-    '<li><span class="sw sw-winter"></span>Winter</li>',
-    '<li><span class="sw sw-top-up-peak"></span>Top-up peak</li>',
-    '<li><span class="sw sw-bank-holiday"></span>Bank holiday</li>',
-    '</ul></figcaption></figure>',
-    '</section>',
-  )
+  parts.push(...TIMELINE_LEGEND)
 }
 
 function shade(s: ShadedPeriod, x: (t: number) => number, y: number, h: number, px: (n: number) => string, zone: string): string {
@@ -220,7 +222,7 @@ function summary(r: ComplianceReport, out: TextChunks): void {
       `<tr><th scope="row">${esc(code)}</th>${SEVERITIES.map((sev) => `<td class="num">${n[sev]}</td>`).join('')}<td class="num">${SEVERITIES.reduce((a, sev) => a + n[sev], 0)}</td></tr>`,
   )
   out.addAll([
-    '<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>',
+    sectionStart('summary', 'Summary'),
     '<table id="summary"><caption>Windows and breaches (remediated: gone after the window was put forward; resolved before notice: gone before, never counted as remediated)</caption><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Open</th><th scope="col" class="num">Waived</th><th scope="col" class="num">Remediated</th><th scope="col" class="num">Resolved before notice</th></tr></thead><tbody>',
     registerRow('Breaches (confirmed)', s.breaches),
     registerRow('Breaches on an assumed limit (unconfirmed)', s.unconfirmedBreaches),
@@ -246,6 +248,20 @@ function summary(r: ComplianceReport, out: TextChunks): void {
   out.push('</section>')
 }
 
+/** A section's opening line: its heading, labelling it (`h-ID`). */
+function sectionStart(id: string, title: string): string {
+  return `<section aria-labelledby="h-${id}"><h2 id="h-${id}">${title}</h2>`
+}
+
+/**
+ * A table's opening lines, `<table id><caption>` and its head up to `<tbody>`; a column named with
+ * a leading '#' is numeric (right-aligned). The caller adds the rows and `</tbody></table>`.
+ */
+function tableStart(id: string, caption: string, columns: readonly string[]): [string, string] {
+  const head = columns.map((c) => (c.startsWith('#') ? `<th scope="col" class="num">${c.slice(1)}</th>` : `<th scope="col">${c}</th>`))
+  return [`<table id="${id}"><caption>${caption}</caption>`, `<thead><tr>${head.join('')}</tr></thead><tbody>`]
+}
+
 function registerRow(label: string, c: RegisterCounts): string {
   return `<tr><th scope="row">${esc(label)}</th><td class="num">${c.open}</td><td class="num">${c.waived}</td><td class="num">${c.remediated}</td><td class="num">${c.resolvedBeforeNotice}</td></tr>`
 }
@@ -259,17 +275,26 @@ function monthsTable(r: ComplianceReport, out: TextChunks): void {
     (m) =>
       `<tr><th scope="row">${esc(m.month)}</th><td class="num">${m.windows}</td><td class="num">${fmt(m.plannedMinutes)}</td><td class="num">${fmt(m.capMinutes)}</td><td class="num">${fmt(m.remainingMinutes)}</td><td>${esc(m.status)}</td></tr>`,
   )
-  out.push(
-    '<section aria-labelledby="h-months"><h2 id="h-months">Monthly outage budget</h2>',
-    '<table id="months"><caption>Per party and month: planned minutes (real minutes) against the monthly cap; availability effect (PM 2.1 style)</caption>',
-    '<thead><tr><th scope="col">Party</th><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col" class="num">In winter</th><th scope="col" class="num">In top-up peak</th><th scope="col" class="num">Availability if not agreed</th><th scope="col" class="num">Availability as planned</th><th scope="col">Services</th></tr></thead><tbody>',
-  )
+  out.push(sectionStart('months', 'Monthly outage budget'))
+  const columns = [
+    'Party',
+    'Month',
+    '#Windows',
+    '#Planned min',
+    '#Cap min',
+    '#Remaining',
+    '#In winter',
+    '#In top-up peak',
+    '#Availability if not agreed',
+    '#Availability as planned',
+    'Services',
+  ]
+  const caption = 'Per party and month: planned minutes (real minutes) against the monthly cap; availability effect (PM 2.1 style)'
+  out.push(...tableStart('months', caption, columns))
   out.addAll(rows)
-  out.push(
-    '</tbody></table>',
-    '<table id="gb-months"><caption>GB-wide totals (the cap rule’s figures; overlapping windows counted once)</caption>',
-    '<thead><tr><th scope="col">Month</th><th scope="col" class="num">Windows</th><th scope="col" class="num">Planned min</th><th scope="col" class="num">Cap min</th><th scope="col" class="num">Remaining</th><th scope="col">Status</th></tr></thead><tbody>',
-  )
+  out.push('</tbody></table>')
+  const gbCaption = 'GB-wide totals (the cap rule’s figures; overlapping windows counted once)'
+  out.push(...tableStart('gb-months', gbCaption, ['Month', '#Windows', '#Planned min', '#Cap min', '#Remaining', 'Status']))
   out.addAll(gb)
   out.push('</tbody></table></section>')
 }
@@ -294,11 +319,20 @@ function windowRow(w: ReportWindowRow, zone: string): string {
 }
 
 function windowsTable(r: ComplianceReport, out: TextChunks): void {
-  out.push(
-    '<section aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2>',
-    '<table id="windows"><caption>One row per window, with its findings, waivers and impact (local times with GMT/BST)</caption>',
-    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Status</th><th scope="col">Start / end</th><th scope="col" class="num">Minutes</th><th scope="col">Impact</th><th scope="col">Compliance</th><th scope="col">Findings</th><th scope="col">Who is hurt</th><th scope="col">Notice acknowledged (webhooks)</th></tr></thead><tbody>',
-  )
+  out.push(sectionStart('windows', 'Windows'))
+  const columns = [
+    'Window',
+    'Party',
+    'Status',
+    'Start / end',
+    '#Minutes',
+    'Impact',
+    'Compliance',
+    'Findings',
+    'Who is hurt',
+    'Notice acknowledged (webhooks)',
+  ]
+  out.push(...tableStart('windows', 'One row per window, with its findings, waivers and impact (local times with GMT/BST)', columns))
   for (const w of r.windows) out.push(windowRow(w, r.period.zone))
   out.push('</tbody></table></section>')
 }
@@ -308,11 +342,10 @@ function registerTable(r: ComplianceReport, out: TextChunks): void {
     (e) =>
       `<tr><th scope="row">${esc(e.reference)}</th><td>${esc(e.party)}</td><td>${esc(e.code)}</td><td${e.certainty === 'unconfirmed' ? ' class="unconfirmed"' : ''}>${esc(e.severity)}${e.certainty === 'unconfirmed' ? ' (limit assumed)' : ''}</td><td class="st-${e.status}">${esc(e.status)}</td><td>${e.waiver ? `${esc(e.waiver.decisionRef)} (${esc(e.waiver.approvedBy)}, ${esc(e.waiver.decidedAt)})` : e.remediatedAt ? `last seen ${esc(e.remediatedAt)}` : ''}</td><td class="small">${esc(e.message)}</td></tr>`,
   )
-  out.push(
-    '<section aria-labelledby="h-register"><h2 id="h-register">Breach register</h2>',
-    '<table id="register"><caption>Every breach and objection: open, waived (with the waiver reference), remediated or resolved before notice; a breach on an assumed limit says so</caption>',
-    '<thead><tr><th scope="col">Window</th><th scope="col">Party</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Waiver / remediation</th><th scope="col">Finding</th></tr></thead><tbody>',
-  )
+  out.push(sectionStart('register', 'Breach register'))
+  const caption =
+    'Every breach and objection: open, waived (with the waiver reference), remediated or resolved before notice; a breach on an assumed limit says so'
+  out.push(...tableStart('register', caption, ['Window', 'Party', 'Code', 'Severity', 'Status', 'Waiver / remediation', 'Finding']))
   out.addAll(rows)
   out.push('</tbody></table></section>')
 }
@@ -320,7 +353,7 @@ function registerTable(r: ComplianceReport, out: TextChunks): void {
 function publicationsTable(r: ComplianceReport, out: TextChunks): void {
   const zone = r.period.zone
   out.addAll([
-    '<section aria-labelledby="h-publications"><h2 id="h-publications">Schedule publications</h2>',
+    sectionStart('publications', 'Schedule publications'),
     '<table id="publications"><thead><tr><th scope="col">Month</th><th scope="col">Published</th><th scope="col">Parties</th></tr></thead><tbody>',
     ...r.publications.map(
       (p) =>
@@ -334,7 +367,7 @@ function provenance(r: ComplianceReport, out: TextChunks): void {
   const p = r.provenance
   const row = (k: string, v: string) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`
   out.addAll([
-    '<section aria-labelledby="h-provenance"><h2 id="h-provenance">Provenance</h2>',
+    sectionStart('provenance', 'Provenance'),
     '<table id="provenance"><tbody>',
     row('Rulesets', p.rulesets.map((x) => `${x.id} ${x.version} (from ${x.effectiveFrom}, ${x.status})`).join('; ')),
     row(

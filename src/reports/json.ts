@@ -6,7 +6,7 @@
  * @example
  * Buffer.concat(renderJson(report).bytes()).toString() === JSON.stringify(report) // true
  */
-import type { ComplianceReport } from './compliance-report.ts'
+import type { ComplianceReport } from './report-schema.ts'
 import { TextChunks } from './text-chunks.ts'
 
 /** Lists longer than this are written element by element. */

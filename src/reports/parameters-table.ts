@@ -16,7 +16,7 @@ import {
 } from '../domain/impact/reference-data.ts'
 import { DEFAULT_RULESET, periodProvenance, type Ruleset } from '../domain/ruleset.ts'
 
-export interface ParametersInput {
+interface ParametersInput {
   ruleset: Ruleset
   estate: Estate
   profile: TopUpProfile

@@ -15,23 +15,16 @@
 import { type Certainty, type Finding, findingCertainty, noticeState } from '../domain/findings.ts'
 import { MINUTE_MS, monthsTouched } from '../domain/time.ts'
 import type { Impact, WindowStatus } from '../domain/window.ts'
+import { groupBy } from './report-format.ts'
+import type { ProgrammeTotals } from './report-schema.ts'
+
+export type { ProgrammeTotals } from './report-schema.ts'
 
 export interface ProgrammeTotalsWindow {
   window: { impact: Impact; status: WindowStatus; start: Date; end: Date }
   findings: readonly Finding[]
   /** The window's impact figures, when assessed with impact. */
   impact?: { prepaymentCustomersAffected: number; expectedFailedTopUps: number; stopsTopUps: boolean } | undefined
-}
-
-export interface ProgrammeTotals {
-  windows: number
-  outageHours: number
-  prepaymentCustomerHours: number
-  expectedFailedTopUps: number
-  monthsTouched: string[]
-  breaches: Record<Certainty, number>
-  objections: Record<Certainty, number>
-  notifiedLate: { windows: number; share: number }
 }
 
 const NOT_COUNTED: ReadonlySet<WindowStatus> = new Set<WindowStatus>(['rejected', 'cancelled'])
@@ -79,4 +72,18 @@ export function programmeTotals(items: readonly ProgrammeTotalsWindow[], zone: s
     objections,
     notifiedLate: { windows: late, share: windows === 0 ? 0 : late / windows },
   }
+}
+
+/** The totals of each programme with windows among `items`, by programme id (windows without a programme left out). */
+export function totalsByProgramme<T extends ProgrammeTotalsWindow & { window: { programmeId: string | null } }>(
+  items: readonly T[],
+  zone: string,
+): { programmeId: string; totals: ProgrammeTotals }[] {
+  const byProgramme = groupBy(
+    items.filter((x) => x.window.programmeId),
+    (x) => x.window.programmeId!,
+  )
+  return [...byProgramme.keys()]
+    .sort()
+    .map((programmeId) => ({ programmeId, totals: programmeTotals(byProgramme.get(programmeId)!, zone) }))
 }

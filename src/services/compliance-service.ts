@@ -3,30 +3,22 @@ import type { ChangeNotifications } from '../db/change-notifications.ts'
 import type { Db, DbOrTx } from '../db/database.ts'
 import { complianceRepository, type StoredAssessment, type StoredWaiver } from '../db/repositories/compliance-repository.ts'
 import {
-  type Assessment,
-  type AssessContext,
   type BlackoutLayer,
   buildCalendars,
-  type CalendarOverride,
   type CalendarSet,
   BUILT_IN_RULESETS,
-  type Compliance,
   complianceOf,
   DEFAULT_RULESET,
   defaultBlackoutLayers,
   emptySummary,
-  type Finding,
   findingCertainty,
   type FindingSummary,
   InvalidWindowError,
   type MonthAggregate,
   type Ruleset,
-  monthsTouched,
   rulesetInForce,
-  assess,
   zoneClock,
 } from '../domain/index.ts'
-import type { Region } from '../domain/reference.ts'
 import type { MaintenanceWindow, WindowPlan } from '../domain/window.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
@@ -34,44 +26,12 @@ import { AppError, bodyField, invalid } from './errors.ts'
 import { isPlaceholderId } from './offline-assessment.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 
-/** Everything an assessment needs besides the windows: loaded once per request. */
-export interface ComplianceContext {
-  rulesets: Ruleset[]
-  calendars: CalendarSet
-  overrides: CalendarOverride[]
-  customBlackouts: BlackoutLayer[]
-  regions: Region[]
-}
+import { assessGroups, groupByRuleset } from './grouped-assessment.ts'
+import type { ComplianceContext, GroupedAssessment, ImpactAttacher, WindowAssessmentView } from './grouped-assessment.ts'
 
-/** A month of a plan's assessment, with the label of the cap it was measured against (the board marks an assumed cap). */
-export type PlanMonth = MonthAggregate & { capProvenance: Ruleset['cap']['minutesPerMonth']['provenance'] }
-
-/** One window's assessment as the API shows it. */
-export interface WindowAssessmentView {
-  windowId: string | null
-  windowVersion: number | null
-  reference: string
-  assessedAt: string
-  ruleset: { id: string; version: string }
-  assessed: boolean
-  worstSeverity: string | null
-  /** The window's colour by its open findings (domain/compliance.ts). */
-  compliance: Compliance
-  realMinutes: number
-  findings: Finding[]
-  months: MonthAggregate[]
-  impact?: unknown
-  provenance: Record<string, unknown>
-}
-
-export type ImpactAttacher = (
-  trx: DbOrTx,
-  windows: readonly WindowPlan[],
-  views: WindowAssessmentView[],
-  ctx: ComplianceContext,
-) => Promise<void>
+export type { ComplianceContext, ImpactAttacher, WindowAssessmentView } from './grouped-assessment.ts'
 
 /**
  * Assesses windows against the ruleset in force (or a named version), with the stored plan as
@@ -190,18 +150,10 @@ export function createComplianceService(deps: {
     return [from, to]
   }
 
-  function runAssess(subjects: readonly WindowPlan[], c: Omit<AssessContext, 'tzdbVersion'>): Assessment {
-    try {
-      return assess(subjects, { ...c, tzdbVersion: deps.tzdbVersion })
-    } catch (err) {
-      if (err instanceof InvalidWindowError) throw invalid([bodyField(`/${err.field}`, err.message)])
-      throw err
-    }
-  }
-
   /**
    * Assesses `subjects` together (rules look across windows), grouped by the ruleset that judges
-   * each; the stored plan is background when `withStored`. Views come back in input order.
+   * each (the shared core, grouped-assessment.ts); this adds what is stored: the stored plan as
+   * background when `withStored`, the windows' waivers, and impact. Views come back in input order.
    */
   async function assessPlan(
     trx: DbOrTx,
@@ -215,61 +167,43 @@ export function createComplianceService(deps: {
       /** The subjects were created in this transaction: no waivers can name them yet. */
       created?: boolean
     },
-  ): Promise<{ views: WindowAssessmentView[]; months: PlanMonth[]; provenance: Record<string, unknown>[] }> {
+  ): Promise<GroupedAssessment> {
     const ctx = opts.ctx ?? (await loadContext(trx))
     const now = opts.now ?? clock.now()
-    const groups = new Map<Ruleset, number[]>()
-    subjects.forEach((w, i) => {
-      const r = rulesetFor(ctx, w.start, {
-        ...(opts.rulesetId ? { id: opts.rulesetId } : {}),
-        ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}),
-      })
-      const group = groups.get(r)
-      if (group) group.push(i)
-      else groups.set(r, [i])
-    })
-    const views: WindowAssessmentView[] = new Array(subjects.length)
-    const months = new Map<string, PlanMonth>()
-    const provenance: Record<string, unknown>[] = []
+    const named = {
+      ...(opts.rulesetId ? { id: opts.rulesetId } : {}),
+      ...(opts.rulesetVersion ? { version: opts.rulesetVersion } : {}),
+    }
+    const groups = groupByRuleset(subjects, (w) => rulesetFor(ctx, w.start, named))
     const ids = subjects.flatMap((s) => (s.id && !isPlaceholderId(s.id) ? [s.id] : []))
     const waivers = opts.created || ids.length === 0 ? [] : (await complianceRepository.waiversFor(trx, ids)).filter((w) => !w.lapsedAt)
-    for (const [ruleset, idx] of groups) {
-      const group = idx.map((i) => subjects[i]!)
-      const background = opts.withStored ? await complianceRepository.planBetween(trx, ...backgroundRange(group, ruleset.zone), ids) : []
-      const result = runAssess(group, {
+    const background = new Map<Ruleset, WindowPlan[]>()
+    if (opts.withStored)
+      for (const [ruleset, idx] of groups) {
+        const range = backgroundRange(
+          idx.map((i) => subjects[i]!),
+          ruleset.zone,
+        )
+        background.set(ruleset, await complianceRepository.planBetween(trx, ...range, ids))
+      }
+    let result: GroupedAssessment
+    try {
+      result = assessGroups(subjects, groups, {
         now,
-        ruleset,
+        tzdbVersion: deps.tzdbVersion,
         calendars: ctx.calendars,
-        blackouts: blackoutsFor(ctx, ruleset),
         regions: ctx.regions,
-        background,
+        blackoutsFor: (r) => blackoutsFor(ctx, r),
+        backgroundFor: (r) => background.get(r) ?? [],
         waivers: waivers.map(toWaiverLike),
       })
-      provenance.push({ ...result.provenance })
-      for (const m of result.months) months.set(m.month, { ...m, capProvenance: ruleset.cap.minutesPerMonth.provenance })
-      result.windows.forEach((wa, j) => {
-        const w = group[j]!
-        const mine = monthsOf(w, ruleset.zone)
-        const touched = result.months.filter((m) => mine.includes(m.month))
-        views[idx[j]!] = {
-          windowId: w.id ?? null,
-          windowVersion: (w as Partial<MaintenanceWindow>).version ?? null,
-          reference: wa.reference,
-          assessedAt: now.toISOString(),
-          ruleset: { id: ruleset.id, version: ruleset.version },
-          assessed: wa.assessed,
-          worstSeverity: wa.worstSeverity,
-          compliance: wa.compliance,
-          realMinutes: wa.realMinutes,
-          findings: wa.findings,
-          months: touched,
-          provenance: { ...result.provenance },
-        }
-      })
+    } catch (err) {
+      if (err instanceof InvalidWindowError) throw invalid([bodyField(`/${err.field}`, err.message)])
+      throw err
     }
-    if (impactAttacher) await impactAttacher(trx, subjects, views, ctx)
+    if (impactAttacher) await impactAttacher(trx, subjects, result.views, ctx)
     for (const listener of assessedListeners) listener(subjects.length)
-    return { views, months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)), provenance }
+    return result
   }
 
   return {
@@ -383,11 +317,6 @@ function toWaiverLike(w: StoredWaiver) {
     reason: w.reason,
     expiresAt: w.expiresAt,
   }
-}
-
-/** Local months ('YYYY-MM') a window has minutes in. @example monthsOf(w, 'Europe/London') // ['2021-10', '2021-11'] */
-function monthsOf(w: WindowPlan, zone: string): string[] {
-  return monthsTouched(w.start, w.end, zone)
 }
 
 function fromStored(s: StoredAssessment): WindowAssessmentView {

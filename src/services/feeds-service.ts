@@ -21,6 +21,7 @@ import {
   type Severity,
 } from '../domain/index.ts'
 import type { Actor } from '../domain/lifecycle.ts'
+import { DAY_MS, HOUR_MS, LONDON_ZONE, zoneClock } from '../domain/time.ts'
 import { blackoutSeries, type FeedBlackout, renderCalendarFeedBytes } from '../feeds/index.ts'
 import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
@@ -29,6 +30,7 @@ import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, type FieldProblem, invalid, notFound } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
 import { unknownIds } from './reference-service.ts'
+import { unknownFilterIds } from './filter-ids.ts'
 
 export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository.ts'
 
@@ -36,7 +38,6 @@ export type { FeedFilter, FeedRecord } from '../db/repositories/feeds-repository
 const RENDER_VERSION = 'feed-2'
 const PROD_ID = '-//DCC//Maintenance Window Planner 0.1//EN'
 const REFRESH = 'PT1H'
-const DAY_MS = 86_400_000
 /**
  * The longest span blackouts and bank holidays are written over (from its start), about ten years;
  * also the longest from/to a filter may give.
@@ -46,7 +47,6 @@ const CACHE_ENTRIES = 32
 /** expandLayer's label of a holiday period: 'Christmas Day 2021-12-25 (scotland)'. */
 const HOLIDAY_LABEL = /^(.*) (\d{4}-\d{2}-\d{2}) \(([^)]*)\)$/
 const CACHE_BYTES = 64 * 1024 * 1024
-const HOUR_MS = 3_600_000
 /**
  * Tables a feed's body depends on. A committed change to any of them (announced by the database:
  * migrations 0006 and 0007) ends every feed's validation; so does a moment in which changes could
@@ -263,24 +263,7 @@ export function createFeedsService(deps: {
   async function checkFilter(filter: FeedFilter): Promise<void> {
     const range = rangeProblems(filter)
     if (range.length) throw invalid(range)
-    const ref = await deps.reference.all()
-    const known = {
-      parties: new Set(ref.parties.map((p) => p.id)),
-      services: new Set(ref.services.map((s) => s.id)),
-      regions: new Set(ref.regions.map((r) => r.id)),
-    }
-    const problems: FieldProblem[] = []
-    for (const kind of ['parties', 'services', 'regions'] as const) {
-      filter[kind]?.forEach((id, i) => {
-        if (!known[kind].has(id))
-          problems.push(
-            bodyField(
-              `/filter/${kind}/${i}`,
-              `unknown ${kind === 'parties' ? 'party' : kind.slice(0, -1)} "${id}"; known: ${[...known[kind]].join(', ')}`,
-            ),
-          )
-      })
-    }
+    const problems = unknownFilterIds(await deps.reference.all(), filter, { listKnown: true })
     if (problems.length) throw unknownIds(problems)
   }
 
@@ -293,7 +276,7 @@ export function createFeedsService(deps: {
   function blackoutRange(f: FeedFilter, v: FeedVersion, now: Date): [Date, Date] {
     if (f.from && f.to) return [f.from, f.to]
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
-    const from = v.minStart ? DateTime.fromJSDate(v.minStart, { zone: 'Europe/London' }).startOf('month').toMillis() : today
+    const from = v.minStart ? zoneClock(LONDON_ZONE).monthAt(v.minStart.getTime()).start : today
     const to = DateTime.fromMillis(Math.max(today, v.maxEnd?.getTime() ?? 0), { zone: 'UTC' })
       .plus({ years: 1 })
       .toMillis()
@@ -370,7 +353,7 @@ export function createFeedsService(deps: {
           owner: 'calendar',
           legalBasis: 'Banking and Financial Dealings Act 1971',
           provenance: 'verified',
-          holidays: { daysBefore: 0, daysAfter: 0, includeHoliday: true, zone: 'Europe/London' },
+          holidays: { daysBefore: 0, daysAfter: 0, includeHoliday: true, zone: LONDON_ZONE },
         }
         for (const p of expandLayer(layer, from, to, { calendars: ctx.calendars, holidayCalendars: [cal] })) {
           const m = HOLIDAY_LABEL.exec(p.label ?? '')

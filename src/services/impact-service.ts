@@ -5,14 +5,12 @@ import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import {
   type ActualsComparison,
   type AvailabilityWindow,
-  assessImpact,
   availabilityBasis,
   availabilityByMonth,
   compareActuals,
   DEFAULT_ESTATE,
   DEFAULT_IMPACT_THRESHOLDS,
   DEFAULT_TOP_UP_PROFILE,
-  detectOverlaps,
   type Estate,
   type ImpactContext,
   type ImpactThresholds,
@@ -20,13 +18,14 @@ import {
   type OverlapReport,
   type PartyMonthAvailability,
   type Problem,
-  parseMonthKey,
   type TopUpProfile,
   validateEstate,
   validateTopUpProfile,
   type WindowImpact,
 } from '../domain/impact/index.ts'
+import { parseMonthKey } from '../domain/time.ts'
 import { type Finding, noticeState } from '../domain/findings.ts'
+import { LONDON_ZONE } from '../domain/time.ts'
 import { complianceRepository } from '../db/repositories/compliance-repository.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import type { MaintenanceWindow, WindowPlan, WindowStatus } from '../domain/window.ts'
@@ -36,11 +35,12 @@ import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } 
 import type { ReferenceData, ReferenceService } from './reference-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import { inTransaction } from './transactions.ts'
+import { planImpact } from './grouped-assessment.ts'
 import { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
 import type { WindowsService } from './windows-service.ts'
 
 /** Zone of the customers and of the Performance Measurement Period. */
-export const IMPACT_ZONE = 'Europe/London'
+export const IMPACT_ZONE = LONDON_ZONE
 
 /** Statuses whose windows are agreed Planned Maintenance for availability (excluded from downtime). */
 const AGREED: readonly WindowStatus[] = ['agreed', 'in-progress', 'completed']
@@ -97,7 +97,7 @@ export interface ActualsInput {
   reason?: string | null | undefined
 }
 
-export { overrunFinding, type OverrunFindingData } from './overrun-finding.ts'
+export type { OverrunFindingData } from './overrun-finding.ts'
 
 export interface ActualsResult {
   window: MaintenanceWindow
@@ -286,20 +286,7 @@ export function createImpactService(deps: {
    */
   async function impactFor(trx: DbOrTx, windows: readonly WindowPlan[], opts: { isPreHoliday: IsPreHoliday }): Promise<ImpactAssessment> {
     const { ctx, ref } = await context(trx, opts.isPreHoliday)
-    const impacts = windows.map((w) => assessImpact(w, ctx))
-    const overlaps = detectOverlaps(
-      windows.map((w, i) => ({
-        id: w.id ?? `#${i}`,
-        reference: w.reference,
-        party: w.party,
-        impact: w.impact,
-        services: w.services,
-        regions: w.regions,
-        start: w.start,
-        end: w.end,
-      })),
-      ctx,
-    )
+    const { impacts, overlaps } = planImpact(windows, ctx)
     const v = (b: Versioned<unknown>) => ({ version: b.version, versionId: b.versionId })
     return {
       impacts,

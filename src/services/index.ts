@@ -15,7 +15,7 @@ import { createRulesAdminService } from './rules-admin-service.ts'
 import { createSchedulesService } from './schedules-service.ts'
 import { createSlotsService } from './slots-service.ts'
 import { createWaiversService } from './waivers-service.ts'
-import { createWebhooksService, type WebhooksOptions } from './webhooks-service.ts'
+import { createWebhooksService, type WebhooksOptions } from './webhooks/index.ts'
 import { createWindowsService } from './windows-service.ts'
 
 /**

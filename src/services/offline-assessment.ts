@@ -1,32 +1,22 @@
 import {
-  type BlackoutLayer,
   type CalendarSet,
   BUILT_IN_RULESETS,
   DEFAULT_RULESET,
-  type MonthAggregate,
   type Ruleset,
-  assess,
   buildCalendars,
   DAY_MS,
   defaultBlackoutLayers,
-  monthIndexOfDay,
-  monthKeyOf,
+  LONDON_ZONE,
   rulesetInForce,
   validateRuleset,
   zoneClock,
 } from '../domain/index.ts'
-import {
-  DEFAULT_ESTATE,
-  DEFAULT_IMPACT_THRESHOLDS,
-  DEFAULT_TOP_UP_PROFILE,
-  assessImpact,
-  detectOverlaps,
-  type ImpactContext,
-} from '../domain/impact/index.ts'
+import { DEFAULT_ESTATE, DEFAULT_IMPACT_THRESHOLDS, DEFAULT_TOP_UP_PROFILE, type ImpactContext } from '../domain/impact/index.ts'
 import { DEFAULT_PARTIES, DEFAULT_REGIONS, DEFAULT_SERVICES } from '../domain/reference.ts'
 import type { SlotContext, SlotsResult } from '../domain/slots.ts'
-import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../domain/window.ts'
-import type { ComplianceContext, WindowAssessmentView } from './compliance-service.ts'
+import { type SubmittedWindow, submittedPlan, type WindowPlan, type WindowStatus } from '../domain/window.ts'
+import { assessGroups, groupByRuleset, planImpact } from './grouped-assessment.ts'
+import type { ComplianceContext, GroupedAssessment, WindowAssessmentView } from './grouped-assessment.ts'
 import { impactAttacher, preHolidayOf } from './impact-attacher.ts'
 import type { ImpactService } from './impact-service.ts'
 import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slotRegions } from './slot-search.ts'
@@ -42,26 +32,9 @@ import { checkSlotRange, type SlotAnswerExtras, type SlotQuery, searchSlots, slo
  * r.views[0].findings.map((f) => f.code) // ['NOTICE_PERIOD', 'MONTHLY_CAP', …]
  */
 
-export { BUILT_IN_RULESETS } from '../domain/index.ts'
-
-/** A window as the dry-run schema hands it over (instants already parsed). */
-export interface PlanInput {
+/** A window as the dry-run schema hands it over (instants already parsed): a submitted window, maybe stored already. */
+export type PlanInput = SubmittedWindow & {
   id?: string | undefined
-  reference: string
-  title: string
-  description?: string | undefined
-  justification?: string | null | undefined
-  riskToService?: string | null | undefined
-  party: string
-  changeRef?: string | null | undefined
-  programmeId?: string | null | undefined
-  kind?: WindowKind | undefined
-  impact: Impact
-  services?: readonly string[] | undefined
-  regions?: readonly string[] | undefined
-  start: Date
-  end: Date
-  zone?: string | undefined
   notifiedAt?: Date | null | undefined
   status?: WindowStatus | undefined
 }
@@ -79,21 +52,7 @@ export const isPlaceholderId = (id: string) => id.startsWith(PLACEHOLDER_ID_PREF
 export function toWindowPlan(w: PlanInput, i: number, opts: { notifiedAt?: Date } = {}): WindowPlan {
   return {
     id: w.id ?? `${PLACEHOLDER_ID_PREFIX}${String(i).padStart(12, '0')}`,
-    reference: w.reference,
-    title: w.title,
-    description: w.description ?? '',
-    justification: w.justification ?? null,
-    riskToService: w.riskToService ?? null,
-    party: w.party,
-    changeRef: w.changeRef ?? null,
-    programmeId: w.programmeId ?? null,
-    kind: w.kind ?? 'planned',
-    impact: w.impact,
-    services: w.services ?? [],
-    regions: w.regions ?? [],
-    start: w.start,
-    end: w.end,
-    zone: w.zone ?? 'Europe/London',
+    ...submittedPlan(w, { regions: [] }),
     notifiedAt: w.notifiedAt ?? opts.notifiedAt ?? null,
     status: w.status ?? 'proposed',
   }
@@ -151,64 +110,29 @@ export interface OfflineOptions {
   impact?: boolean
 }
 
-export interface OfflineAssessment {
-  views: WindowAssessmentView[]
-  months: MonthAggregate[]
-  provenance: Record<string, unknown>[]
-}
-
 let calendarsMemo: CalendarSet | undefined
 
 /** Assesses the plan together (rules look across windows); views come back in input order. */
-export async function assessOffline(subjects: readonly WindowPlan[], opts: OfflineOptions): Promise<OfflineAssessment> {
+export async function assessOffline(subjects: readonly WindowPlan[], opts: OfflineOptions): Promise<GroupedAssessment> {
   calendarsMemo ??= buildCalendars()
-  const calendars = calendarsMemo
   const ctx: ComplianceContext = {
     // A ruleset given by the caller first: the impact attacher finds its severity overrides by id@version.
     rulesets: opts.ruleset ? [opts.ruleset, ...BUILT_IN_RULESETS] : [...BUILT_IN_RULESETS],
-    calendars,
+    calendars: calendarsMemo,
     overrides: [],
     customBlackouts: [],
     regions: [...DEFAULT_REGIONS],
   }
-  const groups = new Map<Ruleset, number[]>()
-  subjects.forEach((w, i) => {
-    const r = opts.ruleset ?? inForce(w.start)
-    let g = groups.get(r)
-    if (!g) groups.set(r, (g = []))
-    g.push(i)
+  const groups = groupByRuleset(subjects, (w) => opts.ruleset ?? inForce(w.start))
+  const result = assessGroups(subjects, groups, {
+    now: opts.now,
+    tzdbVersion: opts.tzdbVersion,
+    calendars: ctx.calendars,
+    regions: ctx.regions,
+    blackoutsFor: defaultBlackoutLayers,
   })
-  const views: WindowAssessmentView[] = new Array(subjects.length)
-  const months = new Map<string, MonthAggregate>()
-  const provenance: Record<string, unknown>[] = []
-  const nowText = opts.now.toISOString()
-  for (const [ruleset, idx] of groups) {
-    const group = idx.map((i) => subjects[i]!)
-    const blackouts: BlackoutLayer[] = defaultBlackoutLayers(ruleset)
-    const result = assess(group, { now: opts.now, ruleset, calendars, blackouts, regions: ctx.regions, tzdbVersion: opts.tzdbVersion })
-    provenance.push({ ...result.provenance })
-    for (const m of result.months) months.set(m.month, m)
-    const byMonth = new Map(result.months.map((m) => [m.month, m]))
-    result.windows.forEach((wa, j) => {
-      const w = group[j]!
-      views[idx[j]!] = {
-        windowId: w.id ?? null,
-        windowVersion: null,
-        reference: wa.reference,
-        assessedAt: nowText,
-        ruleset: { id: ruleset.id, version: ruleset.version },
-        assessed: wa.assessed,
-        worstSeverity: wa.worstSeverity,
-        compliance: wa.compliance,
-        realMinutes: wa.realMinutes,
-        findings: wa.findings,
-        months: monthsOf(w, ruleset.zone).flatMap((k) => byMonth.get(k) ?? []),
-        provenance: { ...result.provenance },
-      }
-    })
-  }
-  if (opts.impact !== false && subjects.length) await offlineImpact(subjects, views, ctx)
-  return { views, months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)), provenance }
+  if (opts.impact !== false && subjects.length) await offlineImpact(subjects, result.views, ctx)
+  return result
 }
 
 const DEFAULT_LINEAGE = BUILT_IN_RULESETS.filter((r) => r.id === DEFAULT_RULESET.id)
@@ -230,22 +154,8 @@ function inForce(start: Date): Ruleset {
 async function offlineImpact(subjects: readonly WindowPlan[], views: WindowAssessmentView[], ctx: ComplianceContext): Promise<void> {
   const impactCtx = offlineImpactContext(ctx.calendars)
   const reference = { version: 1, versionId: 'default' }
-  const overlaps = detectOverlaps(
-    subjects.map((w, i) => ({
-      id: w.id ?? `#${i}`,
-      reference: w.reference,
-      party: w.party,
-      impact: w.impact,
-      services: w.services,
-      regions: w.regions,
-      start: w.start,
-      end: w.end,
-    })),
-    impactCtx,
-  )
   const impactFor: ImpactService['impactFor'] = async (_trx, windows) => ({
-    impacts: windows.map((w) => assessImpact(w, impactCtx)),
-    overlaps,
+    ...planImpact(windows, impactCtx),
     thresholds: DEFAULT_IMPACT_THRESHOLDS,
     reference: { estate: reference, topUpProfile: reference, thresholds: reference },
     context: impactCtx,
@@ -263,7 +173,7 @@ function offlineImpactContext(calendars: CalendarSet): ImpactContext {
     parties: [...DEFAULT_PARTIES],
     regions: [...DEFAULT_REGIONS],
     services: [...DEFAULT_SERVICES],
-    zone: 'Europe/London',
+    zone: LONDON_ZONE,
     isPreHoliday: preHolidayOf(calendars, DEFAULT_REGIONS),
   }
 }
@@ -313,15 +223,4 @@ export function findSlotsOffline(q: SlotQuery, opts: OfflineSlotOptions): SlotsR
     tzdbVersion: opts.tzdbVersion,
   }
   return searchSlots(q, regions, ctx, opts.clock)
-}
-
-/** 'YYYY-MM' keys of the local months a window has minutes in (as the service's compliance view lists them). */
-function monthsOf(w: WindowPlan, zone: string): string[] {
-  const clock = zoneClock(zone)
-  const s = w.start.getTime()
-  const first = monthIndexOfDay(Math.floor(clock.toWall(s) / DAY_MS))
-  const last = monthIndexOfDay(Math.floor(clock.toWall(Math.max(s, w.end.getTime() - 1)) / DAY_MS))
-  const out: string[] = []
-  for (let m = first; m <= last; m++) out.push(monthKeyOf(m))
-  return out
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts'
 import { windowsRepository } from '../db/repositories/windows-repository.ts'
-import { expandRecurrence, RecurrenceError } from '../domain/index.ts'
+import { expandRecurrence, LONDON_ZONE, RecurrenceError } from '../domain/index.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
 import { type ProgrammeTotals, type ProgrammeTotalsWindow, programmeTotals } from '../reports/programme-totals.ts'
 import { appendAudit } from './audit-service.ts'
@@ -145,7 +145,7 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
       const { views } = windows.length
         ? await db.transaction().execute((trx) => deps.compliance.assessPlan(trx, windows, { withStored: true }))
         : { views: [] as Awaited<ReturnType<ComplianceService['assessPlan']>>['views'] }
-      const zone = (views[0]?.provenance.zone as string | undefined) ?? 'Europe/London'
+      const zone = (views[0]?.provenance.zone as string | undefined) ?? LONDON_ZONE
       const totals: ProgrammeTotals = programmeTotals(
         windows.map((w, i) => ({
           window: w,
@@ -168,5 +168,3 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
     },
   }
 }
-
-export type ProgrammesService = ReturnType<typeof createProgrammesService>

@@ -13,6 +13,7 @@ import {
   findingCertainty,
   type Ruleset,
   rulesetInForce,
+  LONDON_ZONE,
 } from '../domain/index.ts'
 import { impactRating } from '../domain/impact/index.ts'
 import { complianceOf } from '../domain/compliance.ts'
@@ -33,7 +34,7 @@ import type { ReferenceService } from './reference-service.ts'
 import { SingleFlight } from './single-flight.ts'
 
 /** Zone of the report's months and local times (the ruleset's and the Performance Measurement Period's). */
-export const REPORT_ZONE = 'Europe/London'
+export const REPORT_ZONE = LONDON_ZONE
 /** The webhook events that notify a window: the report shows when each subscriber acknowledged them. */
 export const NOTICE_EVENTS = ['window.proposed', 'schedule.published', 'window.changed'] as const
 /** The longest period one report covers. */

@@ -254,5 +254,3 @@ export function createRulesAdminService(deps: { db: Db; clock: Clock; compliance
     },
   }
 }
-
-export type RulesAdminService = ReturnType<typeof createRulesAdminService>

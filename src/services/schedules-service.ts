@@ -1,18 +1,19 @@
 import { DateTime } from 'luxon'
 import type { Db } from '../db/database.ts'
 import { complianceRepository, type Publication } from '../db/repositories/compliance-repository.ts'
-import { toWindow } from '../db/repositories/windows-repository.ts'
+import { windowsRepository } from '../db/repositories/windows-repository.ts'
 import { type Actor, actsFor } from '../domain/lifecycle.ts'
+import { LONDON_ZONE } from '../domain/time.ts'
 import { snapshotOf } from '../domain/window-changes.ts'
 import type { MaintenanceWindow } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
 import type { ReferenceService } from './reference-service.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 import type { AssessedWindow, WindowsService } from './windows-service.ts'
 
-const SCHEDULE_ZONE = 'Europe/London'
+const SCHEDULE_ZONE = LONDON_ZONE
 
 /** The instants a month 'YYYY-MM' spans in the schedule zone, [start, end). */
 export function monthBounds(month: string): [Date, Date] {
@@ -33,8 +34,8 @@ export function monthBounds(month: string): [Date, Date] {
 export function createSchedulesService(deps: {
   db: Db
   clock: Clock
-  reference: ReferenceService
-  windows: WindowsService
+  reference: Pick<ReferenceService, 'parties'>
+  windows: Pick<WindowsService, 'save' | 'assessed'>
   events?: Pick<WebhookOutbox, 'schedulePublished'>
 }) {
   const { db, clock } = deps
@@ -51,18 +52,8 @@ export function createSchedulesService(deps: {
       if (notMine.length) throw forbidden(`This key may not publish for ${notMine.join(', ')}.`)
       const publishedAt = input.publishedAt ?? clock.now()
       return db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .selectFrom('windows')
-          .selectAll()
-          .where('status', '=', 'proposed')
-          .where('party', 'in', parties)
-          .where('start_at', '>=', from)
-          .where('start_at', '<', to)
-          .orderBy('start_at')
-          .forUpdate()
-          .execute()
         const published: MaintenanceWindow[] = []
-        for (const before of rows.map(toWindow)) {
+        for (const before of await windowsRepository.proposedForUpdate(trx, parties, from, to)) {
           const after = { ...before, status: 'notified' as const, notifiedAt: publishedAt }
           published.push(await deps.windows.save(trx, before, after, 'published', actor, `schedule for ${month} published`, publishedAt))
         }
@@ -94,5 +85,3 @@ export function createSchedulesService(deps: {
     },
   }
 }
-
-export type SchedulesService = ReturnType<typeof createSchedulesService>

@@ -6,7 +6,7 @@ import { appendAudit } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import type { ComplianceService } from './compliance-service.ts'
 import { AppError, bodyField, forbidden, invalid } from './errors.ts'
-import type { WebhookOutbox } from './webhooks-service.ts'
+import type { WebhookOutbox } from './webhooks/index.ts'
 
 /** A waiver as stored: what the waivers service answers and the HTTP layer maps to its DTO. */
 export type { StoredWaiver } from '../db/repositories/compliance-repository.ts'
@@ -30,7 +30,7 @@ export interface WaiverInput {
 export function createWaiversService(deps: {
   db: Db
   clock: Clock
-  compliance: ComplianceService
+  compliance: Pick<ComplianceService, 'assessPlan' | 'assessAndStore'>
   events?: Pick<WebhookOutbox, 'waiverGranted'>
 }) {
   const { db, clock } = deps
@@ -102,5 +102,3 @@ export function createWaiversService(deps: {
     list: (): Promise<StoredWaiver[]> => complianceRepository.allWaivers(db),
   }
 }
-
-export type WaiversService = ReturnType<typeof createWaiversService>

@@ -4,7 +4,7 @@ import type { Db, DbOrTx } from '../db/database.ts'
 import { type WindowFilter, windowsRepository } from '../db/repositories/windows-repository.ts'
 import { type Actor, actsFor, checkTransition, isMaterialChange } from '../domain/lifecycle.ts'
 import { bumpsSequence, diffWindows, type FieldChange, snapshotOf } from '../domain/window-changes.ts'
-import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../domain/window.ts'
+import { type MaintenanceWindow, type SubmittedWindow, submittedPlan, type WindowStatus } from '../domain/window.ts'
 import { appendAudit } from './audit-service.ts'
 import { ChangeAwareCache } from './change-aware-cache.ts'
 import type { Clock } from './clock.ts'
@@ -12,25 +12,8 @@ import { AppError, bodyField, type FieldProblem, forbidden, invalid, notFound } 
 import { checkIdsAgainst, type ReferenceService, unknownIds } from './reference-service.ts'
 import { inTransaction } from './transactions.ts'
 
-/** A window as a submitter writes it (POST body, after schema validation). */
-export interface WindowInput {
-  reference: string
-  title: string
-  description?: string | undefined
-  justification?: string | null | undefined
-  riskToService?: string | null | undefined
-  party: string
-  changeRef?: string | null | undefined
-  programmeId?: string | null | undefined
-  kind?: WindowKind | undefined
-  impact: Impact
-  services?: string[] | undefined
-  regions?: string[] | undefined
-  start: Date
-  end: Date
-  zone?: string | undefined
-  status?: 'draft' | 'proposed' | undefined
-}
+/** A window as a submitter writes it (POST body, after schema validation): it enters as draft or proposed. */
+export type WindowInput = SubmittedWindow & { status?: 'draft' | 'proposed' | undefined }
 
 /** A JSON Merge Patch (RFC 7396) of a window: every field optional, `null` clears a nullable one. */
 export type WindowPatch = { [K in keyof Omit<WindowInput, 'status'>]?: WindowInput[K] | null }
@@ -362,21 +345,7 @@ const WINDOW_AUDIT_ACTIONS: Record<string, string> = {
 export function buildWindow(input: WindowInput, actor: Actor, ref: { partyRegions?: readonly string[] }, now: Date): MaintenanceWindow {
   return {
     id: randomUUID(),
-    reference: input.reference,
-    title: input.title,
-    description: input.description ?? '',
-    justification: input.justification ?? null,
-    riskToService: input.riskToService ?? null,
-    party: input.party,
-    changeRef: input.changeRef ?? null,
-    programmeId: input.programmeId ?? null,
-    kind: input.kind ?? 'planned',
-    impact: input.impact,
-    services: input.services ?? [],
-    regions: input.regions ?? [...(ref.partyRegions ?? [])],
-    start: input.start,
-    end: input.end,
-    zone: input.zone ?? 'Europe/London',
+    ...submittedPlan(input, { regions: ref.partyRegions ?? [] }),
     notifiedAt: null,
     status: input.status ?? 'proposed',
     actualStart: null,

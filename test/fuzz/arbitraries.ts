@@ -108,6 +108,3 @@ export const windowBody = (parties: readonly string[] = PARTIES) =>
       if (body.kind === 'emergency' && !body.justification) body.justification = 'Security patch'
       return body
     })
-
-/** A reference unique within a run: a generated prefix and a counter. */
-export const reference = (prefix: string, n: number) => `${prefix.replace(/[^A-Za-z0-9]/g, '') || 'W'}-${n}`.slice(0, 64)

@@ -6,9 +6,6 @@ import type { TestApp } from '../helpers/test-app.ts'
 // The fuzzing kit: requests built from valid bodies with one mutation (or none), run through
 // app.inject on the real app and database, each answer checked against the invariants below.
 
-/** CI's second pass, on a PostgreSQL server. */
-export const SERVER = Boolean(process.env.DATABASE_URL)
-
 /**
  * How many cases each fuzz family runs: FUZZ_RUNS, else 200 on the embedded database and 200 on a
  * PostgreSQL server (what `.ci/run` asks for). A count, never a time slice: a slow machine takes

@@ -1,7 +1,9 @@
-import { sql } from 'kysely'
-import type { BlackoutLayer, CalendarOverride, Compliance, Finding, Ruleset } from '../../domain/index.ts'
-import type { Impact, WindowKind, WindowPlan, WindowStatus } from '../../domain/window.ts'
+import { type Selectable, sql } from 'kysely'
+import type { BlackoutLayer, CalendarOverride, Compliance, Finding, Ruleset, Waiver } from '../../domain/index.ts'
+import type { WindowPlan } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
+import type { SchedulePublicationsTable } from '../schema.ts'
+import { PLAN_COLUMNS, planOfRow } from './windows-repository.ts'
 
 export interface StoredRuleset {
   ruleset: Ruleset
@@ -17,15 +19,11 @@ export interface StoredOverride extends CalendarOverride {
   recordedAt: Date
 }
 
-export interface StoredWaiver {
+/** A waiver as stored: the domain's decision (finding key, approver, reference, reason, dates) and its record. */
+export interface StoredWaiver extends Waiver {
   id: string
-  findingKey: string
   windowId: string
   code: string
-  approvedBy: 'sec-panel' | 'opsg-delegated'
-  decisionRef: string
-  decidedAt: Date
-  reason: string
   expiresAt: Date | null
   createdBy: string
   recordedAt: Date
@@ -97,6 +95,17 @@ const waiverOf = (r: {
   recordedAt: r.recorded_at,
   lapsedAt: r.lapsed_at,
   lapsedReason: r.lapsed_reason,
+})
+
+const publicationOf = (r: Selectable<SchedulePublicationsTable>): Publication => ({
+  id: r.id,
+  month: r.month,
+  publishedAt: r.published_at,
+  publishedBy: r.published_by,
+  parties: r.parties,
+  windowIds: r.window_ids,
+  snapshot: r.snapshot,
+  recordedAt: r.recorded_at,
 })
 
 /**
@@ -305,32 +314,13 @@ export const complianceRepository = {
       })
       .returningAll()
       .executeTakeFirstOrThrow()
-    return {
-      id: row.id,
-      month: row.month,
-      publishedAt: row.published_at,
-      publishedBy: row.published_by,
-      parties: row.parties,
-      windowIds: row.window_ids,
-      snapshot: row.snapshot,
-      recordedAt: row.recorded_at,
-    }
+    return publicationOf(row)
   },
   async publications(db: DbOrTx, month: string): Promise<Publication[]> {
     const rows = await db.selectFrom('schedule_publications').selectAll().where('month', '=', month).orderBy('published_at').execute()
-    return rows.map((row) => ({
-      id: row.id,
-      month: row.month,
-      publishedAt: row.published_at,
-      publishedBy: row.published_by,
-      parties: row.parties,
-      windowIds: row.window_ids,
-      snapshot: row.snapshot,
-      recordedAt: row.recorded_at,
-    }))
+    return rows.map(publicationOf)
   },
 
-  /** Stored windows that count toward the plan between two instants (the background of an assessment). */
   /**
    * The stored plan overlapping [from, to) that rules count (not draft, rejected or cancelled), as
    * background for an assessment: only the fields that rules looking across windows read (who, what,
@@ -339,30 +329,11 @@ export const complianceRepository = {
   async planBetween(db: DbOrTx, from: Date, to: Date, excludeIds: readonly string[]): Promise<WindowPlan[]> {
     let q = db
       .selectFrom('windows')
-      .select(['id', 'reference', 'party', 'kind', 'impact', 'services', 'regions', 'start_at', 'end_at', 'zone', 'status'])
+      .select(PLAN_COLUMNS)
       .where('end_at', '>', from)
       .where('start_at', '<', to)
       .where('status', 'not in', ['draft', 'rejected', 'cancelled'])
     if (excludeIds.length) q = q.where('id', 'not in', [...excludeIds])
-    return (await q.execute()).map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      title: '',
-      description: '',
-      justification: null,
-      riskToService: null,
-      party: r.party,
-      changeRef: null,
-      programmeId: null,
-      kind: r.kind as WindowKind,
-      impact: r.impact as Impact,
-      services: r.services,
-      regions: r.regions,
-      start: r.start_at,
-      end: r.end_at,
-      zone: r.zone,
-      notifiedAt: null,
-      status: r.status as WindowStatus,
-    }))
+    return (await q.execute()).map(planOfRow)
   },
 }

@@ -1,5 +1,7 @@
 import type { Role } from '../../domain/lifecycle.ts'
+import type { Selectable } from 'kysely'
 import type { DbOrTx } from '../database.ts'
+import type { ApiKeysTable } from '../schema.ts'
 
 export interface ApiKeyRecord {
   id: string
@@ -13,17 +15,7 @@ export interface ApiKeyRecord {
   revokedAt: Date | null
 }
 
-type Row = {
-  id: string
-  lookup: string
-  secret_hash: Buffer
-  name: string
-  role: string
-  parties: string[]
-  created_by: string | null
-  created_at: Date
-  revoked_at: Date | null
-}
+type Row = Selectable<ApiKeysTable>
 
 const toRecord = (r: Row): ApiKeyRecord => ({
   id: r.id,

@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely'
 import type { DbOrTx } from '../database.ts'
 import type { ReferenceDataTable } from '../schema.ts'
 
@@ -14,14 +15,7 @@ export interface ReferenceDataVersion {
   recordedAt: Date
 }
 
-const toVersion = (r: {
-  kind: ReferenceDataKind
-  version: number
-  body: unknown
-  created_by: string | null
-  effective_at: Date
-  recorded_at: Date
-}): ReferenceDataVersion => ({
+const toVersion = (r: Selectable<ReferenceDataTable>): ReferenceDataVersion => ({
   kind: r.kind,
   version: Number(r.version),
   body: r.body,

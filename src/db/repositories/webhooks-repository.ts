@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely'
 import type { DbOrTx } from '../database.ts'
 import type { OutboxEventsTable, WebhookDeliveriesTable, WebhookSubscriptionsTable } from '../schema.ts'
+import { webhookNoticesRepository } from './webhook-notices-repository.ts'
 
 /** Which windows a subscription hears about: every list empty or absent means "all". */
 export interface WebhookFilter {
@@ -127,27 +128,25 @@ const toDelivery = (r: Selectable<WebhookDeliveriesTable>): WebhookDelivery => (
   deadReason: r.dead_reason,
 })
 
-/** Deliveries of one (subscription, ordering key) go out in order: the window's id, or the event's own id. */
-export const orderingKeyOf = (e: Pick<OutboxEvent, 'id' | 'subject' | 'windowIds'>) =>
-  e.windowIds.length === 1 ? `window:${e.windowIds[0]}` : e.subject || `event:${e.id}`
+/** The columns of a subscription's fields; a field that is undefined is not written (Kysely leaves undefined values out). */
+const subscriptionColumns = (s: Partial<WebhookSubscription>) => ({
+  url: s.url,
+  events: s.events,
+  filter: s.filter && JSON.stringify(s.filter),
+  description: s.description,
+  enabled: s.enabled,
+  failing_since: s.failingSince,
+  disabled_at: s.disabledAt,
+  disabled_reason: s.disabledReason,
+})
 
-const overlaps = (filter: string[] | undefined, scope: string[]) => !filter?.length || filter.some((x) => scope.includes(x))
-
-/** Whether a subscription wants an event: its type is listed and every non-empty filter list meets the event's scope. */
-export function subscriptionWants(
-  s: Pick<WebhookSubscription, 'events' | 'filter'>,
-  e: Pick<OutboxEvent, 'type' | 'parties' | 'services' | 'regions'>,
-): boolean {
-  return (
-    s.events.includes(e.type) &&
-    overlaps(s.filter.parties, e.parties) &&
-    overlaps(s.filter.services, e.services) &&
-    overlaps(s.filter.regions, e.regions)
-  )
-}
-
-/** All SQL about webhooks: subscriptions, the outbox, deliveries and reminders. */
+/**
+ * All SQL about webhook subscriptions, the outbox and deliveries, with the notices read from them
+ * (webhook-notices-repository.ts); reminders are in webhook-reminders-repository.ts.
+ */
 export const webhooksRepository = {
+  ...webhookNoticesRepository,
+
   async insertSubscription(
     db: DbOrTx,
     s: Pick<WebhookSubscription, 'ownerKeyId' | 'url' | 'events' | 'filter' | 'description' | 'secret' | 'createdAt'> & { id?: string },
@@ -195,17 +194,7 @@ export const webhooksRepository = {
   ): Promise<WebhookSubscription | undefined> {
     const row = await db
       .updateTable('webhook_subscriptions')
-      .set({
-        ...(patch.url !== undefined ? { url: patch.url } : {}),
-        ...(patch.events !== undefined ? { events: patch.events } : {}),
-        ...(patch.filter !== undefined ? { filter: JSON.stringify(patch.filter) } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-        ...(patch.failingSince !== undefined ? { failing_since: patch.failingSince } : {}),
-        ...(patch.disabledAt !== undefined ? { disabled_at: patch.disabledAt } : {}),
-        ...(patch.disabledReason !== undefined ? { disabled_reason: patch.disabledReason } : {}),
-        updated_at: patch.updatedAt,
-      })
+      .set({ ...subscriptionColumns(patch), updated_at: patch.updatedAt })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .returningAll()
@@ -266,58 +255,60 @@ export const webhooksRepository = {
   },
 
   /**
-   * Fan-out, one instance at a time (a transaction-scoped advisory lock, so deliveries are numbered
-   * in event order): events not yet fanned out become one delivery per wanting, enabled subscription
-   * of a live key. Returns how many events were handled; 0 when another instance holds the lock.
+   * The fan-out's lock, one instance at a time (transaction-scoped, so deliveries are numbered in
+   * event order): false when another instance holds it.
    */
-  async fanOut(trx: DbOrTx, now: Date, limit: number): Promise<{ events: number; deliveries: number }> {
+  async tryFanOutLock(trx: DbOrTx): Promise<boolean> {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext('mwp:webhook-fanout')::bigint) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return { events: 0, deliveries: 0 }
-    const events = (
-      await trx
-        .selectFrom('outbox_events')
-        .selectAll()
-        .where('fanned_out_at', 'is', null)
-        .orderBy('seq')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked()
-        .execute()
-    ).map(toEvent)
-    if (events.length === 0) return { events: 0, deliveries: 0 }
-    const subs = (
-      await trx
-        .selectFrom('webhook_subscriptions as s')
-        .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
-        .selectAll('s')
-        .where('s.deleted_at', 'is', null)
-        .where('s.enabled', '=', true)
-        .where('k.revoked_at', 'is', null)
-        .execute()
-    ).map(toSubscription)
-    const rows = []
-    for (const e of events) {
-      for (const s of subs) {
-        // An event that happened before the subscription existed is not its business (bulk replay can ask for it).
-        if (e.type === 'webhook.test' || e.occurredAt.getTime() < s.createdAt.getTime() || !subscriptionWants(s, e)) continue
-        rows.push({ event_id: e.id, subscription_id: s.id, ordering_key: orderingKeyOf(e), created_at: now, next_attempt_at: now })
-      }
-    }
+    return lock.rows[0]?.ok === true
+  },
+
+  /** Events not yet fanned out, in order, locked for this transaction. */
+  async eventsToFanOut(trx: DbOrTx, limit: number): Promise<OutboxEvent[]> {
+    const rows = await trx
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('fanned_out_at', 'is', null)
+      .orderBy('seq')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+    return rows.map(toEvent)
+  },
+
+  /** Subscriptions that may receive: enabled, not deleted, and their owner key not revoked. */
+  async liveSubscriptions(db: DbOrTx): Promise<WebhookSubscription[]> {
+    const rows = await db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('enabled', '=', true)
+      .where('owner_key_id', 'in', (eb) => eb.selectFrom('api_keys').select('id').where('revoked_at', 'is', null))
+      .execute()
+    return rows.map(toSubscription)
+  },
+
+  /** The fan-out's deliveries, due at once, written 1,000 rows a statement; the events are marked fanned out. */
+  async insertFanOut(
+    trx: DbOrTx,
+    eventIds: readonly string[],
+    deliveries: readonly { eventId: string; subscriptionId: string; orderingKey: string }[],
+    now: Date,
+  ): Promise<void> {
+    const rows = deliveries.map((d) => ({
+      event_id: d.eventId,
+      subscription_id: d.subscriptionId,
+      ordering_key: d.orderingKey,
+      created_at: now,
+      next_attempt_at: now,
+    }))
     for (let i = 0; i < rows.length; i += 1000)
       await trx
         .insertInto('webhook_deliveries')
         .values(rows.slice(i, i + 1000))
         .execute()
-    await trx
-      .updateTable('outbox_events')
-      .set({ fanned_out_at: now })
-      .where(
-        'id',
-        'in',
-        events.map((e) => e.id),
-      )
-      .execute()
-    return { events: events.length, deliveries: rows.length }
+    if (eventIds.length) await trx.updateTable('outbox_events').set({ fanned_out_at: now }).where('id', 'in', eventIds).execute()
   },
 
   async insertDelivery(
@@ -422,27 +413,6 @@ export const webhooksRepository = {
     }))
   },
 
-  /** Records an attempt and the delivery's new state; the lease is released. */
-  async recordAttempt(
-    db: DbOrTx,
-    id: string,
-    r: { attempt: DeliveryAttempt; state: DeliveryState; nextAttemptAt: Date; acknowledgedAt: Date | null; deadReason: string | null },
-  ): Promise<void> {
-    await db
-      .updateTable('webhook_deliveries')
-      .set({
-        attempts: sql`attempts || ${JSON.stringify([r.attempt])}::jsonb`,
-        attempt_count: sql`attempt_count + 1`,
-        state: r.state,
-        next_attempt_at: r.nextAttemptAt,
-        locked_until: null,
-        acknowledged_at: r.acknowledgedAt,
-        dead_reason: r.deadReason,
-      })
-      .where('id', '=', id)
-      .execute()
-  },
-
   /** Records many attempts in one statement (one round of the dispatcher); leases are released. */
   async recordAttempts(
     db: DbOrTx,
@@ -534,114 +504,6 @@ export const webhooksRepository = {
     ).map(toEvent)
   },
 
-  /** Every delivery of an event about the window: who was sent what, when, and whether it was acknowledged. */
-  async notices(db: DbOrTx, windowId: string) {
-    return db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('outbox_events as e', 'e.id', 'd.event_id')
-      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .innerJoin('api_keys as k', 'k.id', 's.owner_key_id')
-      .select([
-        'd.id',
-        'd.state',
-        'd.created_at',
-        'd.attempt_count',
-        'd.attempts',
-        'd.acknowledged_at',
-        'd.replay_of',
-        'e.id as event_id',
-        'e.type as event_type',
-        'e.occurred_at as event_time',
-        's.id as subscription_id',
-        's.description as subscription_description',
-        'k.id as owner_key_id',
-        'k.name as owner_name',
-      ])
-      .where(sql<boolean>`e.window_ids @> ARRAY[${windowId}]::uuid[]`)
-      .orderBy('d.seq')
-      .execute()
-  },
-
-  /**
-   * For a compliance report, in one statement for all its windows: per window, subscription and notice
-   * event type (of `types`), when a delivery was first attempted and first acknowledged (2xx), with the
-   * owner key's name and parties. With `asOf`, only what was sent by then and acknowledgements by then.
-   */
-  async noticesForWindows(db: DbOrTx, windowIds: readonly string[], types: readonly string[], asOf: Date | null) {
-    if (windowIds.length === 0) return []
-    const asOfIso = asOf?.toISOString() ?? null
-    // Aggregated per (subscription, window, event type), then one row per subscription carrying its
-    // notices as compact JSON (instants in epoch ms): few rows to transfer and parse for 10,000 windows.
-    const rows = await sql<{ subscription_id: string; owner: string; parties: string[]; notices: unknown }>`
-      WITH ids AS (SELECT value::uuid AS id FROM jsonb_array_elements_text(${JSON.stringify(windowIds)}::jsonb)),
-      n AS (
-        SELECT d.subscription_id, w.window_id, e.type,
-               min((d.attempts->0->>'at')::timestamptz) AS first_sent_at,
-               min(d.acknowledged_at) FILTER (WHERE ${asOfIso}::timestamptz IS NULL OR d.acknowledged_at <= ${asOfIso}::timestamptz) AS acknowledged_at
-        FROM outbox_events e
-        CROSS JOIN LATERAL unnest(e.window_ids) AS w(window_id)
-        JOIN ids ON ids.id = w.window_id
-        JOIN webhook_deliveries d ON d.event_id = e.id AND d.attempt_count > 0
-        WHERE e.type IN (SELECT jsonb_array_elements_text(${JSON.stringify(types)}::jsonb))
-          AND (${asOfIso}::timestamptz IS NULL OR (d.attempts->0->>'at')::timestamptz <= ${asOfIso}::timestamptz)
-        GROUP BY d.subscription_id, w.window_id, e.type)
-      SELECT n.subscription_id, k.name AS owner, k.parties,
-             json_agg(json_build_array(n.window_id, n.type, round(extract(epoch FROM n.first_sent_at) * 1000)::bigint,
-                                       round(extract(epoch FROM n.acknowledged_at) * 1000)::bigint)) AS notices
-      FROM n
-      JOIN webhook_subscriptions s ON s.id = n.subscription_id
-      JOIN api_keys k ON k.id = s.owner_key_id
-      GROUP BY n.subscription_id, k.name, k.parties`.execute(db)
-    return rows.rows.flatMap((r) => {
-      const list = (typeof r.notices === 'string' ? JSON.parse(r.notices) : r.notices) as [string, string, number, number | null][]
-      return list.map(([windowId, event, sent, ack]) => ({
-        windowId,
-        subscriptionId: r.subscription_id,
-        event,
-        owner: r.owner,
-        parties: r.parties,
-        firstSentAt: new Date(sent),
-        acknowledgedAt: ack === null ? null : new Date(ack),
-      }))
-    })
-  },
-
-  /**
-   * Takes reminders exactly once: rows that did not exist yet are inserted and returned; a row
-   * another instance already took is left alone.
-   */
-  async takeReminders(
-    db: DbOrTx,
-    rows: { windowId: string; startAt: Date; offsetKey: string; dueAt: Date; outcome: 'sent' | 'skipped'; recordedAt: Date }[],
-  ) {
-    if (rows.length === 0) return []
-    return db
-      .insertInto('webhook_reminders')
-      .values(
-        rows.map((r) => ({
-          window_id: r.windowId,
-          start_at: r.startAt,
-          offset_key: r.offsetKey,
-          due_at: r.dueAt,
-          outcome: r.outcome,
-          recorded_at: r.recordedAt,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['window_id', 'start_at', 'offset_key']).doNothing())
-      .returning(['window_id', 'start_at', 'offset_key', 'due_at', 'outcome'])
-      .execute()
-  },
-
-  async setReminderEvent(db: DbOrTx, r: { windowId: string; startAt: Date; offsetKey: string; eventId: string }) {
-    await db
-      .updateTable('webhook_reminders')
-      .set({ event_id: r.eventId })
-      .where('window_id', '=', r.windowId)
-      .where('start_at', '=', r.startAt)
-      .where('offset_key', '=', r.offsetKey)
-      .execute()
-  },
-
   /** The findings of a window's latest stored assessment (latest version, then latest recorded); undefined when none. */
   async latestFindings(db: DbOrTx, windowId: string): Promise<{ key: string; severity: string; waiver?: unknown }[] | undefined> {
     const row = await db
@@ -653,11 +515,5 @@ export const webhooksRepository = {
       .limit(1)
       .executeTakeFirst()
     return row ? ((row.result as { findings?: { key: string; severity: string; waiver?: unknown }[] }).findings ?? []) : undefined
-  },
-
-  /** Reminders already taken for these windows. */
-  async remindersOf(db: DbOrTx, windowIds: string[]) {
-    if (windowIds.length === 0) return []
-    return db.selectFrom('webhook_reminders').select(['window_id', 'start_at', 'offset_key']).where('window_id', 'in', windowIds).execute()
   },
 }

@@ -1,29 +1,57 @@
 import { type Selectable, sql } from 'kysely'
-import type { Impact, MaintenanceWindow, WindowKind, WindowStatus } from '../../domain/window.ts'
+import type { Impact, MaintenanceWindow, WindowKind, WindowPlan, WindowStatus } from '../../domain/window.ts'
 import type { DbOrTx } from '../database.ts'
 import type { WindowsTable } from '../schema.ts'
 
 type Row = Selectable<WindowsTable>
 
+/** The columns rules looking across windows read (who, what, where, when, status): an assessment's background. */
+export const PLAN_COLUMNS = [
+  'id',
+  'reference',
+  'party',
+  'kind',
+  'impact',
+  'services',
+  'regions',
+  'start_at',
+  'end_at',
+  'zone',
+  'status',
+] as const
+
+/**
+ * The one mapper from a windows row to the domain's plan. A row of PLAN_COLUMNS alone gives a plan
+ * with empty texts and no notice (what the background of an assessment needs).
+ *
+ * @example planOfRow(await db.selectFrom('windows').select(PLAN_COLUMNS).executeTakeFirstOrThrow()).title // ''
+ */
+export function planOfRow(r: Pick<Row, (typeof PLAN_COLUMNS)[number]> & Partial<Row>): WindowPlan & { id: string } {
+  return {
+    id: r.id,
+    reference: r.reference,
+    title: r.title ?? '',
+    description: r.description ?? '',
+    justification: r.justification ?? null,
+    riskToService: r.risk_to_service ?? null,
+    party: r.party,
+    changeRef: r.change_ref ?? null,
+    programmeId: r.programme_id ?? null,
+    kind: r.kind as WindowKind,
+    impact: r.impact as Impact,
+    services: r.services,
+    regions: r.regions,
+    start: r.start_at,
+    end: r.end_at,
+    zone: r.zone,
+    notifiedAt: r.notified_at ?? null,
+    status: r.status as WindowStatus,
+  }
+}
+
+/** A whole windows row → the stored window (its plan, then its actuals and bookkeeping). */
 export const toWindow = (r: Row): MaintenanceWindow => ({
-  id: r.id,
-  reference: r.reference,
-  title: r.title,
-  description: r.description,
-  justification: r.justification,
-  riskToService: r.risk_to_service,
-  party: r.party,
-  changeRef: r.change_ref,
-  programmeId: r.programme_id,
-  kind: r.kind as WindowKind,
-  impact: r.impact as Impact,
-  services: r.services,
-  regions: r.regions,
-  start: r.start_at,
-  end: r.end_at,
-  zone: r.zone,
-  notifiedAt: r.notified_at,
-  status: r.status as WindowStatus,
+  ...planOfRow(r),
   actualStart: r.actual_start,
   actualEnd: r.actual_end,
   createdBy: r.created_by,
@@ -153,6 +181,20 @@ export const windowsRepository = {
       q = q.where((eb) => eb.or([eb('start_at', '>', a.start), eb.and([eb('start_at', '=', a.start), eb('id', '>', a.id)])]))
     }
     const rows = await q.orderBy('start_at').orderBy('id').limit(f.limit).execute()
+    return rows.map(toWindow)
+  },
+  /** A month's proposed windows of `parties` (start in [from, to)), locked for the publication that makes them notified. */
+  async proposedForUpdate(db: DbOrTx, parties: readonly string[], from: Date, to: Date): Promise<MaintenanceWindow[]> {
+    const rows = await db
+      .selectFrom('windows')
+      .selectAll()
+      .where('status', '=', 'proposed')
+      .where('party', 'in', [...parties])
+      .where('start_at', '>=', from)
+      .where('start_at', '<', to)
+      .orderBy('start_at')
+      .forUpdate()
+      .execute()
     return rows.map(toWindow)
   },
   async insertVersion(db: DbOrTx, windowId: string, v: Omit<WindowVersion, 'recordedAt'> & { recordedAt?: Date }): Promise<void> {

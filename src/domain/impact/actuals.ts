@@ -8,7 +8,7 @@
  * to `now`. A window with no actual start once `now` is past the planned end never started.
  * Minutes are real minutes, not rounded (PM 2.1 counts complete minutes; round where it is reported).
  */
-import { MINUTE_MS } from './local-time.ts'
+import { MINUTE_MS } from '../time.ts'
 import type { Problem } from './reference-data.ts'
 
 export interface ActualsInput {

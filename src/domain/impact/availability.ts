@@ -12,9 +12,10 @@
  * that happened or will happen: filter out cancelled and rejected ones before calling.
  */
 import type { NoticeState } from '../findings.ts'
+import { type Span, unionLength } from '../intervals.ts'
+import { MINUTE_MS, type MonthSpan, parseMonthKey, zoneClock } from '../time.ts'
 import type { Impact, WindowKind, WindowStatus } from '../window.ts'
 import { compareActuals } from './actuals.ts'
-import { MINUTE_MS, type MonthSpan, parseMonthKey, zoneClock } from './local-time.ts'
 import { DEFAULT_IMPACT_THRESHOLDS, type Problem } from './reference-data.ts'
 
 export interface AvailabilityWindow {
@@ -62,36 +63,6 @@ export interface PartyMonthAvailability {
 export interface MonthView {
   rows: PartyMonthAvailability[]
   problems: Problem[]
-}
-
-type Span = [number, number]
-
-/** Sorted, disjoint union. */
-function merge(spans: Span[]): Span[] {
-  const xs = spans.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0])
-  const out: Span[] = []
-  for (const [s, e] of xs) {
-    const last = out[out.length - 1]
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e)
-    else out.push([s, e])
-  }
-  return out
-}
-
-/** Length of `a` (disjoint, sorted) minus `b` (disjoint, sorted), in ms. */
-function lengthMinus(a: readonly Span[], b: readonly Span[]): number {
-  let total = 0
-  let j = 0
-  for (const [s, e] of a) {
-    let covered = 0
-    while (j < b.length && (b[j] as Span)[1] <= s) j++
-    for (let k = j; k < b.length && (b[k] as Span)[0] < e; k++) {
-      const [bs, be] = b[k] as Span
-      covered += Math.min(e, be) - Math.max(s, bs)
-    }
-    total += e - s - covered
-  }
-  return total
 }
 
 interface Bucket {
@@ -184,12 +155,11 @@ export function availabilityByMonth(windows: readonly AvailabilityWindow[], opti
   const rows = [...buckets.values()]
     .flatMap((months) => [...months.values()])
     .map((b): PartyMonthAvailability => {
-      const agreed = merge(b.agreed)
-      const notAgreed = merge(b.notAgreed)
-      const overrun = merge(b.overrun)
-      const agreedMs = agreed.reduce((a, [s, e]) => a + e - s, 0)
-      const notAgreedMs = lengthMinus(notAgreed, agreed)
-      const overrunMs = lengthMinus(overrun, merge([...agreed, ...notAgreed]))
+      // Each kind counts only the time the kinds before it left: |A ∖ B| = |A ∪ B| − |B|.
+      const agreedMs = unionLength(b.agreed)
+      const plannedMs = unionLength([...b.agreed, ...b.notAgreed])
+      const notAgreedMs = plannedMs - agreedMs
+      const overrunMs = unionLength([...b.agreed, ...b.notAgreed, ...b.overrun]) - plannedMs
       const unscheduled = (notAgreedMs + overrunMs) / MINUTE_MS
       const availabilityPercent = 100 * (1 - unscheduled / b.month.minutes)
       return {

@@ -18,7 +18,7 @@
  * overlap anything are never compared with each other.
  */
 import type { Impact } from '../window.ts'
-import { MINUTE_MS } from './local-time.ts'
+import { MINUTE_MS } from '../time.ts'
 import type { Problem } from './reference-data.ts'
 import {
   attemptsPerCustomer,

@@ -286,6 +286,15 @@ function checkFigure(fig: unknown, pointer: string, problems: Problem[], numeric
   return fig.value
 }
 
+/** A figure whose value must be an object: the value, or undefined after noting the problems. */
+function checkObjectFigure(fig: unknown, pointer: string, problems: Problem[], expected: string): Record<string, unknown> | undefined {
+  const value = checkFigure(fig, pointer, problems, false)
+  if (value === undefined) return undefined
+  if (isObject(value)) return value
+  problems.push({ code: 'NOT_AN_OBJECT', pointer: `${pointer}/value`, message: expected })
+  return undefined
+}
+
 function checkCount(fig: unknown, pointer: string, problems: Problem[]): void {
   const v = checkFigure(fig, pointer, problems)
   if (typeof v !== 'number') return
@@ -412,37 +421,21 @@ export function validateTopUpProfile(profile: unknown): Problem[] {
   checkRange(profile.preHolidayDays, '/preHolidayDays', problems, 0, 31)
   checkRange(profile.preHolidayMultiplier, '/preHolidayMultiplier', problems, 0, 100)
   checkRange(profile.holidayPeriodMultiplier, '/holidayPeriodMultiplier', problems, 0, 100)
-  const period = checkFigure(profile.holidayPeriod, '/holidayPeriod', problems, false)
-  if (period !== undefined) {
-    if (!isObject(period)) {
-      problems.push({
-        code: 'NOT_AN_OBJECT',
-        pointer: '/holidayPeriod/value',
-        message: 'expected {from, to}',
-      })
-    } else {
-      checkMonthDay(period.from, '/holidayPeriod/value/from', problems)
-      checkMonthDay(period.to, '/holidayPeriod/value/to', problems)
-    }
+  const period = checkObjectFigure(profile.holidayPeriod, '/holidayPeriod', problems, 'expected {from, to}')
+  if (period) {
+    checkMonthDay(period.from, '/holidayPeriod/value/from', problems)
+    checkMonthDay(period.to, '/holidayPeriod/value/to', problems)
   }
-  const share = checkFigure(profile.failureShare, '/failureShare', problems, false)
-  if (share !== undefined) {
-    if (!isObject(share)) {
-      problems.push({
-        code: 'NOT_AN_OBJECT',
-        pointer: '/failureShare/value',
-        message: 'expected {degraded, outage}',
-      })
-    } else {
-      for (const key of ['degraded', 'outage'] as const) {
-        const v = share[key]
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-          problems.push({
-            code: 'OUT_OF_RANGE',
-            pointer: `/failureShare/value/${key}`,
-            message: 'share must be 0–1',
-          })
-        }
+  const share = checkObjectFigure(profile.failureShare, '/failureShare', problems, 'expected {degraded, outage}')
+  if (share) {
+    for (const key of ['degraded', 'outage'] as const) {
+      const v = share[key]
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+        problems.push({
+          code: 'OUT_OF_RANGE',
+          pointer: `/failureShare/value/${key}`,
+          message: 'share must be 0–1',
+        })
       }
     }
   }

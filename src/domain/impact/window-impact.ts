@@ -23,7 +23,7 @@
  */
 import type { Party, Region, Service } from '../reference.ts'
 import type { Impact, WindowPlan } from '../window.ts'
-import { DAY_MS, HOUR_MS, MINUTE_MS, type ZoneClock, zoneClock } from './local-time.ts'
+import { DAY_MS, HOUR_MS, MINUTE_MS, type ZoneClock, zoneClock } from '../time.ts'
 import type { Estate, ImpactThresholds, Problem, TopUpProfile } from './reference-data.ts'
 
 /** Is the local date (YYYY-MM-DD) one of the profile's pre-holiday days for any of the regions? */

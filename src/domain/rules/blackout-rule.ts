@@ -38,7 +38,7 @@ export const blackoutRule: RuleFamily = {
       if (!p.planned || !(p.e > p.s)) continue
       const hits = ctx.blackouts.hits(p, p.s, p.e)
       if (hits.length === 0) continue
-      const span = `${startText(p)} to ${fmtWallTime(p.eWall)} (${zone}) falls in '`
+      const span = `${startText(p)}–${fmtWallTime(p.eWall)} (${zone}) falls in '`
       for (const hit of hits) {
         const l = hit.layer
         const period = periodLocal(hit.start, hit.end)

@@ -27,7 +27,7 @@ export const clockChangeRule: RuleFamily = {
         severity: ctx.ruleset.severities.CLOCK_CHANGE_NIGHT ?? 'warning',
         ruleId: 'clock-change',
         basis,
-        message: `runs ${startText(p)} to ${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
+        message: `runs ${startText(p)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
         evidence: {
           transitionAt: isoString(tr.at),
           offsetBeforeMinutes: tr.offsetBefore,

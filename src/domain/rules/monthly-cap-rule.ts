@@ -10,46 +10,22 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
-import type { BasisParam, Evidence, Provenance } from '../findings.ts'
+import type { BasisParam, Provenance } from '../findings.ts'
+import { unionSpans } from '../intervals.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
-import { flat, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
-/** Union of [s, e) intervals (sorted by s) split by local month: month index → real minutes. */
+/** Union of the windows' [s, e) intervals split by local month: month index → real minutes. */
 export function unionMinutesByMonth(windows: readonly Pick<PreparedWindow, 's' | 'e'>[], clock: ZoneClock): Map<number, number> {
   const out = new Map<number, number>()
-  let cs = Number.NaN
-  let ce = Number.NaN
-  const flush = () => {
-    if (!(ce > cs)) return
-    let a = cs
-    let m = clock.monthIndex(a)
-    while (a < ce) {
+  for (const [s, e] of unionSpans(windows.map((p) => [p.s, p.e] as const))) {
+    for (let a = s, m = clock.monthIndex(s); a < e; m++) {
       const boundary = clock.startOfMonthIndex(m + 1)
-      const b = Math.min(ce, boundary)
-      out.set(m, (out.get(m) ?? 0) + (b - a) / MINUTE_MS)
+      out.set(m, (out.get(m) ?? 0) + (Math.min(e, boundary) - a) / MINUTE_MS)
       a = boundary
-      m++
     }
   }
-  for (const p of windows) {
-    if (!(p.e > p.s)) continue
-    if (Number.isNaN(cs) || p.s > ce) {
-      flush()
-      cs = p.s
-      ce = p.e
-    } else if (p.e > ce) ce = p.e
-  }
-  flush()
-  return out
-}
-
-/** Months (indexes) in which a window has minutes. */
-export function monthsOf(p: PreparedWindow, clock: ZoneClock): number[] {
-  if (!(p.e > p.s)) return []
-  const last = lastMonthOf(p, clock)
-  const out: number[] = []
-  for (let m = p.startMonth; m <= last; m++) out.push(m)
   return out
 }
 
@@ -61,6 +37,15 @@ export function lastMonthOf(p: Pick<PreparedWindow, 'e' | 'startMonth'>, clock: 
 /** Whether a participating window counts toward the cap: Planned Maintenance with a counted impact. */
 export function countsTowardCap(p: Pick<PreparedWindow, 'planned' | 'impact'>, ruleset: Ruleset): boolean {
   return p.planned && ruleset.cap.impacts.value.includes(p.impact)
+}
+
+/** Months (indexes) in which a window has minutes. */
+function monthsOf(p: PreparedWindow, clock: ZoneClock): number[] {
+  if (!(p.e > p.s)) return []
+  const last = lastMonthOf(p, clock)
+  const out: number[] = []
+  for (let m = p.startMonth; m <= last; m++) out.push(m)
+  return out
 }
 
 /** Windows that count toward the cap under a ruleset, sorted by start (participants order). */
@@ -85,7 +70,9 @@ export function capTotals(ctx: RuleContext): Map<number, number> {
   return v
 }
 
+/** A set of windows under one cap: GB-wide, a party's or a service's. */
 interface CapGroup {
+  /** Part of the finding key ('all', 'party:DSP', 'service:alerts'). */
   scope: string
   label: string
   limit: number
@@ -93,143 +80,92 @@ interface CapGroup {
   limitLabel: Provenance
   /** What a breach and a warning of this group rest on. */
   basis: { breach: readonly BasisParam[]; warning: readonly BasisParam[] }
+  /** The group's planned minutes per month (overlaps once). */
   totals: Map<number, number>
-  /** Per month: qualifier, message (or its prefix for a breach), evidence fields shared by windows. */
-  months: Map<number, CapMonth | null>
-  member: ((p: PreparedWindow) => boolean) | null
-}
-
-interface CapMonth {
-  qualifier: string
-  month: string
-  total: number
-  head: number
-  breach: boolean
-  /** Breach: the message up to the window's own minutes; warning: the whole message. */
-  text: string
-  /**
-   * Evidence per own-minutes value, shared by the findings of the month that have it (read-only
-   * data): one object per distinct value instead of one per finding.
-   */
-  evidence: Map<number, Evidence>
+  member: (p: PreparedWindow) => boolean
 }
 
 export const monthlyCapRule: RuleFamily = {
   id: 'monthly-cap',
   codes: ['MONTHLY_CAP'],
   run(ctx: RuleContext) {
-    const cap = ctx.ruleset.cap
-    const limit = cap.minutesPerMonth.value
-    const headroom = cap.headroomMinutes.value
-    const impacts = cap.impacts.value
+    const groups = capGroups(ctx)
+    const headroom = ctx.ruleset.cap.headroomMinutes.value
     const breachSeverity = ctx.ruleset.severities.MONTHLY_CAP ?? 'breach'
-    const windows = capWindows(ctx)
-    // The basis of a breach is the limit; of a warning, the limit and the headroom.
-    const basisFor = (limitParam: string) => ({
-      breach: basisOf(ctx.ruleset, limitParam),
-      warning: basisOf(ctx.ruleset, limitParam, '/cap/headroomMinutes'),
-    })
-    const groups: CapGroup[] = [
-      {
-        scope: 'all',
-        label: 'GB-wide, overlapping windows counted once',
-        limit,
-        limitLabel: cap.minutesPerMonth.provenance,
-        basis: basisFor('/cap/minutesPerMonth'),
-        totals: capTotals(ctx),
-        months: new Map(),
-        member: null,
-      },
-    ]
-    const partyBasis = basisFor('/cap/perParty')
-    const serviceBasis = basisFor('/cap/perService')
-    for (const [party, lim] of Object.entries(cap.perParty.value)) {
-      const member = (p: PreparedWindow) => p.party === party
-      groups.push({
-        scope: `party:${party}`,
-        label: `party ${party}`,
-        limit: lim,
-        limitLabel: cap.perParty.provenance,
-        basis: partyBasis,
-        totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
-        months: new Map(),
-        member,
-      })
-    }
-    for (const [service, lim] of Object.entries(cap.perService.value)) {
-      const member = (p: PreparedWindow) => p.services.includes(service)
-      groups.push({
-        scope: `service:${service}`,
-        label: `service ${service}`,
-        limit: lim,
-        limitLabel: cap.perService.provenance,
-        basis: serviceBasis,
-        totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
-        months: new Map(),
-        member,
-      })
-    }
-    const monthOf = (g: CapGroup, m: number): CapMonth | null => {
-      let v = g.months.get(m)
-      if (v !== undefined) return v
-      const total = g.totals.get(m) ?? 0
-      const head = Math.min(headroom, g.limit)
-      if (total <= g.limit - head) v = null
-      else {
-        const month = monthKey(m)
-        const breach = total > g.limit
-        v = {
-          qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
-          month,
-          total,
-          head,
-          breach,
-          evidence: new Map(),
-          text: flat(
-            breach
-              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes `
-              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
-          ),
-        }
-      }
-      g.months.set(m, v)
-      return v
-    }
-    for (const p of ctx.subjects) {
-      if (!p.planned || !(p.e > p.s) || !impacts.includes(p.impact)) continue
-      const last = lastMonthOf(p, ctx.clock)
+    for (const p of capWindows(ctx)) {
+      if (p.index < 0) continue // background: counts, gets no finding
       for (const g of groups) {
-        if (g.member !== null && !g.member(p)) continue
-        for (let m = p.startMonth; m <= last; m++) {
-          const cm = monthOf(g, m)
-          if (cm === null) continue
+        if (!g.member(p)) continue
+        for (const m of monthsOf(p, ctx.clock)) {
+          const total = g.totals.get(m) ?? 0
+          const head = Math.min(headroom, g.limit)
+          if (total <= g.limit - head) continue
+          const breach = total > g.limit
+          const month = monthKey(m)
           const own = ownMinutesIn(p, m, ctx.clock)
-          let evidence = cm.evidence.get(own)
-          if (evidence === undefined) {
-            evidence = {
-              month: cm.month,
-              scope: g.scope,
-              plannedMinutes: cm.total,
-              capMinutes: g.limit,
-              headroomMinutes: cm.head,
-              remainingMinutes: g.limit - cm.total,
-              windowMinutesInMonth: own,
-            }
-            cm.evidence.set(own, evidence)
-          }
           ctx.emit(p, {
             code: 'MONTHLY_CAP',
-            severity: cm.breach ? breachSeverity : 'warning',
+            severity: breach ? breachSeverity : 'warning',
             ruleId: 'monthly-cap',
-            basis: cm.breach ? g.basis.breach : g.basis.warning,
-            qualifier: cm.qualifier,
-            message: cm.breach ? `${cm.text}${own}` : cm.text,
-            evidence,
+            basis: breach ? g.basis.breach : g.basis.warning,
+            qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
+            message: breach
+              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes ${own}`
+              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
+            evidence: {
+              month,
+              scope: g.scope,
+              plannedMinutes: total,
+              capMinutes: g.limit,
+              headroomMinutes: head,
+              remainingMinutes: g.limit - total,
+              windowMinutesInMonth: own,
+            },
           })
         }
       }
     }
   },
+}
+
+/** The caps of a ruleset: GB-wide, then per party and per service, each with its monthly totals. */
+function capGroups(ctx: RuleContext): CapGroup[] {
+  const cap = ctx.ruleset.cap
+  const windows = capWindows(ctx)
+  // The basis of a breach is the limit; of a warning, the limit and the headroom.
+  const basisFor = (limitParam: string) => ({
+    breach: basisOf(ctx.ruleset, limitParam),
+    warning: basisOf(ctx.ruleset, limitParam, '/cap/headroomMinutes'),
+  })
+  const partyBasis = basisFor('/cap/perParty')
+  const serviceBasis = basisFor('/cap/perService')
+  const all: CapGroup = {
+    scope: 'all',
+    label: 'GB-wide, overlapping windows counted once',
+    limit: cap.minutesPerMonth.value,
+    limitLabel: cap.minutesPerMonth.provenance,
+    basis: basisFor('/cap/minutesPerMonth'),
+    totals: capTotals(ctx),
+    member: () => true,
+  }
+  const scoped = (scope: string, limit: number, limitLabel: Provenance, basis: CapGroup['basis'], member: CapGroup['member']) => ({
+    scope,
+    label: scope.replace(':', ' '),
+    limit,
+    limitLabel,
+    basis,
+    totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
+    member,
+  })
+  return [
+    all,
+    ...Object.entries(cap.perParty.value).map(([party, limit]) =>
+      scoped(`party:${party}`, limit, cap.perParty.provenance, partyBasis, (p) => p.party === party),
+    ),
+    ...Object.entries(cap.perService.value).map(([service, limit]) =>
+      scoped(`service:${service}`, limit, cap.perService.provenance, serviceBasis, (p) => p.services.includes(service)),
+    ),
+  ]
 }
 
 function ownMinutesIn(p: PreparedWindow, m: number, clock: ZoneClock): number {

@@ -9,10 +9,11 @@
  *
  * @example OPSG 58: notified 2021-10-05 for a 14 Nov 2021 window → breach, deadline 2021-10-04.
  */
-import { basisOf } from '../ruleset.ts'
 import type { CalendarId } from '../calendars.ts'
+import type { BasisParam } from '../findings.ts'
+import { basisOf, type Ruleset } from '../ruleset.ts'
 import { dayMonthLabel, monthLabel } from '../time.ts'
-import { dayString, flat, fmtWallDate, isoString, monthKey, type RuleContext, type RuleFamily } from './types.ts'
+import { dayString, fmtWallDate, isoString, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 interface Deadline {
   /** Day index of the last Working Day on which notice is in time. */
@@ -25,105 +26,66 @@ export const noticeRule: RuleFamily = {
   id: 'notice',
   codes: ['NOTICE_PERIOD'],
   run(ctx: RuleContext) {
-    const r = ctx.ruleset
-    const n = r.notice.workingDays.value
-    const mode = r.notice.mode.value
-    const primary = r.workingDays.primaryCalendar.value
-    const strict = r.notice.strict.value ? r.workingDays.strictCalendar.value : null
-    // Deadlines per calendar and anchor day; message parts per anchor/outcome and notified day.
-    const cache = new Map<CalendarId, Map<number, Deadline>>()
-    const deadline = (cal: CalendarId, anchorDay: number): Deadline => {
-      let perCal = cache.get(cal)
-      if (!perCal) cache.set(cal, (perCal = new Map()))
-      let d = perCal.get(anchorDay)
-      if (!d) {
-        const day = ctx.calendars.get(cal).countBackIndex(anchorDay, n)
-        d = { day, before: ctx.clock.startOfDay(day + 1) }
-        perCal.set(anchorDay, d)
-      }
-      return d
-    }
-    const firstDays = new Map<number, number>()
-    const monthFirstDay = (mi: number) => {
-      let v = firstDays.get(mi)
-      if (v === undefined) firstDays.set(mi, (v = Math.floor(ctx.clock.toWall(ctx.clock.startOfMonthIndex(mi)) / 86_400_000)))
-      return v
-    }
-    const tails = new Map<number, string>()
-    const notifiedTexts = new Map<number, string>()
-    const emergencyTexts = new Map<number, string>()
-    const severity = r.severities.NOTICE_PERIOD ?? 'breach'
-    // A miss under the primary calendar turns on the notice rule itself; the calendar choice is
-    // decisive only when the two calendars disagree (a miss under the strict one alone).
-    const primaryMissBasis = basisOf(r, '/notice/mode', '/notice/workingDays')
-    const strictMissBasis = basisOf(
-      r,
-      '/notice/mode',
-      '/notice/workingDays',
-      '/notice/strict',
-      '/workingDays/primaryCalendar',
-      '/workingDays/strictCalendar',
-    )
-    const emergencyBasis = basisOf(r, '/notice/emergencyRequiresJustification')
-
+    const check = noticeCheck(ctx)
+    const emergencyBasis = basisOf(ctx.ruleset, '/notice/emergencyRequiresJustification')
     for (const p of ctx.subjects) {
-      const w = p.w
-      if (!p.planned) {
-        if (r.notice.emergencyRequiresJustification.value && !(w.justification ?? '').trim()) {
-          let message = emergencyTexts.get(p.startDay)
-          if (message === undefined) {
-            message = flat(
-              `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`,
-            )
-            emergencyTexts.set(p.startDay, message)
-          }
-          ctx.emit(p, {
-            code: 'NOTICE_PERIOD',
-            severity: 'warning',
-            ruleId: 'emergency-justification',
-            basis: emergencyBasis,
-            message,
-            evidence: { kind: 'emergency', justification: null },
-          })
-        }
-        continue
-      }
-      const assumed = w.notifiedAt === null
-      const notified = assumed ? ctx.now : w.notifiedAt!.getTime()
-      const notifiedDay = ctx.clock.dayIndex(notified)
-      const anchor = mode === 'monthly-schedule' ? monthFirstDay(p.startMonth) : p.startDay
-      const dp = deadline(primary, anchor)
-      const primaryOk = notified < dp.before
-      const ds = strict && strict !== primary ? deadline(strict, anchor) : null
-      const strictOk = ds ? notified < ds.before : true
-      if (primaryOk && strictOk) continue
-      const late = primaryOk ? ds! : dp
-      const cal = primaryOk ? strict! : primary
-      const calendar = ctx.calendars.get(cal)
-      let workingDaysLate = 0
-      for (let d = late.day + 1; d <= notifiedDay && workingDaysLate < 1000; d++) if (calendar.isWorkingDay(d)) workingDaysLate++
-      const nk = notifiedDay * 2 + (assumed ? 1 : 0)
-      let notifiedText = notifiedTexts.get(nk)
-      if (notifiedText === undefined) {
-        notifiedText = assumed
-          ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
-          : `notified ${dayString(notifiedDay)}`
-        notifiedTexts.set(nk, (notifiedText = flat(notifiedText)))
-      }
-      // Everything after the notified date depends only on the anchor day and which calendar missed.
-      const tk = anchor * 2 + (primaryOk ? 1 : 0)
-      let tail = tails.get(tk)
-      if (tail === undefined) {
-        const target =
-          mode === 'monthly-schedule'
-            ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
-            : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
-        const strictNote = primaryOk
-          ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar`
-          : ''
-        tails.set(tk, (tail = flat(`; ${target}${strictNote}`)))
-      }
-      const evidence: Record<string, string | number | boolean | null> = {
+      if (p.planned) check(p)
+      else emergencyJustification(ctx, p, emergencyBasis)
+    }
+  },
+}
+
+/** Emergency work is not Planned Maintenance: no notice period, but it must say why it could not wait. */
+function emergencyJustification(ctx: RuleContext, p: PreparedWindow, basis: readonly BasisParam[]): void {
+  if (!ctx.ruleset.notice.emergencyRequiresJustification.value || (p.w.justification ?? '').trim()) return
+  ctx.emit(p, {
+    code: 'NOTICE_PERIOD',
+    severity: 'warning',
+    ruleId: 'emergency-justification',
+    basis,
+    message: `emergency window starting ${fmtWallDate(p.sWall)} has no justification; emergency work is not Planned Maintenance and must say why it could not wait for the monthly schedule`,
+    evidence: { kind: 'emergency', justification: null },
+  })
+}
+
+/** The notice check of a planned window under the ruleset of `ctx` (deadlines computed once per calendar and anchor day). */
+function noticeCheck(ctx: RuleContext): (p: PreparedWindow) => void {
+  const r = ctx.ruleset
+  const n = r.notice.workingDays.value
+  const mode = r.notice.mode.value
+  const primary = r.workingDays.primaryCalendar.value
+  const strict = r.notice.strict.value && r.workingDays.strictCalendar.value !== primary ? r.workingDays.strictCalendar.value : null
+  const deadline = deadlines(ctx, n)
+  const basis = noticeBases(r)
+  return (p) => {
+    const assumed = p.w.notifiedAt === null
+    const notified = assumed ? ctx.now : p.w.notifiedAt!.getTime()
+    // The anchor: the 1st of the window's month (monthly schedule), or its start date (per window).
+    const anchor = mode === 'monthly-schedule' ? ctx.clock.dayIndex(ctx.clock.startOfMonthIndex(p.startMonth)) : p.startDay
+    const dp = deadline(primary, anchor)
+    const ds = strict === null ? null : deadline(strict, anchor)
+    const primaryOk = notified < dp.before
+    const strictOk = ds === null || notified < ds.before
+    if (primaryOk && strictOk) return
+    // A miss under the primary calendar is a breach; a miss under the strict one alone, a warning.
+    const late = primaryOk ? ds! : dp
+    const cal = primaryOk ? strict! : primary
+    const notifiedDay = ctx.clock.dayIndex(notified)
+    const target =
+      mode === 'monthly-schedule'
+        ? `the deadline for ${monthLabel(p.startMonth)} was ${dayString(late.day)}, ${n} Working Days before ${dayMonthLabel(anchor)} (${cal})`
+        : `the deadline for a window starting ${dayString(anchor)} was ${dayString(late.day)}, ${n} Working Days before it (${cal})`
+    const strictNote = primaryOk ? `; in time under ${primary} (deadline ${dayString(dp.day)}), late only under the strict calendar` : ''
+    const notifiedText = assumed
+      ? `not yet notified (assessed as if notified now, ${dayString(notifiedDay)})`
+      : `notified ${dayString(notifiedDay)}`
+    ctx.emit(p, {
+      code: 'NOTICE_PERIOD',
+      severity: primaryOk ? 'warning' : (r.severities.NOTICE_PERIOD ?? 'breach'),
+      ruleId: 'notice',
+      basis: primaryOk ? basis.strictMiss : basis.primaryMiss,
+      message: `${notifiedText}; ${target}${strictNote}`,
+      evidence: {
         mode,
         notifiedAt: isoString(notified),
         notifiedLocalDate: dayString(notifiedDay),
@@ -139,16 +101,52 @@ export const noticeRule: RuleFamily = {
         strictCalendar: ds ? strict : null,
         strictDeadlineDate: ds ? dayString(ds.day) : null,
         strictInTime: ds ? strictOk : null,
-        workingDaysLate,
-      }
-      ctx.emit(p, {
-        code: 'NOTICE_PERIOD',
-        severity: primaryOk ? 'warning' : severity,
-        ruleId: 'notice',
-        basis: primaryOk ? strictMissBasis : primaryMissBasis,
-        message: `${notifiedText}${tail}`,
-        evidence,
-      })
+        workingDaysLate: workingDaysBetween(ctx, cal, late.day, notifiedDay),
+      },
+    })
+  }
+}
+
+/**
+ * The deadline of notice for an anchor day under a calendar: the Working Day `n` Working Days before
+ * it, notice in time until the end of that day. Memoised: a plan has few distinct anchors.
+ */
+function deadlines(ctx: RuleContext, n: number): (cal: CalendarId, anchorDay: number) => Deadline {
+  const memo = new Map<CalendarId, Map<number, Deadline>>()
+  return (cal, anchorDay) => {
+    let byDay = memo.get(cal)
+    if (!byDay) memo.set(cal, (byDay = new Map()))
+    let d = byDay.get(anchorDay)
+    if (!d) {
+      const day = ctx.calendars.get(cal).countBackIndex(anchorDay, n)
+      byDay.set(anchorDay, (d = { day, before: ctx.clock.startOfDay(day + 1) }))
     }
-  },
+    return d
+  }
+}
+
+/** Working Days of a calendar after `deadlineDay` up to and including `notifiedDay` (at most 1000). */
+function workingDaysBetween(ctx: RuleContext, cal: CalendarId, deadlineDay: number, notifiedDay: number): number {
+  const calendar = ctx.calendars.get(cal)
+  let late = 0
+  for (let d = deadlineDay + 1; d <= notifiedDay && late < 1000; d++) if (calendar.isWorkingDay(d)) late++
+  return late
+}
+
+/**
+ * What a miss rests on: under the primary calendar, the notice rule itself; under the strict one
+ * alone, the calendar choice too (decisive only when the two calendars disagree).
+ */
+function noticeBases(r: Ruleset): { primaryMiss: readonly BasisParam[]; strictMiss: readonly BasisParam[] } {
+  return {
+    primaryMiss: basisOf(r, '/notice/mode', '/notice/workingDays'),
+    strictMiss: basisOf(
+      r,
+      '/notice/mode',
+      '/notice/workingDays',
+      '/notice/strict',
+      '/workingDays/primaryCalendar',
+      '/workingDays/strictCalendar',
+    ),
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { basisOf } from '../ruleset.ts'
 import { DAY_MS, MINUTE_MS, parseHhMm, weekdayOf } from '../time.ts'
-import { endText, flat, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { endText, fmtWallTime, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
@@ -23,7 +23,7 @@ export const permittedHoursRule: RuleFamily = {
     const severity = ctx.ruleset.severities.PERMITTED_HOURS ?? 'warning'
     const hoursBasis = basisOf(ctx.ruleset, '/permittedHours/from', '/permittedHours/to')
     const weekdayBasis = basisOf(ctx.ruleset, '/permittedHours/preferredWeekdays')
-    const outsideTail = flat(`outside the permitted hours ${ph.from.value} to ${ph.to.value} local`)
+    const outsideTail = `outside the permitted hours ${ph.from.value}–${ph.to.value} local`
     const preferredNames = preferred.map((d) => DAY_NAMES[d]!)
     const preferredText = preferredNames.join(', ')
     for (const p of ctx.subjects) {
@@ -31,7 +31,7 @@ export const permittedHoursRule: RuleFamily = {
       const day0 = p.startDay * DAY_MS
       const inside = p.sWall >= day0 + from && p.eWall <= day0 + to && p.eWall > p.sWall
       const localStart = startText(p)
-      const span = `${localStart} to ${fmtWallTime(p.eWall)}`
+      const span = `${localStart}–${fmtWallTime(p.eWall)}`
       if (!inside) {
         const localEnd = endText(p)
         ctx.emit(p, {

@@ -25,4 +25,4 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   spacingRule,
 ]
 
-export type { PreparedWindow, RuleContext, RuleFamily } from './types.ts'
+export type { RuleFamily } from './types.ts'

@@ -4,6 +4,7 @@
  *
  * @example DSP outages starting 2021-11-14 00:00 and 2021-11-20 00:00 → 144 h apart → both warned.
  */
+import { lowerBound } from '../intervals.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import { HOUR_MS } from '../time.ts'
 import type { BasisParam } from '../findings.ts'
@@ -36,7 +37,7 @@ export const spacingRule: RuleFamily = {
   },
 }
 
-/** Whether a window counts toward its party's spacing: Planned Maintenance with a spacing impact. */
+/** Whether a window counts for spacing: Planned Maintenance with a spacing impact. */
 export function countsTowardSpacing(p: Pick<PreparedWindow, 'planned' | 'impact'>, ruleset: Ruleset): boolean {
   return p.planned && ruleset.spacing.impacts.value.includes(p.impact)
 }
@@ -52,12 +53,12 @@ function emitSpacing(
   const sp = ctx.ruleset.spacing
   // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
   const lo = lowerBound(starts, p.s - min, true)
-  const hi = lowerBound(starts, p.s + min, false)
+  const hi = lowerBound(starts, p.s + min)
   const count = hi - lo - 1
   let nearest: PreparedWindow | null = null
   if (count > 0) {
     // candidates: the nearest start at or before p.s and the nearest at or after (ties by order)
-    const at = lowerBound(starts, p.s, false)
+    const at = lowerBound(starts, p.s)
     const cands: PreparedWindow[] = []
     for (let j = at - 1; j >= lo && cands.length < 1; j--) if (arr[j] !== p) cands.push(arr[j]!)
     for (let j = at; j < hi && arr[j]!.s === p.s; j++) if (arr[j] !== p) cands.push(arr[j]!)
@@ -88,18 +89,6 @@ function emitSpacing(
       windowsTooClose: count,
     },
   })
-}
-
-/** First index whose start is > x (strict) or ≥ x (not strict). */
-function lowerBound(starts: Float64Array, x: number, strict: boolean): number {
-  let lo = 0
-  let hi = starts.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (strict ? starts[mid]! <= x : starts[mid]! < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 function tieBreak(a: PreparedWindow, b: PreparedWindow): number {

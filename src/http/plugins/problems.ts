@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { AppError, type FieldProblem } from '../../services/errors.ts'
+import { PROBLEM_MEDIA_TYPE } from './openapi.ts'
 
 /** What each stable problem code means; served at /problems/{code} so that `type` dereferences. */
 export const PROBLEM_CODES: Record<string, string> = {
@@ -36,21 +37,48 @@ export const PROBLEM_CODES: Record<string, string> = {
   'internal-error': 'Something went wrong on our side; the request id identifies it in the logs.',
 }
 
-const PROBLEM_TYPE = 'application/problem+json'
+/** What every problem names: its stable code (the `type` URI ends in it), title, status and detail. */
+export interface ProblemFields {
+  status: number
+  code: string
+  title: string
+  detail: string
+  /** The request's URL, where the answer goes back to a request fastify has read. */
+  instance?: string
+  requestId?: string
+}
 
-export function sendProblem(
-  reply: FastifyReply,
-  req: FastifyRequest,
-  baseUrl: string,
-  p: { status: number; code: string; title: string; detail: string; headers?: Record<string, string>; [k: string]: unknown },
-) {
+/**
+ * The one builder of an RFC 9457 problem+json body: `type` dereferences at /problems/{code}, and
+ * members beyond the standard ones (`errors`, `allowed`, …) follow in `extra`.
+ *
+ * @example problemBody('https://mwp.example', { status: 404, code: 'not-found', title: 'Not found', detail: 'No window 1.' })
+ * // { type: 'https://mwp.example/problems/not-found', title: 'Not found', status: 404, detail: 'No window 1.', code: 'not-found' }
+ */
+export function problemBody(baseUrl: string, p: ProblemFields, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: `${baseUrl}/problems/${p.code}`,
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    ...(p.instance !== undefined ? { instance: p.instance } : {}),
+    code: p.code,
+    ...(p.requestId !== undefined ? { requestId: p.requestId } : {}),
+    ...extra,
+  }
+}
+
+/** A problem as an answer: its fields, the response headers it needs (Retry-After) and any extra members. */
+type Problem = ProblemFields & { headers?: Record<string, string>; [k: string]: unknown }
+
+export function sendProblem(reply: FastifyReply, req: FastifyRequest, baseUrl: string, p: Problem) {
   const { headers, status, code, title, detail, ...extra } = p
   if (headers) for (const [k, v] of Object.entries(headers)) reply.header(k, v)
   return reply
     .code(status)
-    .type(PROBLEM_TYPE)
+    .type(PROBLEM_MEDIA_TYPE)
     .serializer(JSON.stringify)
-    .send({ type: `${baseUrl}/problems/${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra })
+    .send(problemBody(baseUrl, { status, code, title, detail, instance: req.url, requestId: req.id }, extra))
 }
 
 /**
@@ -83,15 +111,11 @@ export function clientErrorHandler(baseUrl: string) {
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
     const code = status === 431 ? 'headers-too-large' : 'bad-request'
     const title = STATUS_CODES[status] ?? 'Bad Request'
-    const body = JSON.stringify({
-      type: `${baseUrl}/problems/${code}`,
-      title,
-      status,
-      detail: `The request could not be read (${err.code ?? 'client error'}).`,
-      code,
-    })
+    const body = JSON.stringify(
+      problemBody(baseUrl, { status, code, title, detail: `The request could not be read (${err.code ?? 'client error'}).` }),
+    )
     socket.end(
-      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     )
   }
 }
@@ -139,6 +163,67 @@ function zodProblems(
   })
 }
 
+/** What the log says of an error the client did not cause. */
+type LogLine = { level: 'error' | 'warn'; message: string }
+
+/** A problem's four fields, then its extra members (and headers). */
+const problem = (status: number, code: string, title: string, detail: string, more: Omit<Problem, keyof ProblemFields> = {}): Problem => ({
+  status,
+  code,
+  title,
+  detail,
+  ...more,
+})
+
+/**
+ * The problem an error is answered with, and the log line it deserves (none for the client's own
+ * mistakes). Raw database errors never reach a client.
+ */
+function problemOf(err: FastifyError, req: FastifyRequest, bodyLimit: number | undefined): { problem: Problem; log?: LogLine } {
+  if (err instanceof AppError) {
+    const { headers, ...extra } = err.extra
+    return { problem: problem(err.status, err.code, err.title, err.detail, { ...extra, ...(headers ? { headers } : {}) }) }
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = zodProblems(err as never)
+    const detail = errors.map((e) => `${e.in} ${e.pointer || '/'}: ${e.message}`).join('; ')
+    return { problem: problem(400, 'validation-failed', 'The request is not valid', detail, { errors }) }
+  }
+  if (isResponseSerializationError(err)) {
+    const detail = `The answer could not be produced (request ${req.id}).`
+    return {
+      problem: problem(500, 'internal-error', 'Internal error', detail),
+      log: { level: 'error', message: 'response did not match its schema' },
+    }
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const detail = `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`
+    return { problem: problem(415, 'unsupported-media-type', 'Unsupported media type', detail) }
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { problem: problem(413, 'payload-too-large', 'Body too large', `The body is larger than the ${bodyLimit}-byte limit.`) }
+  if (
+    err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    (err.statusCode === 400 && err instanceof SyntaxError)
+  ) {
+    const errors = [{ pointer: '', in: 'body', message: err.message }]
+    return { problem: problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${err.message}`, { errors }) }
+  }
+  if (isDatabaseUnavailable(err)) {
+    const detail = 'The database cannot be reached right now; retry shortly.'
+    const headers = { 'retry-after': '2' }
+    return {
+      problem: problem(503, 'database-unavailable', 'Database unavailable', detail, { headers }),
+      log: { level: 'warn', message: 'database unavailable' },
+    }
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { problem: problem(err.statusCode, 'bad-request', 'Bad request', err.message) }
+  const detail = `Something went wrong on our side (request ${req.id}).`
+  return { problem: problem(500, 'internal-error', 'Internal error', detail), log: { level: 'error', message: 'unhandled error' } }
+}
+
 /**
  * Turns every error into an RFC 9457 problem+json answer with a stable `code`, in one place.
  * Raw database errors never reach a client.
@@ -147,81 +232,9 @@ export default fp(
   async function problems(app: FastifyInstance, opts: { baseUrl: string }) {
     const base = opts.baseUrl
     app.setErrorHandler((err: FastifyError, req, reply) => {
-      if (err instanceof AppError) {
-        const { headers, ...extra } = err.extra
-        return sendProblem(reply, req, base, {
-          status: err.status,
-          code: err.code,
-          title: err.title,
-          detail: err.detail,
-          ...extra,
-          ...(headers ? { headers } : {}),
-        })
-      }
-      if (hasZodFastifySchemaValidationErrors(err)) {
-        const errors = zodProblems(err as never)
-        return sendProblem(reply, req, base, {
-          status: 400,
-          code: 'validation-failed',
-          title: 'The request is not valid',
-          detail: errors.map((e) => `${e.in} ${e.pointer || '/'}: ${e.message}`).join('; '),
-          errors,
-        })
-      }
-      if (isResponseSerializationError(err)) {
-        req.log.error({ err }, 'response did not match its schema')
-        return sendProblem(reply, req, base, {
-          status: 500,
-          code: 'internal-error',
-          title: 'Internal error',
-          detail: `The answer could not be produced (request ${req.id}).`,
-        })
-      }
-      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-        return sendProblem(reply, req, base, {
-          status: 415,
-          code: 'unsupported-media-type',
-          title: 'Unsupported media type',
-          detail: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`,
-        })
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-        return sendProblem(reply, req, base, {
-          status: 413,
-          code: 'payload-too-large',
-          title: 'Body too large',
-          detail: `The body is larger than the ${app.initialConfig.bodyLimit}-byte limit.`,
-        })
-      if (
-        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-        (err.statusCode === 400 && err instanceof SyntaxError)
-      )
-        return sendProblem(reply, req, base, {
-          status: 400,
-          code: 'malformed-json',
-          title: 'Malformed JSON',
-          detail: `The body is not valid JSON: ${err.message}`,
-          errors: [{ pointer: '', in: 'body', message: err.message }],
-        })
-      if (isDatabaseUnavailable(err)) {
-        req.log.warn({ err }, 'database unavailable')
-        return sendProblem(reply, req, base, {
-          status: 503,
-          code: 'database-unavailable',
-          title: 'Database unavailable',
-          detail: 'The database cannot be reached right now; retry shortly.',
-          headers: { 'retry-after': '2' },
-        })
-      }
-      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
-        return sendProblem(reply, req, base, { status: err.statusCode, code: 'bad-request', title: 'Bad request', detail: err.message })
-      req.log.error({ err }, 'unhandled error')
-      return sendProblem(reply, req, base, {
-        status: 500,
-        code: 'internal-error',
-        title: 'Internal error',
-        detail: `Something went wrong on our side (request ${req.id}).`,
-      })
+      const { problem, log } = problemOf(err, req, app.initialConfig.bodyLimit)
+      if (log) req.log[log.level]({ err }, log.message)
+      return sendProblem(reply, req, base, problem)
     })
     app.setNotFoundHandler((req, reply) =>
       sendProblem(reply, req, base, {

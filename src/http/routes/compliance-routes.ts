@@ -28,6 +28,13 @@ const waiverDto = (w: StoredWaiver) => ({
   lapsedAt: w.lapsedAt?.toISOString() ?? null,
 })
 
+/** A publication as the API shows it: instants as RFC 3339 strings (the snapshot is left to the caller). */
+const publicationDto = <P extends { publishedAt: Date; recordedAt: Date }>(p: P) => ({
+  ...p,
+  publishedAt: p.publishedAt.toISOString(),
+  recordedAt: p.recordedAt.toISOString(),
+})
+
 const PlanAssessmentOut = z.object({
   windows: z.array(AssessmentOut),
   summary: FindingSummaryOut,
@@ -91,14 +98,15 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     windowIds: z.array(z.string()),
     recordedAt: z.string(),
   })
+  /** What both schedule routes declare: the month they are about. */
+  const scheduleRoute = { tags, params: z.object({ month: Month }) }
   app.post(
     '/v1/schedules/:month/publish',
     {
       config: { access: PLANNERS },
       schema: {
-        tags,
+        ...scheduleRoute,
         summary: "Publish a month's Planned Maintenance schedule: its proposed windows become notified",
-        params: z.object({ month: Month }),
         body: PublishBody,
         response: { 200: z.object({ publication: PublicationOut, windows: z.array(WindowOut) }), ...problemResponses(400, 403) },
       },
@@ -106,10 +114,7 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     async (req) => {
       const r = await schedules.publish(req.params.month, req.body, actorOf(req))
       const { snapshot: _s, ...p } = r.publication
-      return {
-        publication: { ...p, publishedAt: p.publishedAt.toISOString(), recordedAt: p.recordedAt.toISOString() },
-        windows: r.windows.map(toWindowDto),
-      }
+      return { publication: publicationDto(p), windows: r.windows.map(toWindowDto) }
     },
   )
   app.get(
@@ -117,18 +122,15 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     {
       config: { access: ANY_ROLE },
       schema: {
-        tags,
+        ...scheduleRoute,
         summary: 'What was published for a month, publication by publication',
-        params: z.object({ month: Month }),
         response: { 200: z.object({ month: z.string(), publications: z.array(PublicationOut.extend({ windows: z.array(z.unknown()) })) }) },
       },
     },
     async (req) => ({
       month: req.params.month,
       publications: (await schedules.list(req.params.month)).map(({ snapshot, ...p }) => ({
-        ...p,
-        publishedAt: p.publishedAt.toISOString(),
-        recordedAt: p.recordedAt.toISOString(),
+        ...publicationDto(p),
         windows: snapshot as unknown[],
       })),
     }),

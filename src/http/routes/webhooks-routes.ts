@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { WebhookDelivery, WebhookSubscription, WebhooksService } from '../../services/webhooks-service.ts'
+import type { WebhookDelivery, WebhookSubscription, WebhooksService } from '../../services/webhooks/index.ts'
 import type { AppInstance } from '../app.ts'
 import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
 import { IdParams, Instant, PartyId, problemResponses, RegionId, ServiceId, Uuid } from '../schemas/common.ts'

@@ -7,7 +7,7 @@ import { Uuid } from '../../schemas/common.ts'
  * explicit offset, every zone an IANA name. The input pieces the command line uses too live in
  * src/schemas/common.ts.
  */
-export { csv, IanaZone, Instant, Month, PartyId, RegionId, ServiceId, Uuid } from '../../schemas/common.ts'
+export { csv, Instant, Month, PartyId, RegionId, ServiceId, Uuid } from '../../schemas/common.ts'
 
 export const IdParams = z.object({ id: Uuid }).strict()
 

@@ -1,11 +1,10 @@
 import { z } from 'zod'
+import { ProgrammeTotalsSchema } from '../../reports/report-schema.ts'
 import { DryRunWindow, WindowCreate } from '../../schemas/windows.ts'
 import { MonthOut } from './assessment.ts'
 import { Instant, PartyId } from './common.ts'
 
-export { AssessmentOut, ComplianceOut, FindingOut, FindingSummaryOut, MonthOut } from './assessment.ts'
-
-export { DryRunWindow } from '../../schemas/windows.ts'
+export { AssessmentOut, FindingSummaryOut } from './assessment.ts'
 
 /** A month of a plan's assessment: the cap rule's figures and the label of the cap (the planning board marks an assumed cap). */
 export const PlanMonthOut = MonthOut.extend({
@@ -82,23 +81,5 @@ export const ProgrammeBody = z
 
 export const RulesetVersionQuery = z.object({ rulesetVersion: z.string().max(64).optional() }).strict()
 
-const ByCertainty = z.object({
-  confirmed: z.number().int(),
-  unconfirmed: z.number().int().meta({ description: 'resting on an assumed parameter' }),
-})
-
-/** A programme's totals (src/reports/programme-totals.ts). */
-export const ProgrammeTotalsOut = z
-  .object({
-    windows: z.number().int().meta({ description: 'windows that count (not rejected or cancelled)' }),
-    outageHours: z.number().meta({ description: 'real hours of the outage windows' }),
-    prepaymentCustomerHours: z.number().meta({ description: 'prepayment customers in scope × hours, for windows that stop top-ups' }),
-    expectedFailedTopUps: z.number(),
-    monthsTouched: z.array(z.string()).meta({ description: "local months ('YYYY-MM') the windows touch" }),
-    breaches: ByCertainty.meta({ description: 'open (unwaived) breaches by certainty' }),
-    objections: ByCertainty.meta({ description: 'open (unwaived) objections by certainty' }),
-    notifiedLate: z
-      .object({ windows: z.number().int(), share: z.number() })
-      .meta({ description: 'windows with an open NOTICE_PERIOD breach, and their share of the windows' }),
-  })
-  .meta({ id: 'ProgrammeTotals' })
+/** A programme's totals: the report model's schema (src/reports/report-schema.ts), with its OpenAPI id. */
+export const ProgrammeTotalsOut = ProgrammeTotalsSchema.meta({ id: 'ProgrammeTotals' })

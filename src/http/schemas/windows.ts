@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { MaintenanceWindow } from '../../domain/window.ts'
 import { IMPACTS, WINDOW_KINDS, WINDOW_STATUSES } from '../../domain/window.ts'
 import { WindowFields } from '../../schemas/windows.ts'
+import { windowJson } from '../../services/window-json.ts'
 import { AssessmentOut } from './assessment.ts'
 import { csv, Instant, ixdtf, PartyId, RegionId, ServiceId, Uuid } from './common.ts'
 
@@ -65,41 +66,17 @@ export const WindowOut = z
   .meta({ id: 'Window' })
 export type WindowDto = z.infer<typeof WindowOut>
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null)
-
-/** The API shape of a stored window: instants in UTC beside the zone and its local wall times. */
+/**
+ * The API shape of a stored window: the service's window JSON (instants in UTC beside the zone)
+ * with the local wall times added, and the assessment on writes.
+ *
+ * @example toWindowDto(w).startLocal // '2021-11-14T00:00:00+00:00[Europe/London]'
+ */
 export function toWindowDto(w: MaintenanceWindow & { assessment?: unknown }): WindowDto {
   return {
-    id: w.id,
-    reference: w.reference,
-    title: w.title,
-    description: w.description,
-    justification: w.justification,
-    riskToService: w.riskToService,
-    party: w.party,
-    changeRef: w.changeRef,
-    programmeId: w.programmeId,
-    kind: w.kind,
-    impact: w.impact,
-    services: [...w.services],
-    regions: [...w.regions],
-    start: w.start.toISOString(),
-    end: w.end.toISOString(),
-    zone: w.zone,
+    ...windowJson(w),
     startLocal: ixdtf(w.start, w.zone),
     endLocal: ixdtf(w.end, w.zone),
-    durationMinutes: (w.end.getTime() - w.start.getTime()) / 60_000,
-    notifiedAt: iso(w.notifiedAt),
-    status: w.status,
-    actualStart: iso(w.actualStart),
-    actualEnd: iso(w.actualEnd),
-    createdBy: w.createdBy,
-    version: w.version,
-    sequence: w.sequence,
-    effectiveAt: w.effectiveAt.toISOString(),
-    recordedAt: w.recordedAt.toISOString(),
-    createdAt: w.createdAt.toISOString(),
-    updatedAt: w.updatedAt.toISOString(),
     ...(w.assessment ? { assessment: w.assessment as WindowDto['assessment'] } : {}),
   }
 }

@@ -1,5 +1,5 @@
 /** Test builders for the domain engine (not a test file: tap includes only *.test.ts). */
-import { type AssessContext, assess } from '../../../src/domain/assess.ts'
+import type { AssessContext } from '../../../src/domain/assess.ts'
 import { defaultBlackoutLayers } from '../../../src/domain/blackouts.ts'
 import { buildCalendars, type CalendarOverride } from '../../../src/domain/calendars.ts'
 import { DEFAULT_REGIONS } from '../../../src/domain/reference.ts'
@@ -55,11 +55,6 @@ export function ctxFor(over: Partial<AssessContext> & { overrides?: CalendarOver
     tzdbVersion: 'test-tz',
     ...rest,
   }
-}
-
-/** 'CODE/severity' of a window's findings, optionally only those at or above warning. */
-export function codes(plan: readonly WindowPlan[], ctx: AssessContext, i: number): string[] {
-  return assess(plan, ctx).windows[i]!.findings.map((f) => `${f.code}/${f.severity}`)
 }
 
 export const OPSG58_DATES = [

@@ -3,7 +3,8 @@ import t from 'tap'
 import { assess } from '../../../src/domain/assess.ts'
 import { defaultBlackoutLayers } from '../../../src/domain/blackouts.ts'
 import { DEFAULT_ESTATE } from '../../../src/domain/impact/reference-data.ts'
-import { BUILT_IN_RULESETS, DEFAULT_RULESET, DEFAULT_RULESET_2021_1, rulesetInForce, validateRuleset } from '../../../src/domain/ruleset.ts'
+import { BUILT_IN_RULESETS, DEFAULT_RULESET, DEFAULT_RULESET_2021_1, rulesetInForce } from '../../../src/domain/ruleset.ts'
+import { validateRuleset } from '../../../src/domain/ruleset-validation.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
 t.test('the winter bounds are inferred: the seed says "winter" with no dates', async (t) => {

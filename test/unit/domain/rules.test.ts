@@ -10,7 +10,8 @@ import {
 import { buildCalendars } from '../../../src/domain/calendars.ts'
 import { FINDING_CODES } from '../../../src/domain/findings.ts'
 import { expandRecurrence, RecurrenceError } from '../../../src/domain/recurrence.ts'
-import { DEFAULT_RULESET, p, type Ruleset, validateRuleset } from '../../../src/domain/ruleset.ts'
+import { DEFAULT_RULESET, p, type Ruleset } from '../../../src/domain/ruleset.ts'
+import { validateRuleset } from '../../../src/domain/ruleset-validation.ts'
 import { aWindow, ctxFor } from './builders.ts'
 
 const sev = (list: { code: string; severity: string }[]) => list.map((f) => `${f.code}/${f.severity}`)
@@ -52,6 +53,7 @@ t.test('every clock-change night 2021–2023', async (t) => {
     t.equal(cc?.severity, 'warning', `${date}: CLOCK_CHANGE_NIGHT warning`)
     t.equal(cc?.evidence.realMinutes, minutes)
     t.equal(cc?.evidence.wallClockMinutes, 360)
+    t.match(cc?.message, new RegExp(`^MW-${date}-0000: runs ${date} 00:00–06:00 \\(Europe/London\\) across a clock change`))
     t.equal(
       a.windows[0]!.findings.some((f) => f.code === 'PERMITTED_HOURS' && f.severity === 'warning'),
       false,
@@ -84,7 +86,7 @@ t.test("St Andrew's Day: region N gets BANK_HOLIDAY, S does not", async (t) => {
   const bh = an.find((f) => f.code === 'BANK_HOLIDAY')!
   t.equal(bh.severity, 'warning')
   t.equal(bh.key, 'n:BANK_HOLIDAY:blackout:bank-holidays')
-  t.match(bh.message, /St Andrew's Day 2021-11-30 \(scotland\)/)
+  t.match(bh.message, /St Andrew’s Day 2021-11-30 \(scotland\)/)
   t.equal(
     as.some((f) => f.code === 'BANK_HOLIDAY'),
     false,
@@ -410,6 +412,12 @@ t.test('per-window notice mode, emergency, schedule content, hours, duration', a
     ['MONTHLY_CAP/breach', 'MAX_DURATION/warning', 'PERMITTED_HOURS/warning'],
   )
   t.match(long.find((x) => x.code === 'MAX_DURATION')?.message, /lasts 480 real minutes, more than the maximum of 360/)
+  // Local time spans are written with an en dash (as before commit 93cf951 wrote them out as 'to').
+  t.match(tue.find((x) => x.code === 'PERMITTED_HOURS')?.message, /runs 2021-07-06 01:00–03:00 \(Europe\/London\) on a Tuesday/)
+  t.match(
+    long.find((x) => x.code === 'PERMITTED_HOURS')?.message,
+    /runs 2021-07-04 22:00–06:00 \(Europe\/London\), ending 2021-07-05 06:00, outside the permitted hours 00:00–06:00 local/,
+  )
 })
 
 t.test('cap: union GB-wide, month split, background, statuses, per-party', async (t) => {
@@ -427,6 +435,10 @@ t.test('cap: union GB-wide, month split, background, statuses, per-party', async
     ],
   )
   t.match(r.windows[0]!.findings.find((f) => f.code === 'OVERLAP')?.evidence, { overlapping: ['B'], sharedMinutes: [120] })
+  t.equal(
+    r.windows[0]!.findings.find((f) => f.code === 'OVERLAP')?.message,
+    'A: overlaps 1 other window in a shared region: B (CSP-N, 2021-07-04 02:00–06:00, 120 min shared)',
+  )
 
   // A window across a month boundary: 31 Jul 23:00 → 1 Aug 03:00 BST splits 60 / 180.
   const x = assess([aWindow('2021-07-31', '23:00', '03:00', nb)], ctxFor())

@@ -3,7 +3,6 @@ import ICAL from 'ical.js'
 import nodeIcal from 'node-ical'
 import t, { type Test } from 'tap'
 import {
-  EUROPE_LONDON_VTIMEZONE,
   IcsWriter,
   contentLine,
   dateTimeLine,
@@ -17,6 +16,7 @@ import {
   londonOffsetMinutes,
   paramValue,
   textLine,
+  vtimezoneLines,
 } from '../../../src/feeds/index.ts'
 
 const octets = (s: string) => Buffer.byteLength(s, 'utf8')
@@ -175,7 +175,7 @@ t.test('Europe/London wall times agree with Intl and with ical.js reading our VT
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     'PRODID:-//test//EN',
-    ...EUROPE_LONDON_VTIMEZONE,
+    ...vtimezoneLines('Europe/London', 2022),
     ...instants.flatMap((d, i) => [
       'BEGIN:VEVENT',
       `UID:${i}@mwp`,
@@ -201,6 +201,76 @@ t.test('Europe/London wall times agree with Intl and with ical.js reading our VT
     instants.map((d) => d.toISOString()),
     'node-ical',
   )
+})
+
+/** The Europe/London VTIMEZONE feeds carried when it was written by hand (the UK rule since 1996). */
+const UK_VTIMEZONE = [
+  'BEGIN:VTIMEZONE',
+  'TZID:Europe/London',
+  'X-LIC-LOCATION:Europe/London',
+  'BEGIN:DAYLIGHT',
+  'TZOFFSETFROM:+0000',
+  'TZOFFSETTO:+0100',
+  'TZNAME:BST',
+  'DTSTART:19700329T010000',
+  'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
+  'END:DAYLIGHT',
+  'BEGIN:STANDARD',
+  'TZOFFSETFROM:+0100',
+  'TZOFFSETTO:+0000',
+  'TZNAME:GMT',
+  'DTSTART:19701025T020000',
+  'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
+  'END:STANDARD',
+  'END:VTIMEZONE',
+]
+
+t.test('VTIMEZONE from the zone clock: the UK rule, and other zones', async (t) => {
+  for (const year of [1997, 2021, 2022, 2030]) t.same(vtimezoneLines('Europe/London', year), UK_VTIMEZONE, `Europe/London in ${year}`)
+  t.same(
+    vtimezoneLines('Australia/Adelaide', 2022).slice(3),
+    [
+      'BEGIN:STANDARD',
+      'TZOFFSETFROM:+1030',
+      'TZOFFSETTO:+0930',
+      'TZNAME:GMT+9:30',
+      'DTSTART:19700405T030000',
+      'RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU',
+      'END:STANDARD',
+      'BEGIN:DAYLIGHT',
+      'TZOFFSETFROM:+0930',
+      'TZOFFSETTO:+1030',
+      'TZNAME:GMT+10:30',
+      'DTSTART:19701004T020000',
+      'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU',
+      'END:DAYLIGHT',
+      'END:VTIMEZONE',
+    ],
+    'a half-hour zone in the southern hemisphere: first Sundays, standard time first',
+  )
+  t.same(
+    vtimezoneLines('Asia/Tokyo', 2022).slice(3),
+    ['BEGIN:STANDARD', 'TZOFFSETFROM:+0900', 'TZOFFSETTO:+0900', 'DTSTART:19700101T000000', 'END:STANDARD', 'END:VTIMEZONE'],
+    'a zone without clock changes',
+  )
+  // ical.js, reading the Adelaide VTIMEZONE we write, gives the offsets tzdata gives.
+  const ics = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    ...vtimezoneLines('Australia/Adelaide', 2022),
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n')
+  const zone = new ICAL.Timezone(new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vtimezone') as ICAL.Component)
+  for (const [wall, offset] of [
+    ['2022-04-03T01:30:00', 10.5 * 3600],
+    ['2022-04-03T03:30:00', 9.5 * 3600],
+    ['2022-10-02T01:30:00', 9.5 * 3600],
+    ['2022-10-02T03:30:00', 10.5 * 3600],
+  ] as const) {
+    t.equal(zone.utcOffset(ICAL.Time.fromDateTimeString(wall)), offset, `Adelaide ${wall}`)
+  }
 })
 
 t.test('isIcsDuration', async (t) => {

@@ -12,8 +12,8 @@ import {
   validateEstate,
   validateThresholds,
   validateTopUpProfile,
-  zoneClock,
 } from '../../../src/domain/impact/index.ts'
+import { InvalidZoneError, zoneClock } from '../../../src/domain/time.ts'
 import { aContext, at, aWindow, flatProfile } from './fixtures/builders.ts'
 
 type T = { ok: (ok: boolean, message: string) => unknown }
@@ -147,7 +147,8 @@ t.test('clock: real minutes of local months', async (t) => {
   t.equal(c.monthSpan(2021, 11).minutes, 43_200)
   t.equal(c.monthAt(at('2021-10-31T23:30:00Z').getTime()).key, '2021-10', '23:30 GMT on 31 Oct is still October')
   t.equal(c.monthAt(at('2021-09-30T23:30:00Z').getTime()).key, '2021-10', '23:30 UTC on 30 Sep is 00:30 BST 1 Oct')
-  t.throws(() => zoneClock('Mars/Olympus'), RangeError)
+  t.throws(() => zoneClock('Mars/Olympus'), InvalidZoneError, 'an unknown zone')
+  t.ok(new InvalidZoneError('Mars/Olympus') instanceof RangeError, 'an unknown zone is a RangeError')
   // A zone whose offset changes inside a UTC hour (Adelaide, +10:30 → +9:30 at 03:00 local).
   const adl = zoneClock('Australia/Adelaide')
   const before = adl.offsetSpan(Date.parse('2022-04-02T16:00:00Z'))

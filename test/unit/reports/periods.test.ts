@@ -1,15 +1,16 @@
 import t from 'tap'
 import { buildCalendars, DEFAULT_RULESET, type Ruleset } from '../../../src/domain/index.ts'
-import { monthsBetween, shadedPeriods } from '../../../src/reports/compliance-report.ts'
+import { monthsTouched } from '../../../src/domain/time.ts'
+import { shadedPeriods } from '../../../src/reports/shading.ts'
 
 const LONDON = 'Europe/London'
 
-t.test('monthsBetween: local months touched by [from, to), in the zone', async (t) => {
+t.test("the report's months (monthsTouched): local months touched by [from, to), in the zone", async (t) => {
   // 2021-10-31T23:30Z is 23:30 GMT on 31 October: still October in London.
-  t.same(monthsBetween(new Date('2021-10-31T23:30:00Z'), new Date('2022-01-01T00:00:00Z'), LONDON), ['2021-10', '2021-11', '2021-12'])
+  t.same(monthsTouched(new Date('2021-10-31T23:30:00Z'), new Date('2022-01-01T00:00:00Z'), LONDON), ['2021-10', '2021-11', '2021-12'])
   // 2021-09-30T23:00Z is local midnight on 1 October (BST): September is not touched.
-  t.same(monthsBetween(new Date('2021-09-30T23:00:00Z'), new Date('2021-10-31T23:00:00Z'), LONDON), ['2021-10'])
-  t.same(monthsBetween(new Date('2021-09-30T22:59:00Z'), new Date('2021-09-30T23:00:00Z'), LONDON), ['2021-09'])
+  t.same(monthsTouched(new Date('2021-09-30T23:00:00Z'), new Date('2021-10-31T23:00:00Z'), LONDON), ['2021-10'])
+  t.same(monthsTouched(new Date('2021-09-30T22:59:00Z'), new Date('2021-09-30T23:00:00Z'), LONDON), ['2021-09'])
 })
 
 t.test('shadedPeriods: winter, top-up peaks and bank holidays at local midnights, clipped to the period', async (t) => {

@@ -6,7 +6,7 @@ import {
   hostOf,
   parseEgressPolicy,
   type ResolvedAddress,
-} from '../../../src/services/egress-guard.ts'
+} from '../../../../src/services/webhooks/egress-guard.ts'
 
 const v4 = (address: string): ResolvedAddress => ({ address, family: 4 })
 const v6 = (address: string): ResolvedAddress => ({ address, family: 6 })
