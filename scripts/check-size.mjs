@@ -49,15 +49,20 @@ for (const file of files) {
       const first = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line
       const last = sf.getLineAndCharacterOfPosition(node.getEnd()).line
       const n = last - first + 1
-      if (n > MAX_FUNCTION_LINES) problems.push(`${rel}:${first + 1}: function ${nameOf(node, sf)} is ${n} lines (limit ${MAX_FUNCTION_LINES})`)
+      if (n > MAX_FUNCTION_LINES)
+        problems.push(`${rel}:${first + 1}: function ${nameOf(node, sf)} is ${n} lines (limit ${MAX_FUNCTION_LINES})`)
     }
     ts.forEachChild(node, visit)
   }
   visit(sf)
 }
 if (problems.length) {
-  console.error(`Rooms too big (files over ${MAX_FILE_LINES} lines in src/, functions over ${MAX_FUNCTION_LINES} lines in domain, reports, feeds):`)
+  console.error(
+    `Rooms too big (files over ${MAX_FILE_LINES} lines in src/, functions over ${MAX_FUNCTION_LINES} lines in domain, reports, feeds):`,
+  )
   for (const p of problems) console.error(`  ${p}`)
   process.exit(1)
 }
-console.log(`sizes ok: ${files.length} files ≤ ${MAX_FILE_LINES} lines, functions in domain, reports and feeds ≤ ${MAX_FUNCTION_LINES} lines`)
+console.log(
+  `sizes ok: ${files.length} files ≤ ${MAX_FILE_LINES} lines, functions in domain, reports and feeds ≤ ${MAX_FUNCTION_LINES} lines`,
+)
