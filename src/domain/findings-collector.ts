@@ -15,21 +15,8 @@ import {
   type Waiver,
   weakestProvenance,
 } from './findings.ts'
-import { MessageChunks } from './message-chunks.ts'
 import type { EmitArgs, PreparedWindow } from './rules/types.ts'
 import { overriddenSeverity, type Ruleset } from './ruleset.ts'
-
-/** Codes whose messages may hold characters beyond Latin-1: local time spans (en dash), blackout layers' own words. */
-const WIDE_CODES: ReadonlySet<string> = new Set([
-  'PERMITTED_HOURS',
-  'CLOCK_CHANGE_NIGHT',
-  'OVERLAP',
-  'WINTER',
-  'PREPAYMENT_PEAK',
-  'BANK_HOLIDAY',
-  'RELEASE_FREEZE',
-  'BLACKOUT',
-])
 
 /** A waiver as the engine needs it (the stored record has more fields). */
 export type WaiverLike = Pick<Waiver, 'findingKey'> & Partial<Omit<Waiver, 'findingKey'>>
@@ -71,7 +58,6 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
   const ruleOf = ruleObjects(ruleset)
   const summary = emptySummary()
   // Subjects' findings in emission order, with their window and rank; grouped per window at the end.
-  const chunks = new MessageChunks()
   const emitted: Finding[] = []
   const windowOf: number[] = []
   const rankOf: number[] = []
@@ -101,14 +87,24 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
     const canWaive = waivable.has(a.code)
     const f: Finding =
       id === undefined
-        ? { key, code: a.code, severity, certainty, reference: ref, message: '', evidence: a.evidence, rule, waivable: canWaive }
+        ? {
+            key,
+            code: a.code,
+            severity,
+            certainty,
+            reference: ref,
+            message: `${ref}: ${a.message}`,
+            evidence: a.evidence,
+            rule,
+            waivable: canWaive,
+          }
         : {
             key,
             code: a.code,
             severity,
             certainty,
             reference: ref,
-            message: '',
+            message: `${ref}: ${a.message}`,
             evidence: a.evidence,
             rule,
             waivable: canWaive,
@@ -123,17 +119,12 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
       summary.all[severity]++
       summary[certainty][severity]++
     }
-    chunks.add(f, 'key', key, false)
-    chunks.add(f, 'message', `${ref}: ${a.message}`, WIDE_CODES.has(a.code))
     return f
   }
   return {
     emit,
     summary,
-    perWindow: (subjects) => {
-      chunks.flush()
-      return findingsPerWindow(subjects, emitted, windowOf, rankOf)
-    },
+    perWindow: (subjects) => findingsPerWindow(subjects, emitted, windowOf, rankOf),
   }
 }
 
