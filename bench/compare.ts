@@ -1,7 +1,7 @@
 /**
  * Before/after in one run: runs one benchmark on a base commit and on this checkout, alternating
  * (base, head, base, head, ...), because this machine's speed varies up to 2× between runs; then
- * prints, for every table row the benchmark prints, the median of each numeric cell over the rounds
+ * prints, for every table row the benchmark prints (and every 'label … median N ms' line), the median of each numeric cell over the rounds
  * for base and head side by side, and head/base.
  *
  * The base is a git worktree of REV (made under $TMPDIR, `npm ci` once, kept for later calls); the
@@ -62,6 +62,15 @@ function tableRows(lines: string[]): Cells {
   const rows: Cells = new Map()
   let title = ''
   for (const line of lines) {
+    // A figure line, as the report and feed benchmarks print: 'JSON (bytes)   min 12.0 ms  median 14.0 ms …'.
+    const median = /\bmedian ([\d.]+) ms/.exec(line)
+    if (!line.startsWith('|') && median) {
+      const min = /\bmin ([\d.]+) ms/.exec(line)
+      const label = line.split(/\s(?:min|median) /)[0]!.trim()
+      headers.set('figures', ['median ms', 'min ms'])
+      rows.set(`figures :: ${label}`, [Number(median[1]), min ? Number(min[1]) : ''])
+      continue
+    }
     if (!line.startsWith('|')) {
       if (line.trim()) title = line.trim()
       continue
