@@ -9,6 +9,7 @@ import { ApiError, type Api, assessPlan, loadDeadlines, loadPeriods, loadWindows
 import { Details } from './details.tsx'
 import { RATING_SYMBOL, RATING_TEXT } from './labels.ts'
 import { ListView } from './list-view.tsx'
+import { Programmes, useProgrammeView } from './programmes.tsx'
 import { type BoardQuery, formatQuery, parseQuery } from './query.ts'
 import { Timeline } from './timeline.tsx'
 import { DAY_MS, dayIndexOf } from '../../src/domain/time.ts'
@@ -112,6 +113,7 @@ export function Board(props: {
   const [whatIf, setWhatIf] = useState<WhatIf | null>(null)
   const [save, setSave] = useState<SaveState>({ busy: false, message: null, kind: null, newer: null })
   const [reload, setReload] = useState(0)
+  const [programmeView, setProgrammeView] = useProgrammeView()
   const preloadLeft = useRef(true)
   const narrow = useNarrow()
   const inFlight = useRef(false)
@@ -310,6 +312,7 @@ export function Board(props: {
             ? `${data.windows.length} windows, ${data.periods.length} blackout periods.`
             : `${data.windows.length} windows drawn; the service is judging them…`}
       </p>
+      <Programmes api={api} me={me} view={programmeView} onView={setProgrammeView} onApplied={show} />
       <div class={`layout${sel ? ' with-details' : ''}`}>
         <main aria-label="Plan">
           <Timeline

@@ -54,3 +54,22 @@ export function formatQuery(q: BoardQuery): string {
   if (q.parties.length) p.set('party', q.parties.join(','))
   return `?${p.toString()}`
 }
+
+/** `all` for the list of programmes, a programme's id, or null (programme view closed). */
+export type ProgrammeView = 'all' | string | null
+const PROGRAMME = /^(all|[0-9a-fA-F-]{36})$/
+
+/** The programme view a board address opens (`&programme=all` or `&programme=<id>`). @example programmeOf('?programme=all') // 'all' */
+export function programmeOf(search: string): ProgrammeView {
+  const v = new URLSearchParams(search).get('programme')
+  return v && PROGRAMME.test(v) ? v : null
+}
+
+/** A board address's search with the programme view set (or removed). @example withProgramme('?from=2021-10-01', 'all') // '?from=2021-10-01&programme=all' */
+export function withProgramme(search: string, view: ProgrammeView): string {
+  const p = new URLSearchParams(search)
+  if (view) p.set('programme', view)
+  else p.delete('programme')
+  const s = p.toString()
+  return s ? `?${s}` : ''
+}

@@ -137,6 +137,33 @@ export function createProgrammesService(deps: { db: Db; clock: Clock; windows: W
       })
     },
 
+    /**
+     * Every programme, by name, with its version (what a re-plan's If-Match names) and how many
+     * windows it holds.
+     *
+     * @example (await programmes.list())[0] // { id, name: 'DSP Technical Refresh', party: 'DSP', version: 1, windowCount: 14, … }
+     */
+    async list() {
+      const rows = await db.selectFrom('programmes').selectAll().orderBy('name').orderBy('id').execute()
+      const counts = await db
+        .selectFrom('windows')
+        .select(['programme_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('programme_id', 'is not', null)
+        .groupBy('programme_id')
+        .execute()
+      const byId = new Map(counts.map((c) => [c.programme_id, Number(c.n)]))
+      return rows.map((p) => ({
+        id: p.id,
+        name: p.name,
+        party: p.party,
+        description: p.description,
+        version: p.version,
+        windowCount: byId.get(p.id) ?? 0,
+        createdAt: p.created_at,
+        updatedAt: p.updated_at,
+      }))
+    },
+
     /** A programme, its windows and its totals (from assessing its windows together, as now). */
     async get(id: string) {
       const programme = await load(id)

@@ -41,6 +41,7 @@ const EXPECTED: Record<string, Who> = {
   'POST /v1/waivers': ['admin', 'reviewer'],
   'GET /v1/waivers': ALL,
   'POST /v1/programmes': ['admin', 'submitter'],
+  'GET /v1/programmes': ALL,
   'GET /v1/programmes/:id': ALL,
   'GET /v1/programmes/:id/assessment': ALL,
   'GET /v1/rulesets': ALL,

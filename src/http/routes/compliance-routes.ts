@@ -206,6 +206,35 @@ export function complianceRoutes(app: AppInstance, deps: { services: Services; b
     },
   )
   app.get(
+    '/v1/programmes',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'Every programme, by name: its party, version (the If-Match of a re-plan) and window count',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                party: z.string(),
+                description: z.string(),
+                version: z.number().int(),
+                windowCount: z.number().int(),
+                createdAt: z.string(),
+                updatedAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      items: (await programmes.list()).map((p) => ({ ...p, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() })),
+    }),
+  )
+  app.get(
     '/v1/programmes/:id',
     {
       config: { access: ANY_ROLE },
