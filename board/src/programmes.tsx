@@ -367,7 +367,7 @@ function PreviewView(props: { preview: Preview; may: boolean; busy: boolean; onA
                 <td data-gone={m.gone.join(' ')}>{m.gone.length ? m.gone.join(', ') : 'none'}</td>
                 <td data-appeared={m.appeared.join(' ')}>
                   {m.appeared.length ? m.appeared.join(', ') : 'none'}
-                  {m.worstAfter && <span class="sub"> · worst now {worst(m.worstAfter)}</span>}
+                  {m.worstAfter && <span class="sub"> (worst now: {worst(m.worstAfter)})</span>}
                 </td>
               </tr>
             ))}
@@ -414,6 +414,9 @@ function DiffTimeline({ diff }: { diff: ReplanDiff }) {
           <div key={m.reference} class="rd-row" data-diff-ref={m.reference} aria-hidden="true">
             <div class="rd-label">{m.reference}</div>
             <div class="rd-track">
+              {was && now && (
+                <span class="rd-path" style={{ left: pct(Math.min(was.left, now.left)), width: pct(Math.abs(now.left - was.left)) }} />
+              )}
               {was && <span class="rd-old" data-diff-old style={{ left: pct(was.left), width: pct(was.width) }} />}
               {now && <span class="rd-new" data-diff-new style={{ left: pct(now.left), width: pct(now.width) }} />}
             </div>

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
@@ -12,6 +13,7 @@ import { buildTestApp } from '../helpers/test-app.ts'
 const pw = await playwright()
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
 const PUBLISHED = '2021-10-05T18:00:00+01:00'
+const artifacts = new URL('../artifacts/', import.meta.url)
 
 type Trouble = string[]
 async function watchedPage(context: BrowserContext, trouble: Trouble): Promise<Page> {
@@ -140,6 +142,8 @@ t.test(
       t.match(await tr01.getAttribute('data-gone'), /NOTICE_PERIOD/, 'DSP-TR-01 loses its notice breach')
       t.equal(await page.getByRole('button', { name: /^Apply re-plan/ }).count(), 1, 'the submitter may apply')
       t.same(await axeSerious(page), [], 'axe: the programme view with a preview has no serious or critical violation')
+      mkdirSync(artifacts, { recursive: true })
+      writeFileSync(new URL('board-programme-preview.png', artifacts), await page.screenshot({ fullPage: true }))
     })
 
     await t.test('an apply against a changed programme is answered 412 and offers to preview again', async (t) => {
