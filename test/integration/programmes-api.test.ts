@@ -107,3 +107,21 @@ t.test('GET /v1/programmes/{id}: a waived notice breach is no longer late, a can
   t.equal(last.outageHours, 6)
   t.same(last.notifiedLate, { windows: 0, share: 0 })
 })
+
+t.test('GET /v1/programmes: every programme by name, with its party, version and window count; any key, not none', async (t) => {
+  const res = await app.inject({ url: '/v1/programmes', headers: viewer })
+  t.equal(res.statusCode, 200, res.body.slice(0, 300))
+  const items = res.json().items as { id: string; name: string; party: string; version: number; windowCount: number; createdAt: string }[]
+  t.same(
+    items.map((p) => [p.name, p.party, p.version, p.windowCount]),
+    [
+      ['DSP Technical Refresh', 'DSP', 1, 14],
+      ['November only', 'DSP', 1, 2],
+    ],
+    'by name; a cancelled window is still one of the programme’s windows',
+  )
+  t.ok(items.every((p) => !Number.isNaN(Date.parse(p.createdAt))))
+  const one = (await app.inject({ url: `/v1/programmes/${items[0]!.id}`, headers: viewer })).json()
+  t.equal(one.programme.version, items[0]!.version, 'the version a re-plan’s If-Match names, as on the programme')
+  t.equal((await app.inject({ url: '/v1/programmes' })).statusCode, 401)
+})
