@@ -7,43 +7,10 @@
  */
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, type Api } from './api.ts'
+import type { Api } from './api.ts'
+import { NO_PROBLEMS, type Problems, problemsOf } from './field-problems.ts'
 import { dayStart, formatLocal, localDate } from './time.ts'
 import type { Finding, Me, Waiver, WindowDto } from './types.ts'
-
-/** Messages by JSON Pointer (`/reason`), and what names no field of the form. */
-export interface Problems {
-  byField: Record<string, string>
-  general: string | null
-}
-
-const NO_PROBLEMS: Problems = { byField: {}, general: null }
-
-/**
- * Sorts an API error into the form's fields (by the pointers its `errors[]` name) and a general
- * message (a 403 says plainly that the key may not do this).
- *
- * @example problemsOf(new ApiError(400, 'Invalid', '', { errors: [{ pointer: '/reason', message: 'required' }] }), ['/reason'])
- * // { byField: { '/reason': 'required' }, general: null }
- */
-export function problemsOf(e: unknown, fields: readonly string[]): Problems {
-  if (!(e instanceof ApiError)) return { byField: {}, general: `Not recorded: ${String(e)}` }
-  if (e.status === 403) return { byField: {}, general: `Refused (403): ${e.detail || 'this key may not record decisions.'}` }
-  const errors = ((e.body as { errors?: { pointer?: string; message?: string }[] } | null)?.errors ?? []).filter(
-    (x) => x.pointer !== undefined,
-  )
-  const byField: Record<string, string> = {}
-  const rest: string[] = []
-  for (const x of errors) {
-    if (fields.includes(x.pointer!))
-      byField[x.pointer!] = byField[x.pointer!] ? `${byField[x.pointer!]}; ${x.message}` : (x.message ?? 'invalid')
-    else rest.push(`${x.pointer || '/'}: ${x.message}`)
-  }
-  const named = Object.keys(byField).length > 0
-  const general =
-    rest.length > 0 ? `Not recorded: ${rest.join('; ')}` : named ? null : `Not recorded: ${e.title}${e.detail ? `: ${e.detail}` : ''}`
-  return { byField, general }
-}
 
 /** A labelled field with its error beside it (aria-describedby, aria-invalid). */
 function Field(props: {
@@ -108,7 +75,7 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
   const [problems, setProblems] = useState<Problems>(NO_PROBLEMS)
   const [done, setDone] = useState<string | null>(null)
   const form = useRef<HTMLFormElement>(null)
-  const opener = useRef<HTMLButtonElement | null>(null)
+  const section = useRef<HTMLElement>(null)
   const doneRef = useRef<HTMLParagraphElement>(null)
   useEffect(() => {
     if (choice) form.current?.querySelector<HTMLElement>('textarea')?.focus()
@@ -118,16 +85,17 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
   }, [done])
   if (!props.me.may.decideWindows) return null
 
-  const open = (c: Choice, button: HTMLButtonElement) => {
-    opener.current = button
+  const open = (c: Choice) => {
     setChoice(c)
     setDone(null)
     setProblems(NO_PROBLEMS)
   }
   const cancel = () => {
+    const was = choice
     setChoice(null)
     setProblems(NO_PROBLEMS)
-    requestAnimationFrame(() => opener.current?.focus())
+    // Back to the button that opened the form (drawn anew once the form is gone).
+    requestAnimationFrame(() => section.current?.querySelector<HTMLElement>(`[data-decide="${was}"]`)?.focus())
   }
   const submit = async (e: Event) => {
     e.preventDefault()
@@ -152,7 +120,7 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
 
   const id = `decide-${w.id}`
   return (
-    <section class="decisions" aria-labelledby={`${id}-h`} data-decisions={w.status}>
+    <section ref={section} class="decisions" aria-labelledby={`${id}-h`} data-decisions={w.status}>
       <h3 id={`${id}-h`}>Decision</h3>
       {done && (
         <p class="saved" role="status" tabIndex={-1} ref={doneRef} data-decision-done>
@@ -166,7 +134,7 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
       ) : choice === null ? (
         <div class="actions">
           {(['agreed', 'rejected'] as const).map((c) => (
-            <button key={c} type="button" data-decide={c} onClick={(e) => open(c, e.currentTarget)}>
+            <button key={c} type="button" data-decide={c} onClick={() => open(c)}>
               {CHOICE[c].button}
             </button>
           ))}

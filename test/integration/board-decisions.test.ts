@@ -84,6 +84,16 @@ t.test(
       const versionsBefore = await detail.locator('.history > li').count()
       t.equal(await detail.getByRole('button', { name: 'Agree', exact: true }).count(), 1, 'Agree offered')
       t.equal(await detail.getByRole('button', { name: 'Reject', exact: true }).count(), 1, 'Reject offered')
+      // Reject opens its own form; Cancel closes it, records nothing and gives the focus back to Reject.
+      await detail.getByRole('button', { name: 'Reject', exact: true }).click()
+      await page.getByRole('form', { name: 'Reject DSP-TR-11' }).getByRole('button', { name: 'Record rejection' }).waitFor()
+      await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement
+            ?.textContent === 'Reject',
+      )
+      t.equal(await page.getByRole('form', { name: 'Reject DSP-TR-11' }).count(), 0, 'Cancel closes the form; focus back on Reject')
       await detail.getByRole('button', { name: 'Agree', exact: true }).click()
       const form = page.getByRole('form', { name: 'Agree DSP-TR-11' })
       await form.waitFor()
