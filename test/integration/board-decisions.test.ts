@@ -111,16 +111,21 @@ t.test(
       expectedRefusal(t, trouble, 400)
 
       await form.getByLabel('Reason').fill('Agreed at OPSG 58: no overlap with other DSP work')
+      const agreeClicked = Date.now()
       await form.getByRole('button', { name: 'Record agreement' }).click()
       await detail.locator('[data-decision-done]').waitFor()
       t.match(await detail.locator('[data-decision-done]').textContent(), /DSP-TR-11 agreed \(version \d+\)/)
       await detail.locator('.history > li').nth(versionsBefore).waitFor()
+      t.comment(`agree: ${Date.now() - agreeClicked} ms from the click to the decision in the history (figure, not a limit)`)
       t.match(
         await detail.locator('.history > li').last().textContent(),
         /status.*Agreed at OPSG 58: no overlap with other DSP work \[OPSG-58\].*status: notified → agreed/s,
         'the history shows the decision at once',
       )
       await page.waitForSelector('[data-window-ref="DSP-TR-11"][data-status="agreed"]')
+      t.comment(
+        `agree: ${Date.now() - agreeClicked} ms from the click to the re-loaded board showing DSP-TR-11 agreed (figure, not a limit)`,
+      )
       t.match(await detail.locator('.facts').first().textContent(), /agreed/, 'the details show the status')
       t.not(await page.getAttribute('[data-window-ref="DSP-TR-11"]', 'data-compliance'), 'red', 'judged again: still not red')
       t.equal(await detail.getByRole('button', { name: 'Agree', exact: true }).count(), 0, 'an agreed window offers no second decision')
@@ -157,11 +162,15 @@ t.test(
         expectedRefusal(t, trouble, 400)
 
         await form.getByLabel('Decided on').fill('2021-10-06')
+        const waiveClicked = Date.now()
         await form.getByRole('button', { name: 'Record waiver' }).click()
         await detail.locator('[data-waiver-done="PREPAYMENT_PEAK"]').waitFor()
         await detail.locator('[data-finding-code="PREPAYMENT_PEAK"] .f-head', { hasText: 'waived (OPSG-58/W1)' }).waitFor()
         t.pass('the finding shows as waived after the service judged the window again')
         await detail.locator('[data-history-waiver="PREPAYMENT_PEAK"]').waitFor()
+        t.comment(
+          `waiver: ${Date.now() - waiveClicked} ms from the click to the finding waived and the waiver in the history (figure, not a limit)`,
+        )
         t.match(
           await detail.locator('[data-history-waiver="PREPAYMENT_PEAK"]').textContent(),
           /Waiver of PREPAYMENT_PEAK by OPSG \(delegated\).*Prepayment peak accepted.*\[OPSG-58\/W1\].*expires/s,
