@@ -355,6 +355,7 @@ export function Board(props: {
               setSave({ busy: false, message: null, kind: null, newer: null })
             }}
             onSave={doSave}
+            onDecided={() => setReload((n) => n + 1)}
             onClose={() => {
               setSelected(null)
               clearWhatIf()

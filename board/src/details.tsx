@@ -3,9 +3,11 @@
  * provenance), impact, history, notices and waivers; and for a key that may change the window, the
  * what-if (what-if-panel.tsx).
  */
+import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, type Api } from './api.ts'
 import type { SaveState, WhatIf } from './board.tsx'
+import { DecisionPanel, WaiveControl, WaiverHistory } from './decisions.tsx'
 import { grouped, RATING_SYMBOL, RATING_TEXT, SEVERITIES, SEVERITY_SYMBOL, SEVERITY_TEXT } from './labels.ts'
 import { formatLocal, formatSpan } from './time.ts'
 import type { Assessment, Finding, HistoryEntry, Me, Notice, Waiver, WindowDto } from './types.ts'
@@ -26,6 +28,8 @@ export interface DetailsProps {
   onReset: () => void
   onSave: () => void
   onClose: () => void
+  /** After a decision (agree, reject, waive): the board loads its data again. */
+  onDecided?: () => void
 }
 
 export function Details(props: DetailsProps) {
@@ -33,6 +37,12 @@ export function Details(props: DetailsProps) {
   const [history, setHistory] = useState<HistoryEntry[] | null>(null)
   const [notices, setNotices] = useState<Notice[] | null>(null)
   const [extraError, setExtraError] = useState<string | null>(null)
+  // Bumped by a decision so the history shows it at once.
+  const [decisions, setDecisions] = useState(0)
+  const decided = () => {
+    setDecisions((n) => n + 1)
+    props.onDecided?.()
+  }
   useEffect(() => {
     let live = true
     Promise.all([
@@ -49,7 +59,7 @@ export function Details(props: DetailsProps) {
     return () => {
       live = false
     }
-  }, [w.id, w.version])
+  }, [w.id, w.version, decisions])
 
   const rating = a?.compliance.rating ?? 'unrated'
   return (
@@ -88,7 +98,12 @@ export function Details(props: DetailsProps) {
       ) : (
         <p class="note">Your key ({props.me.role}) may not change this window: the board shows it read-only.</p>
       )}
-      <Findings findings={a?.findings ?? []} whatIf={whatIf !== null} />
+      <DecisionPanel api={props.api} me={props.me} window={w} onDecided={decided} />
+      <Findings
+        findings={a?.findings ?? []}
+        whatIf={whatIf !== null}
+        action={(f) => whatIf === null && <WaiveControl api={props.api} me={props.me} finding={f} onDecided={decided} />}
+      />
       <ImpactFigures a={a} />
       <section aria-labelledby="history-h">
         <h3 id="history-h">History</h3>
@@ -111,6 +126,7 @@ export function Details(props: DetailsProps) {
                 )}
               </li>
             ))}
+            <WaiverHistory waivers={props.waivers} />
           </ol>
         )}
       </section>
@@ -157,7 +173,7 @@ const show = (v: unknown) => {
   return typeof v === 'string' ? v : JSON.stringify(v)
 }
 
-function Findings({ findings, whatIf }: { findings: Finding[]; whatIf: boolean }) {
+function Findings({ findings, whatIf, action }: { findings: Finding[]; whatIf: boolean; action?: (f: Finding) => ComponentChildren }) {
   return (
     <section aria-labelledby="findings-h" class="findings">
       <h3 id="findings-h">Findings{whatIf ? ' of the what-if' : ''}</h3>
@@ -181,6 +197,7 @@ function Findings({ findings, whatIf }: { findings: Finding[]; whatIf: boolean }
                   <p class="f-rule">
                     Rule {f.rule.id} ({f.rule.rulesetId}@{f.rule.version}) · provenance: {f.rule.provenance}
                   </p>
+                  {action?.(f)}
                 </li>
               ))}
             </ul>

@@ -243,6 +243,7 @@ function PartyRow(props: TimelineProps & { party: string; widthPx: number }) {
               data-window-ref={w.reference}
               data-window-id={w.id}
               data-compliance={rating}
+              data-status={w.status}
               aria-label={`${w.reference}, ${RATING_TEXT[rating]}, ${formatSpan(span.start, span.end)}${moved ? ', what-if, not saved' : ''}`}
               aria-describedby={editable ? 'move-hint' : undefined}
               aria-expanded={props.selectedId === w.id}

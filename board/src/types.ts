@@ -136,6 +136,7 @@ export interface Waiver {
   reason: string
   expiresAt: string | null
   lapsedAt: string | null
+  recordedAt: string
 }
 
 export interface Slot {
