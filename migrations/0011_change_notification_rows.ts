@@ -56,7 +56,8 @@ const OPS = [
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of TABLES) {
-    for (const [op] of OPS) await sql`DROP TRIGGER ${sql.raw(`${table}_notify_${op.toLowerCase()}_rows`)} ON ${sql.table(table)}`.execute(db)
+    for (const [op] of OPS)
+      await sql`DROP TRIGGER ${sql.raw(`${table}_notify_${op.toLowerCase()}_rows`)} ON ${sql.table(table)}`.execute(db)
     await sql`DROP TRIGGER ${sql.raw(`${table}_notify_change`)} ON ${sql.table(table)}`.execute(db)
     await sql`
       CREATE TRIGGER ${sql.raw(`${table}_notify_change`)}

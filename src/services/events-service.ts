@@ -109,8 +109,7 @@ export function createEventsService(deps: { changes?: ChangeNotifications; setti
     if (parsed.rows.length < parsed.count) return publish(entry.kind, { op: parsed.op, many: true, count: parsed.count }, entry.audience)
     for (const row of parsed.rows) {
       const { ownerKeyId, ...shown } = row
-      const audience =
-        table === 'webhook_subscriptions' ? (a: Actor) => a.role === 'admin' || a.keyId === ownerKeyId : entry.audience
+      const audience = table === 'webhook_subscriptions' ? (a: Actor) => a.role === 'admin' || a.keyId === ownerKeyId : entry.audience
       publish(entry.kind, { op: parsed.op, ...shown }, audience)
     }
   }

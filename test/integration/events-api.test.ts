@@ -106,9 +106,15 @@ t.test('each key hears only what it may read', async (t) => {
   t.notOk('ownerKeyId' in (admin.events.find((e) => e.event === 'webhooks')!.data as object), 'the owner key id is not sent')
 
   // A last window change, heard by all: whatever the others were to hear has arrived before it.
-  const cancelled = await app.inject({ method: 'POST', url: `/v1/windows/${id}/status`, headers: dsp, payload: { to: 'cancelled', reason: 'done' } })
+  const cancelled = await app.inject({
+    method: 'POST',
+    url: `/v1/windows/${id}/status`,
+    headers: dsp,
+    payload: { to: 'cancelled', reason: 'done' },
+  })
   t.equal(cancelled.statusCode, 200)
-  for (const s of [asViewer, asReviewer, asCspn]) await s.next((e) => e.event === 'windows' && (e.data as { version?: number }).version === 2)
+  for (const s of [asViewer, asReviewer, asCspn])
+    await s.next((e) => e.event === 'windows' && (e.data as { version?: number }).version === 2)
   t.same(
     asViewer.events.filter((e) => e.event === 'keys' || e.event === 'webhooks'),
     [],
