@@ -118,6 +118,7 @@ t.test('the board live on the OPSG 58 plan', { skip: typeof pw === 'string' ? pw
     t.match(await report.title(), /^Planned Maintenance compliance report, .* \(DSP\)$/)
     t.ok(await report.locator('h1').count(), 'the report page')
     t.equal(await report.evaluate('window.opener'), null, 'cut from the board')
+    t.equal(await report.evaluate('getComputedStyle(document.body).maxWidth'), '1400px', 'styled: the report’s own stylesheet applies')
     await report.close()
   })
 
