@@ -8,6 +8,7 @@ import * as m0007 from './0007_feed_change_notifications.ts'
 import * as m0008 from './0008_audit_append_function.ts'
 import * as m0009 from './0009_report_change_notifications.ts'
 import * as m0010 from './0010_assessment_serious_finding_keys.ts'
+import * as m0011 from './0011_change_notification_rows.ts'
 
 /** Every migration, in order. Add new files here; never edit a merged one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_append_function': m0008,
   '0009_report_change_notifications': m0009,
   '0010_assessment_serious_finding_keys': m0010,
+  '0011_change_notification_rows': m0011,
 }

@@ -51,6 +51,18 @@ export function apiFor(key: string) {
     post: <T>(path: string, body: unknown, headers: Record<string, string> = {}) => call<T>('POST', path, body, headers),
     patch: <T>(path: string, body: unknown, etag: string) =>
       call<T>('PATCH', path, body, { 'content-type': 'application/merge-patch+json', 'if-match': etag }),
+    /** A streaming GET (server-sent events, live.ts): the raw answer, the key in the header, never in the URL. */
+    stream: (path: string, headers: Record<string, string>, signal: AbortSignal) =>
+      fetch(path, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream', ...headers }, signal, cache: 'no-store' }),
+    /** A GET answered as a Blob of the type asked for (the HTML report, print.ts). */
+    blob: async (path: string, accept: string) => {
+      const res = await fetch(path, { headers: { authorization: `Bearer ${key}`, accept }, cache: 'no-store' })
+      if (!res.ok) {
+        const p = ((await res.json().catch(() => null)) ?? {}) as { title?: string; detail?: string }
+        throw new ApiError(res.status, p.title ?? res.statusText, p.detail ?? '', p)
+      }
+      return res.blob()
+    },
   }
 }
 

@@ -10,6 +10,8 @@ import { Details } from './details.tsx'
 import { RATING_SYMBOL, RATING_TEXT } from './labels.ts'
 import { ListView } from './list-view.tsx'
 import { Programmes, useProgrammeView } from './programmes.tsx'
+import { type LiveState, useLive } from './live.ts'
+import { PrintReport } from './print.tsx'
 import { type BoardQuery, formatQuery, parseQuery } from './query.ts'
 import { Timeline } from './timeline.tsx'
 import { DAY_MS, dayIndexOf } from '../../src/domain/time.ts'
@@ -32,6 +34,8 @@ export interface BoardData {
 
 export interface WhatIf extends Move {
   id: string
+  /** The window's version when the what-if began: saved with If-Match, so a change by someone else meanwhile gets 412. */
+  baseVersion: number
   noticeChanged: boolean
   result: { byId: Map<string, Assessment>; months: Map<string, PlanMonth> } | null
   pending: boolean
@@ -122,6 +126,8 @@ export function Board(props: {
   const latest = useRef<(Move & { id: string; noticeChanged: boolean }) | null>(null)
   const dataRef = useRef<BoardData | null>(null)
   dataRef.current = data
+  // Changes by anyone (GET /v1/events): the board reloads; a what-if in progress stays (live.ts).
+  const liveState = useLive(api, () => setReload((n) => n + 1))
 
   const failed = (e: unknown) => {
     if (e instanceof ApiError && e.status === 401) props.onSignOut('The key is no longer accepted (revoked?): sign in again.')
@@ -175,6 +181,7 @@ export function Board(props: {
     latest.current = { id: w.id, ...move, noticeChanged }
     setWhatIf((cur) => ({
       id: w.id,
+      baseVersion: cur?.id === w.id ? cur.baseVersion : w.version,
       ...move,
       noticeChanged,
       result: cur?.id === w.id ? cur.result : null,
@@ -243,7 +250,7 @@ export function Board(props: {
       const { body } = await api.patch<WindowDto>(
         `/v1/windows/${w.id}`,
         { start: new Date(whatIf.start).toISOString(), end: new Date(whatIf.end).toISOString() },
-        `"${w.version}"`,
+        `"${whatIf.baseVersion}"`,
       )
       const reopened = wasNotified && body.status === 'proposed'
       setSave({
@@ -262,6 +269,7 @@ export function Board(props: {
       if (e instanceof ApiError && e.status === 412) {
         const newer = (await api.get<WindowDto>(`/v1/windows/${w.id}`)).body
         setData((d) => d && { ...d, windows: d.windows.map((x) => (x.id === newer.id ? newer : x)) })
+        setWhatIf((cur) => (cur?.id === newer.id ? { ...cur, baseVersion: newer.version } : cur))
         setSave({
           busy: false,
           kind: 'conflict',
@@ -302,6 +310,9 @@ export function Board(props: {
       onShow={show}
       state={data.query !== query ? 'loading' : data.judged ? 'ready' : 'drawn'}
     >
+      <LiveBar state={liveState}>
+        <PrintReport api={api} query={query} />
+      </LiveBar>
       <p id="move-hint" class="visually-hidden">
         Arrow keys move the window 15 minutes, Page Up a day later and Page Down a day earlier: a what-if, nothing is saved.
       </p>
@@ -422,6 +433,26 @@ function Shell(props: {
         </button>
       </header>
       <Legend />
+      {props.children}
+    </div>
+  )
+}
+
+/** The live indicator ("live" / "reconnecting") and the print link, above the plan. */
+function LiveBar(props: { state: LiveState; children: ComponentChildren }) {
+  const text = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }[props.state]
+  return (
+    <div class="live-bar">
+      <span
+        class={`live-state ${props.state}`}
+        data-live={props.state}
+        role="status"
+        title={
+          props.state === 'live' ? 'Changes made by anyone appear here within seconds' : 'Changes by others are not shown until reconnected'
+        }
+      >
+        <span class="dot" aria-hidden="true" /> {text}
+      </span>
       {props.children}
     </div>
   )

@@ -104,6 +104,13 @@ export function WhatIfPanel(props: DetailsProps) {
           The what-if could not be judged: {whatIf.error}
         </p>
       )}
+      {whatIf && whatIf.baseVersion !== w.version && (
+        <p class="changed-elsewhere" role="status" data-changed-elsewhere={w.version}>
+          {w.reference} was changed by someone else since you opened it (now version {w.version},{' '}
+          {formatSpan(Date.parse(w.start), Date.parse(w.end))}, {w.status}). Your what-if is kept; saving it will ask you to check it
+          against their version first.
+        </p>
+      )}
       <div class="actions">
         <button type="button" onClick={props.onSave} disabled={!whatIf || props.save.busy}>
           Save

@@ -17,11 +17,12 @@ export const ALL_TABLES = '*'
  */
 export interface ChangeNotifications {
   readonly live: boolean
-  subscribe(listener: (table: string) => void): () => void
+  /** `detail`: the JSON after the table name, for tables whose rows are announced (migration 0011). */
+  subscribe(listener: (table: string, detail?: string) => void): () => void
   close(): void
 }
 
-type Listener = (table: string) => void
+type Listener = (table: string, detail?: string) => void
 
 /**
  * Hears changes on every pooled connection (so the instance that commits a change hears it before
@@ -33,11 +34,16 @@ type Listener = (table: string) => void
  */
 export function listenForChanges(pool: pg.Pool, opts: { dedicated?: () => pg.Client }): ChangeNotifications {
   const listeners = new Set<Listener>()
-  const emit = (table: string) => {
-    for (const l of listeners) l(table)
+  const emit = (table: string, detail?: string) => {
+    for (const l of listeners) l(table, detail)
   }
   const onNotification = (m: pg.Notification) => {
-    if (m.channel === CHANGE_CHANNEL) emit(m.payload ?? ALL_TABLES)
+    if (m.channel !== CHANGE_CHANNEL) return
+    // '<table>' or '<table> <json>' (migration 0011): listeners that only want the table get just it.
+    const payload = m.payload || ALL_TABLES
+    const space = payload.indexOf(' ')
+    if (space < 0) emit(payload)
+    else emit(payload.slice(0, space), payload.slice(space + 1))
   }
   pool.on('connect', (client) => {
     client.on('notification', onNotification)

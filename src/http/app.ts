@@ -21,6 +21,7 @@ import problems, { clientErrorHandler, frameworkErrors } from './plugins/problem
 import { auditRoutes } from './routes/audit-routes.ts'
 import { boardRoutes } from './routes/board-routes.ts'
 import { complianceRoutes } from './routes/compliance-routes.ts'
+import { eventsRoutes } from './routes/events-routes.ts'
 import { feedsRoutes } from './routes/feeds-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { impactRoutes } from './routes/impact-routes.ts'
@@ -171,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   webhooksRoutes(app, { webhooks: services.webhooks, baseUrl })
   slotsRoutes(app, { slots: services.slots })
   auditRoutes(app, { audit: services.audit, baseUrl })
+  eventsRoutes(app, { events: services.events })
   boardRoutes(app)
   return app
 }

@@ -24,7 +24,8 @@ export function esc(v: unknown): string {
   return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : s
 }
 
-const CSS = `
+/** The report's one stylesheet (inline): the board allows exactly this text by its hash (board-routes.ts). */
+export const REPORT_CSS = `
 :root{--red:#b3261e;--amber:#b86e00;--green:#2e7d32;--grey:#6b6b6b;--ink:#1b1b1b;--rule:#c8c8c8;--winter:#d9e8fb;--peak:#fde7c8;--holiday:#e4d7f5}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);margin:1.5rem;max-width:1400px}
@@ -78,7 +79,7 @@ export function renderHtml(report: ComplianceReport): TextChunks {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(report.title)}</title>`,
-    `<style>${CSS}</style>`,
+    `<style>${REPORT_CSS}</style>`,
     '</head>',
     '<body>',
     '<header>',

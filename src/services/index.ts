@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts'
 import { createAuditService } from './audit-service.ts'
 import type { Clock } from './clock.ts'
 import { createComplianceService } from './compliance-service.ts'
+import { createEventsService } from './events-service.ts'
 import { createFeedsService } from './feeds-service.ts'
 import { createIdempotencyService } from './idempotency-service.ts'
 import { impactAttacher } from './impact-attacher.ts'
@@ -105,6 +106,7 @@ export function createServices(deps: {
     slots,
     audit,
     idempotency,
+    events: createEventsService(changes ? { changes } : {}),
   }
 }
 

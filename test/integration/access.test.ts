@@ -82,6 +82,7 @@ const EXPECTED: Record<string, Who> = {
   'GET /v1/windows/:id/notices': ALL,
   'GET /v1/audit': ['admin', 'reviewer'],
   'GET /v1/audit/verify': ['admin', 'reviewer'],
+  'GET /v1/events': ALL,
 }
 
 const ctx = await buildTestApp(t)
@@ -151,6 +152,8 @@ t.test('role × route matrix: allowed roles get through, others get 401/403 and 
       `${route} with an unknown key`,
     )
     for (const role of ALL) {
+      // A stream that a key may open never ends: events-api.test.ts opens it over HTTP for each role.
+      if (route === 'GET /v1/events' && who.includes(role)) continue
       const before = await countRows()
       const res = await call(keys[role])
       if (who.includes(role)) {

@@ -108,7 +108,7 @@ t.test('OpenAPI tells the truth: explicit statuses, problem+json errors, public 
           `${name}: If-Match required`,
         )
     }
-  t.equal(operations, 68)
+  t.equal(operations, 69)
   const problem = doc.components.schemas.Problem
   t.same(problem.properties.errors.items.required, ['pointer', 'in', 'message'], 'errors[] of pointers')
   t.same(doc.paths['/v1/schedules/{month}'].get.parameters[0].schema.pattern, '^\\d{4}-(0[1-9]|1[0-2])$')

@@ -3,15 +3,22 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { REPORT_CSS } from '../../reports/html.ts'
 import { AppError } from '../../services/errors.ts'
 import type { AppInstance } from '../app.ts'
+
+/**
+ * The HTML compliance report's stylesheet, allowed by its hash: "Print report" (board/src/print.tsx)
+ * opens the report as a Blob URL, which keeps the board's policy, and nothing else inline is allowed.
+ */
+const REPORT_STYLE_SOURCE = `'sha256-${createHash('sha256').update(REPORT_CSS).digest('base64')}'`
 
 /**
  * The planning board's policy: its own script and stylesheet, API calls to this origin, nothing
  * inline, nothing framed, no form posted anywhere (the sign-in form is handled by the script).
  */
 export const BOARD_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  `default-src 'none'; script-src 'self'; style-src 'self' ${REPORT_STYLE_SOURCE}; connect-src 'self'; img-src 'self' data:; ` +
   "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 const TYPES: Record<string, string> = {
