@@ -48,7 +48,7 @@ export function apiFor(key: string) {
   }
   return {
     get: <T>(path: string) => call<T>('GET', path),
-    post: <T>(path: string, body: unknown) => call<T>('POST', path, body),
+    post: <T>(path: string, body: unknown, headers: Record<string, string> = {}) => call<T>('POST', path, body, headers),
     patch: <T>(path: string, body: unknown, etag: string) =>
       call<T>('PATCH', path, body, { 'content-type': 'application/merge-patch+json', 'if-match': etag }),
   }

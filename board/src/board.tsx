@@ -11,6 +11,7 @@ import { RATING_SYMBOL, RATING_TEXT } from './labels.ts'
 import { ListView } from './list-view.tsx'
 import { type BoardQuery, formatQuery, parseQuery } from './query.ts'
 import { Timeline } from './timeline.tsx'
+import { WindowForm } from './window-form.tsx'
 import { DAY_MS, dayIndexOf } from '../../src/domain/time.ts'
 import { BOARD_ZONE, dayStart, formatSpan, localDate, shiftWall } from './time.ts'
 import type { Assessment, BlackoutPeriod, Me, NoticeDeadline, PlanMonth, Rating, Shown, Waiver, WindowDto } from './types.ts'
@@ -112,6 +113,8 @@ export function Board(props: {
   const [whatIf, setWhatIf] = useState<WhatIf | null>(null)
   const [save, setSave] = useState<SaveState>({ busy: false, message: null, kind: null, newer: null })
   const [reload, setReload] = useState(0)
+  /** The window form (window-form.tsx): a new window, or the window being edited. */
+  const [form, setForm] = useState<{ window?: WindowDto } | null>(null)
   const preloadLeft = useRef(true)
   const narrow = useNarrow()
   const inFlight = useRef(false)
@@ -299,7 +302,30 @@ export function Board(props: {
       query={query}
       onShow={show}
       state={data.query !== query ? 'loading' : data.judged ? 'ready' : 'drawn'}
+      actions={
+        me.may.planWindows && (
+          <button type="button" class="new-window" onClick={() => setForm({})} disabled={form !== null}>
+            New window
+          </button>
+        )
+      }
     >
+      {form && (
+        <WindowForm
+          key={form.window?.id ?? 'new'}
+          api={api}
+          me={me}
+          window={form.window}
+          windows={data.windows}
+          onCancel={() => setForm(null)}
+          onDone={(w) => {
+            setForm(null)
+            clearWhatIf()
+            setSelected(w.id)
+            setReload((n) => n + 1)
+          }}
+        />
+      )}
       <p id="move-hint" class="visually-hidden">
         Arrow keys move the window 15 minutes, Page Up a day later and Page Down a day earlier: a what-if, nothing is saved.
       </p>
@@ -352,6 +378,7 @@ export function Board(props: {
               setSave({ busy: false, message: null, kind: null, newer: null })
             }}
             onSave={doSave}
+            onEdit={() => setForm({ window: sel })}
             onClose={() => {
               setSelected(null)
               clearWhatIf()
@@ -374,6 +401,8 @@ function Shell(props: {
   onShow: (q: BoardQuery) => void
   /** loading; drawn (windows shown, verdicts coming); ready (judged) */
   state?: 'loading' | 'drawn' | 'ready'
+  /** Buttons in the header's toolbar (e.g. "New window"). */
+  actions?: ComponentChildren
   children: ComponentChildren
 }) {
   const { me, query } = props
@@ -413,6 +442,7 @@ function Shell(props: {
           Signed in as <strong>{me.name}</strong> ({me.role}
           {me.parties.length ? `: ${me.parties.join(', ')}` : ''})
         </p>
+        {props.actions}
         <button type="button" class="sign-out" onClick={() => props.onSignOut()}>
           Sign out
         </button>
