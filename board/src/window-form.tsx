@@ -9,7 +9,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Api, assessPlan } from './api.ts'
-import { RATING_SYMBOL, RATING_TEXT, SEVERITIES, SEVERITY_TEXT } from './labels.ts'
+import { RATING_SYMBOL, RATING_TEXT, SEVERITIES } from './labels.ts'
 import { BOARD_ZONE, formatSpan, fromLocalInput } from './time.ts'
 import type { Assessment, Me, WindowDto } from './types.ts'
 import {
@@ -101,6 +101,7 @@ export function WindowForm(props: WindowFormProps) {
       delete rest[field]
       if (field === 'start') delete rest.end
       setProblems({ byField: rest, other: problems.other })
+      if (Object.keys(rest).length === 0 && problems.other.length === 0) setMessage(null)
     }
   }
   const startMs = fromLocalInput(draft.start)?.ms
@@ -143,7 +144,7 @@ export function WindowForm(props: WindowFormProps) {
       } else if (err instanceof ApiError && Array.isArray((err.body as { errors?: unknown } | null)?.errors)) {
         const found = problemsByField((err.body as { errors: FieldProblem[] }).errors)
         setProblems(found)
-        setMessage(`Not ${editing ? 'saved' : 'submitted'}: ${err.title}. The fields marked below say why.`)
+        setMessage(`Not ${editing ? 'saved' : 'submitted'}: ${err.title}. The marked fields say why.`)
       } else setMessage(`Not ${editing ? 'saved' : 'submitted'}: ${describe(err)}`)
     } finally {
       setBusy(false)
@@ -343,7 +344,7 @@ function DraftVerdict(props: { a: Assessment | null; pending: boolean; error: st
                   .filter((f) => f.severity === sev)
                   .map((f) => (
                     <li key={f.key} data-finding-code={f.code} data-severity={sev}>
-                      <strong>{f.code}</strong> ({SEVERITY_TEXT[sev].toLowerCase()}, {f.certainty}): {f.message}
+                      <strong>{f.code}</strong> ({sev}, {f.certainty}): {f.message}
                     </li>
                   )),
               )}

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
@@ -9,6 +10,7 @@ import { buildTestApp } from '../helpers/test-app.ts'
 // sees the findings before submitting, submits, edits (through a 412 conflict); a viewer has no form.
 // Skipped, with the reason, without playwright-core or /usr/bin/chromium.
 const pw = await playwright()
+const artifacts = new URL('../artifacts/', import.meta.url)
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
 
 /** A page that records console errors, page errors and CSP violations into `trouble`. */
@@ -131,9 +133,12 @@ t.test(
       await end.fill('2022-06-12T04:00')
       await form.locator('[data-form-what-if="ready"]').waitFor()
       t.equal(await form.locator('[data-field-error="end"]').count(), 0, 'the error goes with the fix')
+      t.equal(await form.locator('[data-form-message]').count(), 0, 'and so does the message above the buttons')
       formCodes = await codesIn(page, '[data-window-form] [data-finding-code]')
       t.ok(formCodes.length > 0, `findings shown in the form before submitting: ${formCodes.join(', ')}`)
       const verdict = await form.locator('[data-form-verdict]').getAttribute('data-form-verdict')
+      mkdirSync(artifacts, { recursive: true })
+      writeFileSync(new URL('board-window-form.png', artifacts), await page.screenshot({ fullPage: true }))
       await form.getByRole('button', { name: 'Submit' }).click()
       await page.locator('[data-window-ref="DSP-NEW-01"]').waitFor({ timeout: 30_000 })
       await page.locator('[data-window-detail="DSP-NEW-01"]').waitFor()
