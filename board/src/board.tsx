@@ -14,6 +14,7 @@ import { type LiveState, useLive } from './live.ts'
 import { PrintReport } from './print.tsx'
 import { type BoardQuery, formatQuery, parseQuery } from './query.ts'
 import { Timeline } from './timeline.tsx'
+import { WindowForm } from './window-form.tsx'
 import { DAY_MS, dayIndexOf } from '../../src/domain/time.ts'
 import { BOARD_ZONE, dayStart, formatSpan, localDate, shiftWall } from './time.ts'
 import type { Assessment, BlackoutPeriod, Me, NoticeDeadline, PlanMonth, Rating, Shown, Waiver, WindowDto } from './types.ts'
@@ -118,6 +119,8 @@ export function Board(props: {
   const [save, setSave] = useState<SaveState>({ busy: false, message: null, kind: null, newer: null })
   const [reload, setReload] = useState(0)
   const [programmeView, setProgrammeView] = useProgrammeView()
+  /** The window form (window-form.tsx): a new window, or the window being edited. */
+  const [form, setForm] = useState<{ window?: WindowDto } | null>(null)
   const preloadLeft = useRef(true)
   const narrow = useNarrow()
   const inFlight = useRef(false)
@@ -309,10 +312,33 @@ export function Board(props: {
       query={query}
       onShow={show}
       state={data.query !== query ? 'loading' : data.judged ? 'ready' : 'drawn'}
+      actions={
+        me.may.planWindows && (
+          <button type="button" class="new-window" onClick={() => setForm({})} disabled={form !== null}>
+            New window
+          </button>
+        )
+      }
     >
       <LiveBar state={liveState}>
         <PrintReport api={api} query={query} />
       </LiveBar>
+      {form && (
+        <WindowForm
+          key={form.window?.id ?? 'new'}
+          api={api}
+          me={me}
+          window={form.window}
+          windows={data.windows}
+          onCancel={() => setForm(null)}
+          onDone={(w) => {
+            setForm(null)
+            clearWhatIf()
+            setSelected(w.id)
+            setReload((n) => n + 1)
+          }}
+        />
+      )}
       <p id="move-hint" class="visually-hidden">
         Arrow keys move the window 15 minutes, Page Up a day later and Page Down a day earlier: a what-if, nothing is saved.
       </p>
@@ -367,6 +393,7 @@ export function Board(props: {
             }}
             onSave={doSave}
             onDecided={() => setReload((n) => n + 1)}
+            onEdit={() => setForm({ window: sel })}
             onClose={() => {
               setSelected(null)
               clearWhatIf()
@@ -389,6 +416,8 @@ function Shell(props: {
   onShow: (q: BoardQuery) => void
   /** loading; drawn (windows shown, verdicts coming); ready (judged) */
   state?: 'loading' | 'drawn' | 'ready'
+  /** Buttons in the header's toolbar (e.g. "New window"). */
+  actions?: ComponentChildren
   children: ComponentChildren
 }) {
   const { me, query } = props
@@ -428,6 +457,7 @@ function Shell(props: {
           Signed in as <strong>{me.name}</strong> ({me.role}
           {me.parties.length ? `: ${me.parties.join(', ')}` : ''})
         </p>
+        {props.actions}
         <button type="button" class="sign-out" onClick={() => props.onSignOut()}>
           Sign out
         </button>

@@ -30,6 +30,8 @@ export interface DetailsProps {
   onClose: () => void
   /** After a decision (agree, reject, waive): the board loads its data again. */
   onDecided?: () => void
+  /** Opens the window in the form (window-form.tsx); offered when the key may edit it. */
+  onEdit?: (() => void) | undefined
 }
 
 export function Details(props: DetailsProps) {
@@ -68,6 +70,11 @@ export function Details(props: DetailsProps) {
         <h2 id="detail-title">
           {w.reference} <span class="title">{w.title}</span>
         </h2>
+        {props.editable && props.onEdit && (
+          <button type="button" class="edit" onClick={props.onEdit}>
+            Edit
+          </button>
+        )}
         <button type="button" class="close" onClick={props.onClose}>
           Close details
         </button>
