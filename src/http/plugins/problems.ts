@@ -143,13 +143,31 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   )
 }
 
+/**
+ * Where a bad value is, in the API's words (OpenAPI's `in`): fastify calls the query `querystring`.
+ *
+ * @example locationOf('querystring') // 'query'
+ */
+function locationOf(validationContext: string | undefined): FieldProblem['in'] {
+  switch (validationContext) {
+    case 'querystring':
+    case 'query':
+      return 'query'
+    case 'params':
+    case 'headers':
+      return validationContext
+    default:
+      return 'body'
+  }
+}
+
 function zodProblems(
   err: FastifyError & {
     validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[]
     validationContext?: string
   },
 ): FieldProblem[] {
-  const where = (err.validationContext ?? 'body') as FieldProblem['in']
+  const where = locationOf(err.validationContext)
   return err.validation.flatMap((v) => {
     const base = v.instancePath === '/' ? '' : v.instancePath
     const keys = v.params?.keys

@@ -20,7 +20,7 @@ export const Problem = z
     detail: z.string(),
     instance: z.string().optional(),
     code: z.string(),
-    errors: z.array(z.object({ pointer: z.string(), in: z.string(), message: z.string() })).optional(),
+    errors: z.array(z.object({ pointer: z.string(), in: z.enum(['body', 'query', 'params', 'headers']), message: z.string() })).optional(),
   })
   .catchall(z.unknown())
   .meta({ id: 'Problem' })
