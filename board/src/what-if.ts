@@ -5,30 +5,15 @@
  *
  * @example whatIfPlan(windows, w, { start, end, notifiedAt: w.notifiedAt }).map((d) => d.reference)
  */
+import { SUBMITTER_FIELDS, type SubmitterField } from '../../src/domain/window.ts'
 import { BOARD_ZONE, monthKeys } from './time.ts'
 import type { WindowDto } from './types.ts'
 
-/** A window as the dry run takes it (DryRunWindow in the OpenAPI document). */
-export interface DryRunWindow {
-  id: string
-  reference: string
-  title: string
-  description: string
-  justification: string | null
-  riskToService: string | null
-  party: string
-  changeRef: string | null
-  programmeId: string | null
-  kind: string
-  impact: string
-  services: string[]
-  regions: string[]
-  start: string
-  end: string
-  zone: string
-  notifiedAt: string | null
-  status: string
-}
+/**
+ * A window as the dry run takes it (DryRunWindow in the OpenAPI document): the domain's one list of
+ * submitter fields, plus the window's id, notice and status.
+ */
+export type DryRunWindow = Pick<WindowDto, SubmitterField | 'id' | 'notifiedAt' | 'status'>
 
 export interface Move {
   start: number
@@ -37,25 +22,18 @@ export interface Move {
   notifiedAt: string | null
 }
 
-/** A stored window as a dry-run window, optionally moved. */
+/**
+ * A stored window as a dry-run window, optionally moved. The fields come from the domain's
+ * SUBMITTER_FIELDS, so a field added there is sent here too (and must exist on WindowDto).
+ *
+ * @example toDryRun(w, { start, end, notifiedAt: null }).start // the moved start, as ISO 8601
+ */
 export function toDryRun(w: WindowDto, move?: Move): DryRunWindow {
+  const submitted = Object.fromEntries(SUBMITTER_FIELDS.map((field) => [field, w[field]])) as Pick<WindowDto, SubmitterField>
   return {
     id: w.id,
-    reference: w.reference,
-    title: w.title,
-    description: w.description,
-    justification: w.justification,
-    riskToService: w.riskToService,
-    party: w.party,
-    changeRef: w.changeRef,
-    programmeId: w.programmeId,
-    kind: w.kind,
-    impact: w.impact,
-    services: w.services,
-    regions: w.regions,
-    start: move ? new Date(move.start).toISOString() : w.start,
-    end: move ? new Date(move.end).toISOString() : w.end,
-    zone: w.zone,
+    ...submitted,
+    ...(move ? { start: new Date(move.start).toISOString(), end: new Date(move.end).toISOString() } : {}),
     notifiedAt: move ? move.notifiedAt : w.notifiedAt,
     status: w.status,
   }
