@@ -1,3 +1,4 @@
+import type { Impact as WindowImpact, WindowKind } from '../../src/domain/window.ts'
 /** The shapes of the API answers the board reads (a subset of /openapi.json: what the page uses). */
 
 export type Role = 'admin' | 'reviewer' | 'submitter' | 'viewer'
@@ -24,8 +25,8 @@ export interface WindowDto {
   party: string
   changeRef: string | null
   programmeId: string | null
-  kind: 'planned' | 'emergency'
-  impact: string
+  kind: WindowKind
+  impact: WindowImpact
   services: string[]
   regions: string[]
   start: string

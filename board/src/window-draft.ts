@@ -7,11 +7,11 @@
  */
 import { BOARD_ZONE, fromLocalInput, monthKeys, toLocalInput } from './time.ts'
 import type { WindowDto } from './types.ts'
+import type { Impact, WindowKind } from '../../src/domain/window.ts'
 import { type DryRunWindow, toDryRun } from './what-if.ts'
 
-/** The outage types and kinds the API takes (src/domain/window.ts IMPACTS, WINDOW_KINDS; the board may import only the domain's time). */
-export const IMPACTS = ['no-impact', 'reduced-redundancy', 'degraded', 'outage'] as const
-export const WINDOW_KINDS = ['planned', 'emergency'] as const
+/** The outage types and kinds the API takes: the domain's own lists. */
+export { IMPACTS, WINDOW_KINDS } from '../../src/domain/window.ts'
 
 /** What the form holds: text as typed (times as datetime-local values in UK wall time). */
 export interface WindowDraft {
@@ -19,8 +19,8 @@ export interface WindowDraft {
   title: string
   description: string
   party: string
-  kind: string
-  impact: string
+  kind: WindowKind
+  impact: Impact
   services: string[]
   regions: string[]
   changeRef: string

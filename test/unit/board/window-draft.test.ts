@@ -72,7 +72,7 @@ t.test('the merge patch: only what changed; unticking every region is null (back
 
 t.test('rebase after a 412: the user’s changes kept, the rest taken from the newer version', async (t) => {
   const mine = { ...draftOf(stored, 'DSP'), end: '2022-06-12T03:00' }
-  const newer = { ...stored, version: 2, title: 'Changed by a colleague', impact: 'outage' }
+  const newer = { ...stored, version: 2, title: 'Changed by a colleague', impact: 'outage' as const }
   const out = rebase(mine, stored, newer)
   t.equal(out.end, '2022-06-12T03:00', 'my end')
   t.equal(out.title, 'Changed by a colleague', 'their title')
