@@ -240,6 +240,7 @@ function prepareWindow(w: WindowPlan, index: number, s: number, e: number, clock
     planned: w.kind !== 'emergency',
     sText: null,
     eText: null,
+    spanText: null,
   }
 }
 

@@ -7,7 +7,7 @@
 import { lowerBound } from '../intervals.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
-import { fmtWallTime, memoize, type PreparedWindow, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { memoize, type PreparedWindow, type RuleContext, type RuleFamily, spanText } from './types.ts'
 
 const MAX_LISTED = 10
 
@@ -58,7 +58,7 @@ export const overlapRule: RuleFamily = {
  */
 function overlapTexts() {
   const head = memoize((count: number) => `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: `)
-  const entry = memoize((q: PreparedWindow) => `${q.reference} (${q.party}, ${startText(q)}–${fmtWallTime(q.eWall)}, `)
+  const entry = memoize((q: PreparedWindow) => `${q.reference} (${q.party}, ${spanText(q)}, `)
   const between = memoize((minutes: number) => `${minutes} min shared); `)
   const last = memoize((minutes: number) => `${minutes} min shared)`)
   return { head, entry, shared: (minutes: number, isLast: boolean) => (isLast ? last : between)(minutes) }
