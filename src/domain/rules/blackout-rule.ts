@@ -78,7 +78,9 @@ export const blackoutRule: RuleFamily = {
 function blackoutTexts(zone: string) {
   return {
     head: memoize((l: BlackoutLayer) =>
-      memoize((period: string) => memoize((label: string) => ` (${zone}) falls in '${l.name}' (${period}${label ? `: ${label}` : ''}) for `)),
+      memoize((period: string) =>
+        memoize((label: string) => ` (${zone}) falls in '${l.name}' (${period}${label ? `: ${label}` : ''}) for `),
+      ),
     ),
     tail: memoize((l: BlackoutLayer) => memoize((minutes: number) => `${minutes} minutes; ${l.legalBasis}`)),
   }
