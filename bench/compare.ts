@@ -63,10 +63,10 @@ function tableRows(lines: string[]): Cells {
   let title = ''
   for (const line of lines) {
     // A figure line, as the report and feed benchmarks print: 'JSON (bytes)   min 12.0 ms  median 14.0 ms …'.
-    const median = /\bmedian ([\d.]+) ms/.exec(line)
+    const median = /\bmedian\s+([\d.]+) ms/.exec(line)
     if (!line.startsWith('|') && median) {
-      const min = /\bmin ([\d.]+) ms/.exec(line)
-      const label = line.split(/\s(?:min|median) /)[0]!.trim()
+      const min = /\bmin\s+([\d.]+) ms/.exec(line)
+      const label = line.split(/\s(?:min|median)\s/)[0]!.trim()
       headers.set('figures', ['median ms', 'min ms'])
       rows.set(`figures :: ${label}`, [Number(median[1]), min ? Number(min[1]) : ''])
       continue

@@ -2,17 +2,18 @@
  * HTTP benchmark: each scenario at 50 connections for DURATION seconds, against the compiled service
  * on PostgreSQL, measured in the same run as a bare fastify route; the load generator (autocannon)
  * runs in its own process. Prints a table with the ratio to the bare route and writes
- * bench/RESULTS.md. No assertions.
+ * the generated block of bench/RESULTS.md (see results-file.ts; the hand-written sections stay). No assertions.
  *
  *   npm run build && node --import tsx bench/http.bench.ts      (DATABASE_URL optional; default: a new
  *   database on the PostgreSQL at 127.0.0.1:5432, or the embedded one when none answers)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { RUNTIME_FLAGS } from './runtime-flags.ts'
+import { writeGeneratedBlock } from './results-file.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
@@ -224,7 +225,7 @@ async function main() {
     const header = `${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, service started with ${RUNTIME_FLAGS.join(' ') || 'no flags'}, ${db.label}; autocannon -c ${CONNECTIONS} -d ${DURATION} in its own process`
     console.log(`\nHTTP benchmark — ${header}\n`)
     console.log(lines.join('\n'))
-    writeFileSync(join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\n${header}.\n\n${lines.join('\n')}\n\n${singleLine}\n`)
+    writeGeneratedBlock(join(ROOT, 'bench/RESULTS.md'), `${header}.\n\n${lines.join('\n')}\n\n${singleLine}`)
   } finally {
     svc.kill('SIGTERM')
     bare.kill('SIGTERM')

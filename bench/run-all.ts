@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in bench/, one process each, one after the other; each prints
- * its own figures. The HTTP benchmark runs last and writes bench/RESULTS.md. Each runs with the
+ * its own figures. The HTTP benchmark runs last and rewrites the generated block of bench/RESULTS.md. Each runs with the
  * V8 setting `npm start` gives the service (RUNTIME_FLAGS), so in-process figures are the service's.
  */
 import { spawnSync } from 'node:child_process'

@@ -240,6 +240,7 @@ function prepareWindow(w: WindowPlan, index: number, s: number, e: number, clock
     planned: w.kind !== 'emergency',
     sText: null,
     eText: null,
+    spanText: null,
   }
 }
 
@@ -265,16 +266,16 @@ function windowAssessments(subjects: readonly WindowPlan[], plan: PlanInstants, 
   return subjects.map((w, i) => {
     const findings = perWindow[i]!
     const assessed = plan.participating[i] === 1
-    const a: WindowAssessment = {
+    // windowId in the literal (undefined without an id, which JSON leaves out), as for findings.
+    return {
       reference: w.reference,
       assessed,
       realMinutes: Math.max(0, plan.ends[i]! - plan.starts[i]!) / MINUTE_MS,
       worstSeverity: findings[0]?.severity ?? null, // sorted by severity first
       compliance: complianceOf(findings, assessed),
       findings,
+      windowId: w.id,
     }
-    if (w.id !== undefined) a.windowId = w.id
-    return a
   })
 }
 

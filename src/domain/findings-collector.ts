@@ -83,33 +83,22 @@ export function findingsCollector(ruleset: Ruleset, waiverList: readonly WaiverL
     // The rule's label is the weakest of its basis: assumed exactly when a part is (certaintyOf).
     const certainty = rule.provenance === 'assumed' ? 'unconfirmed' : 'confirmed'
     const ref = p.reference
-    const id = p.id
     const canWaive = waivable.has(a.code)
-    const f: Finding =
-      id === undefined
-        ? {
-            key,
-            code: a.code,
-            severity,
-            certainty,
-            reference: ref,
-            message: `${ref}: ${a.message}`,
-            evidence: a.evidence,
-            rule,
-            waivable: canWaive,
-          }
-        : {
-            key,
-            code: a.code,
-            severity,
-            certainty,
-            reference: ref,
-            message: `${ref}: ${a.message}`,
-            evidence: a.evidence,
-            rule,
-            waivable: canWaive,
-            windowId: id,
-          }
+    // One literal, windowId last (undefined for a window without id, which JSON leaves out): every
+    // finding has one shape, and no property is added afterwards (that would give each finding a
+    // separate properties array).
+    const f: Finding = {
+      key,
+      code: a.code,
+      severity,
+      certainty,
+      reference: ref,
+      message: `${ref}: ${a.message}`,
+      evidence: a.evidence,
+      rule,
+      waivable: canWaive,
+      windowId: p.id,
+    }
     const waiver = canWaive && waivers.size > 0 ? waivers.get(key) : undefined
     if (waiver) f.waiver = waiver as Waiver
     if (p.index >= 0) {

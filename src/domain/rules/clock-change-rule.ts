@@ -6,7 +6,7 @@
  */
 import { basisOf } from '../ruleset.ts'
 import { MINUTE_MS } from '../time.ts'
-import { fmtWallTime, isoString, type RuleContext, type RuleFamily, startText } from './types.ts'
+import { isoString, type RuleContext, type RuleFamily, spanText } from './types.ts'
 
 export const clockChangeRule: RuleFamily = {
   id: 'clock-change',
@@ -27,7 +27,7 @@ export const clockChangeRule: RuleFamily = {
         severity: ctx.ruleset.severities.CLOCK_CHANGE_NIGHT ?? 'warning',
         ruleId: 'clock-change',
         basis,
-        message: `runs ${startText(p)}–${fmtWallTime(p.eWall)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
+        message: `runs ${spanText(p)} (${ctx.ruleset.zone}) across a clock change (${what} at ${isoString(tr.at)}): ${real} real minutes for ${wall} on the clock`,
         evidence: {
           transitionAt: isoString(tr.at),
           offsetBeforeMinutes: tr.offsetBefore,

@@ -10,11 +10,11 @@
  * @example OPSG 58: two 360-minute windows in November 2021 → 720 > 360 → breach on both.
  */
 import { MINUTE_MS, monthLabel } from '../time.ts'
-import type { BasisParam, Provenance } from '../findings.ts'
+import type { BasisParam, Evidence, Provenance } from '../findings.ts'
 import { unionSpans } from '../intervals.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import type { ZoneClock } from '../time.ts'
-import { monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { memoize, monthKey, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
 
 /** Union of the windows' [s, e) intervals split by local month: month index → real minutes. */
 export function unionMinutesByMonth(windows: readonly Pick<PreparedWindow, 's' | 'e'>[], clock: ZoneClock): Map<number, number> {
@@ -83,6 +83,8 @@ interface CapGroup {
   /** The group's planned minutes per month (overlaps once). */
   totals: Map<number, number>
   member: (p: PreparedWindow) => boolean
+  /** The group's month as its findings share it (see capMonth), made once per month. */
+  month: (m: number) => CapMonth | null
 }
 
 export const monthlyCapRule: RuleFamily = {
@@ -90,42 +92,70 @@ export const monthlyCapRule: RuleFamily = {
   codes: ['MONTHLY_CAP'],
   run(ctx: RuleContext) {
     const groups = capGroups(ctx)
-    const headroom = ctx.ruleset.cap.headroomMinutes.value
     const breachSeverity = ctx.ruleset.severities.MONTHLY_CAP ?? 'breach'
     for (const p of capWindows(ctx)) {
       if (p.index < 0) continue // background: counts, gets no finding
       for (const g of groups) {
         if (!g.member(p)) continue
         for (const m of monthsOf(p, ctx.clock)) {
-          const total = g.totals.get(m) ?? 0
-          const head = Math.min(headroom, g.limit)
-          if (total <= g.limit - head) continue
-          const breach = total > g.limit
-          const month = monthKey(m)
+          const cm = g.month(m)
+          if (cm === null) continue
           const own = ownMinutesIn(p, m, ctx.clock)
           ctx.emit(p, {
             code: 'MONTHLY_CAP',
-            severity: breach ? breachSeverity : 'warning',
+            severity: cm.breach ? breachSeverity : 'warning',
             ruleId: 'monthly-cap',
-            basis: breach ? g.basis.breach : g.basis.warning,
-            qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
-            message: breach
-              ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes ${own}`
-              : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
-            evidence: {
-              month,
-              scope: g.scope,
-              plannedMinutes: total,
-              capMinutes: g.limit,
-              headroomMinutes: head,
-              remainingMinutes: g.limit - total,
-              windowMinutesInMonth: own,
-            },
+            basis: cm.breach ? g.basis.breach : g.basis.warning,
+            qualifier: cm.qualifier,
+            message: cm.breach ? `${cm.text}${own}` : cm.text,
+            evidence: cm.evidence(own),
           })
         }
       }
     }
   },
+}
+
+/** What the findings of one cap in one month over (or near) the cap share. */
+interface CapMonth {
+  breach: boolean
+  qualifier: string
+  /** Breach: the message up to this window's own minutes; warning: the whole message. */
+  text: string
+  /** The evidence for a window with `own` minutes in the month (one object per distinct value). */
+  evidence(own: number): Evidence
+}
+
+/**
+ * The cap's month as its findings share it, or null when within the cap and its headroom: the
+ * message and the evidence are written once per (cap, month), not once per window. 10,000-window
+ * engine benchmark, 7 Dec 2026: a cap message went from 13 rope nodes to 2, the evidence objects
+ * from one per finding to one per month and own-minutes value.
+ *
+ * @example capMonth(all, 574, 360)?.text // 'November 2021: 720 planned minutes (GB-wide, …) exceed the cap of 360 minutes (assumed) by 360; this window contributes '
+ */
+function capMonth(g: Omit<CapGroup, 'month'>, m: number, headroom: number): CapMonth | null {
+  const total = g.totals.get(m) ?? 0
+  const head = Math.min(headroom, g.limit)
+  if (total <= g.limit - head) return null
+  const breach = total > g.limit
+  const month = monthKey(m)
+  return {
+    breach,
+    qualifier: g.scope === 'all' ? month : `${month}:${g.scope}`,
+    text: breach
+      ? `${monthLabel(m)}: ${total} planned minutes (${g.label}) exceed the cap of ${g.limit} minutes (${g.limitLabel}) by ${total - g.limit}; this window contributes `
+      : `${monthLabel(m)}: ${total} planned minutes (${g.label}), within ${head} minutes of the cap of ${g.limit} (${g.limitLabel}); ${g.limit - total} minutes left for other maintenance`,
+    evidence: memoize((own: number) => ({
+      month,
+      scope: g.scope,
+      plannedMinutes: total,
+      capMinutes: g.limit,
+      headroomMinutes: head,
+      remainingMinutes: g.limit - total,
+      windowMinutesInMonth: own,
+    })),
+  }
 }
 
 /** The caps of a ruleset: GB-wide, then per party and per service, each with its monthly totals. */
@@ -139,7 +169,7 @@ function capGroups(ctx: RuleContext): CapGroup[] {
   })
   const partyBasis = basisFor('/cap/perParty')
   const serviceBasis = basisFor('/cap/perService')
-  const all: CapGroup = {
+  const all: Omit<CapGroup, 'month'> = {
     scope: 'all',
     label: 'GB-wide, overlapping windows counted once',
     limit: cap.minutesPerMonth.value,
@@ -157,6 +187,8 @@ function capGroups(ctx: RuleContext): CapGroup[] {
     totals: unionMinutesByMonth(windows.filter(member), ctx.clock),
     member,
   })
+  const headroom = cap.headroomMinutes.value
+  const withMonths = (g: Omit<CapGroup, 'month'>): CapGroup => ({ ...g, month: memoize((m: number) => capMonth(g, m, headroom)) })
   return [
     all,
     ...Object.entries(cap.perParty.value).map(([party, limit]) =>
@@ -165,7 +197,7 @@ function capGroups(ctx: RuleContext): CapGroup[] {
     ...Object.entries(cap.perService.value).map(([service, limit]) =>
       scoped(`service:${service}`, limit, cap.perService.provenance, serviceBasis, (p) => p.services.includes(service)),
     ),
-  ]
+  ].map(withMonths)
 }
 
 function ownMinutesIn(p: PreparedWindow, m: number, clock: ZoneClock): number {

@@ -8,7 +8,7 @@ import { lowerBound } from '../intervals.ts'
 import { basisOf, type Ruleset } from '../ruleset.ts'
 import { HOUR_MS } from '../time.ts'
 import type { BasisParam } from '../findings.ts'
-import { fmtWall, type PreparedWindow, type RuleContext, type RuleFamily } from './types.ts'
+import { memoize, type PreparedWindow, type RuleContext, type RuleFamily, startText } from './types.ts'
 
 export const spacingRule: RuleFamily = {
   id: 'spacing',
@@ -18,6 +18,7 @@ export const spacingRule: RuleFamily = {
     const min = sp.minHoursBetweenStarts.value * HOUR_MS
     if (min <= 0) return
     const basis = basisOf(ctx.ruleset, '/spacing/minHoursBetweenStarts')
+    const text = spacingTexts(ctx.ruleset)
     const byParty = new Map<string, PreparedWindow[]>()
     for (const p of ctx.participants) {
       if (!countsTowardSpacing(p, ctx.ruleset)) continue
@@ -31,7 +32,7 @@ export const spacingRule: RuleFamily = {
       const starts = Float64Array.from(arr, (p) => p.s)
       for (const p of arr) {
         if (p.index < 0) continue // background: counts, gets no finding
-        emitSpacing(ctx, p, arr, starts, min, basis)
+        emitSpacing(ctx, p, arr, starts, min, basis, text)
       }
     }
   },
@@ -49,6 +50,7 @@ function emitSpacing(
   starts: Float64Array,
   min: number,
   basis: readonly BasisParam[],
+  text: SpacingTexts,
 ): void {
   const sp = ctx.ruleset.spacing
   // [lo, hi): windows starting in (p.s - min, p.s + min); neighbours of p in start order.
@@ -80,7 +82,7 @@ function emitSpacing(
     severity: ctx.ruleset.severities.MIN_SPACING ?? 'warning',
     ruleId: 'spacing',
     basis,
-    message: `starts ${fmtWall(p.sWall)}, ${fmtHours(gapH)} ${nearest.s <= p.s ? 'after' : 'before'} ${nearest.reference} (${nearest.party}) starting ${fmtWall(nearest.sWall)}; outages of one party should start at least ${sp.minHoursBetweenStarts.value} hours apart (${sp.minHoursBetweenStarts.provenance})`,
+    message: `starts ${startText(p)}, ${text.gap(nearest.s <= p.s)(gapH)}${text.nearest(nearest)}`,
     evidence: {
       nearest: nearest.reference,
       party: p.party,
@@ -89,6 +91,26 @@ function emitSpacing(
       windowsTooClose: count,
     },
   })
+}
+
+type SpacingTexts = ReturnType<typeof spacingTexts>
+
+/**
+ * The parts of spacing messages, written once and shared: the gap per (hours, direction) and the
+ * nearest window with the rule's limit (a window is the nearest of several). 10,000-window engine
+ * benchmark, 7 Dec 2026: a spacing message went from 17 rope nodes to 5.
+ *
+ * @example text.gap(true)(144) + text.nearest(q) // '6 days 0 hours after BENCH-7 (DSP) starting 2021-11-14 00:00; outages of one party …'
+ */
+function spacingTexts(ruleset: Ruleset) {
+  const limit = ruleset.spacing.minHoursBetweenStarts
+  const tail = `; outages of one party should start at least ${limit.value} hours apart (${limit.provenance})`
+  const gapAfter = memoize((hours: number) => `${fmtHours(hours)} after `)
+  const gapBefore = memoize((hours: number) => `${fmtHours(hours)} before `)
+  return {
+    gap: (after: boolean) => (after ? gapAfter : gapBefore),
+    nearest: memoize((q: PreparedWindow) => `${q.reference} (${q.party}) starting ${startText(q)}${tail}`),
+  }
 }
 
 function tieBreak(a: PreparedWindow, b: PreparedWindow): number {

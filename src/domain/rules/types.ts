@@ -38,6 +38,8 @@ export interface PreparedWindow {
   /** Lazily cached 'YYYY-MM-DD HH:MM' of sWall and eWall, 'HH:MM' of eWall (see startText/endText). */
   sText: string | null
   eText: string | null
+  /** Lazily cached 'YYYY-MM-DD HH:MM–HH:MM' of the window (see spanText). */
+  spanText: string | null
 }
 
 export interface EmitArgs {
@@ -169,4 +171,12 @@ export function startText(p: PreparedWindow): string {
 /** fmtWall(p.eWall), cached on the window. */
 export function endText(p: PreparedWindow): string {
   return p.eText ?? (p.eText = fmtWall(p.eWall))
+}
+
+/**
+ * 'YYYY-MM-DD HH:MM–HH:MM' (local start, local end time), cached on the window: the hours, blackout,
+ * clock-change and overlap messages quote it, so a window's findings share one copy.
+ */
+export function spanText(p: PreparedWindow): string {
+  return p.spanText ?? (p.spanText = `${startText(p)}–${fmtWallTime(p.eWall)}`)
 }
