@@ -131,6 +131,9 @@ export function Board(props: {
   dataRef.current = data
   // Changes by anyone (GET /v1/events): the board reloads; a what-if in progress stays (live.ts).
   const liveState = useLive(api, () => setReload((n) => n + 1))
+  useEffect(() => {
+    if (liveState === 'refused') props.onSignOut('The key is no longer accepted (revoked?): sign in again.')
+  }, [liveState])
 
   const failed = (e: unknown) => {
     if (e instanceof ApiError && e.status === 401) props.onSignOut('The key is no longer accepted (revoked?): sign in again.')
@@ -470,7 +473,7 @@ function Shell(props: {
 
 /** The live indicator ("live" / "reconnecting") and the print link, above the plan. */
 function LiveBar(props: { state: LiveState; children: ComponentChildren }) {
-  const text = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }[props.state]
+  const text = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', refused: 'key refused' }[props.state]
   return (
     <div class="live-bar">
       <span

@@ -10,7 +10,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Api } from './api.ts'
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting'
+/** 'refused': the service no longer accepts the key (401); the stream is not retried. */
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'refused'
 
 export interface LiveEvent {
   id: string | null
@@ -65,6 +66,11 @@ export function followEvents(api: Api, onEvent: (e: LiveEvent) => void, onState:
     let silence = setTimeout(() => controller.abort(), SILENCE_MS)
     try {
       const res = await api.stream('/v1/events', lastEventId ? { 'last-event-id': lastEventId } : {}, controller.signal)
+      if (res.status === 401) {
+        stopped = true // a revoked key is not retried: the board signs out
+        onState('refused')
+        return
+      }
       if (!res.ok || !res.body) {
         // 429: too many tabs on this key; wait as told. Anything else: back off and try again.
         const after = Number(res.headers.get('retry-after'))

@@ -135,7 +135,14 @@ export function WindowForm(props: WindowFormProps) {
       props.onDone(saved)
     } catch (err) {
       if (err instanceof ApiError && err.status === 412 && base) {
-        const newer = await newerThan(api, base)
+        let newer: WindowDto
+        try {
+          newer = await newerThan(api, base)
+        } catch (again) {
+          return setMessage(
+            `Not saved: ${base.reference} was changed meanwhile, and reading the newer version failed (${describe(again)}). Close the form and open the window again.`,
+          )
+        }
         setDraft((d) => rebase(d, base, newer))
         setBase(newer)
         setMessage(

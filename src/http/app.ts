@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<AppInstance> {
   webhooksRoutes(app, { webhooks: services.webhooks, baseUrl })
   slotsRoutes(app, { slots: services.slots })
   auditRoutes(app, { audit: services.audit, baseUrl })
-  eventsRoutes(app, { events: services.events })
+  eventsRoutes(app, { events: services.events, keys: services.keys })
   boardRoutes(app)
   return app
 }

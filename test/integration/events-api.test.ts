@@ -149,6 +149,23 @@ t.test('a heartbeat comment keeps an idle stream open', async (t) => {
   t.equal(s.events.length, 0, 'and no event')
 })
 
+t.test('a key revoked while its stream is open stops hearing at the next heartbeat', async (t) => {
+  ctx.services.events.settings.heartbeatMs = 50
+  t.teardown(() => {
+    ctx.services.events.settings.heartbeatMs = 15_000
+  })
+  const key = await ctx.keyFor('viewer')
+  const s = await open(key)
+  t.equal(s.status, 200)
+  const revoked = await app.inject({ method: 'DELETE', url: `/v1/keys/${key.keyId}`, headers: ctx.admin })
+  t.equal(revoked.statusCode, 204, 'revoked')
+  const ended = await Promise.race([s.ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))])
+  t.ok(ended, 'the server ended the stream')
+  const other = await open(await ctx.keyFor('viewer'))
+  t.equal(other.status, 200, 'another key still streams')
+  other.close()
+})
+
 t.test('Last-Event-ID: what was missed is sent on reconnecting; an id no longer held gives stale', async (t) => {
   const first = await open(viewer)
   const a = await app.inject({ method: 'POST', url: '/v1/windows', headers: dsp, payload: aWindow({ reference: 'DSP-EV-3' }) })

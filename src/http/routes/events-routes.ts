@@ -4,8 +4,12 @@ import { z } from 'zod'
 import { AppError } from '../../services/errors.ts'
 import type { EventsService, LiveEvent } from '../../services/events-service.ts'
 import type { AppInstance } from '../app.ts'
+import type { Actor } from '../../domain/lifecycle.ts'
 import { ANY_ROLE, actorOf } from '../plugins/auth.ts'
 import { problemResponses } from '../schemas/common.ts'
+
+/** Bytes an event stream may hold unread before the reader is dropped (about 30 of the largest events). */
+const MAX_BUFFERED_BYTES = 256 * 1024
 
 /** One event as the text/event-stream format writes it. @example `id: 1a2b-7\nevent: windows\ndata: {...}\n\n` */
 export const formatEvent = (e: LiveEvent) => `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e.data)}\n\n`
@@ -14,9 +18,13 @@ export const formatEvent = (e: LiveEvent) => `id: ${e.id}\nevent: ${e.kind}\ndat
  * GET /v1/events: server-sent events telling what changed, fed by the database's change
  * notifications (so a change through any instance reaches streams on every instance). Each stream
  * hears only what its key may read; a comment line every 15 s keeps it open; when the instance
- * stops, every stream is ended at once (the close does not wait for them).
+ * stops, every stream is ended at once (the close does not wait for them). At each heartbeat the key
+ * is checked again, so a key revoked (or given another role) stops hearing within 15 s.
  */
-export function eventsRoutes(app: AppInstance, deps: { events: EventsService }) {
+export function eventsRoutes(
+  app: AppInstance,
+  deps: { events: EventsService; keys: { authenticate(token: string): Promise<Actor | undefined> } },
+) {
   const { events } = deps
   const endAll = new Set<() => void>()
   app.addHook('preClose', async () => {
@@ -50,8 +58,12 @@ export function eventsRoutes(app: AppInstance, deps: { events: EventsService }) 
     async (req, reply) => {
       const actor = actorOf(req)
       const stream = new PassThrough()
+      // A reader that stops reading (or a proxy that buffers) is dropped rather than buffered for
+      // without limit: the board reconnects with Last-Event-ID and gets what it missed, or `stale`.
       const write = (text: string) => {
-        if (!stream.writableEnded) stream.write(text)
+        if (stream.writableEnded || stream.destroyed) return
+        if (stream.writableLength > MAX_BUFFERED_BYTES) return void stream.destroy() // its close event ends the stream
+        stream.write(text)
       }
       const lastEventId = req.headers['last-event-id']
       const stop = events.listen(actor, (e) => write(formatEvent(e)), typeof lastEventId === 'string' ? lastEventId : undefined)
@@ -63,7 +75,13 @@ export function eventsRoutes(app: AppInstance, deps: { events: EventsService }) 
           `This key already holds ${events.settings.maxStreamsPerKey} open event streams on this instance: close one (another tab?) and retry.`,
           { headers: { 'retry-after': '10' } },
         )
-      const heartbeat = setInterval(() => write(': heartbeat\n\n'), events.settings.heartbeatMs)
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? ''
+      const heartbeat = setInterval(() => {
+        deps.keys.authenticate(token).then(
+          (now) => (now && now.keyId === actor.keyId && now.role === actor.role ? write(': heartbeat\n\n') : end()),
+          () => write(': heartbeat\n\n'), // the key cannot be checked now (database away): checked again at the next beat
+        )
+      }, events.settings.heartbeatMs)
       heartbeat.unref()
       const end = () => {
         endAll.delete(end)
@@ -74,6 +92,9 @@ export function eventsRoutes(app: AppInstance, deps: { events: EventsService }) 
       endAll.add(end)
       req.raw.on('close', end)
       reply.raw.on('close', end)
+      stream.on('close', end)
+      // A client gone while the key was being checked: its 'close' events fired before we listened.
+      if (req.raw.destroyed || reply.raw.destroyed) end()
       write(`retry: ${events.settings.retryMs}\n: ${events.live ? 'live' : 'not live: changes from other instances may be late'}\n\n`)
       // The 200 schema documents the text the stream carries; fastify sends a stream as it is.
       return (reply as FastifyReply)
