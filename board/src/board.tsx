@@ -218,6 +218,14 @@ export function Board(props: {
     }
   }
 
+  // New data under a what-if (someone else's change, heard live): the move is judged again against it,
+  // so its overlap, cap and spacing findings count the plan as it now is.
+  useEffect(() => {
+    const move = latest.current
+    const w = move && data?.windows.find((x) => x.id === move.id)
+    if (move && w) void judge(w, { start: move.start, end: move.end, notifiedAt: move.notifiedAt }, move.noticeChanged)
+  }, [data])
+
   const clearWhatIf = () => {
     latest.current = null
     queued.current = null
