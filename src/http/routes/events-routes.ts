@@ -101,6 +101,8 @@ export function eventsRoutes(
         .type('text/event-stream; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('x-accel-buffering', 'no')
+        // Not kept alive once the stream ends: a shutdown would otherwise wait out the keep-alive timeout.
+        .header('connection', 'close')
         .send(stream)
     },
   )
