@@ -97,13 +97,15 @@ export function eventsRoutes(
       if (req.raw.destroyed || reply.raw.destroyed) end()
       write(`retry: ${events.settings.retryMs}\n: ${events.live ? 'live' : 'not live: changes from other instances may be late'}\n\n`)
       // The 200 schema documents the text the stream carries; fastify sends a stream as it is.
-      return (reply as FastifyReply)
-        .type('text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-accel-buffering', 'no')
-        // Not kept alive once the stream ends: a shutdown would otherwise wait out the keep-alive timeout.
-        .header('connection', 'close')
-        .send(stream)
+      return (
+        (reply as FastifyReply)
+          .type('text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .header('x-accel-buffering', 'no')
+          // Not kept alive once the stream ends: a shutdown would otherwise wait out the keep-alive timeout.
+          .header('connection', 'close')
+          .send(stream)
+      )
     },
   )
 }
