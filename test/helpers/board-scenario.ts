@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import type { Browser } from 'playwright-core'
+import { createRequire } from 'node:module'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { AppInstance } from '../../src/http/app.ts'
 import { ROOT } from './subprocess.ts'
 
@@ -64,4 +65,47 @@ export async function loadOpsg58(ctx: {
     if (r.statusCode !== 200) throw new Error(`publish ${month}: ${r.statusCode} ${r.body.slice(0, 300)}`)
   }
   ctx.clock.set('2021-10-06T09:00:00Z')
+}
+
+/** Console errors, page errors and CSP violations a page met: a test asserts it stays empty. */
+export type Trouble = string[]
+
+/**
+ * A page that records console errors, page errors and CSP violations into `trouble`.
+ *
+ * @example const trouble: Trouble = []; const page = await watchedPage(context, trouble)
+ */
+export async function watchedPage(context: BrowserContext, trouble: Trouble): Promise<Page> {
+  await context.addInitScript({
+    content:
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
+  })
+  const page = await context.newPage()
+  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
+  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
+  return page
+}
+
+/** Signs in on the board's page with `key` and waits for a judged plan with bars. */
+export async function signIn(page: Page, key: string) {
+  await page.getByLabel('API key').fill(key)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForSelector('.board[data-state="ready"] [data-window-ref]', { timeout: 30_000 })
+}
+
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
+
+/**
+ * axe-core's serious and critical violations on the page (or within the `include` selector), one line each.
+ *
+ * @example t.same(await axeSerious(page, '.window-form'), [])
+ */
+export async function axeSerious(page: Page, include?: string): Promise<string[]> {
+  await page.evaluate(axeSource)
+  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[]; help: string }[] }>(
+    include === undefined ? 'axe.run()' : `axe.run(${JSON.stringify(include)})`,
+  )
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}`)
 }

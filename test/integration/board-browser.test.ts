@@ -1,37 +1,26 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
 import { toLocalInput } from '../../board/src/time.ts'
 import { BOARD_CSP } from '../../src/http/routes/board-routes.ts'
-import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
+import {
+  ensureBoardBuilt,
+  launchChromium,
+  loadOpsg58,
+  OPSG58_BOARD,
+  playwright,
+  watchedPage,
+  signIn,
+  axeSerious,
+  type Trouble,
+} from '../helpers/board-scenario.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
 
 // The planning board in Debian's Chromium, served by the real app on a real socket (so the page, its
 // assets and its Content-Security-Policy are what users get), on the OPSG 58 demo data. Skipped, with
 // the reason, without playwright-core or /usr/bin/chromium.
 const pw = await playwright()
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
 const artifacts = new URL('../artifacts/', import.meta.url)
-
-type Trouble = string[]
-/** A page that records console errors, page errors and CSP violations into `trouble`. */
-async function watchedPage(context: BrowserContext, trouble: Trouble): Promise<Page> {
-  await context.addInitScript({
-    content:
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-  })
-  const page = await context.newPage()
-  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
-  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
-  return page
-}
-
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForSelector('.board[data-state="ready"] [data-window-ref]', { timeout: 15_000 })
-}
 
 /** Milliseconds from the last input or key press to the moment the open window's NOTICE_PERIOD finding is gone (measured in the page). */
 async function armNoticeTimer(page: Page) {
@@ -51,14 +40,6 @@ const noticeGoneAfter = async (page: Page) => {
   // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
   await page.waitForFunction(() => (globalThis as unknown as { __timer: { t1: number } }).__timer.t1 > 0, undefined, { timeout: 10_000 })
   return page.evaluate<number>('globalThis.__timer.t1 - globalThis.__timer.t0')
-}
-
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource)
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[]; help: string }[] }>('axe.run()')
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}`)
 }
 
 t.test(

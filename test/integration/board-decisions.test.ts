@@ -1,7 +1,15 @@
-import { createRequire } from 'node:module'
-import type { BrowserContext, Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
+import {
+  ensureBoardBuilt,
+  launchChromium,
+  loadOpsg58,
+  OPSG58_BOARD,
+  playwright,
+  watchedPage,
+  signIn,
+  axeSerious,
+  type Trouble,
+} from '../helpers/board-scenario.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
 
 // Decisions on the planning board (issue #23, item 1) in Debian's Chromium, on the OPSG 58 demo data:
@@ -9,34 +17,6 @@ import { buildTestApp } from '../helpers/test-app.ts'
 // a viewer sees no decision control and the service refuses its forged requests. Skipped, with the
 // reason, without playwright-core or /usr/bin/chromium.
 const pw = await playwright()
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
-
-type Trouble = string[]
-/** A page that records console errors, page errors and CSP violations into `trouble`. */
-async function watchedPage(context: BrowserContext, trouble: Trouble): Promise<Page> {
-  await context.addInitScript({
-    content:
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-  })
-  const page = await context.newPage()
-  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
-  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
-  return page
-}
-
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForSelector('.board[data-state="ready"] [data-window-ref]', { timeout: 15_000 })
-}
-
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource)
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[]; help: string }[] }>('axe.run()')
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}`)
-}
 
 /** Chromium logs every answer >= 400 to a fetch as a console error: takes out the one a test provoked on purpose. */
 function expectedRefusal(t: Test, trouble: Trouble, status: number) {

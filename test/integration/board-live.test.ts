@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
 import { openDatabase } from '../../src/db/database.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { createServices } from '../../src/services/index.ts'
-import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
+import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright, watchedPage } from '../helpers/board-scenario.ts'
 import { fixedClock } from '../helpers/clock.ts'
 import { aWindow, BASE_URL, buildTestApp } from '../helpers/test-app.ts'
 
@@ -14,17 +14,6 @@ import { aWindow, BASE_URL, buildTestApp } from '../helpers/test-app.ts'
 // keeps the edit, the print link gives the HTML report; on the PostgreSQL pass, a board connected to a
 // second instance shows a change made through the first.
 const pw = await playwright()
-
-async function watchedPage(context: BrowserContext, trouble: string[]): Promise<Page> {
-  await context.addInitScript({
-    content:
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-  })
-  const page = await context.newPage()
-  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
-  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
-  return page
-}
 
 async function openBoard(page: Page, base: string, key: Record<string, string>) {
   await page.goto(`${base}${OPSG58_BOARD}`)

@@ -1,9 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import type { BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { formatSpan } from '../../board/src/time.ts'
-import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
+import {
+  ensureBoardBuilt,
+  launchChromium,
+  loadOpsg58,
+  OPSG58_BOARD,
+  playwright,
+  watchedPage,
+  signIn,
+  axeSerious,
+  type Trouble,
+} from '../helpers/board-scenario.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
 
 // The programme view of the planning board in Debian's Chromium, on the OPSG 58 demo data served by
@@ -11,35 +19,8 @@ import { buildTestApp } from '../helpers/test-app.ts'
 // moved windows, a stale apply answered 412 and previewed again, apply (checked through the API and
 // on the board), and a viewer who sees no re-plan control and whose forged apply is refused.
 const pw = await playwright()
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
 const PUBLISHED = '2021-10-05T18:00:00+01:00'
 const artifacts = new URL('../artifacts/', import.meta.url)
-
-type Trouble = string[]
-async function watchedPage(context: BrowserContext, trouble: Trouble): Promise<Page> {
-  await context.addInitScript({
-    content:
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-  })
-  const page = await context.newPage()
-  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
-  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
-  return page
-}
-
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForSelector('.board[data-state="ready"] [data-window-ref]', { timeout: 15_000 })
-}
-
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource)
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[]; help: string }[] }>('axe.run()')
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}`)
-}
 
 /** The little of the page's document a predicate reads (the tests compile without the DOM library). */
 type PageDocument = { querySelector(selector: string): { getAttribute(name: string): string | null } | null }

@@ -1,8 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
-import { ensureBoardBuilt, launchChromium, loadOpsg58, OPSG58_BOARD, playwright } from '../helpers/board-scenario.ts'
+import {
+  ensureBoardBuilt,
+  launchChromium,
+  loadOpsg58,
+  OPSG58_BOARD,
+  playwright,
+  watchedPage,
+  signIn,
+  axeSerious,
+} from '../helpers/board-scenario.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
 
 // The board's window form in Debian's Chromium on the OPSG 58 demo data (issue 23, item 2): a DSP
@@ -11,35 +19,6 @@ import { buildTestApp } from '../helpers/test-app.ts'
 // Skipped, with the reason, without playwright-core or /usr/bin/chromium.
 const pw = await playwright()
 const artifacts = new URL('../artifacts/', import.meta.url)
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source
-
-/** A page that records console errors, page errors and CSP violations into `trouble`. */
-async function watchedPage(context: BrowserContext, trouble: string[]): Promise<Page> {
-  await context.addInitScript({
-    content:
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-  })
-  const page = await context.newPage()
-  page.on('console', (m) => m.type() === 'error' && trouble.push(`console: ${m.text()}`))
-  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`))
-  return page
-}
-
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForSelector('.board[data-state="ready"] [data-window-ref]', { timeout: 30_000 })
-}
-
-async function axeSerious(page: Page, include: string): Promise<string[]> {
-  await page.evaluate(axeSource)
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[]; help: string }[] }>(
-    `axe.run(${JSON.stringify(include)})`,
-  )
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}`)
-}
 
 /** Finding codes, sorted (a code may appear more than once). */
 const codesIn = async (page: Page, selector: string) =>
