@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { type Certainty, SEVERITY_RANK, type Severity } from '../domain/findings.ts'
 import { zoneClock } from '../domain/time.ts'
 import { DEFAULT_RULESET, type Ruleset } from '../domain/ruleset.ts'
+import { renderJson } from '../reports/json.ts'
 import { Instant } from '../schemas/common.ts'
 import { assessOffline, toWindowPlan } from '../services/offline-assessment.ts'
 import type { WindowAssessmentView } from '../services/compliance-service.ts'
@@ -36,7 +37,7 @@ export interface CheckOptions {
   pretty: boolean
   tzdbVersion: string
   now: () => Date
-  out: (text: string) => void
+  out: (text: string | Uint8Array) => void
   err: (text: string) => void
 }
 
@@ -140,9 +141,16 @@ export async function runCheck(file: string, o: CheckOptions): Promise<number> {
   }
 
   if (o.format === 'json') {
-    o.out(
-      `${JSON.stringify({ summary, problems: plan.problems, windows: results.map((r) => ({ row: r.row, ...(r.line !== undefined ? { line: r.line } : {}), ...r.view })), months: assessed.months, provenance: assessed.provenance }, null, o.pretty ? 2 : undefined)}\n`,
-    )
+    const report = {
+      summary,
+      problems: plan.problems,
+      windows: results.map((r) => ({ row: r.row, ...(r.line !== undefined ? { line: r.line } : {}), ...r.view })),
+      months: assessed.months,
+      provenance: assessed.provenance,
+    }
+    // Compact JSON (for machines) goes out in UTF-8 chunks, as the report route sends it.
+    if (o.pretty) o.out(`${JSON.stringify(report, null, 2)}\n`)
+    else for (const chunk of [...renderJson(report).bytes(), '\n']) o.out(chunk)
   } else if (o.format === 'csv') {
     o.out(checkCsv(results))
   } else {
