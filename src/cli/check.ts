@@ -82,7 +82,7 @@ export async function runCheck(file: string, o: CheckOptions): Promise<number> {
     notifiedAt = r.data
   }
 
-  const plan = readPlan(file, text)
+  const plan = await readPlan(file, text)
   let ruleset: Ruleset | undefined
   try {
     // A file when one is there by that name, else a built-in ruleset's name; a JSON plan may name a version.

@@ -136,7 +136,7 @@ export async function runSlots(o: SlotsOptions): Promise<number> {
       o.err(`mwp slots: ${o.plan}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`)
       return SLOTS_EXIT.badInput
     }
-    const read = readPlan(o.plan, text)
+    const read = await readPlan(o.plan, text)
     if (read.problems.length) {
       // A slot is only as good as the plan it avoids: an unread window could be the one it clashes with.
       o.err(read.problems.map((p) => `${formatProblem(p)}\n`).join(''))

@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import {
-  formatProblem,
-  type PlanProblem,
-  type PlanRecord,
-  planRecordOf,
-  readPlan,
-  writePlanCsv,
-  writePlanIcs,
-  writePlanJson,
-} from './plan-files.ts'
+import { formatProblem, type PlanProblem, type PlanRecord, planRecordOf, readPlan, writePlan } from './plan-files.ts'
 import { progressBar } from './progress.ts'
 import { canonicalJson } from '../domain/canonical-json.ts'
 import { SUBMITTER_FIELDS } from '../domain/window.ts'
@@ -94,7 +85,7 @@ export async function runImport(file: string, o: ImportOptions): Promise<number>
     o.err(`mwp import: ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`)
     return 2
   }
-  const plan = readPlan(file, text, undefined, { ...(o.party ? { party: o.party } : {}), ...(o.impact ? { impact: o.impact } : {}) })
+  const plan = await readPlan(file, text, undefined, { ...(o.party ? { party: o.party } : {}), ...(o.impact ? { impact: o.impact } : {}) })
   const failures: Failure[] = plan.problems.map((p: PlanProblem) => ({
     row: p.row,
     ...(p.line !== undefined ? { line: p.line } : {}),
@@ -263,7 +254,7 @@ export async function runExport(o: ExportOptions): Promise<number> {
     if (!cursor) break
     params.set('cursor', cursor)
   }
-  o.out(o.format === 'json' ? writePlanJson(windows) : o.format === 'csv' ? writePlanCsv(windows) : writePlanIcs(windows, o.now()))
+  o.out(await writePlan(o.format, windows, o.now()))
   o.err(`exported ${windows.length} windows\n`)
   return 0
 }

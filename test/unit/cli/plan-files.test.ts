@@ -1,6 +1,8 @@
 import t from 'tap'
 import { parseCsv, toCsv } from '../../../src/cli/csv.ts'
-import { type PlanRecord, readPlan, writePlanCsv, writePlanIcs } from '../../../src/cli/plan-files.ts'
+import { type PlanRecord, readPlan } from '../../../src/cli/plan-files.ts'
+import { writePlanCsv } from '../../../src/cli/plan-files/csv.ts'
+import { writePlanIcs } from '../../../src/cli/plan-files/ics.ts'
 
 // The command line's plan files read without a process or a database: the formats' own edge cases.
 
@@ -31,7 +33,7 @@ const EVENT = [
 ].join('\r\n')
 
 t.test("ICS: a VALARM's DESCRIPTION is the alarm's: the window keeps the event's description", async (t) => {
-  const plan = readPlan('plan.ics', EVENT)
+  const plan = await readPlan('plan.ics', EVENT)
   t.same(plan.problems, [])
   t.equal(plan.rows.length, 1)
   const row = plan.rows[0]!
@@ -43,28 +45,28 @@ t.test("ICS: a VALARM's DESCRIPTION is the alarm's: the window keeps the event's
   t.equal(row.window.start.toISOString(), '2022-04-10T00:00:00.000Z', 'a TZID wall time (BST)')
   t.equal(row.window.zone, 'Europe/London', 'the zone from DTSTART')
 
-  const noDescription = readPlan('plan.ics', EVENT.replace(/\r\nDESCRIPTION:Upgrade[^\r]*/, ''))
+  const noDescription = await readPlan('plan.ics', EVENT.replace(/\r\nDESCRIPTION:Upgrade[^\r]*/, ''))
   t.equal(noDescription.rows[0]?.raw.description, undefined, 'without its own DESCRIPTION the event takes none from its alarm')
 })
 
 t.test('ICS: what cannot be a window is named by row, line and property; a file ical.js cannot read is one problem', async (t) => {
-  const allDay = readPlan('plan.ics', EVENT.replace('DTSTART;TZID=Europe/London:20220410T010000', 'DTSTART;VALUE=DATE:20220410'))
+  const allDay = await readPlan('plan.ics', EVENT.replace('DTSTART;TZID=Europe/London:20220410T010000', 'DTSTART;VALUE=DATE:20220410'))
   t.same(
     allDay.problems.map((p) => [p.row, p.line, p.column, p.message]),
     [[1, 4, 'DTSTART', '20220410 is not an iCalendar DATE-TIME (YYYYMMDDTHHMMSS[Z]); all-day windows are not supported']],
   )
-  const nonsense = readPlan('plan.ics', EVENT.replace('20220410T010000', '20220230T010000'))
+  const nonsense = await readPlan('plan.ics', EVENT.replace('20220410T010000', '20220230T010000'))
   t.match(nonsense.problems[0], { column: 'DTSTART', message: '20220230T010000 does not exist in Europe/London' })
-  const broken = readPlan('plan.ics', EVENT.replace('X-MWP-REGIONS:N', 'no colon here'))
+  const broken = await readPlan('plan.ics', EVENT.replace('X-MWP-REGIONS:N', 'no colon here'))
   t.equal(broken.rows.length, 0)
   t.match(broken.problems, [{ row: 0, message: /^not an iCalendar file: invalid line/ }])
-  t.match(readPlan('plan.ics', 'hello').problems, [
+  t.match((await readPlan('plan.ics', 'hello')).problems, [
     { row: 0, line: 1, message: 'not an iCalendar file: the first line must be BEGIN:VCALENDAR' },
   ])
 })
 
 t.test('ICS: an exported plan reads back as the same windows', async (t) => {
-  const plan = readPlan('plan.ics', EVENT)
+  const plan = await readPlan('plan.ics', EVENT)
   const w = plan.rows[0]!.window
   const record: PlanRecord = {
     reference: 'CSP-N-2022-04-RTR',
@@ -85,7 +87,7 @@ t.test('ICS: an exported plan reads back as the same windows', async (t) => {
     notifiedAt: null,
     status: 'proposed',
   }
-  const back = readPlan('export.ics', writePlanIcs([record], new Date('2022-03-01T12:00:00Z')))
+  const back = await readPlan('export.ics', writePlanIcs([record], new Date('2022-03-01T12:00:00Z')))
   t.same(back.problems, [])
   const given = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null))
   t.same(back.rows[0]?.raw, given, 'every field given comes back')
@@ -144,7 +146,7 @@ t.test("CSV: written with the report's formula guard, read back without it", asy
     },
   ])
   t.match(csv, `"'=HYPERLINK(""x"")"`)
-  const back = readPlan('plan.csv', csv)
+  const back = await readPlan('plan.csv', csv)
   t.same(back.problems, [])
   t.equal(back.rows[0]?.raw.title, '=HYPERLINK("x")')
   t.equal(back.rows[0]?.raw.description, '- a list')
