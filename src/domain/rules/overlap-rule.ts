@@ -18,23 +18,26 @@ export const overlapRule: RuleFamily = {
     const basis = basisOf(ctx.ruleset, '/overlap/impacts')
     const severity = ctx.ruleset.severities.OVERLAP ?? 'warning'
     const index = new OverlapIndex(ctx.participants.filter((p) => countsTowardOverlap(p, ctx.ruleset)))
-    const text = overlapTexts()
+    const text = overlapTexts(index.windows)
     // Subjects in start order: neighbours in time list mostly the same windows, which stay in cache.
     index.windows.forEach((p, self) => {
       if (p.index < 0) return // background: counts, gets no finding
       const { count, listed } = index.overlapsOf(self)
       if (count === 0) return
-      const overlapping: string[] = []
-      const parties: string[] = []
-      const shared: number[] = []
+      const n = listed.length
+      const overlapping = new Array<string>(n)
+      const parties = new Array<string>(n)
+      const shared = new Array<number>(n)
       let list = ''
-      listed.forEach((q, i) => {
+      for (let i = 0; i < n; i++) {
+        const j = listed[i]!
+        const q = index.windows[j]!
         const minutes = (Math.min(p.e, q.e) - Math.max(p.s, q.s)) / MINUTE_MS
-        overlapping.push(q.reference)
-        parties.push(q.party)
-        shared.push(minutes)
-        list = `${list}${text.entry(q)}${text.shared(minutes, i === listed.length - 1)}`
-      })
+        overlapping[i] = q.reference
+        parties[i] = q.party
+        shared[i] = minutes
+        list = `${list}${text.entry(j)}${text.shared(minutes, i === n - 1)}`
+      }
       ctx.emit(p, {
         code: 'OVERLAP',
         severity,
@@ -49,16 +52,20 @@ export const overlapRule: RuleFamily = {
 
 /**
  * The parts of overlap messages, each written once and shared: the head per count, a listed
- * window's entry (it is listed by each of its neighbours), and per shared-minutes value the end of
+ * window's entry (it is listed by each of its neighbours; kept by its position in the index), and per shared-minutes value the end of
  * an entry with the separator of the next one (or without, for the last). An entry then adds two
  * parts to a message, not five. 10,000-window engine benchmark, 7 Dec 2026: an overlap message went
  * from 25 rope nodes to about 15.
  *
- * @example text.head(2) + text.entry(q) + text.shared(120, true) // 'overlaps 2 other windows in a shared region: BENCH-7 (DSP, 2021-11-14 00:00–06:00, 120 min shared)'
+ * @example text.head(2) + text.entry(j) + text.shared(120, true) // 'overlaps 2 other windows in a shared region: BENCH-7 (DSP, 2021-11-14 00:00–06:00, 120 min shared)'
  */
-function overlapTexts() {
+function overlapTexts(windows: readonly PreparedWindow[]) {
   const head = memoize((count: number) => `overlaps ${count} other window${count > 1 ? 's' : ''} in a shared region: `)
-  const entry = memoize((q: PreparedWindow) => `${q.reference} (${q.party}, ${spanText(q)}, `)
+  const entries = new Array<string | undefined>(windows.length)
+  const entry = (j: number) => {
+    const q = windows[j]!
+    return (entries[j] ??= `${q.reference} (${q.party}, ${spanText(q)}, `)
+  }
   const between = memoize((minutes: number) => `${minutes} min shared); `)
   const last = memoize((minutes: number) => `${minutes} min shared)`)
   return { head, entry, shared: (minutes: number, isLast: boolean) => (isLast ? last : between)(minutes) }
@@ -120,19 +127,19 @@ class OverlapIndex {
           })
   }
 
-  /** How many windows overlap window `self` in a shared region, and the first MAX_LISTED of them in start order. */
-  overlapsOf(self: number): { count: number; listed: PreparedWindow[] } {
+  /** How many windows overlap window `self` in a shared region, and the positions of the first MAX_LISTED of them in start order. */
+  overlapsOf(self: number): { count: number; listed: number[] } {
     const s = this.starts[self]!
     const e = this.ends[self]!
     const mask = this.masks[self]!
     // Candidates: from the first window whose prefix max end passes s to the last one starting before e.
     const to = lowerBound(this.starts, e)
     const from = lowerBound(this.maxEnd, s, true, to)
-    const listed: PreparedWindow[] = []
+    const listed: number[] = []
     let scanned = 0
     for (let j = from; j < to && (listed.length < MAX_LISTED || this.groups === null); j++) {
       if (j === self || !(this.ends[j]! > s) || (this.masks[j]! & mask) === 0) continue
-      if (listed.length < MAX_LISTED) listed.push(this.windows[j]!)
+      if (listed.length < MAX_LISTED) listed.push(j)
       scanned++
     }
     if (this.groups === null) return { count: scanned, listed }
