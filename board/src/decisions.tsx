@@ -55,6 +55,50 @@ function focusProblem(form: HTMLFormElement | null) {
   })
 }
 
+/**
+ * What both decision forms share: busy, the problems beside their fields, the line saying what was
+ * recorded, and the focus moves (into the form when it opens, onto the line once recorded, onto
+ * the first problem). `send` runs the request; its answer is that line.
+ *
+ * @example const d = useDecisionForm(['/reason'], choice !== null, 'textarea'); d.send(async () => 'DSP-TR-11 agreed')
+ */
+function useDecisionForm(fields: readonly string[], open: boolean, firstField: string) {
+  const [busy, setBusy] = useState(false)
+  const [problems, setProblems] = useState<Problems>(NO_PROBLEMS)
+  const [done, setDone] = useState<string | null>(null)
+  const form = useRef<HTMLFormElement>(null)
+  const doneRef = useRef<HTMLParagraphElement>(null)
+  useEffect(() => {
+    if (open) form.current?.querySelector<HTMLElement>(firstField)?.focus()
+  }, [open])
+  useEffect(() => {
+    if (done) doneRef.current?.focus()
+  }, [done])
+  const send = async (request: () => Promise<string>) => {
+    if (busy) return
+    setBusy(true)
+    setProblems(NO_PROBLEMS)
+    try {
+      setDone(await request())
+    } catch (err) {
+      setProblems(problemsOf(err, fields))
+      focusProblem(form.current)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, problems, setProblems, done, setDone, form, doneRef, send }
+}
+
+/** The answer's message that names no field of the form. */
+function GeneralProblem(props: { problems: Problems }) {
+  return props.problems.general ? (
+    <p class="error" role="alert" tabIndex={-1} data-decision-error>
+      {props.problems.general}
+    </p>
+  ) : null
+}
+
 type Choice = 'agreed' | 'rejected'
 const CHOICE = {
   agreed: { button: 'Agree', submit: 'Record agreement', title: 'Agree', done: 'agreed' },
@@ -71,18 +115,12 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
   const [choice, setChoice] = useState<Choice | null>(null)
   const [reason, setReason] = useState('')
   const [decisionRef, setDecisionRef] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [problems, setProblems] = useState<Problems>(NO_PROBLEMS)
-  const [done, setDone] = useState<string | null>(null)
-  const form = useRef<HTMLFormElement>(null)
+  const { busy, problems, setProblems, done, setDone, form, doneRef, send } = useDecisionForm(
+    ['/reason', '/decisionRef'],
+    choice !== null,
+    'textarea',
+  )
   const section = useRef<HTMLElement>(null)
-  const doneRef = useRef<HTMLParagraphElement>(null)
-  useEffect(() => {
-    if (choice) form.current?.querySelector<HTMLElement>('textarea')?.focus()
-  }, [choice])
-  useEffect(() => {
-    if (done) doneRef.current?.focus()
-  }, [done])
   if (!props.me.may.decideWindows) return null
 
   const open = (c: Choice) => {
@@ -97,25 +135,17 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
     // Back to the button that opened the form (drawn anew once the form is gone).
     requestAnimationFrame(() => section.current?.querySelector<HTMLElement>(`[data-decide="${was}"]`)?.focus())
   }
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault()
-    if (!choice || busy) return
-    setBusy(true)
-    setProblems(NO_PROBLEMS)
-    try {
+    if (!choice) return
+    return send(async () => {
       const { body } = await props.api.post<WindowDto>(`/v1/windows/${w.id}/status`, { to: choice, reason, decisionRef })
       setChoice(null)
       setReason('')
       setDecisionRef('')
-      setDone(`${body.reference} ${CHOICE[choice].done} (version ${body.version}): ${reason.trim()} [${decisionRef.trim()}]`)
       props.onDecided()
-    } catch (err) {
-      const p = problemsOf(err, ['/reason', '/decisionRef'])
-      setProblems(p)
-      focusProblem(form.current)
-    } finally {
-      setBusy(false)
-    }
+      return `${body.reference} ${CHOICE[choice].done} (version ${body.version}): ${reason.trim()} [${decisionRef.trim()}]`
+    })
   }
 
   const id = `decide-${w.id}`
@@ -157,11 +187,7 @@ export function DecisionPanel(props: { api: Api; me: Me; window: WindowDto; onDe
               {(aria) => <input {...aria} type="text" value={decisionRef} required onInput={(e) => setDecisionRef(inputValue(e))} />}
             </Field>
           </div>
-          {problems.general && (
-            <p class="error" role="alert" tabIndex={-1} data-decision-error>
-              {problems.general}
-            </p>
-          )}
+          <GeneralProblem problems={problems} />
           <div class="actions">
             <button type="submit" disabled={busy}>
               {busy ? 'Recording…' : CHOICE[choice].submit}
@@ -196,18 +222,9 @@ export function WaiveControl(props: { api: Api; me: Me; finding: Finding; onDeci
   const [decidedOn, setDecidedOn] = useState(() => localDate(Date.now()))
   const [reason, setReason] = useState('')
   const [expiresOn, setExpiresOn] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [problems, setProblems] = useState<Problems>(NO_PROBLEMS)
-  const [done, setDone] = useState<string | null>(null)
-  const form = useRef<HTMLFormElement>(null)
+  const fields = ['/approvedBy', '/decisionRef', '/decidedAt', '/reason', '/expiresAt']
+  const { busy, problems, setProblems, done, form, doneRef, send } = useDecisionForm(fields, open, 'select')
   const button = useRef<HTMLButtonElement>(null)
-  const doneRef = useRef<HTMLParagraphElement>(null)
-  useEffect(() => {
-    if (open) form.current?.querySelector<HTMLElement>('select')?.focus()
-  }, [open])
-  useEffect(() => {
-    if (done) doneRef.current?.focus()
-  }, [done])
   if (!props.me.may.recordWaivers) return null
   if (done)
     return (
@@ -218,10 +235,8 @@ export function WaiveControl(props: { api: Api; me: Me; finding: Finding; onDeci
   if (!f.waivable || f.waiver) return null
 
   const id = `waive-${f.key.replace(/[^A-Za-z0-9_-]/g, '-')}`
-  const fields = ['/approvedBy', '/decisionRef', '/decidedAt', '/reason', '/expiresAt']
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault()
-    if (busy) return
     if (!/^\d{4}-\d{2}-\d{2}$/.test(decidedOn) || (expiresOn && !/^\d{4}-\d{2}-\d{2}$/.test(expiresOn))) {
       const p = {
         byField: {
@@ -233,9 +248,7 @@ export function WaiveControl(props: { api: Api; me: Me; finding: Finding; onDeci
       setProblems(p)
       return focusProblem(form.current)
     }
-    setBusy(true)
-    setProblems(NO_PROBLEMS)
-    try {
+    return send(async () => {
       const { body } = await props.api.post<{ waiver: Waiver }>('/v1/waivers', {
         findingKey: f.key,
         approvedBy,
@@ -246,17 +259,9 @@ export function WaiveControl(props: { api: Api; me: Me; finding: Finding; onDeci
         ...(expiresOn ? { expiresAt: new Date(dayAfter(expiresOn)).toISOString() } : {}),
       })
       setOpen(false)
-      setDone(
-        `${f.code} waived: ${body.waiver.decisionRef} (${APPROVERS[body.waiver.approvedBy as keyof typeof APPROVERS] ?? body.waiver.approvedBy}).`,
-      )
       props.onDecided()
-    } catch (err) {
-      const p = problemsOf(err, fields)
-      setProblems(p)
-      focusProblem(form.current)
-    } finally {
-      setBusy(false)
-    }
+      return `${f.code} waived: ${body.waiver.decisionRef} (${APPROVERS[body.waiver.approvedBy as keyof typeof APPROVERS] ?? body.waiver.approvedBy}).`
+    })
   }
 
   if (!open)
@@ -297,11 +302,7 @@ export function WaiveControl(props: { api: Api; me: Me; finding: Finding; onDeci
           {(aria) => <input {...aria} type="date" value={expiresOn} onInput={(e) => setExpiresOn(inputValue(e))} />}
         </Field>
       </div>
-      {problems.general && (
-        <p class="error" role="alert" tabIndex={-1} data-decision-error>
-          {problems.general}
-        </p>
-      )}
+      <GeneralProblem problems={problems} />
       <div class="actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Recording…' : 'Record waiver'}

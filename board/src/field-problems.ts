@@ -22,9 +22,37 @@ export interface Problems {
 
 export const NO_PROBLEMS: Problems = { byField: {}, general: null }
 
+/** One entry of a problem+json answer's `errors[]`: the JSON Pointer it names and what is wrong. */
+export interface FieldProblem {
+  pointer: string
+  message: string
+}
+
 /**
- * Sorts an API error into the form's fields (by the pointers its `errors[]` name) and a general
- * message (a 403 says plainly that the key may not do this).
+ * The one place the board sorts a problem+json answer's `errors[]` for a form: those beside a field
+ * (`fieldOf` says which field a pointer names, undefined for none of the form's) and the rest,
+ * worded `pointer: message` (a problem with no pointer is its message alone).
+ *
+ * @example groupByField([{ pointer: '/end', message: 'end must be after start' }, { pointer: '/zone', message: 'bad' }], (p) => (p === '/end' ? 'end' : undefined))
+ * // { byField: { end: ['end must be after start'] }, other: ['/zone: bad'] }
+ */
+export function groupByField<F extends string>(
+  errors: readonly FieldProblem[],
+  fieldOf: (pointer: string) => F | undefined,
+): { byField: Partial<Record<F, string[]>>; other: string[] } {
+  const byField: Partial<Record<F, string[]>> = {}
+  const other: string[] = []
+  for (const e of errors) {
+    const field = fieldOf(e.pointer)
+    if (field !== undefined) (byField[field] ??= []).push(e.message)
+    else other.push(e.pointer ? `${e.pointer}: ${e.message}` : e.message)
+  }
+  return { byField, other }
+}
+
+/**
+ * Sorts an API error into a decision form's fields (named by their whole pointers, `/reason`) and a
+ * general message (a 403 says plainly that the key may not do this).
  *
  * @example problemsOf(new ApiError(400, 'Invalid', '', { errors: [{ pointer: '/reason', message: 'required' }] }), ['/reason'])
  * // { byField: { '/reason': 'required' }, general: null }
@@ -32,18 +60,21 @@ export const NO_PROBLEMS: Problems = { byField: {}, general: null }
 export function problemsOf(e: unknown, fields: readonly string[]): Problems {
   if (!isProblemAnswer(e)) return { byField: {}, general: `Not recorded: ${String(e)}` }
   if (e.status === 403) return { byField: {}, general: `Refused (403): ${e.detail || 'this key may not record decisions.'}` }
-  const errors = ((e.body as { errors?: { pointer?: string; message?: string }[] } | null)?.errors ?? []).filter(
-    (x) => x.pointer !== undefined,
+  const errors = ((e.body as { errors?: Partial<FieldProblem>[] } | null)?.errors ?? []).filter(
+    (x): x is FieldProblem => typeof x.pointer === 'string',
+  )
+  const found = groupByField(
+    errors.map((x) => ({ pointer: x.pointer, message: x.message ?? 'invalid' })),
+    (pointer) => (fields.includes(pointer) ? pointer : undefined),
   )
   const byField: Record<string, string> = {}
-  const rest: string[] = []
-  for (const x of errors) {
-    if (fields.includes(x.pointer!))
-      byField[x.pointer!] = byField[x.pointer!] ? `${byField[x.pointer!]}; ${x.message}` : (x.message ?? 'invalid')
-    else rest.push(`${x.pointer || '/'}: ${x.message}`)
-  }
+  for (const [field, messages] of Object.entries(found.byField)) byField[field] = (messages as string[]).join('; ')
   const named = Object.keys(byField).length > 0
   const general =
-    rest.length > 0 ? `Not recorded: ${rest.join('; ')}` : named ? null : `Not recorded: ${e.title}${e.detail ? `: ${e.detail}` : ''}`
+    found.other.length > 0
+      ? `Not recorded: ${found.other.join('; ')}`
+      : named
+        ? null
+        : `Not recorded: ${e.title}${e.detail ? `: ${e.detail}` : ''}`
   return { byField, general }
 }

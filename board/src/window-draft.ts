@@ -5,6 +5,7 @@
  *
  * @example problemsByField([{ pointer: '/end', message: 'end must be after start' }]).byField.end // ['end must be after start']
  */
+import { type FieldProblem, groupByField } from './field-problems.ts'
 import { BOARD_ZONE, fromLocalInput, monthKeys, toLocalInput } from './time.ts'
 import type { WindowDto } from './types.ts'
 import type { Impact, WindowKind } from '../../src/domain/window.ts'
@@ -47,25 +48,16 @@ const FIELDS: readonly FormField[] = [
   'end',
 ]
 
-export interface FieldProblem {
-  pointer: string
-  message: string
-}
-
 /**
  * The service's field problems split into those beside a field and the rest (shown above the
  * buttons). `/services/2` belongs to Services, `/end` to End.
  * @example problemsByField([{ pointer: '/end', message: 'end must be after start' }]).byField.end // ['end must be after start']
  */
 export function problemsByField(errors: readonly FieldProblem[]): { byField: Partial<Record<FormField, string[]>>; other: string[] } {
-  const byField: Partial<Record<FormField, string[]>> = {}
-  const other: string[] = []
-  for (const e of errors) {
-    const head = e.pointer.split('/')[1] as FormField | undefined
-    if (head && FIELDS.includes(head)) (byField[head] ??= []).push(e.message)
-    else other.push(e.pointer ? `${e.pointer}: ${e.message}` : e.message)
-  }
-  return { byField, other }
+  return groupByField(errors, (pointer) => {
+    const head = pointer.split('/')[1] as FormField | undefined
+    return head && FIELDS.includes(head) ? head : undefined
+  })
 }
 
 /** A stored window as the form shows it (or an empty form for `party`). */

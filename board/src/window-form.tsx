@@ -7,6 +7,7 @@
  *
  * @example <WindowForm api={api} me={me} windows={data.windows} onDone={(w) => open(w.id)} onCancel={close} />
  */
+import type { FieldProblem } from './field-problems.ts'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Api, assessPlan } from './api.ts'
 import { RATING_SYMBOL, RATING_TEXT, SEVERITIES } from './labels.ts'
@@ -16,7 +17,6 @@ import {
   createBody,
   draftOf,
   draftPlan,
-  type FieldProblem,
   type FormField,
   IMPACTS,
   patchBody,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { type ProblemAnswer, problemsOf } from '../../../board/src/field-problems.ts'
+import { groupByField, type ProblemAnswer, problemsOf } from '../../../board/src/field-problems.ts'
 
 // How the board's decision forms place a problem+json answer: beside the fields its pointers name.
 const fields = ['/reason', '/decisionRef']
@@ -49,4 +49,20 @@ t.test('a 403 says the key may not; something else that went wrong says what', a
     general: 'Refused (403): only a reviewer (OPSG) or an admin records a decision',
   })
   t.same(problemsOf(new TypeError('Failed to fetch'), fields), { byField: {}, general: 'Not recorded: TypeError: Failed to fetch' })
+})
+
+t.test('one grouping for both kinds of form: the decisions match whole pointers, the window form their first segment', async (t) => {
+  const errors = [
+    { pointer: '/services/1', message: 'unknown service x' },
+    { pointer: '/reason', message: 'required' },
+    { pointer: '', message: 'not JSON' },
+  ]
+  t.same(
+    groupByField(errors, (p) => (p === '/reason' ? p : undefined)),
+    { byField: { '/reason': ['required'] }, other: ['/services/1: unknown service x', 'not JSON'] },
+  )
+  t.same(problemsOf(invalid(errors), fields), {
+    byField: { '/reason': 'required' },
+    general: 'Not recorded: /services/1: unknown service x; not JSON',
+  })
 })
